@@ -1,0 +1,24 @@
+/* The ikeswarm subcommand table: one entry per subcommand, each in its own
+ * file with one entry point. */
+#ifndef IKESWARM_SUPERVISOR_CMD_H
+#define IKESWARM_SUPERVISOR_CMD_H
+
+struct cmd {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+	const char *summary;               /* one line for 'ikeswarm help' */
+	const char *usage;                 /* synopsis and options */
+};
+
+extern const struct cmd ikeswarm_cmds[];
+const struct cmd *cmd_find(const char *name);
+void cmd_usage(const struct cmd *c, int to_stderr);
+
+int cmd_default(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+#define IKESWARM_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,33 @@
+/* The subcommand table and its lookups. */
+#include <stdio.h>
+#include <string.h>
+
+#include "supervisor/cmd.h"
+
+const struct cmd ikeswarm_cmds[] = {
+	{ "exec", cmd_exec, "run a setup file (or check it with --verify)",
+	  "ikeswarm exec -f FILE [--verify] [-j]\n"
+	  "  -f FILE     the YAML setup file\n"
+	  "  --verify    validate the setup and print the plan; start nothing\n"
+	  "  -j          print the result as one JSON object\n" },
+	{ "default", cmd_default, "write the commented default setup",
+	  "ikeswarm default setup [-f FILE]\n"
+	  "  -f FILE     write to FILE instead of standard output\n" },
+	{ "help", cmd_help, "list subcommands or show one's usage",
+	  "ikeswarm help [CMD]\n" },
+	{ "version", cmd_version, "print the version", "ikeswarm version\n" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct cmd *cmd_find(const char *name)
+{
+	for (const struct cmd *c = ikeswarm_cmds; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+void cmd_usage(const struct cmd *c, int to_stderr)
+{
+	fprintf(to_stderr ? stderr : stdout, "usage: %s", c->usage);
+}
