@@ -1,0 +1,52 @@
+/* Counters per IKE SA state, as MyIKEv2's summary shows them, plus the
+ * run totals.  The state gauges are moved only by sa_state() (ike_sa.c). */
+#ifndef IKESWARM_WORKER_COUNTERS_H
+#define IKESWARM_WORKER_COUNTERS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* IKE SA states; the names are the counter names of the summary and JSON. */
+enum ike_state {
+	IKE_S_INIT,           /* IKE_SA_INIT in progress */
+	IKE_S_CREATED,        /* IKE_SA_INIT done, IKE_AUTH in progress */
+	IKE_S_ESTABLISHED,
+	IKE_S_UPDATINGADDR,   /* MOBIKE update in progress */
+	IKE_S_REKEYING,       /* IKE SA rekey in progress */
+	IKE_S_REKEYED,        /* replaced by a rekey, waiting for its delete */
+	IKE_S_CLOSING,        /* DELETE sent */
+	IKE_S_CLOSED,         /* terminal: the SA is freed right after */
+	IKE_S_DPD,            /* liveness check in progress */
+	IKE_S_CHILD_REKEYING, /* a CHILD SA rekey in progress */
+	IKE_S_COUNT
+};
+
+const char *ike_state_name(enum ike_state s);
+
+struct counters {
+	uint64_t state[IKE_S_COUNT]; /* IKE SAs now in each state (CLOSED: ever closed) */
+	uint64_t total;              /* IKE SAs ever created */
+	uint64_t live;               /* IKE SAs existing now (not closed) */
+	uint64_t has_child;          /* live IKE SAs with at least one CHILD SA */
+	uint64_t configured;         /* numberoftunnels */
+
+	uint64_t tunnels_created;    /* tunnels established at least once */
+	uint64_t tunnels_failed;     /* tunnels that gave up (retries exhausted) */
+	uint64_t attempts_failed;    /* IKE SAs that failed before established */
+	uint64_t ike_established;    /* ESTABLISHED transitions from CREATED */
+	uint64_t ike_rekeyed;
+	uint64_t child_created;
+	uint64_t child_rekeyed;
+	uint64_t child_deleted;
+	uint64_t retransmits;        /* our requests sent again */
+	uint64_t resp_resent;        /* cached responses re-sent */
+	uint64_t rx_dropped;         /* packets dropped (bad, unknown, stale) */
+	uint64_t cookies_sent;
+	uint64_t auth_failed;
+	uint64_t dpd_sent;
+};
+
+/* Writes the gauges and totals as a JSON object body into f (no braces). */
+void counters_json_states(const struct counters *c, FILE *f);
+
+#endif

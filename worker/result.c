@@ -1,0 +1,50 @@
+/* Summary text and JSON of a run (see result.h). */
+#include <inttypes.h>
+
+#include "worker/result.h"
+
+double result_setup_rate(const struct run_result *r)
+{
+	if (!r->created)
+		return 0;
+	double s = r->setup_s > 0 ? r->setup_s : r->duration_s;
+	return s > 0 ? (double)r->created / s : 0;
+}
+
+void result_print_text(const struct run_result *r, FILE *f)
+{
+	const struct counters *c = r->c;
+	fprintf(f, "==== ikeswarm %s summary ====\n", r->role);
+	fprintf(f, "tunnels configured: %" PRIu64 "  created: %" PRIu64 "  failed: %" PRIu64 "\n",
+		r->configured, r->created, r->failed);
+	fprintf(f, "duration: %.3f s  setup rate: %.1f tunnels/s\n", r->duration_s,
+		result_setup_rate(r));
+	fprintf(f, "IKE SA states:");
+	for (int s = 0; s < IKE_S_COUNT; s++)
+		fprintf(f, " %s=%" PRIu64, ike_state_name(s), c->state[s]);
+	fprintf(f, "\ntotal=%" PRIu64 " live=%" PRIu64 " has_child=%" PRIu64
+		" configured=%" PRIu64 "\n", c->total, c->live, c->has_child, c->configured);
+	fprintf(f, "retransmits=%" PRIu64 " responses_resent=%" PRIu64 " dropped=%" PRIu64
+		" cookies=%" PRIu64 " auth_failed=%" PRIu64 " ike_rekeyed=%" PRIu64
+		" child_rekeyed=%" PRIu64 " dpd=%" PRIu64 "\n",
+		c->retransmits, c->resp_resent, c->rx_dropped, c->cookies_sent, c->auth_failed,
+		c->ike_rekeyed, c->child_rekeyed, c->dpd_sent);
+	fprintf(f, "result: %s\n", result_pass(r) ? "pass" : "fail");
+}
+
+void result_print_json(const struct run_result *r, FILE *f)
+{
+	const struct counters *c = r->c;
+	fprintf(f, "{\"role\":\"%s\",\"configured\":%" PRIu64 ",\"created\":%" PRIu64
+		",\"failed\":%" PRIu64 ",\"setup_rate\":%.3f,\"duration_s\":%.3f,\"states\":{",
+		r->role, r->configured, r->created, r->failed, result_setup_rate(r),
+		r->duration_s);
+	counters_json_states(c, f);
+	fprintf(f, "},\"retransmits\":%" PRIu64 ",\"responses_resent\":%" PRIu64
+		",\"dropped\":%" PRIu64 ",\"cookies\":%" PRIu64 ",\"auth_failed\":%" PRIu64
+		",\"ike_rekeyed\":%" PRIu64 ",\"child_created\":%" PRIu64
+		",\"child_rekeyed\":%" PRIu64 ",\"dpd\":%" PRIu64 ",\"result\":\"%s\"}\n",
+		c->retransmits, c->resp_resent, c->rx_dropped, c->cookies_sent, c->auth_failed,
+		c->ike_rekeyed, c->child_created, c->child_rekeyed, c->dpd_sent,
+		result_pass(r) ? "pass" : "fail");
+}
