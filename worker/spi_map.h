@@ -41,9 +41,12 @@ static inline uint32_t spi_map_count(const struct spi_map *m)
 	return m->n;
 }
 
-/* Iterate: start with *pos = 0; returns the next value (key in *key) or
- * NULL at the end.  Do not add or delete while iterating; to empty the map,
- * take spi_map_next() from pos 0 and delete it, until NULL. */
+/* Iterate: start with *pos = 0; returns the next value (key in *key, may be
+ * NULL) or NULL at the end.  O(capacity) for a full pass.  Do not add or
+ * delete while iterating (a deletion shifts later entries back): collect
+ * first, or use spi_map_clear(). */
 void *spi_map_next(const struct spi_map *m, uint32_t *pos, uint64_t *key);
+/* Remove every entry (capacity kept). */
+void spi_map_clear(struct spi_map *m);
 
 #endif
