@@ -1,0 +1,34 @@
+/* The address plan: which addresses each tunnel and each worker own.
+ * Pure functions of the config; the engine calls them, --verify prints them. */
+#ifndef IKESWARM_CONF_PLAN_H
+#define IKESWARM_CONF_PLAN_H
+
+#include <stdio.h>
+
+#include "conf/config.h"
+
+/* Own addresses per client tunnel: mobikeaddrpertunnel with MOBIKE, else 1. */
+unsigned plan_addrs_per_tunnel(const struct config *c);
+/* Own gateway addresses: mobikeaddrpergw with MOBIKE, else 1. */
+unsigned plan_gw_addrs(const struct config *c);
+
+/* Client tunnel t's k-th own address: startclntaddr + t*K + k.
+ * 0; -EINVAL when t >= numberoftunnels or k >= K; -ERANGE past the prefix. */
+int plan_tunnel_addr(const struct config *c, unsigned tunnel, unsigned k,
+		     struct ip_addr *out);
+/* The gateway's k-th own address: bindifaddr + k, k < plan_gw_addrs(). */
+int plan_gw_addr(const struct config *c, unsigned k, struct ip_addr *out);
+
+/* Worker count: 'workers', or the online CPUs when 0; a client never gets
+ * more workers than tunnels.  Always >= 1. */
+unsigned plan_workers(const struct config *c);
+
+/* Worker w of nworkers owns tunnels [first, first + count): contiguous,
+ * sizes differ by at most one, the first (ntunnels % nworkers) get one more. */
+void plan_worker_slice(unsigned ntunnels, unsigned nworkers, unsigned w,
+		       unsigned *first, unsigned *count);
+
+/* The human summary 'ikeswarm exec --verify' prints. */
+void plan_print(const struct config *c, const char *file, FILE *f);
+
+#endif
