@@ -18,12 +18,13 @@
 
 #include "proto/crypto.h"
 
-/* The keys of one IKE SA.  Lengths: prf_len for skeyseed, sk_d, sk_pi,
- * sk_pr; integ_len for sk_ai/sk_ar (0 with AEAD); encr_len for sk_ei/sk_er
- * (key + salt). */
+/* The keys of one IKE SA.  Lengths: prf_len for sk_d, sk_pi, sk_pr;
+ * integ_len for sk_ai/sk_ar (0 with AEAD); encr_len for sk_ei/sk_er
+ * (key + salt); skeyseed_len (= prf_len, except after a rekey that changed
+ * the PRF: SKEYSEED then has the old PRF's length). */
 struct ike_sa_keys {
 	struct ike_suite suite;
-	size_t prf_len, integ_len, encr_len;
+	size_t prf_len, integ_len, encr_len, skeyseed_len;
 	uint8_t skeyseed[IKE_PRF_MAX_LEN];
 	uint8_t sk_d[IKE_PRF_MAX_LEN];
 	uint8_t sk_ai[IKE_INTEG_MAX_KEY], sk_ar[IKE_INTEG_MAX_KEY];

@@ -1,0 +1,159 @@
+/* SK payload ciphers: CBC (3DES, AES) and AEAD (AES-GCM, ChaCha20-Poly1305)
+ * with keyed contexts made on first use per direction of use. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+
+#include "proto/crypto_cipher.h"
+#include "proto/crypto_int.h"
+
+#define AEAD_NONCE_LEN 12   /* salt (4) | IV (8) */
+
+struct ike_cipher {
+	struct ike_encr_info info;
+	const EVP_CIPHER *cipher;   /* owned by struct ike_crypto */
+	EVP_CIPHER_CTX *ctx[2];     /* [0] decrypt, [1] encrypt; lazily keyed */
+	uint8_t key[IKE_ENCR_MAX_KEY];   /* key | salt */
+};
+
+struct ike_cipher *ike_cipher_new(const struct ike_crypto *c, uint16_t encr,
+				  uint16_t keybits, const uint8_t *key,
+				  size_t key_len)
+{
+	struct ike_cipher *ci;
+	struct ike_encr_info info;
+
+	if (ike_encr_lookup(encr, keybits, &info) ||
+	    key_len != (size_t)info.key_len + info.salt_len)
+		return NULL;
+	ci = calloc(1, sizeof(*ci));
+	if (!ci)
+		return NULL;
+	ci->info = info;
+	ci->cipher = c->cipher[ike_cipher_idx(encr, keybits)];
+	memcpy(ci->key, key, key_len);
+	return ci;
+}
+
+const struct ike_encr_info *ike_cipher_info(const struct ike_cipher *ci)
+{
+	return &ci->info;
+}
+
+/* The keyed context for one direction, made on first use. */
+static EVP_CIPHER_CTX *keyed_ctx(struct ike_cipher *ci, int enc)
+{
+	EVP_CIPHER_CTX *ctx = ci->ctx[enc];
+
+	if (ctx)
+		return ctx;
+	ctx = EVP_CIPHER_CTX_new();
+	if (!ctx)
+		return NULL;
+	if (!EVP_CipherInit_ex2(ctx, ci->cipher, ci->key, NULL, enc, NULL) ||
+	    (!ci->info.aead && !EVP_CIPHER_CTX_set_padding(ctx, 0))) {
+		EVP_CIPHER_CTX_free(ctx);
+		return NULL;
+	}
+	ci->ctx[enc] = ctx;
+	return ctx;
+}
+
+/* Set the per-message IV (AEAD: nonce = salt | IV) keeping the key. */
+static EVP_CIPHER_CTX *start(struct ike_cipher *ci, const uint8_t *iv, int enc)
+{
+	EVP_CIPHER_CTX *ctx = keyed_ctx(ci, enc);
+	uint8_t nonce[AEAD_NONCE_LEN];
+	const uint8_t *use = iv;
+
+	if (!ctx)
+		return NULL;
+	if (ci->info.aead) {
+		memcpy(nonce, ci->key + ci->info.key_len, ci->info.salt_len);
+		memcpy(nonce + ci->info.salt_len, iv, ci->info.iv_len);
+		use = nonce;
+	}
+	if (!EVP_CipherInit_ex2(ctx, NULL, NULL, use, enc, NULL))
+		return NULL;
+	return ctx;
+}
+
+static int run(struct ike_cipher *ci, EVP_CIPHER_CTX *ctx,
+	       const uint8_t *aad, size_t aad_len, uint8_t *buf, size_t len)
+{
+	int outl = 0;
+
+	if (len > INT_MAX || aad_len > INT_MAX)
+		return -EINVAL;
+	if (ci->info.aead && aad_len &&
+	    !EVP_CipherUpdate(ctx, NULL, &outl, aad, (int)aad_len))
+		return -EIO;
+	if (len && (!EVP_CipherUpdate(ctx, buf, &outl, buf, (int)len) ||
+		    (size_t)outl != len))
+		return -EIO;
+	return 0;
+}
+
+int ike_cipher_encrypt(struct ike_cipher *ci, const uint8_t *iv,
+		       const uint8_t *aad, size_t aad_len,
+		       uint8_t *buf, size_t len, uint8_t *tag)
+{
+	EVP_CIPHER_CTX *ctx;
+	uint8_t fin[IKE_BLOCK_MAX];
+	int outl = 0, rc;
+
+	if (len % ci->info.block_len)
+		return -EINVAL;
+	ctx = start(ci, iv, 1);
+	if (!ctx)
+		return -EIO;
+	rc = run(ci, ctx, aad, aad_len, buf, len);
+	if (rc)
+		return rc;
+	if (!EVP_CipherFinal_ex(ctx, fin, &outl) || outl != 0)
+		return -EIO;
+	if (ci->info.aead &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, ci->info.icv_len,
+				tag) <= 0)
+		return -EIO;
+	return 0;
+}
+
+int ike_cipher_decrypt(struct ike_cipher *ci, const uint8_t *iv,
+		       const uint8_t *aad, size_t aad_len,
+		       uint8_t *buf, size_t len, const uint8_t *tag)
+{
+	EVP_CIPHER_CTX *ctx;
+	uint8_t fin[IKE_BLOCK_MAX];
+	int outl = 0, rc;
+
+	if (len % ci->info.block_len)
+		return -EINVAL;
+	ctx = start(ci, iv, 0);
+	if (!ctx)
+		return -EIO;
+	if (ci->info.aead &&
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, ci->info.icv_len,
+				(void *)tag) <= 0)
+		return -EIO;
+	rc = run(ci, ctx, aad, aad_len, buf, len);
+	if (rc)
+		return rc;
+	if (!EVP_CipherFinal_ex(ctx, fin, &outl))
+		return ci->info.aead ? -EBADMSG : -EIO;
+	return outl == 0 ? 0 : -EIO;
+}
+
+void ike_cipher_free(struct ike_cipher *ci)
+{
+	if (!ci)
+		return;
+	EVP_CIPHER_CTX_free(ci->ctx[0]);   /* cleanses its key schedule */
+	EVP_CIPHER_CTX_free(ci->ctx[1]);
+	OPENSSL_cleanse(ci->key, sizeof(ci->key));
+	free(ci);
+}

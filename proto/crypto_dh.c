@@ -1,0 +1,329 @@
+/* Diffie-Hellman over EVP_PKEY: MODP (RFC 3526/2409), ECP (RFC 5903),
+ * X25519 (RFC 8031).  Key pairs come from cached templates (no fetch of
+ * domain parameters per key); the peer key is built by copying our
+ * parameters and setting its encoded public value. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/dh.h>
+#include <openssl/ec.h>
+#include <openssl/crypto.h>
+#include <openssl/param_build.h>
+
+#include "proto/crypto_dh.h"
+#include "proto/crypto_int.h"
+
+#define ECP_MAX_KE 132   /* P-521: 2 * 66 */
+
+struct ike_dh {
+	const struct ike_crypto *c;
+	const struct ike_dh_group_info *g;
+	int idx;
+	EVP_PKEY *pkey;                 /* our key pair, kept until free */
+	size_t pub_len;
+	uint8_t pub[];                  /* KE data, g->ke_len octets */
+};
+
+size_t ike_dh_ke_len(uint16_t group)
+{
+	const struct ike_dh_group_info *g = ike_dh_info(group, NULL);
+
+	return g ? g->ke_len : 0;
+}
+
+size_t ike_dh_secret_len(uint16_t group)
+{
+	const struct ike_dh_group_info *g = ike_dh_info(group, NULL);
+
+	return g ? g->secret_len : 0;
+}
+
+uint16_t ike_dh_group(const struct ike_dh *dh)
+{
+	return dh->g->id;
+}
+
+/* Encode our public value as KE data: MODP padded to the prime length
+ * (OpenSSL's encoding already is), ECP without the 0x04 prefix. */
+static int encode_public(struct ike_dh *dh)
+{
+	uint8_t buf[1 + ECP_MAX_KE];
+	uint8_t *dst = dh->g->kind == DH_KIND_ECP ? buf : dh->pub;
+	size_t cap = dh->g->kind == DH_KIND_ECP ? sizeof(buf) : dh->g->ke_len;
+	size_t len = 0;
+
+	if (!EVP_PKEY_get_octet_string_param(dh->pkey,
+					     OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+					     dst, cap, &len))
+		return -EIO;
+	if (dh->g->kind == DH_KIND_ECP) {
+		if (len != 1u + dh->g->ke_len || buf[0] != 0x04)
+			return -EIO;
+		memcpy(dh->pub, buf + 1, dh->g->ke_len);
+	} else if (len != dh->g->ke_len) {
+		return -EIO;
+	}
+	dh->pub_len = dh->g->ke_len;
+	return 0;
+}
+
+static struct ike_dh *dh_alloc(const struct ike_crypto *c, uint16_t group)
+{
+	int idx;
+	const struct ike_dh_group_info *g = ike_dh_info(group, &idx);
+	struct ike_dh *dh;
+
+	if (!g || !c->dh_tmpl[idx])
+		return NULL;
+	dh = calloc(1, sizeof(*dh) + g->ke_len);
+	if (!dh)
+		return NULL;
+	dh->c = c;
+	dh->g = g;
+	dh->idx = idx;
+	return dh;
+}
+
+struct ike_dh *ike_dh_new(const struct ike_crypto *c, uint16_t group)
+{
+	struct ike_dh *dh = dh_alloc(c, group);
+	EVP_PKEY_CTX *kc = NULL;
+
+	if (!dh)
+		return NULL;
+	kc = EVP_PKEY_CTX_new_from_pkey(c->libctx, c->dh_tmpl[dh->idx], NULL);
+	if (!kc || EVP_PKEY_keygen_init(kc) <= 0 ||
+	    EVP_PKEY_keygen(kc, &dh->pkey) <= 0 || encode_public(dh)) {
+		ike_dh_free(dh);
+		dh = NULL;
+	}
+	EVP_PKEY_CTX_free(kc);
+	return dh;
+}
+
+/* Import a key pair from OSSL_PARAMs built on top of `bld`. */
+static EVP_PKEY *import_keypair(struct ike_dh *dh, OSSL_PARAM_BLD *bld)
+{
+	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(dh->c->libctx,
+						      dh->c->dh_tmpl[dh->idx],
+						      NULL);
+	EVP_PKEY *pkey = NULL;
+
+	if (!params || !pc || EVP_PKEY_fromdata_init(pc) <= 0 ||
+	    EVP_PKEY_fromdata(pc, &pkey, EVP_PKEY_KEYPAIR, params) <= 0)
+		pkey = NULL;
+	EVP_PKEY_CTX_free(pc);
+	OSSL_PARAM_free(params);   /* secret part is in secure memory: cleared */
+	return pkey;
+}
+
+/* MODP key pair from an exponent x (1 <= x < p - 1): y = g^x mod p. */
+static EVP_PKEY *modp_from_private(struct ike_dh *dh, const uint8_t *priv,
+				   size_t priv_len)
+{
+	EVP_PKEY *tmpl = dh->c->dh_tmpl[dh->idx], *pkey = NULL;
+	BIGNUM *p = NULL, *q = NULL, *g = NULL, *x = BN_secure_new();
+	BIGNUM *y = BN_new(), *pm1 = BN_new();
+	BN_CTX *bc = BN_CTX_new_ex(dh->c->libctx);
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+
+	if (!x || !y || !pm1 || !bc || !bld ||
+	    !EVP_PKEY_get_bn_param(tmpl, OSSL_PKEY_PARAM_FFC_P, &p) ||
+	    !EVP_PKEY_get_bn_param(tmpl, OSSL_PKEY_PARAM_FFC_G, &g) ||
+	    !BN_bin2bn(priv, (int)priv_len, x) || !BN_sub(pm1, p, BN_value_one()))
+		goto out;
+	/* Named groups carry q; keep it so the key matches the template. */
+	EVP_PKEY_get_bn_param(tmpl, OSSL_PKEY_PARAM_FFC_Q, &q);
+	BN_set_flags(x, BN_FLG_CONSTTIME);
+	if (BN_is_zero(x) || BN_cmp(x, pm1) >= 0 || !BN_mod_exp(y, g, x, p, bc) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) ||
+	    (q && !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_Q, q)) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, x) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y))
+		goto out;
+	pkey = import_keypair(dh, bld);
+out:
+	OSSL_PARAM_BLD_free(bld);
+	BN_CTX_free(bc);
+	BN_clear_free(x);
+	BN_free(y);
+	BN_free(pm1);
+	BN_free(p);
+	BN_free(q);
+	BN_free(g);
+	return pkey;
+}
+
+/* ECP key pair from a scalar d: OpenSSL 3.0 does not derive the public
+ * point on import, so compute Q = d * G here (EC_POINT_mul). */
+static EVP_PKEY *ecp_from_private(struct ike_dh *dh, const uint8_t *priv,
+				  size_t priv_len)
+{
+	EVP_PKEY *pkey = NULL;
+	BIGNUM *d = BN_secure_new();
+	EC_GROUP *grp = EC_GROUP_new_by_curve_name_ex(
+		dh->c->libctx, NULL, EC_curve_nist2nid(dh->g->ossl_name));
+	EC_POINT *q = grp ? EC_POINT_new(grp) : NULL;
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	uint8_t pub[1 + ECP_MAX_KE];
+	size_t pub_len;
+
+	if (!d || !q || !bld || priv_len != dh->g->secret_len ||
+	    !BN_bin2bn(priv, (int)priv_len, d) || BN_is_zero(d) ||
+	    BN_cmp(d, EC_GROUP_get0_order(grp)) >= 0 ||
+	    !EC_POINT_mul(grp, q, d, NULL, NULL, NULL))
+		goto out;
+	pub_len = EC_POINT_point2oct(grp, q, POINT_CONVERSION_UNCOMPRESSED,
+				     pub, sizeof(pub), NULL);
+	if (pub_len != 1u + dh->g->ke_len ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+					     dh->g->ossl_name, 0) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+					      pub, pub_len))
+		goto out;
+	pkey = import_keypair(dh, bld);
+out:
+	OSSL_PARAM_BLD_free(bld);
+	EC_POINT_free(q);
+	EC_GROUP_free(grp);
+	BN_clear_free(d);
+	return pkey;
+}
+
+struct ike_dh *ike_dh_new_private(const struct ike_crypto *c, uint16_t group,
+				  const uint8_t *priv, size_t priv_len)
+{
+	struct ike_dh *dh = dh_alloc(c, group);
+
+	if (!dh)
+		return NULL;
+	switch (dh->g->kind) {
+	case DH_KIND_MODP:
+		dh->pkey = modp_from_private(dh, priv, priv_len);
+		break;
+	case DH_KIND_ECP:
+		dh->pkey = ecp_from_private(dh, priv, priv_len);
+		break;
+	case DH_KIND_X25519:
+		if (priv_len == 32)
+			dh->pkey = EVP_PKEY_new_raw_private_key_ex(
+				c->libctx, "X25519", NULL, priv, priv_len);
+		break;
+	}
+	if (!dh->pkey || encode_public(dh)) {
+		ike_dh_free(dh);
+		return NULL;
+	}
+	return dh;
+}
+
+int ike_dh_public(const struct ike_dh *dh, uint8_t *out, size_t *len)
+{
+	if (*len < dh->pub_len)
+		return -ENOBUFS;
+	memcpy(out, dh->pub, dh->pub_len);
+	*len = dh->pub_len;
+	return 0;
+}
+
+const uint8_t *ike_dh_public_ref(const struct ike_dh *dh, size_t *len)
+{
+	*len = dh->pub_len;
+	return dh->pub;
+}
+
+/* MODP peer value: 1 < y < p - 1 (RFC 7296 / SP 800-56A partial check;
+ * the groups are safe primes, so this excludes the small subgroup). */
+static bool modp_peer_ok(const struct ike_dh *dh, const uint8_t *y, size_t len)
+{
+	uint8_t high = 0;
+
+	for (size_t i = 0; i + 1 < len; i++)
+		high |= y[i];
+	if (!high && y[len - 1] <= 1)
+		return false;
+	return memcmp(y, dh->c->modp_pm1[dh->idx], len) < 0;
+}
+
+/* Build the peer's public key in the shape of ours. */
+static EVP_PKEY *peer_key(const struct ike_dh *dh, const uint8_t *peer,
+			  size_t len)
+{
+	uint8_t buf[1 + ECP_MAX_KE];
+	const uint8_t *enc = peer;
+	EVP_PKEY *pk;
+
+	if (dh->g->kind == DH_KIND_ECP) {
+		buf[0] = 0x04;   /* RFC 5903: KE is x | y, uncompressed */
+		memcpy(buf + 1, peer, len);
+		enc = buf;
+		len++;
+	}
+	pk = EVP_PKEY_new();
+	if (!pk || EVP_PKEY_copy_parameters(pk, dh->pkey) <= 0 ||
+	    EVP_PKEY_set1_encoded_public_key(pk, enc, len) <= 0) {
+		EVP_PKEY_free(pk);
+		return NULL;
+	}
+	return pk;
+}
+
+int ike_dh_shared(struct ike_dh *dh, const uint8_t *peer, size_t peer_len,
+		  uint8_t *out, size_t *len)
+{
+	size_t want = dh->g->secret_len, got = want;
+	EVP_PKEY *pk = NULL;
+	EVP_PKEY_CTX *dc = NULL;
+	int rc = -EINVAL;
+
+	if (*len < want)
+		return -ENOBUFS;
+	if (peer_len != dh->g->ke_len)
+		return -EINVAL;
+	if (dh->g->kind == DH_KIND_MODP && !modp_peer_ok(dh, peer, peer_len))
+		return -EINVAL;
+	pk = peer_key(dh, peer, peer_len);
+	if (!pk)
+		goto out;   /* ECP: not on the curve */
+	rc = -EIO;
+	dc = EVP_PKEY_CTX_new_from_pkey(dh->c->libctx, dh->pkey, NULL);
+	if (!dc || EVP_PKEY_derive_init(dc) <= 0)
+		goto out;
+	if (dh->g->kind == DH_KIND_MODP && EVP_PKEY_CTX_set_dh_pad(dc, 1) <= 0)
+		goto out;
+	/* Validation is done above (MODP range, ECP on-curve at decode);
+	 * X25519 derive fails on an all-zero result. */
+	if (EVP_PKEY_derive_set_peer_ex(dc, pk, 0) <= 0) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if (EVP_PKEY_derive(dc, out, &got) <= 0) {
+		rc = dh->g->kind == DH_KIND_X25519 ? -EINVAL : -EIO;
+		goto out;
+	}
+	if (got != want) {
+		OPENSSL_cleanse(out, got);
+		goto out;
+	}
+	*len = got;
+	rc = 0;
+out:
+	EVP_PKEY_CTX_free(dc);
+	EVP_PKEY_free(pk);
+	return rc;
+}
+
+void ike_dh_free(struct ike_dh *dh)
+{
+	if (!dh)
+		return;
+	EVP_PKEY_free(dh->pkey);   /* clears the private key */
+	OPENSSL_cleanse(dh->pub, dh->g->ke_len);
+	free(dh);
+}

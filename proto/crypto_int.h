@@ -1,0 +1,61 @@
+/* Internal to proto/crypto*.c, keys.c, auth.c, natd.c, sk.c: the layout of
+ * the algorithm cache.  Other rooms use only proto/crypto.h. */
+#ifndef IKESWARM_PROTO_CRYPTO_INT_H
+#define IKESWARM_PROTO_CRYPTO_INT_H
+
+#include <openssl/evp.h>
+
+#include "proto/crypto.h"
+
+/* Digests behind the HMAC-based PRFs and integrity transforms. */
+enum ike_md_idx { MD_MD5, MD_SHA1, MD_SHA256, MD_SHA384, MD_SHA512, MD_COUNT };
+
+/* Ciphers. */
+enum ike_cipher_idx {
+	CI_3DES_CBC,
+	CI_AES128_CBC, CI_AES192_CBC, CI_AES256_CBC,
+	CI_AES128_GCM, CI_AES192_GCM, CI_AES256_GCM,
+	CI_CHACHA20_POLY1305,
+	CI_COUNT
+};
+
+/* Supported DH groups, in a dense index. */
+enum ike_dh_idx {
+	DHI_MODP_768, DHI_MODP_1024, DHI_MODP_1536, DHI_MODP_2048,
+	DHI_MODP_3072, DHI_MODP_4096, DHI_MODP_6144, DHI_MODP_8192,
+	DHI_ECP_256, DHI_ECP_384, DHI_ECP_521, DHI_X25519,
+	DHI_COUNT
+};
+
+enum ike_dh_kind { DH_KIND_MODP, DH_KIND_ECP, DH_KIND_X25519 };
+
+struct ike_dh_group_info {
+	uint16_t id;
+	enum ike_dh_kind kind;
+	const char *ossl_name;  /* OpenSSL group name (NULL: explicit prime) */
+	uint16_t ke_len;        /* KE payload data octets */
+	uint16_t secret_len;    /* g^ir octets */
+};
+
+struct ike_crypto {
+	OSSL_LIB_CTX *libctx;                 /* NULL: the default context */
+	EVP_MAC *hmac;
+	EVP_MAC_CTX *hmac_tmpl[MD_COUNT];     /* digest set, no key: dup me */
+	EVP_MD *sha1;                         /* NAT-D */
+	EVP_CIPHER *cipher[CI_COUNT];
+	/* Key generation templates: MODP/ECP domain parameters, X25519 a
+	 * throwaway key; keygen contexts come from these without a fetch. */
+	EVP_PKEY *dh_tmpl[DHI_COUNT];
+	/* MODP: p - 1, big-endian, ke_len octets, for the peer range check. */
+	uint8_t *modp_pm1[DHI_COUNT];
+};
+
+/* Index of an HMAC digest for a PRF or integrity id, or -1. */
+int ike_prf_md(uint16_t prf);
+int ike_integ_md(uint16_t integ);
+/* Index of a cipher for (encr, keybits), or -1. */
+int ike_cipher_idx(uint16_t encr, uint16_t keybits);
+/* Group info and dense index for a DH group id, or NULL / -1. */
+const struct ike_dh_group_info *ike_dh_info(uint16_t group, int *idx);
+
+#endif
