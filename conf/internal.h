@@ -11,6 +11,7 @@ struct conf_loc {
 	const struct conf_key *key;
 	int child, ts;
 	unsigned line, col;
+	bool bad;   /* its value had an error: rules using it stay quiet */
 };
 
 struct conf_ctx {
@@ -30,6 +31,9 @@ void conf_diag_add(struct conf_diag *d, bool warning, const char *file,
  * the key was not written. */
 const struct conf_loc *conf_loc_find(const struct conf_ctx *c, const char *path,
 				     int child, int ts);
+
+/* True when path was written in (child, ts) with a bad value. */
+bool conf_loc_bad(const struct conf_ctx *c, const char *path, int child, int ts);
 
 /* Cross-field rules and not-built-yet features; adds to c->diag. */
 void conf_validate(struct conf_ctx *c);

@@ -38,7 +38,13 @@ static void record_loc(struct conf_ctx *c, const struct conf_key *k, const yaml_
 		c->locs = l;
 		c->caplocs = cap;
 	}
-	c->locs[c->nlocs++] = (struct conf_loc){ k, c->child, c->ts, LINE(n), COL(n) };
+	c->locs[c->nlocs++] = (struct conf_loc){ k, c->child, c->ts, LINE(n), COL(n), false };
+}
+
+bool conf_loc_bad(const struct conf_ctx *c, const char *path, int child, int ts)
+{
+	const struct conf_loc *l = conf_loc_find(c, path, child, ts);
+	return l && l->bad;
 }
 
 const struct conf_loc *conf_loc_find(const struct conf_ctx *c, const char *path,
@@ -123,48 +129,58 @@ static void unknown_key(struct conf_ctx *c, const yaml_node_t *n, const char *ma
 static void walk_map(struct conf_ctx *c, yaml_document_t *doc, yaml_node_t *map,
 		     const char *map_path, const char *display, void *base);
 
-static void decode_scalar(struct conf_ctx *c, const struct conf_key *k, yaml_node_t *v,
+static bool decode_scalar(struct conf_ctx *c, const struct conf_key *k, yaml_node_t *v,
 			  const char *name, void *field)
 {
 	char why[512];
 	if (v->type != YAML_SCALAR_NODE) {
 		node_error(c, v, "%s: expected %s, got a %s", name, conf_type_expected(k),
 			   v->type == YAML_MAPPING_NODE ? "mapping" : "list");
-		return;
+		return false;
 	}
 	const char *text = is_null(v) ? "" : (const char *)v->data.scalar.value;
 	if (!*text && k->type != CT_STRING && k->type != CT_ADDR && k->type != CT_PREFIX &&
 	    k->type != CT_ADDR_PREFIX && !conf_key_is_list(k)) {
 		node_error(c, v, "%s: expected %s, got nothing", name, conf_type_expected(k));
-		return;
+		return false;
 	}
-	if (conf_value_decode(k, text, field, why, sizeof(why)) < 0)
+	if (conf_value_decode(k, text, field, why, sizeof(why)) < 0) {
 		node_error(c, v, "%s: %s", name, why);
+		return false;
+	}
+	return true;
 }
 
-static void decode_list(struct conf_ctx *c, yaml_document_t *doc, const struct conf_key *k,
+static bool decode_list(struct conf_ctx *c, yaml_document_t *doc, const struct conf_key *k,
 			yaml_node_t *v, const char *name, void *field)
 {
+	bool ok = true;
 	conf_value_clear(k, field);
-	if (is_null(v))
-		return;
-	if (v->type == YAML_SCALAR_NODE) { /* one item without the dash */
-		decode_scalar(c, k, v, name, field);
-		return;
-	}
+	if (is_null(v) && strcmp((const char *)v->data.scalar.value, "null") != 0)
+		return true;
+	if (v->type == YAML_SCALAR_NODE) /* one item without the dash */
+		return decode_scalar(c, k, v, name, field);
 	if (v->type != YAML_SEQUENCE_NODE) {
 		node_error(c, v, "%s: expected %s, got a mapping", name, conf_type_expected(k));
-		return;
+		return false;
 	}
 	for (yaml_node_item_t *it = v->data.sequence.items.start;
 	     it < v->data.sequence.items.top; it++) {
 		yaml_node_t *item = yaml_document_get_node(doc, *it);
-		if (item->type != YAML_SCALAR_NODE || is_null(item)) {
+		/* A bare 'null' item is the word (ESP null encryption), not YAML's null. */
+		if (item->type != YAML_SCALAR_NODE || !*item->data.scalar.value) {
 			node_error(c, item, "%s: expected %s", name, conf_type_expected(k));
+			ok = false;
 			continue;
 		}
-		decode_scalar(c, k, item, name, field);
+		char why[512];
+		if (conf_value_decode(k, (const char *)item->data.scalar.value, field, why,
+				      sizeof(why)) < 0) {
+			node_error(c, item, "%s: %s", name, why);
+			ok = false;
+		}
 	}
+	return ok;
 }
 
 /* type v6 selectors that kept the IPv4 whole-range default get IPv6's. */
@@ -273,12 +289,14 @@ static void walk_map(struct conf_ctx *c, yaml_document_t *doc, yaml_node_t *map,
 		case CT_MAP_LIST:
 			walk_map_list(c, doc, k, v, name, base);
 			break;
-		default:
-			if (conf_key_is_list(k))
-				decode_list(c, doc, k, v, name, field);
-			else
-				decode_scalar(c, k, v, name, field);
+		default: {
+			unsigned at = c->nlocs - 1;
+			bool ok = conf_key_is_list(k) ? decode_list(c, doc, k, v, name, field)
+						      : decode_scalar(c, k, v, name, field);
+			if (!ok && at < c->nlocs)
+				c->locs[at].bad = true;
 			break;
+		}
 		}
 	}
 }

@@ -144,7 +144,9 @@ void plan_print(const struct config *c, const char *file, FILE *f)
 	fprintf(f, "tunnels:     %" PRId64 "\n", c->numberoftunnels);
 	fprintf(f, "workers:     %u%s\n", workers,
 		c->workers ? "" : " (one per online CPU)");
-	if (c->mobike) {
+	if (c->mobike && c->role == ROLE_GATEWAY) {
+		fprintf(f, "mobike:      on, accepts address updates\n");
+	} else if (c->mobike) {
 		static const char *const change[] = { "own-only", "peer-only", "both" };
 		fprintf(f, "mobike:      on, %s every %s\n", change[c->mobikechangeaddrtype],
 			conf_duration_format(c->mobikeiplifetime_ns, d, sizeof(d)));

@@ -12,6 +12,11 @@
 
 #define CHILD "ikeconf.childlist[]."
 
+/* A key whose value was already reported as wrong: rules using it keep quiet
+ * so one mistake gives one message. */
+#define BAD(path) conf_loc_bad(c, path, -1, -1)
+#define BAD_CHILD(path, e) conf_loc_bad(c, CHILD path, e, -1)
+
 /* Report at path's location in (child, ts); else at fallback's; else 1:1. */
 static void err_at(struct conf_ctx *c, bool warning, const char *path, int child, int ts,
 		   const char *fallback, const char *fmt, ...)
@@ -75,17 +80,18 @@ static void check_client(struct conf_ctx *c)
 	const struct config *cfg = c->cfg;
 	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], p[IP_PREFIX_STRLEN];
 
-	if (ip_addr_is_unset(&cfg->startclntaddr.addr))
+	if (ip_addr_is_unset(&cfg->startclntaddr.addr) && !BAD("startclntaddr"))
 		err_at(c, false, "startclntaddr", -1, -1, NULL,
 		       "role client needs startclntaddr (first tunnel address with prefix "
 		       "length, e.g. 192.168.1.1/24)");
-	if (ip_addr_is_unset(&cfg->peeraddr))
+	if (ip_addr_is_unset(&cfg->peeraddr) && !BAD("peeraddr"))
 		err_at(c, false, "peeraddr", -1, -1, NULL,
 		       "role client needs peeraddr (the gateway's address)");
 	if (!cfg->bindifname || !*cfg->bindifname)
 		err_at(c, false, "bindifname", -1, -1, NULL,
 		       "role client needs bindifname (the interface for the tunnel addresses)");
-	if (ip_addr_is_unset(&cfg->startclntaddr.addr))
+	if (ip_addr_is_unset(&cfg->startclntaddr.addr) || BAD("numberoftunnels") ||
+	    BAD("mobikeaddrpertunnel") || BAD("mobike"))
 		return;
 	if (!ip_addr_is_unset(&cfg->peeraddr) &&
 	    cfg->peeraddr.family != cfg->startclntaddr.addr.family)
@@ -109,7 +115,7 @@ static void check_client(struct conf_ctx *c)
 		       ip_addr_format(&cfg->startclntaddr.addr, a, sizeof(a)),
 		       ip_addr_format(&last, b, sizeof(b)));
 	}
-	if (cfg->mobike) {
+	if (cfg->mobike && !BAD("mobikechangeaddrtype")) {
 		if (cfg->mobikechangeaddrtype == MOBIKE_OWN_ONLY && cfg->mobikeaddrpertunnel < 2)
 			err_at(c, false, "mobikeaddrpertunnel", -1, -1, "mobikechangeaddrtype",
 			       "mobikechangeaddrtype own-only needs mobikeaddrpertunnel >= 2 "
@@ -129,8 +135,9 @@ static void check_gateway(struct conf_ctx *c)
 		err_at(c, false, "bindifname", -1, -1, NULL,
 		       "role gateway needs bindifname (the interface for its addresses)");
 	if (ip_addr_is_unset(&cfg->bindifaddr.addr)) {
-		err_at(c, false, "bindifaddr", -1, -1, NULL,
-		       "role gateway needs bindifaddr (its address, e.g. 10.99.0.1/24)");
+		if (!BAD("bindifaddr"))
+			err_at(c, false, "bindifaddr", -1, -1, NULL,
+			       "role gateway needs bindifaddr (its address, e.g. 10.99.0.1/24)");
 		return;
 	}
 	uint64_t g = cfg->mobike ? (uint64_t)cfg->mobikeaddrpergw : 1;
@@ -190,16 +197,17 @@ static void check_ike(struct conf_ctx *c)
 	const struct conf_ike *ike = &c->cfg->ikeconf;
 	char d1[CONF_DURATION_STRLEN], d2[CONF_DURATION_STRLEN];
 
-	if (ike->dhgrpid.n == 0)
+	if (ike->dhgrpid.n == 0 && !BAD("ikeconf.dhgrpid"))
 		err_at(c, false, "ikeconf.dhgrpid", -1, -1, "ikeconf",
 		       "ikeconf.dhgrpid needs at least one DH group");
-	if (ike->ikeencyptalg.n == 0)
+	if (ike->ikeencyptalg.n == 0 && !BAD("ikeconf.ikeencyptalg"))
 		err_at(c, false, "ikeconf.ikeencyptalg", -1, -1, "ikeconf",
 		       "ikeconf.ikeencyptalg needs at least one encryption algorithm");
-	if (ike->ikeprfalg.n == 0)
+	if (ike->ikeprfalg.n == 0 && !BAD("ikeconf.ikeprfalg"))
 		err_at(c, false, "ikeconf.ikeprfalg", -1, -1, "ikeconf",
 		       "ikeconf.ikeprfalg needs at least one PRF algorithm");
-	if (ike->ikeintegrityalg.n == 0 && has_non_aead(&ike->ikeencyptalg))
+	if (ike->ikeintegrityalg.n == 0 && has_non_aead(&ike->ikeencyptalg) &&
+	    !BAD("ikeconf.ikeintegrityalg"))
 		err_at(c, false, "ikeconf.ikeintegrityalg", -1, -1, "ikeconf",
 		       "ikeconf.ikeintegrityalg needs at least one algorithm for non-AEAD "
 		       "ciphers");
@@ -214,21 +222,21 @@ static void check_ike(struct conf_ctx *c)
 	if (ike->authownmethod == AUTH_PSK && (!ike->psk || !*ike->psk))
 		err_at(c, true, "ikeconf.psk", -1, -1, "ikeconf",
 		       "ikeconf.psk is empty: both ends must use the same empty key");
-	if (ike->n_children == 0)
+	if (ike->n_children == 0 && !BAD("ikeconf.childlist"))
 		err_at(c, false, "ikeconf.childlist", -1, -1, "ikeconf",
 		       "ikeconf.childlist needs at least one entry");
 
 	for (unsigned e = 0; e < ike->n_children; e++) {
 		const struct conf_child *ch = &ike->childlist[e];
-		if (ch->encalg.n == 0 && ch->protocol == CHILD_ESP)
+		if (ch->encalg.n == 0 && ch->protocol == CHILD_ESP && !BAD_CHILD("encalg", e))
 			err_at(c, false, CHILD "encalg", e, -1, "ikeconf.childlist",
 			       "ikeconf.childlist[%u].encalg needs at least one algorithm", e);
-		if (ch->integrityalg.n == 0 &&
+		if (ch->integrityalg.n == 0 && !BAD_CHILD("integrityalg", e) &&
 		    (ch->protocol == CHILD_AH || has_non_aead(&ch->encalg)))
 			err_at(c, false, CHILD "integrityalg", e, -1, "ikeconf.childlist",
 			       "ikeconf.childlist[%u].integrityalg needs at least one algorithm "
 			       "for non-AEAD ciphers", e);
-		if (ch->pfsenabled && ch->pfsgrpid.n == 0)
+		if (ch->pfsenabled && ch->pfsgrpid.n == 0 && !BAD_CHILD("pfsgrpid", e))
 			err_at(c, false, CHILD "pfsgrpid", e, -1, "ikeconf.childlist",
 			       "ikeconf.childlist[%u].pfsgrpid needs a DH group when pfsenabled "
 			       "is true", e);
