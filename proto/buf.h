@@ -35,7 +35,7 @@ static inline size_t ike_rd_left(const struct ike_reader *r)
 /* Pointer to the next unread byte (valid even when nothing is left). */
 static inline const uint8_t *ike_rd_cur(const struct ike_reader *r)
 {
-	return r->data + r->off;
+	return r->data ? r->data + r->off : NULL;
 }
 
 /* 0 on success, -EMSGSIZE (nothing read, bad set) when short. */
@@ -70,8 +70,8 @@ static inline bool ike_wr_ok(const struct ike_writer *w)
 	return !w->bad;
 }
 
-/* Make room for n more bytes and return a pointer to them (zeroed), or
- * NULL (bad set).  The pointer is valid until the next write. */
+/* Make room for n > 0 more bytes and return a pointer to them (zeroed), or
+ * NULL (bad set; n == 0 also gives NULL).  The pointer is valid until the next write. */
 uint8_t *ike_wr_reserve(struct ike_writer *w, size_t n);
 
 /* 0 on success, -ENOBUFS (nothing written, bad set) when it does not fit. */

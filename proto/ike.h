@@ -35,6 +35,8 @@
 #define IKE_VERSION        0x20 /* major 2, minor 0 */
 #define IKE_MAJOR(v)       ((uint8_t)(v) >> 4)
 #define IKE_SPI_LEN        8
+#define IKE_NONCE_MIN_LEN  16   /* RFC 7296 2.10 */
+#define IKE_NONCE_MAX_LEN  256
 
 /* Header flags (RFC 7296 3.1). */
 #define IKE_FLAG_INITIATOR 0x08
@@ -603,13 +605,19 @@ enum ike_err ike_add_sk_begin(struct ike_builder *b, size_t iv_len);
 /* Open SKF (RFC 7383): like SK, with fragment number and total. */
 enum ike_err ike_add_skf_begin(struct ike_builder *b, uint16_t frag_num,
 			       uint16_t frag_total, size_t iv_len);
-/* Append an SK/SKF payload whose body (IV | ciphertext | ICV) is already
- * encrypted, e.g. to re-encode a parsed message. */
+/* Append an SK payload (SKF when sk->frag_num != 0) whose body (IV |
+ * ciphertext | ICV) is already encrypted, e.g. to re-encode a parsed
+ * message.  Nothing may follow it. */
 enum ike_err ike_add_sk_sealed(struct ike_builder *b, const struct ike_sk_pld *sk);
 
 /* Re-encode a parsed message: header and every clear payload in order
- * (decoded ones through their builders, unknown ones raw, SK/SKF as
- * sealed).  For golden-message round trips. */
+ * (decoded ones through their builders, unknown ones raw with their flags,
+ * SK/SKF as sealed).  For golden-message round trips. */
 enum ike_err ike_build_from_msg(struct ike_writer *w, const struct ike_msg *m);
+/* Append the payloads of m whose ref is `inner` (decrypted) or not, in
+ * order, the same way: e.g. after ike_add_sk_begin to rebuild a decrypted
+ * body (SK/SKF refs are skipped when inner is true). */
+enum ike_err ike_add_payloads_from_msg(struct ike_builder *b, const struct ike_msg *m,
+				       bool inner);
 
 #endif

@@ -37,6 +37,9 @@ enum ike_registry {
 const char *ike_name(enum ike_registry reg, unsigned value);
 /* Value of `name` (exact, case-insensitive) in `reg`, or -1. */
 int ike_name_value(enum ike_registry reg, const char *name);
+/* Iterate a registry: the i-th entry's name (value in *value), in
+ * increasing value order; NULL past the end. */
+const char *ike_name_entry(enum ike_registry reg, size_t i, unsigned *value);
 /* Name of the registry itself ("notify", "encr", ...). */
 const char *ike_registry_name(enum ike_registry reg);
 
