@@ -22,7 +22,7 @@ struct conf_diag {
 };
 
 /* Parse and validate.  Every error found is added to diag (not only the
- * first).  Returns 0 when the setup is valid (warnings allowed), -EINVAL
+ * first), in file order.  Returns 0 when the setup is valid (warnings allowed), -EINVAL
  * when there were errors, -ENOENT etc. when the file cannot be read.
  * cfg is always left initialised (free it with config_free). */
 int conf_load_file(const char *path, struct config *cfg, struct conf_diag *diag);

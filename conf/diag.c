@@ -40,33 +40,26 @@ void conf_diag_add(struct conf_diag *d, bool warning, const char *file,
 		d->n_errors++;
 }
 
-static int by_position(const void *a, const void *b)
+/* File order (line, then column); stable, so messages about one spot keep
+ * the order they were found in.  Insertion sort: a file has few errors. */
+void conf_diag_sort(struct conf_diag *d)
 {
-	const struct conf_msg *x = a, *y = b;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	if (x->col != y->col)
-		return x->col < y->col ? -1 : 1;
-	return 0;
+	for (unsigned i = 1; i < d->n; i++) {
+		struct conf_msg m = d->msgs[i];
+		unsigned j = i;
+		while (j > 0 && (d->msgs[j - 1].line > m.line ||
+				 (d->msgs[j - 1].line == m.line && d->msgs[j - 1].col > m.col))) {
+			d->msgs[j] = d->msgs[j - 1];
+			j--;
+		}
+		d->msgs[j] = m;
+	}
 }
 
 void conf_diag_print(const struct conf_diag *d, FILE *f)
 {
-	struct conf_msg *sorted = malloc(d->n * sizeof(*sorted) + 1);
-	if (!sorted) {
-		for (unsigned i = 0; i < d->n; i++)
-			fprintf(f, "%s\n", d->msgs[i].text);
-		return;
-	}
-	memcpy(sorted, d->msgs, d->n * sizeof(*sorted));
-	/* qsort is not stable: keep messages on one spot in insertion order by
-	 * comparing the original index last. */
 	for (unsigned i = 0; i < d->n; i++)
-		sorted[i].col = sorted[i].col * 1024u + (i < 1024 ? i : 1023);
-	qsort(sorted, d->n, sizeof(*sorted), by_position);
-	for (unsigned i = 0; i < d->n; i++)
-		fprintf(f, "%s\n", sorted[i].text);
-	free(sorted);
+		fprintf(f, "%s\n", d->msgs[i].text);
 }
 
 void conf_diag_free(struct conf_diag *d)

@@ -27,6 +27,8 @@ void conf_diag_add(struct conf_diag *d, bool warning, const char *file,
 		   unsigned line, unsigned col, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
+void conf_diag_sort(struct conf_diag *d);
+
 /* The location recorded for path (exact key path) in that element; NULL if
  * the key was not written. */
 const struct conf_loc *conf_loc_find(const struct conf_ctx *c, const char *path,

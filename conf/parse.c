@@ -347,6 +347,7 @@ int conf_load_string(const char *file, const char *text, size_t len, struct conf
 			walk_map(&c, &doc, root, "", "", cfg);
 	}
 	conf_validate(&c);
+	conf_diag_sort(diag);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	free(c.locs);

@@ -1,0 +1,181 @@
+/* lib/ipaddr: parse, format, compare, add with overflow, prefix maths. */
+#include <errno.h>
+#include <string.h>
+
+#include "t/unit/tcheck.h"
+#include "lib/ipaddr.h"
+
+static struct ip_addr A(const char *s)
+{
+	struct ip_addr a;
+	ck_assert_msg(ip_addr_parse(s, &a) == 0, "parse %s", s);
+	return a;
+}
+
+static const char *fmt(const struct ip_addr *a)
+{
+	static char buf[IP_ADDR_STRLEN];
+	return ip_addr_format(a, buf, sizeof(buf));
+}
+
+START_TEST(parse_and_format)
+{
+	static const char *const good[] = {
+		"0.0.0.0", "10.99.0.1", "255.255.255.255", "::", "::1", "fd00:99::1",
+		"2001:db8::ffff:0:1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+	};
+	for (unsigned i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct ip_addr a = A(good[i]);
+		ck_assert_str_eq(fmt(&a), good[i]);
+	}
+	static const char *const bad[] = {
+		"", "10.99.0.300", "10.99.0", "1.2.3.4.5", "fd00::99::1", "10.0.0.1/24", "x",
+	};
+	struct ip_addr a;
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_int_eq(ip_addr_parse(bad[i], &a), -EINVAL);
+	ck_assert(ip_addr_is_unset(&a));
+	ck_assert_int_eq(A("10.0.0.1").family, AF_INET);
+	ck_assert_int_eq(A("::1").family, AF_INET6);
+}
+END_TEST
+
+START_TEST(prefixes)
+{
+	struct ip_prefix p;
+	char buf[IP_PREFIX_STRLEN];
+	ck_assert_int_eq(ip_prefix_parse("192.168.1.1/24", true, &p), 0);
+	ck_assert_str_eq(ip_prefix_format(&p, buf, sizeof(buf)), "192.168.1.1/24");
+	ck_assert_int_eq(p.len, 24);
+	ck_assert_int_eq(ip_prefix_parse("192.168.1.1", true, &p), -EINVAL);
+	ck_assert_int_eq(ip_prefix_parse("192.168.1.1", false, &p), 0);
+	ck_assert_int_eq(p.len, 32);
+	ck_assert_int_eq(ip_prefix_parse("fd00::5/64", true, &p), 0);
+	ck_assert_int_eq(p.len, 64);
+	ck_assert_int_eq(ip_prefix_parse("fd00::5", false, &p), 0);
+	ck_assert_int_eq(p.len, 128);
+	ck_assert_int_eq(ip_prefix_parse("10.0.0.1/33", true, &p), -EINVAL);
+	ck_assert_int_eq(ip_prefix_parse("fd00::1/129", true, &p), -EINVAL);
+	ck_assert_int_eq(ip_prefix_parse("10.0.0.1/", true, &p), -EINVAL);
+	ck_assert_int_eq(ip_prefix_parse("10.0.0.1/-1", true, &p), -EINVAL);
+	ck_assert_int_eq(ip_prefix_parse("10.0.0.1/2x", true, &p), -EINVAL);
+	ck_assert_int_eq(ip_prefix_parse("10.0.0.1/0", true, &p), 0);
+}
+END_TEST
+
+START_TEST(compare)
+{
+	struct ip_addr a = A("10.0.0.1"), b = A("10.0.0.2"), c = A("::1");
+	ck_assert_int_lt(ip_addr_cmp(&a, &b), 0);
+	ck_assert_int_gt(ip_addr_cmp(&b, &a), 0);
+	ck_assert_int_eq(ip_addr_cmp(&a, &a), 0);
+	ck_assert_int_lt(ip_addr_cmp(&a, &c), 0); /* IPv4 sorts first */
+	struct ip_addr x = A("9.255.255.255"), y = A("10.0.0.0");
+	ck_assert_int_lt(ip_addr_cmp(&x, &y), 0);
+}
+END_TEST
+
+START_TEST(add_v4)
+{
+	struct ip_addr a = A("192.168.1.1"), r;
+	ck_assert_int_eq(ip_addr_add(&a, 0, &r), 0);
+	ck_assert_str_eq(fmt(&r), "192.168.1.1");
+	ck_assert_int_eq(ip_addr_add(&a, 3, &r), 0);
+	ck_assert_str_eq(fmt(&r), "192.168.1.4");
+	ck_assert_int_eq(ip_addr_add(&a, 255, &r), 0); /* carry into the third octet */
+	ck_assert_str_eq(fmt(&r), "192.168.2.0");
+	ck_assert_int_eq(ip_addr_add(&a, 65536 * 3 + 2, &r), 0);
+	ck_assert_str_eq(fmt(&r), "192.171.1.3");
+	struct ip_addr top = A("255.255.255.254");
+	ck_assert_int_eq(ip_addr_add(&top, 1, &r), 0);
+	ck_assert_str_eq(fmt(&r), "255.255.255.255");
+	r = a;
+	ck_assert_int_eq(ip_addr_add(&top, 2, &r), -ERANGE);
+	ck_assert_str_eq(fmt(&r), "192.168.1.1"); /* untouched on error */
+	ck_assert_int_eq(ip_addr_add(&a, 1ull << 32, &r), -ERANGE);
+	ck_assert_int_eq(ip_addr_add(&a, UINT64_MAX, &r), -ERANGE);
+}
+END_TEST
+
+START_TEST(add_v6)
+{
+	struct ip_addr a = A("fd00:99::ffff"), r;
+	ck_assert_int_eq(ip_addr_add(&a, 1, &r), 0);
+	ck_assert_str_eq(fmt(&r), "fd00:99::1:0");
+	struct ip_addr b = A("2001:db8::ffff:ffff:ffff:ffff");
+	ck_assert_int_eq(ip_addr_add(&b, 1, &r), 0); /* carry past 64 bits */
+	ck_assert_str_eq(fmt(&r), "2001:db8:0:1::");
+	ck_assert_int_eq(ip_addr_add(&b, UINT64_MAX, &r), 0);
+	ck_assert_str_eq(fmt(&r), "2001:db8:0:1:ffff:ffff:ffff:fffe");
+	struct ip_addr top = A("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fff0");
+	ck_assert_int_eq(ip_addr_add(&top, 15, &r), 0);
+	ck_assert_int_eq(ip_addr_add(&top, 16, &r), -ERANGE);
+}
+END_TEST
+
+START_TEST(diff)
+{
+	struct ip_addr a = A("10.0.0.1"), b = A("10.0.1.0"), c = A("::1");
+	uint64_t d;
+	ck_assert_int_eq(ip_addr_diff(&a, &b, &d), 0);
+	ck_assert_uint_eq(d, 255);
+	ck_assert_int_eq(ip_addr_diff(&b, &a, &d), -ERANGE);
+	ck_assert_int_eq(ip_addr_diff(&a, &c, &d), -ERANGE);
+	struct ip_addr x = A("2001:db8::"), y = A("2001:db8::1:0:0:0"), z = A("2001:db9::");
+	ck_assert_int_eq(ip_addr_diff(&x, &y, &d), 0);
+	ck_assert_uint_eq(d, 1ull << 48);
+	ck_assert_int_eq(ip_addr_diff(&x, &z, &d), -ERANGE); /* 2^80: too far */
+}
+END_TEST
+
+START_TEST(prefix_maths)
+{
+	struct ip_prefix p;
+	struct ip_addr first, last;
+	ck_assert_int_eq(ip_prefix_parse("192.168.1.77/26", true, &p), 0);
+	ip_prefix_first(&p, &first);
+	ip_prefix_last(&p, &last);
+	ck_assert_str_eq(fmt(&first), "192.168.1.64");
+	ck_assert_str_eq(fmt(&last), "192.168.1.127");
+	ck_assert_uint_eq(ip_prefix_room(&p), 51); /* .77 .. .127 */
+	struct ip_addr in = A("192.168.1.64"), out = A("192.168.1.128"), v6 = A("::1");
+	ck_assert(ip_prefix_contains(&p, &in));
+	ck_assert(!ip_prefix_contains(&p, &out));
+	ck_assert(!ip_prefix_contains(&p, &v6));
+
+	ck_assert_int_eq(ip_prefix_parse("10.1.2.3/0", true, &p), 0);
+	ip_prefix_first(&p, &first);
+	ck_assert_str_eq(fmt(&first), "0.0.0.0");
+	ck_assert_uint_eq(ip_prefix_room(&p), 4294967296ull - 0x0a010203);
+	ck_assert_int_eq(ip_prefix_parse("10.1.2.3/32", true, &p), 0);
+	ck_assert_uint_eq(ip_prefix_room(&p), 1);
+
+	ck_assert_int_eq(ip_prefix_parse("2001:db8::fff0/124", true, &p), 0);
+	ck_assert_uint_eq(ip_prefix_room(&p), 16);
+	ip_prefix_last(&p, &last);
+	ck_assert_str_eq(fmt(&last), "2001:db8::ffff");
+	ck_assert_int_eq(ip_prefix_parse("2001:db8::1/64", true, &p), 0);
+	ck_assert_uint_eq(ip_prefix_room(&p), UINT64_MAX); /* 2^64 - 1: saturated */
+	ck_assert_int_eq(ip_prefix_parse("2001:db8::/48", true, &p), 0);
+	ck_assert_uint_eq(ip_prefix_room(&p), UINT64_MAX);
+	ck_assert_int_eq(ip_prefix_parse("2001:db8::/65", true, &p), 0);
+	ck_assert_uint_eq(ip_prefix_room(&p), 1ull << 63);
+}
+END_TEST
+
+static Suite *ipaddr_suite(void)
+{
+	Suite *s = suite_create("ipaddr");
+	TCase *tc = tcase_create("all");
+	tcase_add_test(tc, parse_and_format);
+	tcase_add_test(tc, prefixes);
+	tcase_add_test(tc, compare);
+	tcase_add_test(tc, add_v4);
+	tcase_add_test(tc, add_v6);
+	tcase_add_test(tc, diff);
+	tcase_add_test(tc, prefix_maths);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TCHECK_MAIN(ipaddr_suite)
