@@ -42,6 +42,8 @@ enum udp_flags {
 				     interface (IP_FREEBIND, IPV6_FREEBIND) */
 	UDP_F_TRANSPARENT = 1 << 3, /* IP_TRANSPARENT (needs CAP_NET_ADMIN):
 				       send from any address, no route needed */
+	UDP_F_REUSEADDR = 1 << 4, /* SO_REUSEADDR: needed on both to mix a
+				     wildcard and a bound socket on one port */
 };
 
 enum udp_kind {
