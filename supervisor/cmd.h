@@ -3,6 +3,8 @@
 #ifndef IKESWARM_SUPERVISOR_CMD_H
 #define IKESWARM_SUPERVISOR_CMD_H
 
+#include <stdio.h>
+
 struct cmd {
 	const char *name;
 	int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
@@ -18,6 +20,11 @@ int cmd_default(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_cli(int argc, char **argv);
+
+/* cmd_cli with its streams given (tests).  Exit codes: 0 reply ok, 1 error
+ * reply, 2 bad usage, 3 no answer (unreachable, timeout, garbage). */
+int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err);
 
 #define IKESWARM_VERSION "0.1.0"
 

@@ -13,6 +13,14 @@ const struct cmd ikeswarm_cmds[] = {
 	{ "default", cmd_default, "write the commented default setup",
 	  "ikeswarm default setup [-f FILE]\n"
 	  "  -f FILE     write to FILE instead of standard output\n" },
+	{ "cli", cmd_cli, "talk to a running ikeswarm over its control socket",
+	  "ikeswarm cli [--svr ADDR] [--timeout SEC] [CMD [ARGS]]\n"
+	  "  --svr ADDR     tcp://HOST:PORT, HOST[:PORT] or ipc://PATH\n"
+	  "                 (default tcp://127.0.0.1:12330)\n"
+	  "  --timeout SEC  give up waiting for an answer (default 5)\n"
+	  "  CMD [ARGS]     one command: print its reply as JSON and exit\n"
+	  "                 (0 ok, 1 error reply, 2 bad usage, 3 no answer);\n"
+	  "                 without CMD: a shell reading commands from stdin\n" },
 	{ "help", cmd_help, "list subcommands or show one's usage",
 	  "ikeswarm help [CMD]\n" },
 	{ "version", cmd_version, "print the version", "ikeswarm version\n" },

@@ -1,0 +1,363 @@
+/* ikeswarm cli [--svr ADDR] [--timeout SEC] [CMD [ARGS]]
+ *
+ * The control socket's client: one-shot (prints the reply as one line of
+ * JSON, for scripts) or an interactive shell reading commands from stdin.
+ * Commands and their arguments come from the message table (lib/msg.c):
+ * positional arguments fill the command's keys in table order. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "lib/msg.h"
+#include "supervisor/cmd.h"
+#include "supervisor/control.h"
+
+enum { CLI_OK = 0, CLI_REPLY_ERROR = 1, CLI_USAGE = 2, CLI_NO_ANSWER = 3 };
+
+#define CLI_MAX_ARGS 16
+
+/* How each command's arguments read on the command line. */
+static const struct {
+	const char *cmd, *args;
+} arg_usage[] = {
+	{ "list", "[START [LEN]]" }, { "listchild", "[START [LEN]]" },
+	{ "dump", "IKE-SPI" },       { "dumpchild", "CHILD-SPI" },
+	{ "rekeychild", "CHILD-SPI" }, { "stop", "[graceful|now]" },
+	{ "log", "LEVEL [KEYWORD]" },
+};
+
+static const char *args_of(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(arg_usage) / sizeof(arg_usage[0]); i++)
+		if (strcmp(arg_usage[i].cmd, cmd) == 0)
+			return arg_usage[i].args;
+	return "";
+}
+
+static void print_commands(FILE *f)
+{
+	fprintf(f, "commands:\n");
+	for (const struct msg_type *t = msg_types; t->name; t++) {
+		if (t->dir != MSG_CMD)
+			continue;
+		char syn[64];
+		snprintf(syn, sizeof(syn), "%s %s", t->name, args_of(t->name));
+		fprintf(f, "  %-28s %s\n", syn, t->help);
+	}
+	fprintf(f, "  %-28s %s\n", "help", "this list");
+	fprintf(f, "  %-28s %s\n", "quit", "leave the shell");
+}
+
+/* One positional argument as the JSON value of key k; NULL when it does
+ * not fit (the caller says what was expected). */
+static json_t *arg_value(const struct msg_key *k, const char *s)
+{
+	json_t *v = NULL;
+	switch (k->vtype) {
+	case MV_INT:
+	case MV_UINT:
+	case MV_LEVEL:
+	case MV_PORT: {
+		char *end;
+		errno = 0;
+		long long n = strtoll(s, &end, 10);
+		if (*s && !*end && errno == 0)
+			v = json_integer(n);
+		break;
+	}
+	case MV_BOOL:
+		if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "graceful"))
+			v = json_true();
+		else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "now"))
+			v = json_false();
+		break;
+	case MV_OBJ:
+	case MV_COUNTERS:
+	case MV_FIELDS:
+		v = json_loads(s, 0, NULL);
+		break;
+	default:
+		v = json_string(s);
+	}
+	if (v && !msg_value_ok(v, k->vtype)) {
+		json_decref(v);
+		v = NULL;
+	}
+	return v;
+}
+
+/* Build {"cmd": ..., keys...} from words; NULL with a message on err. */
+static json_t *build_request(int n, char **w, FILE *err)
+{
+	const struct msg_type *t = msg_type_find(w[0]);
+	if (!t || t->dir != MSG_CMD) {
+		fprintf(err, "ikeswarm cli: unknown command '%s' (try 'help')\n", w[0]);
+		return NULL;
+	}
+	json_t *req = json_object();
+	json_object_set_new(req, "cmd", json_string(t->name));
+	int i = 1;
+	for (const struct msg_key *k = t->keys; k < t->keys + MSG_MAX_KEYS && k->name; k++) {
+		if (i >= n) {
+			if (!k->required)
+				break;
+			fprintf(err, "ikeswarm cli: %s needs %s (usage: %s %s)\n", t->name,
+				k->name, t->name, args_of(t->name));
+			goto fail;
+		}
+		json_t *v = arg_value(k, w[i]);
+		if (!v) {
+			fprintf(err, "ikeswarm cli: %s: '%s' is not %s for %s\n", t->name, w[i],
+				msg_vtype_text(k->vtype), k->name);
+			goto fail;
+		}
+		json_object_set_new(req, k->name, v);
+		i++;
+	}
+	if (i < n) {
+		fprintf(err, "ikeswarm cli: %s: too many arguments (usage: %s %s)\n", t->name,
+			t->name, args_of(t->name));
+		goto fail;
+	}
+	char why[MSG_WHY_LEN];
+	if (msg_check_cmd(req, NULL, why, sizeof(why))) {
+		fprintf(err, "ikeswarm cli: %s\n", why);
+		goto fail;
+	}
+	return req;
+fail:
+	json_decref(req);
+	return NULL;
+}
+
+/* "tcp://..." and "ipc://..." as given; "HOST:PORT", "[V6]:PORT" and "HOST"
+ * (port 12330) become tcp://. */
+static int server_url(const char *svr, char *buf, size_t size)
+{
+	int n;
+	if (strstr(svr, "://"))
+		n = snprintf(buf, size, "%s", svr);
+	else if (svr[0] == '[' ? strstr(svr, "]:") != NULL
+			       : (strchr(svr, ':') && strchr(svr, ':') == strrchr(svr, ':')))
+		n = snprintf(buf, size, "tcp://%s", svr);
+	else if (strchr(svr, ':'))
+		n = snprintf(buf, size, "tcp://[%s]:%d", svr, CONTROL_DEFAULT_PORT);
+	else
+		n = snprintf(buf, size, "tcp://%s:%d", svr, CONTROL_DEFAULT_PORT);
+	return n > 0 && (size_t)n < size ? 0 : -ENOSPC;
+}
+
+struct conn {
+	nng_socket sock;
+	char url[300];
+	double timeout_s;
+};
+
+static int conn_open(struct conn *c, FILE *err)
+{
+	int rv = nng_req0_open(&c->sock);
+	if (rv) {
+		fprintf(err, "ikeswarm cli: %s\n", nng_strerror(rv));
+		return CLI_NO_ANSWER;
+	}
+	nng_duration ms = (nng_duration)(c->timeout_s * 1000);
+	/* no resend: stop and rekeychild are not idempotent */
+	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, ms);
+	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, ms);
+	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 64 * 1024 * 1024);
+	if (strncmp(c->url, "ipc://", 6) == 0) {
+		struct stat sb;
+		if (stat(c->url + 6, &sb) < 0) {
+			fprintf(err, "ikeswarm cli: %s: %s (is a run listening there?)\n", c->url,
+				strerror(errno));
+			nng_close(c->sock);
+			return CLI_NO_ANSWER;
+		}
+	}
+	/* non-blocking: connects in the background and retries; the
+	 * receive timeout bounds the whole exchange */
+	rv = nng_dial(c->sock, c->url, NULL, NNG_FLAG_NONBLOCK);
+	if (rv) {
+		fprintf(err, "ikeswarm cli: cannot use '%s': %s\n", c->url, nng_strerror(rv));
+		nng_close(c->sock);
+		return rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP ? CLI_USAGE : CLI_NO_ANSWER;
+	}
+	return CLI_OK;
+}
+
+/* Send req, wait for the answer.  *answer is the checked reply or error
+ * object; returns CLI_OK, CLI_REPLY_ERROR or CLI_NO_ANSWER. */
+static int exchange(struct conn *c, const json_t *req, json_t **answer, FILE *err)
+{
+	*answer = NULL;
+	int rc = msg_send(c->sock, req, 0);
+	if (rc == -ETIMEDOUT) { /* not even connected */
+		fprintf(err, "ikeswarm cli: no answer from %s within %g s "
+			"(is a run listening there?)\n", c->url, c->timeout_s);
+		return CLI_NO_ANSWER;
+	}
+	if (rc) {
+		fprintf(err, "ikeswarm cli: cannot send to %s: %s\n", c->url, strerror(-rc));
+		return CLI_NO_ANSWER;
+	}
+	const struct msg_type *t;
+	char why[MSG_WHY_LEN];
+	rc = msg_recv(c->sock, 0, answer, &t, why, sizeof(why));
+	if (rc == -ETIMEDOUT) {
+		fprintf(err, "ikeswarm cli: no answer from %s within %g s "
+			"(is a run listening there?)\n", c->url, c->timeout_s);
+		return CLI_NO_ANSWER;
+	}
+	if (rc == -EBADMSG) {
+		fprintf(err, "ikeswarm cli: bad answer from %s: %s\n", c->url, why);
+		return CLI_NO_ANSWER;
+	}
+	if (rc) {
+		fprintf(err, "ikeswarm cli: %s: %s\n", c->url, strerror(-rc));
+		return CLI_NO_ANSWER;
+	}
+	if (t->dir != MSG_ANSWER) {
+		fprintf(err, "ikeswarm cli: bad answer from %s: a '%s' message\n", c->url,
+			t->name);
+		json_decref(*answer);
+		*answer = NULL;
+		return CLI_NO_ANSWER;
+	}
+	return strcmp(t->name, "reply") == 0 && json_is_true(json_object_get(*answer, "ok"))
+		       ? CLI_OK
+		       : CLI_REPLY_ERROR;
+}
+
+static int one_shot(struct conn *c, int n, char **w, FILE *out, FILE *err)
+{
+	if (strcmp(w[0], "help") == 0) {
+		print_commands(out);
+		return CLI_OK;
+	}
+	json_t *req = build_request(n, w, err);
+	if (!req)
+		return CLI_USAGE;
+	int rc = conn_open(c, err);
+	if (rc == CLI_OK) {
+		json_t *answer;
+		rc = exchange(c, req, &answer, err);
+		if (answer) {
+			char *s = json_dumps(answer, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			fprintf(out, "%s\n", s ? s : "{}");
+			free(s);
+			json_decref(answer);
+		}
+		nng_close(c->sock);
+	}
+	json_decref(req);
+	return rc;
+}
+
+static int split_words(char *line, char **w, int max)
+{
+	int n = 0;
+	for (char *tok = strtok(line, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n")) {
+		if (n == max)
+			return -1;
+		w[n++] = tok;
+	}
+	return n;
+}
+
+static int shell(struct conn *c, FILE *in, FILE *out, FILE *err)
+{
+	bool tty = isatty(fileno(in));
+	int rc = conn_open(c, err);
+	if (rc != CLI_OK)
+		return rc;
+	char *line = NULL;
+	size_t cap = 0;
+	for (;;) {
+		if (tty) {
+			fprintf(out, "ikeswarm> ");
+			fflush(out);
+		}
+		if (getline(&line, &cap, in) < 0)
+			break;
+		char *w[CLI_MAX_ARGS];
+		int n = split_words(line, w, CLI_MAX_ARGS);
+		if (n < 0) {
+			fprintf(err, "ikeswarm cli: too many words\n");
+			continue;
+		}
+		if (n == 0 || w[0][0] == '#')
+			continue;
+		if (!strcmp(w[0], "quit") || !strcmp(w[0], "exit"))
+			break;
+		if (!strcmp(w[0], "help") || !strcmp(w[0], "?")) {
+			print_commands(out);
+			continue;
+		}
+		json_t *req = build_request(n, w, err), *answer = NULL;
+		if (!req)
+			continue;
+		int r = exchange(c, req, &answer, err);
+		if (r == CLI_OK) {
+			char *s = json_dumps(answer, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			fprintf(out, "%s\n", s ? s : "{}");
+			free(s);
+		} else if (r == CLI_REPLY_ERROR) {
+			fprintf(out, "error: %s\n",
+				json_string_value(json_object_get(answer, "error")) ?: "?");
+		}
+		json_decref(answer);
+		json_decref(req);
+		fflush(out);
+	}
+	free(line);
+	nng_close(c->sock);
+	return CLI_OK;
+}
+
+int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
+{
+	struct conn c = { .timeout_s = 5 };
+	const char *svr = CONTROL_DEFAULT_URL;
+	int i = 1;
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--svr") && i + 1 < argc) {
+			svr = argv[++i];
+		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+			char *end;
+			c.timeout_s = strtod(argv[++i], &end);
+			if (*end || !(c.timeout_s > 0 && c.timeout_s <= 3600)) {
+				fprintf(err, "ikeswarm cli: --timeout wants seconds (0-3600]\n");
+				return CLI_USAGE;
+			}
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fprintf(out, "usage: %s", cmd_find("cli")->usage);
+			print_commands(out);
+			return CLI_OK;
+		} else if (argv[i][0] == '-') {
+			fprintf(err, "ikeswarm cli: unknown option '%s'\n", argv[i]);
+			return CLI_USAGE;
+		} else {
+			break;
+		}
+	}
+	if (server_url(svr, c.url, sizeof(c.url))) {
+		fprintf(err, "ikeswarm cli: server address too long\n");
+		return CLI_USAGE;
+	}
+	if (i < argc)
+		return one_shot(&c, argc - i, argv + i, out, err);
+	return shell(&c, in, out, err);
+}
+
+int cmd_cli(int argc, char **argv)
+{
+	return cli_main(argc, argv, stdin, stdout, stderr);
+}
