@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
@@ -37,7 +38,19 @@ struct control {
 	struct control_req *pending;
 	size_t npending;
 	struct control_stats st;
+	int64_t last_reply_ms; /* CLOCK_MONOTONIC */
 };
+
+/* nng drops queued messages at close (no linger): a reply sent just
+ * before control_close -- the answer to "stop" -- gets this long to leave. */
+#define CONTROL_CLOSE_GRACE_MS 100
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 int control_url(char *buf, size_t size, const char *addr, unsigned port)
 {
@@ -166,10 +179,12 @@ static int answer(struct control_req *rq, const json_t *m)
 	} else if (rc == 0) {
 		rc = -EBADF;
 	}
-	if (rc)
+	if (rc) {
 		c->st.send_failed++;
-	else
+	} else {
 		c->st.replied++;
+		c->last_reply_ms = now_ms();
+	}
 	free_req(rq);
 	return rc;
 }
@@ -259,6 +274,12 @@ void control_close(struct control *c)
 {
 	if (!c)
 		return;
+	if (c->open && c->st.replied) {
+		int64_t wait = c->last_reply_ms + CONTROL_CLOSE_GRACE_MS - now_ms();
+		struct timespec ts = { 0, (long)wait * 1000000 };
+		if (wait > 0)
+			nanosleep(&ts, NULL);
+	}
 	if (c->open)
 		nng_close(c->sock);
 	c->open = false;

@@ -103,7 +103,9 @@ size_t control_pending(const struct control *c);
 void control_stats(const struct control *c, struct control_stats *st);
 
 /* Close the socket (an ipc:// path is removed by nng), drop pending
- * requests, free.  NULL is fine. */
+ * requests, free.  nng does not linger: when a reply left less than 100 ms
+ * ago (the answer to "stop"), this waits out the rest so it is delivered.
+ * NULL is fine. */
 void control_close(struct control *c);
 
 #endif

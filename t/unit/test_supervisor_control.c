@@ -28,6 +28,7 @@ struct server {
 	atomic_int calls;       /* handler calls */
 	atomic_int graceful;    /* from stop: -1 none, 0, 1 */
 	int hold;               /* answer dumps once this many are held */
+	atomic_bool close_on_stop;/* the loop closes the socket right after "stop" */
 	struct control_req *held[8];
 	int nheld;
 };
@@ -114,6 +115,11 @@ static void *serve(void *arg)
 		}
 		if (s->nheld >= s->hold)
 			answer_held(s);
+		if (s->close_on_stop && s->graceful != -1) {
+			control_close(s->ctl); /* as the supervisor will, at the end */
+			s->ctl = NULL;
+			stop = true;
+		}
 		if (stop)
 			break;
 	}
@@ -144,10 +150,12 @@ static void stop_server(struct control_stats *st)
 	ck_assert_int_eq(write(srv.stopfd, &one, sizeof(one)), sizeof(one));
 	pthread_join(srv.th, NULL);
 	close(srv.stopfd);
-	if (st)
-		control_stats(srv.ctl, st);
-	ck_assert_uint_eq(control_pending(srv.ctl), 0);
-	control_close(srv.ctl);
+	if (srv.ctl) {
+		if (st)
+			control_stats(srv.ctl, st);
+		ck_assert_uint_eq(control_pending(srv.ctl), 0);
+		control_close(srv.ctl);
+	}
 	ck_assert_int_eq(access(sock_path, F_OK), -1); /* nng removed the ipc file */
 }
 
@@ -409,6 +417,20 @@ START_TEST(shell_reads_commands)
 }
 END_TEST
 
+/* The answer to "stop" reaches the client although the server closes the
+ * socket right after sending it (nng does not linger on close). */
+START_TEST(stop_reply_survives_close)
+{
+	start_server(1);
+	srv.close_on_stop = true;
+	struct run r = cli(NULL, "stop", NULL);
+	ck_assert_msg(r.rc == 0, "rc %d: %s", r.rc, r.err);
+	ck_assert_str_eq(jstr(r.json, "stopping"), "yes");
+	run_free(&r);
+	stop_server(NULL);
+}
+END_TEST
+
 START_TEST(no_server_exits_3)
 {
 	/* an ipc path where nothing listens: at once, with the reason */
@@ -459,6 +481,7 @@ static Suite *control_suite(void)
 	tcase_add_test(tc, bad_requests_change_nothing);
 	tcase_add_test(tc, deferred_replies_route_by_request);
 	tcase_add_test(tc, shell_reads_commands);
+	tcase_add_test(tc, stop_reply_survives_close);
 	tcase_add_test(tc, no_server_exits_3);
 	tcase_add_test(tc, urls);
 	suite_add_tcase(s, tc);
