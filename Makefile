@@ -82,11 +82,11 @@ $(BUILD)/t/%: t/unit/%.c t/unit/tcheck.h $$(call libs_of,$$*)
 check: check-unit check-netns
 
 check-unit: $(BIN) $(TEST_BIN)
-	IKESWARM=$(CURDIR)/$(BIN) sh t/run-unit.sh $(BUILD)/t
+	IKESWARM=$(abspath $(BIN)) sh t/run-unit.sh $(BUILD)/t
 
 # Namespace end-to-end tests: need root; they say SKIP and why otherwise.
 check-netns: $(BIN)
-	IKESWARM=$(CURDIR)/$(BIN) sh t/run-netns.sh
+	IKESWARM=$(abspath $(BIN)) sh t/run-netns.sh
 
 check-asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \

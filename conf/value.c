@@ -11,6 +11,10 @@
 #include "conf/duration.h"
 #include "conf/value.h"
 
+/* CT_ENUM fields are read and written as int. */
+_Static_assert(sizeof(enum conf_role) == sizeof(int) && sizeof(enum conf_auth) == sizeof(int),
+	       "enum fields must be int-sized");
+
 size_t conf_key_scope_len(const struct conf_key *k)
 {
 	const char *p = k->path, *last = NULL;
