@@ -1,0 +1,473 @@
+/* Exchange tests without sockets: a client engine and a gateway engine in
+ * one process, each message handed across by the test (strongSwan's
+ * exchange_test_helper habit).  Time is the tests' own: each engine has a
+ * timer heap of its own and the test advances the clock. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "proto/ike.h"
+#include "t/unit/tcheck.h"
+#include "worker/engine.h"
+#include "worker/task.h"
+
+#define QMAX 64
+#define PKTMAX 4096
+
+struct pkt {
+	struct ike_path path; /* as the sender saw it */
+	uint8_t data[PKTMAX];
+	size_t len;
+};
+
+struct side {
+	struct engine e;
+	struct config cfg;
+	struct timer_heap heap;
+	struct pkt q[QMAX];   /* sent, not yet delivered */
+	unsigned n;
+	unsigned sent;        /* everything ever sent */
+};
+
+static struct side C, G;
+
+static int cap_send(void *ctx, const struct ike_path *p, const uint8_t *pkt, size_t len)
+{
+	struct side *s = ctx;
+	s->sent++;
+	if (s->n >= QMAX || len > PKTMAX)
+		return -ENOBUFS;
+	s->q[s->n].path = *p;
+	memcpy(s->q[s->n].data, pkt, len);
+	s->q[s->n].len = len;
+	s->n++;
+	return 0;
+}
+
+static const char client_yaml[] =
+	"role: client\nnumberoftunnels: 2\nstartclntaddr: 10.1.0.2/16\n"
+	"peeraddr: 10.99.0.1\nbindifname: vcl\nsetupinterval: 10ms\n"
+	"tunnelmaxretry: 0\n"
+	"ikeconf:\n  psk: secret\n  retraninterval: 1s\n  maxretran: 2\n";
+static const char gateway_yaml[] =
+	"role: gateway\nnumberoftunnels: 2\nbindifname: vgw\nbindifaddr: 10.99.0.1\n"
+	"ikeconf:\n  psk: secret\n  retraninterval: 1s\n  maxretran: 2\n";
+
+static void load(struct side *s, const char *yaml)
+{
+	struct conf_diag d = { 0 };
+	int rc = conf_load_string("test", yaml, strlen(yaml), &s->cfg, &d);
+	conf_diag_print(&d, stderr);
+	conf_diag_free(&d);
+	ck_assert_int_eq(rc, 0);
+}
+
+static void start_side(struct side *s, int worker)
+{
+	struct engine_io io = { .send = cap_send, .ctx = s };
+	timer_heap_init(&s->heap);
+	s->n = s->sent = 0;
+	ck_assert_int_eq(engine_init(&s->e, &s->cfg, worker, &io, &s->heap, NULL,
+				     getenv("TEST_LOG") ? stderr : NULL, 5), 0);
+	s->e.now_ns = 1000;
+}
+
+static void setup(void)
+{
+	memset(&C, 0, sizeof(C));
+	memset(&G, 0, sizeof(G));
+	load(&C, client_yaml);
+	load(&G, gateway_yaml);
+}
+
+/* After the test changed the configs. */
+static void go(void)
+{
+	start_side(&C, 1);
+	start_side(&G, 2);
+}
+
+static void teardown(void)
+{
+	engine_fini(&C.e);
+	engine_fini(&G.e);
+	timer_heap_free(&C.heap);
+	timer_heap_free(&G.heap);
+	config_free(&C.cfg);
+	config_free(&G.cfg);
+}
+
+/* Hand packet i of `from` to `to` (the receiver sees the path mirrored). */
+static void deliver_one(struct side *from, struct side *to, unsigned i)
+{
+	struct pkt p = from->q[i];
+	memmove(from->q + i, from->q + i + 1, (from->n - i - 1) * sizeof(struct pkt));
+	from->n--;
+	struct ike_path r = { .local = p.path.remote, .remote = p.path.local,
+			      .lport = p.path.rport, .rport = p.path.lport };
+	engine_input(&to->e, &r, p.data, p.len);
+}
+
+/* Deliver everything both ways until quiet. */
+static void pump(void)
+{
+	for (int guard = 0; guard < 200 && (C.n || G.n); guard++) {
+		if (C.n)
+			deliver_one(&C, &G, 0);
+		if (G.n)
+			deliver_one(&G, &C, 0);
+	}
+	ck_assert_int_eq(C.n + G.n, 0);
+}
+
+static void advance(uint64_t ns)
+{
+	C.e.now_ns += ns;
+	G.e.now_ns += ns;
+	timer_run(&C.heap, C.e.now_ns);
+	timer_run(&G.heap, G.e.now_ns);
+}
+
+static uint16_t msg_exchange(const struct pkt *p)
+{
+	return p->data[18];
+}
+
+static bool msg_has_notify(const struct pkt *p, uint16_t type)
+{
+	struct ike_msg m;
+	if (ike_parse_message(p->data, p->len, &m) != IKE_OK)
+		return false;
+	return ike_msg_notify(&m, type) != NULL;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+START_TEST(initial_exchange)
+{
+	go();
+	ck_assert_int_eq(engine_start_tunnel(&C.e, 0), 0);
+	ck_assert_int_eq(C.n, 1);
+	ck_assert_int_eq(msg_exchange(&C.q[0]), IKE_EXCH_SA_INIT);
+	ck_assert(msg_has_notify(&C.q[0], IKE_N_NAT_DETECTION_SOURCE_IP));
+	pump();
+	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
+	ck_assert_int_eq(C.e.cnt.state[IKE_S_ESTABLISHED], 1);
+	ck_assert_int_eq(C.e.cnt.has_child, 1);
+	ck_assert_int_eq(G.e.cnt.tunnels_created, 1);
+	ck_assert_int_eq(G.e.cnt.state[IKE_S_ESTABLISHED], 1);
+	ck_assert_int_eq(G.e.cnt.child_created, 1);
+	ck_assert_int_eq(G.e.n_half_open, 0);
+	struct ikesa *sa = C.e.tunnels[0].sa;
+	ck_assert_ptr_nonnull(sa);
+	/* NAT-D was exchanged: IKE_AUTH moved to 4500. */
+	ck_assert(sa->natt);
+	ck_assert_int_eq(sa->path.lport, 4500);
+	/* Both sides agree on the CHILD SA's SPIs. */
+	struct ikesa *gsa = spi_map_get(&G.e.sas, sa->spi_r);
+	ck_assert_ptr_nonnull(gsa);
+	ck_assert_int_eq(sa->children->spi_out, gsa->children->spi_in);
+	ck_assert_int_eq(sa->children->spi_in, gsa->children->spi_out);
+	/* Our SPI carries the worker index in its top byte. */
+	ck_assert_int_eq(sa->spi_i >> 56, 1);
+	ck_assert_int_eq(gsa->spi_r >> 56, 2);
+}
+END_TEST
+
+START_TEST(second_child_with_pfs)
+{
+	C.cfg.ikeconf.n_children = 2;
+	C.cfg.ikeconf.childlist[1] = C.cfg.ikeconf.childlist[0];
+	C.cfg.ikeconf.childlist[1].pfsenabled = true;
+	G.cfg.ikeconf.childlist[0].pfsgrpid = C.cfg.ikeconf.childlist[0].pfsgrpid;
+	go();
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	ck_assert_int_eq(C.e.cnt.child_created, 2);
+	ck_assert_int_eq(G.e.cnt.child_created, 2);
+	ck_assert_int_eq(C.e.tunnels[0].sa->n_children, 2);
+}
+END_TEST
+
+START_TEST(no_proposal_chosen)
+{
+	G.cfg.ikeconf.ikeencyptalg.n = 1;
+	G.cfg.ikeconf.ikeencyptalg.a[0] = (struct conf_alg){ IKE_ENCR_AES_GCM_16, 256 };
+	go();
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	ck_assert_int_eq(C.e.cnt.tunnels_created, 0);
+	ck_assert_int_eq(C.e.cnt.attempts_failed, 1);
+	ck_assert_int_eq(C.e.cnt.tunnels_failed, 1);
+	ck_assert_int_eq(C.e.cnt.live, 0);
+	ck_assert_int_eq(G.e.cnt.live, 0);
+	ck_assert_int_eq(G.e.cnt.total, 0);
+}
+END_TEST
+
+START_TEST(authentication_failed)
+{
+	free(G.cfg.ikeconf.psk);
+	G.cfg.ikeconf.psk = strdup("not-the-secret");
+	go();
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	ck_assert_int_eq(C.e.cnt.tunnels_created, 0);
+	ck_assert_int_eq(C.e.cnt.auth_failed, 1);
+	ck_assert_int_eq(C.e.cnt.live, 0);
+	/* The gateway told the peer and kept nothing. */
+	ck_assert_int_eq(G.e.cnt.auth_failed, 1);
+	ck_assert_int_eq(G.e.cnt.live, 0);
+	ck_assert_int_eq(G.e.cnt.tunnels_created, 0);
+	ck_assert_int_eq(G.e.n_half_open, 0);
+	ck_assert_int_eq(spi_map_count(&G.e.sas), 0);
+}
+END_TEST
+
+START_TEST(ts_unacceptable)
+{
+	struct conf_child *gc = &G.cfg.ikeconf.childlist[0];
+	ip_addr_parse("10.200.0.0", &gc->peerts[0].startaddr);
+	ip_addr_parse("10.200.0.255", &gc->peerts[0].endaddr);
+	struct conf_child *cc = &C.cfg.ikeconf.childlist[0];
+	ip_addr_parse("10.100.0.0", &cc->ownts[0].startaddr);
+	ip_addr_parse("10.100.0.255", &cc->ownts[0].endaddr);
+	go();
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	ck_assert_int_eq(C.e.cnt.tunnels_created, 0);
+	ck_assert_int_eq(C.e.cnt.tunnels_failed, 1);
+	ck_assert_int_eq(C.e.cnt.live, 0);
+	ck_assert_int_eq(G.e.cnt.child_created, 0);
+	/* The client deleted the childless IKE SA on the gateway too. */
+	ck_assert_int_eq(G.e.cnt.live, 0);
+}
+END_TEST
+
+START_TEST(ts_narrowed)
+{
+	struct conf_child *gc = &G.cfg.ikeconf.childlist[0];
+	ip_addr_parse("10.1.0.0", &gc->peerts[0].startaddr);
+	ip_addr_parse("10.1.255.255", &gc->peerts[0].endaddr);
+	go();
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
+	const struct ike_ts *tsi = &C.e.tunnels[0].sa->children->tsi;
+	ck_assert_int_eq(tsi->start[0], 10);
+	ck_assert_int_eq(tsi->start[1], 1);
+	ck_assert_int_eq(tsi->end[1], 1);
+	ck_assert_int_eq(tsi->end[2], 255);
+}
+END_TEST
+
+START_TEST(invalid_ke_retry)
+{
+	C.cfg.ikeconf.dhgrpid.n = 2;
+	C.cfg.ikeconf.dhgrpid.v[0] = 19;
+	C.cfg.ikeconf.dhgrpid.v[1] = 14;
+	G.cfg.ikeconf.dhgrpid.n = 1;
+	G.cfg.ikeconf.dhgrpid.v[0] = 14;
+	go();
+	engine_start_tunnel(&C.e, 0);
+	deliver_one(&C, &G, 0);
+	ck_assert_int_eq(G.n, 1);
+	ck_assert(msg_has_notify(&G.q[0], IKE_N_INVALID_KE_PAYLOAD));
+	ck_assert_int_eq(G.e.cnt.total, 0); /* stateless */
+	pump();
+	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
+	ck_assert_int_eq(C.e.tunnels[0].sa->suite.dh, 14);
+	ck_assert_int_eq(C.e.tunnels[0].sa->init_retries, 1);
+}
+END_TEST
+
+START_TEST(cookie_retry)
+{
+	G.cfg.ikeconf.numoftunneltoenablecookie = 0;
+	go();
+	engine_start_tunnel(&C.e, 0);
+	deliver_one(&C, &G, 0);
+	ck_assert_int_eq(G.n, 1);
+	ck_assert(msg_has_notify(&G.q[0], IKE_N_COOKIE));
+	ck_assert_int_eq(G.e.cnt.total, 0);
+	deliver_one(&G, &C, 0);
+	ck_assert_int_eq(C.n, 1);
+	/* The retry carries the cookie, first. */
+	struct ike_msg m;
+	ck_assert_int_eq(ike_parse_message(C.q[0].data, C.q[0].len, &m), IKE_OK);
+	ck_assert_int_eq(m.pld[0].type, IKE_PLD_NOTIFY);
+	ck_assert_int_eq(m.notify[0].type, IKE_N_COOKIE);
+	pump();
+	ck_assert_int_eq(G.e.cnt.cookies_sent, 1);
+	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
+	ck_assert_int_eq(G.e.cnt.tunnels_created, 1);
+}
+END_TEST
+
+START_TEST(retransmit_limit)
+{
+	go();
+	engine_start_tunnel(&C.e, 0);
+	ck_assert_int_eq(C.sent, 1);
+	for (int i = 0; i < 5; i++) {
+		C.n = 0; /* the network loses everything */
+		advance(1000 * NS_PER_MS);
+	}
+	/* First transmission + maxretran (2) retransmissions, then failure. */
+	ck_assert_int_eq(C.sent, 3);
+	ck_assert_int_eq(C.e.cnt.retransmits, 2);
+	ck_assert_int_eq(C.e.cnt.tunnels_failed, 1);
+	ck_assert_int_eq(C.e.cnt.live, 0);
+	ck_assert_str_eq(C.e.tunnels[0].sa ? "still there" : "gone", "gone");
+}
+END_TEST
+
+START_TEST(cached_response_resent)
+{
+	go();
+	engine_start_tunnel(&C.e, 0);
+	deliver_one(&C, &G, 0);   /* IKE_SA_INIT request */
+	deliver_one(&G, &C, 0);   /* its response */
+	ck_assert_int_eq(C.n, 1); /* IKE_AUTH request */
+	struct pkt req1 = C.q[0];
+	deliver_one(&C, &G, 0);
+	ck_assert_int_eq(G.n, 1);
+	struct pkt resp1 = G.q[0];
+	G.n = 0;                  /* the response is lost */
+	advance(1000 * NS_PER_MS);
+	ck_assert_int_eq(C.n, 1); /* the client retransmits, bit-identical */
+	ck_assert_int_eq(C.q[0].len, req1.len);
+	ck_assert(memcmp(C.q[0].data, req1.data, req1.len) == 0);
+	/* ... from a new path (as after a MOBIKE move): the answer follows it. */
+	C.q[0].path.lport = 4501;
+	deliver_one(&C, &G, 0);
+	ck_assert_int_eq(G.n, 1);
+	ck_assert_int_eq(G.e.cnt.resp_resent, 1);
+	ck_assert_int_eq(G.q[0].len, resp1.len);
+	ck_assert(memcmp(G.q[0].data, resp1.data, resp1.len) == 0);
+	ck_assert_int_eq(G.q[0].path.rport, 4501);
+	G.q[0].path.rport = 4500;
+	pump();
+	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
+	ck_assert_int_eq(G.e.cnt.tunnels_created, 1);
+}
+END_TEST
+
+START_TEST(sa_init_retransmit_answered_from_cache)
+{
+	go();
+	engine_start_tunnel(&C.e, 0);
+	struct pkt req = C.q[0];
+	deliver_one(&C, &G, 0);
+	struct pkt resp = G.q[0];
+	G.n = 0;
+	C.q[C.n++] = req;
+	deliver_one(&C, &G, 0);
+	ck_assert_int_eq(G.n, 1);
+	ck_assert(memcmp(G.q[0].data, resp.data, resp.len) == 0);
+	ck_assert_int_eq(G.e.cnt.total, 1);
+}
+END_TEST
+
+START_TEST(dpd_and_delete)
+{
+	C.cfg.ikeconf.forcedpd = true;
+	C.cfg.ikeconf.dpdinterval_ns = 5 * NS_PER_SEC;
+	go();
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	advance(5 * NS_PER_SEC);
+	ck_assert_int_eq(C.n, 1);
+	ck_assert_int_eq(msg_exchange(&C.q[0]), IKE_EXCH_INFORMATIONAL);
+	ck_assert_int_eq(C.e.cnt.state[IKE_S_DPD], 1);
+	pump();
+	ck_assert_int_eq(C.e.cnt.dpd_sent, 1);
+	ck_assert_int_eq(C.e.cnt.state[IKE_S_ESTABLISHED], 1);
+	/* Graceful stop: DELETE, answered, both sides closed. */
+	engine_stop(&C.e);
+	pump();
+	ck_assert(C.e.done);
+	ck_assert_int_eq(C.e.cnt.live, 0);
+	ck_assert_int_eq(G.e.cnt.live, 0);
+	ck_assert_int_eq(G.e.cnt.state[IKE_S_CLOSED], 1);
+}
+END_TEST
+
+START_TEST(unknown_spi_informational)
+{
+	go();
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	/* The gateway forgets everything; the client's DPD hits an unknown SPI. */
+	engine_fini(&G.e);
+	timer_heap_free(&G.heap);
+	start_side(&G, 2);
+	sa_queue_task(C.e.tunnels[0].sa, TASK_DPD, 0);
+	deliver_one(&C, &G, 0);
+	ck_assert_int_eq(G.n, 1);
+	ck_assert(msg_has_notify(&G.q[0], IKE_N_INVALID_IKE_SPI));
+	G.n = 0;
+}
+END_TEST
+
+START_TEST(rekey_ike_and_child)
+{
+	C.cfg.ikeconf.ikelifetime_ns = 60 * NS_PER_SEC;
+	C.cfg.ikeconf.childlist[0].lifetime_ns = 30 * NS_PER_SEC;
+	C.cfg.ikeconf.margintime_ns = 10 * NS_PER_SEC;
+	C.cfg.ikeconf.jitter = false;
+	go();
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	uint32_t old_child = C.e.tunnels[0].sa->children->spi_in;
+	advance(20 * NS_PER_SEC);  /* child rekey at 30 - 10 */
+	pump();
+	ck_assert_int_eq(C.e.cnt.child_rekeyed, 1);
+	ck_assert_int_eq(G.e.cnt.child_rekeyed, 1);
+	ck_assert_int_eq(C.e.tunnels[0].sa->n_children, 1);
+	ck_assert_int_ne(C.e.tunnels[0].sa->children->spi_in, old_child);
+	uint64_t old_ike = C.e.tunnels[0].sa->spi_i;
+	advance(30 * NS_PER_SEC);  /* IKE rekey at 60 - 10 */
+	pump();
+	ck_assert_int_eq(C.e.cnt.ike_rekeyed, 1);
+	ck_assert_int_eq(G.e.cnt.ike_rekeyed, 1);
+	struct ikesa *sa = C.e.tunnels[0].sa;
+	ck_assert_ptr_nonnull(sa);
+	ck_assert(sa->spi_i != old_ike);
+	ck_assert_int_eq(sa->n_children, 1);
+	ck_assert_int_eq(C.e.cnt.live, 1);
+	ck_assert_int_eq(G.e.cnt.live, 1);
+	ck_assert_int_eq(G.e.cnt.has_child, 1);
+	/* The new SA works: a DPD over it is answered. */
+	sa_queue_task(sa, TASK_DPD, 0);
+	pump();
+	ck_assert_int_eq(C.e.cnt.state[IKE_S_ESTABLISHED], 1);
+	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
+}
+END_TEST
+
+static Suite *exchange_suite(void)
+{
+	Suite *s = suite_create("worker_exchange");
+	TCase *tc = tcase_create("exchange");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, initial_exchange);
+	tcase_add_test(tc, second_child_with_pfs);
+	tcase_add_test(tc, no_proposal_chosen);
+	tcase_add_test(tc, authentication_failed);
+	tcase_add_test(tc, ts_unacceptable);
+	tcase_add_test(tc, ts_narrowed);
+	tcase_add_test(tc, invalid_ke_retry);
+	tcase_add_test(tc, cookie_retry);
+	tcase_add_test(tc, retransmit_limit);
+	tcase_add_test(tc, cached_response_resent);
+	tcase_add_test(tc, sa_init_retransmit_answered_from_cache);
+	tcase_add_test(tc, dpd_and_delete);
+	tcase_add_test(tc, unknown_spi_informational);
+	tcase_add_test(tc, rekey_ike_and_child);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TCHECK_MAIN(exchange_suite)

@@ -1,0 +1,187 @@
+/* engine_exec(): one worker in this process, wired to the epoll loop, the
+ * UDP sockets and (client) the tunnel addresses on `bindifname` -- until
+ * the supervisor and kernel processes of later issues take those over. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/plan.h"
+#include "kernel/nl_addr.h"
+#include "worker/engine.h"
+#include "worker/loop.h"
+#include "worker/result.h"
+#include "worker/rlimit.h"
+#include "worker/udp.h"
+
+struct exec_ctx {
+	struct engine e;
+	struct loop *loop;
+	struct udp *udp;
+};
+
+static int exec_send(void *ctx, const struct ike_path *p, const uint8_t *pkt, size_t len)
+{
+	struct exec_ctx *x = ctx;
+	return udp_send(x->udp, &p->local, p->lport, &p->remote, p->rport, pkt, len);
+}
+
+static void exec_rx(struct udp *u, const struct udp_dgram *d, void *arg)
+{
+	(void)u;
+	struct exec_ctx *x = arg;
+	if (d->kind != UDP_IKE)
+		return; /* keepalives and ESP: nothing to do without a kernel SA */
+	struct ike_path p = {
+		.local = d->local, .remote = d->peer, .lport = d->local_port, .rport = d->peer_port,
+	};
+	engine_input(&x->e, &p, d->data, d->len);
+	if (x->e.done)
+		loop_stop(x->loop);
+}
+
+static void exec_signal(struct loop *loop, int signo, void *arg)
+{
+	struct exec_ctx *x = arg;
+	wlog_event(&x->e.log, WLOG_INFO, -1, 0, "signal", "signo=%d", signo);
+	if (x->e.stopping) {
+		/* A second signal: leave now. */
+		loop_stop(loop);
+		return;
+	}
+	engine_stop(&x->e);
+	if (x->e.done)
+		loop_stop(loop);
+}
+
+/* The client's addresses on bindifname: each tunnel's own, with the
+ * prefix length of startclntaddr. */
+static int add_client_addrs(const struct config *cfg, struct nladdr *nl, FILE *err)
+{
+	unsigned n = (unsigned)cfg->numberoftunnels * plan_addrs_per_tunnel(cfg);
+	struct ip_prefix *p = calloc(n ? n : 1, sizeof(*p));
+	int *rc = calloc(n ? n : 1, sizeof(*rc));
+	int failed = -ENOMEM;
+	if (!p || !rc)
+		goto out;
+	for (unsigned i = 0; i < n; i++) {
+		p[i].len = cfg->startclntaddr.len;
+		ip_addr_add(&cfg->startclntaddr.addr, i, &p[i].addr);
+	}
+	failed = nladdr_add_batch(nl, cfg->bindifname, p, n, rc);
+	if (failed > 0) {
+		int real = 0;
+		for (unsigned i = 0; i < n; i++)
+			if (rc[i] < 0 && rc[i] != -EEXIST) {
+				if (!real++)
+					fprintf(err, "ikeswarm: adding addresses on %s: %s\n",
+						cfg->bindifname, strerror(-rc[i]));
+			}
+		failed = real;
+	}
+out:
+	free(p);
+	free(rc);
+	return failed;
+}
+
+static int open_sockets(struct exec_ctx *x, const struct config *cfg, FILE *err)
+{
+	struct ip_addr any = { 0 };
+	int rc;
+	udp_set_bufsize(x->udp, 8 << 20, 8 << 20);
+	if (cfg->role == ROLE_CLIENT) {
+		/* One wildcard socket per port; the source address is chosen
+		 * per datagram (IP_PKTINFO), so the count of fds is constant. */
+		any.family = cfg->startclntaddr.addr.family;
+		rc = udp_open(x->udp, &any, IKE_PORT, UDP_F_FREEBIND, NULL);
+		if (rc == 0)
+			rc = udp_open(x->udp, &any, IKE_NATT_PORT, UDP_F_FREEBIND | UDP_F_NATT, NULL);
+	} else {
+		const struct ip_addr *a = &cfg->bindifaddr.addr;
+		rc = udp_open(x->udp, a, IKE_PORT, UDP_F_FREEBIND, NULL);
+		if (rc == 0)
+			rc = udp_open(x->udp, a, IKE_NATT_PORT, UDP_F_FREEBIND | UDP_F_NATT, NULL);
+	}
+	if (rc < 0)
+		fprintf(err, "ikeswarm: cannot open the IKE sockets (UDP 500/4500): %s\n",
+			strerror(-rc));
+	return rc;
+}
+
+int engine_exec(const struct config *cfg, const struct engine_exec_opts *o)
+{
+	struct exec_ctx x = { 0 };
+	struct nladdr *nl = NULL;
+	FILE *logf = stdout, *out = stdout;
+	int rc = 1, lvl = (int)cfg->loglevel;
+	char why[160];
+
+	if (o->log_path && *o->log_path) {
+		logf = fopen(o->log_path, "a");
+		if (!logf) {
+			fprintf(stderr, "ikeswarm: %s: %s\n", o->log_path, strerror(errno));
+			return 1;
+		}
+	} else if (o->json) {
+		logf = stderr; /* stdout carries the one JSON object */
+	}
+	setvbuf(logf, NULL, _IOLBF, 0);
+	if (rlimit_nofile_ensure(256, why, sizeof(why)) < 0)
+		fprintf(stderr, "ikeswarm: %s\n", why);
+	x.loop = loop_new();
+	x.udp = x.loop ? udp_new(x.loop, exec_rx, &x) : NULL;
+	struct engine_io io = { .send = exec_send, .ctx = &x };
+	if (!x.udp || engine_init(&x.e, cfg, 0, &io, loop_timers(x.loop), x.loop, logf, lvl) < 0) {
+		fprintf(stderr, "ikeswarm: out of memory or OpenSSL lacks an algorithm\n");
+		goto out;
+	}
+	if (o->keylog_path && keylog_open(&x.e.keylog, o->keylog_path) < 0) {
+		fprintf(stderr, "ikeswarm: --keylog %s: %s\n", o->keylog_path, strerror(errno));
+		goto out;
+	}
+	if (cfg->role == ROLE_CLIENT) {
+		int r = nladdr_open(&nl);
+		if (r < 0 || add_client_addrs(cfg, nl, stderr) != 0) {
+			fprintf(stderr, "ikeswarm: could not put the tunnel addresses on %s%s%s\n",
+				cfg->bindifname, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+			goto out;
+		}
+	}
+	if (open_sockets(&x, cfg, stderr) < 0)
+		goto out;
+	int sigs[] = { SIGINT, SIGTERM };
+	loop_signals(x.loop, sigs, 2, exec_signal, &x);
+	wlog_event(&x.e.log, WLOG_INFO, -1, 0, "run.start", "role=%s tunnels=%lld",
+		   cfg->role == ROLE_CLIENT ? "client" : "gateway",
+		   (long long)cfg->numberoftunnels);
+	engine_start(&x.e);
+	while (!x.e.done) {
+		if (loop_run(x.loop) < 0)
+			break;
+		if (!x.e.done && loop_stopped(x.loop))
+			break;
+	}
+	struct run_result res;
+	engine_result(&x.e, &res);
+	if (o->json)
+		result_print_json(&res, out);
+	else
+		result_print_text(&res, out);
+	fflush(out);
+	rc = result_exit_code(&res);
+out:
+	if (x.e.crypto)
+		engine_fini(&x.e);
+	if (nl) {
+		nladdr_cleanup(nl);
+		nladdr_close(nl);
+	}
+	if (x.udp)
+		udp_free(x.udp);
+	if (x.loop)
+		loop_free(x.loop);
+	if (logf != stdout && logf != stderr)
+		fclose(logf);
+	return rc;
+}

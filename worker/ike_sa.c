@@ -1,0 +1,222 @@
+/* IKE SA and CHILD SA bookkeeping, and sa_state() (see ike_sa.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "worker/engine.h"
+#include "worker/ike_sa.h"
+#include "worker/task.h"
+
+#define BIT(s) (1u << (s))
+
+/* Allowed transitions: from -> set of targets.  CLOSED is reachable from
+ * everywhere (failure, timeout, peer's delete). */
+static const unsigned allowed[IKE_S_COUNT] = {
+	[IKE_S_INIT] = BIT(IKE_S_CREATED) | BIT(IKE_S_CLOSING),
+	[IKE_S_CREATED] = BIT(IKE_S_ESTABLISHED) | BIT(IKE_S_CLOSING),
+	[IKE_S_ESTABLISHED] = BIT(IKE_S_UPDATINGADDR) | BIT(IKE_S_REKEYING) |
+			      BIT(IKE_S_REKEYED) | BIT(IKE_S_CLOSING) | BIT(IKE_S_DPD) |
+			      BIT(IKE_S_CHILD_REKEYING),
+	[IKE_S_UPDATINGADDR] = BIT(IKE_S_ESTABLISHED) | BIT(IKE_S_CLOSING),
+	[IKE_S_REKEYING] = BIT(IKE_S_ESTABLISHED) | BIT(IKE_S_REKEYED) | BIT(IKE_S_CLOSING),
+	[IKE_S_REKEYED] = BIT(IKE_S_CLOSING),
+	[IKE_S_CLOSING] = 0,
+	[IKE_S_CLOSED] = 0,
+	[IKE_S_DPD] = BIT(IKE_S_ESTABLISHED) | BIT(IKE_S_CLOSING) | BIT(IKE_S_REKEYED),
+	[IKE_S_CHILD_REKEYING] = BIT(IKE_S_ESTABLISHED) | BIT(IKE_S_CLOSING) |
+				 BIT(IKE_S_REKEYED),
+};
+
+bool sa_state_allowed(enum ike_state from, enum ike_state to)
+{
+	if (from >= IKE_S_COUNT || to >= IKE_S_COUNT || from == IKE_S_CLOSED)
+		return false;
+	if (to == IKE_S_CLOSED)
+		return true;
+	return allowed[from] & BIT(to);
+}
+
+int sa_state(struct ikesa *sa, enum ike_state to, const char *why)
+{
+	struct engine *e = sa->eng;
+	enum ike_state from = sa->state;
+	if (from == to)
+		return 0;
+	if (!sa_state_allowed(from, to)) {
+		wlog_event(&e->log, WLOG_ERROR, sa->tunnel, ikesa_our_spi(sa), "sa.state.bad",
+			   "from=%s to=%s", ike_state_name(from), ike_state_name(to));
+		return -EINVAL;
+	}
+	e->cnt.state[from]--;
+	e->cnt.state[to]++;
+	sa->state = to;
+	if (to == IKE_S_CLOSED) {
+		e->cnt.live--;
+		if (sa->n_children)
+			e->cnt.has_child--;
+	}
+	if (why)
+		sa->why = why;
+	enum wlog_level lvl = (to == IKE_S_DPD || to == IKE_S_CREATED) ? WLOG_VERBOSE : WLOG_INFO;
+	if (wlog_enabled(&e->log, lvl)) {
+		char ev[32];
+		snprintf(ev, sizeof(ev), "ike.%s", ike_state_name(to));
+		wlog_event(&e->log, lvl, sa->tunnel, ikesa_our_spi(sa), ev, "from=%s%s%s",
+			   ike_state_name(from), why ? " reason=" : "", why ? why : "");
+	}
+	return 0;
+}
+
+uint64_t ikesa_new_spi(const struct engine *e)
+{
+	uint64_t spi;
+	do {
+		rand_bytes(&spi, sizeof(spi));
+		/* The worker index in the top byte: a later issue steers by it. */
+		spi = (spi & 0x00ffffffffffffffull) | ((uint64_t)(e->worker & 0xff) << 56);
+	} while (spi == 0 || spi_map_get(&e->sas, spi));
+	return spi;
+}
+
+static void on_dpd_timer(struct timer *t, void *arg)
+{
+	(void)t;
+	engine_on_dpd_timer(arg);
+}
+
+static void on_rekey_timer(struct timer *t, void *arg)
+{
+	(void)t;
+	engine_on_rekey_timer(arg);
+}
+
+static void on_life_timer(struct timer *t, void *arg)
+{
+	(void)t;
+	engine_on_life_timer(arg);
+}
+
+static void on_child_rekey_timer(struct timer *t, void *arg)
+{
+	(void)t;
+	struct childsa *c = arg;
+	engine_on_child_rekey_timer(c->ike, c);
+}
+
+struct ikesa *ikesa_new(struct engine *e, bool initiator, int tunnel,
+			const struct ike_path *path, uint64_t spi)
+{
+	struct ikesa *sa = calloc(1, sizeof(*sa));
+	if (!sa)
+		return NULL;
+	sa->eng = e;
+	sa->initiator = initiator;
+	sa->tunnel = tunnel;
+	sa->path = *path;
+	sa->state = IKE_S_INIT;
+	if (!spi)
+		spi = ikesa_new_spi(e);
+	if (initiator)
+		sa->spi_i = spi;
+	else
+		sa->spi_r = spi;
+	if (spi_map_add(&e->sas, spi, sa) < 0) {
+		free(sa);
+		return NULL;
+	}
+	exch_init(sa);
+	timer_init(&sa->dpd_timer, on_dpd_timer, sa);
+	timer_init(&sa->rekey_timer, on_rekey_timer, sa);
+	timer_init(&sa->life_timer, on_life_timer, sa);
+	sa->last_rx_ns = engine_now(e);
+	e->cnt.state[IKE_S_INIT]++;
+	e->cnt.total++;
+	e->cnt.live++;
+	return sa;
+}
+
+void ikesa_drop_init(struct ikesa *sa)
+{
+	ike_dh_free(sa->dh);
+	sa->dh = NULL;
+	free(sa->ni);
+	free(sa->nr);
+	free(sa->init_req);
+	free(sa->init_resp);
+	sa->ni = sa->nr = sa->init_req = sa->init_resp = NULL;
+	sa->ni_len = sa->nr_len = sa->init_req_len = sa->init_resp_len = 0;
+}
+
+void ikesa_free(struct ikesa *sa)
+{
+	struct engine *e = sa->eng;
+	uint64_t spi = ikesa_our_spi(sa);
+	if (spi_map_get(&e->sas, spi) == sa)
+		spi_map_del(&e->sas, spi);
+	if (!sa->initiator && spi_map_get(&e->half_open, sa->spi_i) == sa) {
+		spi_map_del(&e->half_open, sa->spi_i);
+		e->n_half_open--;
+	}
+	engine_timer_cancel(e, &sa->dpd_timer);
+	engine_timer_cancel(e, &sa->rekey_timer);
+	engine_timer_cancel(e, &sa->life_timer);
+	exch_free(sa);
+	while (sa->children) {
+		struct childsa *c = sa->children;
+		sa->children = c->next;
+		engine_timer_cancel(e, &c->rekey_timer);
+		free(c);
+	}
+	task_data_free(sa);
+	ikesa_drop_init(sa);
+	ike_sk_free(sa->sk_out);
+	ike_sk_free(sa->sk_in);
+	ike_sa_keys_wipe(&sa->keys);
+	if (sa->tun && sa->tun->sa == sa)
+		sa->tun->sa = NULL;
+	free(sa);
+}
+
+struct childsa *childsa_add(struct ikesa *sa)
+{
+	struct childsa *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->ike = sa;
+	timer_init(&c->rekey_timer, on_child_rekey_timer, c);
+	c->next = sa->children;
+	sa->children = c;
+	if (sa->n_children++ == 0 && sa->state != IKE_S_CLOSED)
+		sa->eng->cnt.has_child++;
+	return c;
+}
+
+struct childsa *childsa_find_in(struct ikesa *sa, uint32_t spi_in)
+{
+	for (struct childsa *c = sa->children; c; c = c->next)
+		if (c->spi_in == spi_in)
+			return c;
+	return NULL;
+}
+
+struct childsa *childsa_find_out(struct ikesa *sa, uint32_t spi_out)
+{
+	for (struct childsa *c = sa->children; c; c = c->next)
+		if (c->spi_out == spi_out)
+			return c;
+	return NULL;
+}
+
+void childsa_remove(struct ikesa *sa, struct childsa *c)
+{
+	for (struct childsa **pp = &sa->children; *pp; pp = &(*pp)->next) {
+		if (*pp != c)
+			continue;
+		*pp = c->next;
+		engine_timer_cancel(sa->eng, &c->rekey_timer);
+		free(c);
+		if (--sa->n_children == 0 && sa->state != IKE_S_CLOSED)
+			sa->eng->cnt.has_child--;
+		return;
+	}
+}

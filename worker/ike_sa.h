@@ -1,0 +1,135 @@
+/* An IKE SA and its CHILD SAs as the engine keeps them, and the one
+ * function that changes an IKE SA's state: sa_state() checks the
+ * transition, logs it and moves the state counters (iked's sa_state).
+ *
+ * (struct ikesa, not ike_sa: proto/ike.h's struct ike_sa is the SA
+ * payload.)  Paths are explicit values, never taken implicitly from the
+ * last packet, so MOBIKE can move them: sa->path is where our requests go
+ * and where the peer last reached us. */
+#ifndef IKESWARM_WORKER_IKE_SA_H
+#define IKESWARM_WORKER_IKE_SA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/ipaddr.h"
+#include "proto/crypto.h"
+#include "proto/crypto_dh.h"
+#include "proto/ike.h"
+#include "proto/keys.h"
+#include "proto/sk.h"
+#include "worker/counters.h"
+#include "worker/exchange.h"
+#include "worker/timer.h"
+
+struct engine;
+struct tunnel;
+
+/* One UDP path: our address/port and the peer's (ports in host order). */
+struct ike_path {
+	struct ip_addr local, remote;
+	uint16_t lport, rport;
+};
+
+#define SA_NONCE_LEN 32     /* nonces we send */
+#define SA_COOKIE_MAX 64
+
+struct childsa {
+	struct childsa *next;
+	struct ikesa *ike;
+	struct timer rekey_timer; /* lifetime - margintime (- jitter) */
+	int cfg;                 /* childlist index */
+	uint32_t spi_in;         /* ours: the peer sends to it */
+	uint32_t spi_out;        /* the peer's */
+	struct ike_suite esp;    /* encr, encr_keybits, integ, dh (PFS) */
+	bool esn, transport;
+	struct ike_ts tsi, tsr;  /* first selector of each, as agreed */
+	uint64_t created_ns;
+	bool rekeying;
+};
+
+/* Initiator tasks waiting for the window (see exchange.h). */
+#define SA_TASKQ 8
+
+struct ikesa {
+	struct engine *eng;
+	struct tunnel *tun;      /* client: its tunnel; gateway: NULL */
+	int tunnel;              /* index for logs (-1: none) */
+	bool initiator;          /* we are the original initiator (I flag) */
+	enum ike_state state;
+	uint64_t spi_i, spi_r;   /* header order */
+	struct ike_path path;
+	bool natt;               /* IKE moved to the NAT-T port */
+	bool nat_local, nat_remote; /* NAT-D said: we / the peer are behind NAT */
+	bool established_once;
+
+	struct ike_suite suite;
+	struct ike_sa_keys keys;
+	struct ike_sk *sk_out, *sk_in;
+
+	/* IKE_SA_INIT material, freed once IKE_AUTH is done. */
+	struct ike_dh *dh;
+	uint16_t dh_group;       /* group of our KE */
+	uint8_t *ni, *nr;
+	size_t ni_len, nr_len;
+	uint8_t *init_req, *init_resp;  /* the IKE_SA_INIT messages, for AUTH */
+	size_t init_req_len, init_resp_len;
+	uint8_t cookie[SA_COOKIE_MAX];
+	uint8_t cookie_len;
+	unsigned init_retries;   /* COOKIE / INVALID_KE restarts */
+
+	struct exch exch;        /* request in flight, cached response */
+	uint8_t taskq[SA_TASKQ]; /* enum task_kind, FIFO */
+	int taskq_arg[SA_TASKQ];
+	unsigned taskq_n;
+	int task_arg;            /* argument of the task in flight */
+	struct task_data *td;    /* state of the task in flight (CREATE_CHILD_SA) */
+
+	struct childsa *children;
+	unsigned n_children;
+
+	struct timer dpd_timer;
+	struct timer rekey_timer;
+	struct timer life_timer; /* half-open timeout; stop deadline */
+	uint64_t last_rx_ns;
+	const char *why;         /* why it failed or closed (static text) */
+};
+
+/* A new SA in state INIT with our SPI (spi, or a random one when 0)
+ * entered in the engine's SPI map.  NULL on failure. */
+struct ikesa *ikesa_new(struct engine *e, bool initiator, int tunnel,
+			const struct ike_path *path, uint64_t spi);
+/* A fresh random SPI of ours, not in use (worker index in the top byte). */
+uint64_t ikesa_new_spi(const struct engine *e);
+/* Leave the map, cancel timers, wipe keys, free.  The state must already
+ * be CLOSED (sa_state does the bookkeeping). */
+void ikesa_free(struct ikesa *sa);
+
+static inline uint64_t ikesa_our_spi(const struct ikesa *sa)
+{
+	return sa->initiator ? sa->spi_i : sa->spi_r;
+}
+
+/* Move sa to state `to`: checks the transition is allowed (an illegal one
+ * is logged as sa.state.bad and refused with -EINVAL), logs
+ * "ike.<state>" with `why` (may be NULL), and moves the counters. */
+int sa_state(struct ikesa *sa, enum ike_state to, const char *why);
+bool sa_state_allowed(enum ike_state from, enum ike_state to);
+
+/* CHILD SAs. */
+struct childsa *childsa_add(struct ikesa *sa);
+struct childsa *childsa_find_in(struct ikesa *sa, uint32_t spi_in);
+struct childsa *childsa_find_out(struct ikesa *sa, uint32_t spi_out);
+void childsa_remove(struct ikesa *sa, struct childsa *c);
+
+/* Drop the IKE_SA_INIT material (DH, nonces, messages). */
+void ikesa_drop_init(struct ikesa *sa);
+
+/* SPI as the 8 wire octets. */
+static inline void spi_bytes(uint64_t spi, uint8_t out[8])
+{
+	for (int i = 7; i >= 0; i--, spi >>= 8)
+		out[i] = (uint8_t)spi;
+}
+
+#endif
