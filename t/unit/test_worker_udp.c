@@ -333,12 +333,13 @@ START_TEST(close_inside_callback)
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(udp_send(p.cli, &lo, udp_sock_port(cs), &lo, udp_sock_port(ss), "z", 1),
 				 0);
+	uint16_t sport = udp_sock_port(ss);
 	p.srx.close_me = ss;
 	run_until(p.loop, &p.srx.n, 1);
 	for (int i = 0; i < 5; i++) /* the two others must not come */
 		loop_run_once(p.loop, 10 * NS_PER_MS);
 	ck_assert_int_eq(p.srx.n, 1);
-	ck_assert_ptr_null(udp_find(p.srv, &lo, udp_sock_port(ss)));
+	ck_assert_ptr_null(udp_find(p.srv, &lo, sport));
 	pair_free(&p);
 }
 END_TEST
