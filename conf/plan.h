@@ -30,5 +30,8 @@ void plan_worker_slice(unsigned ntunnels, unsigned nworkers, unsigned w,
 
 /* The human summary 'ikeswarm exec --verify' prints. */
 void plan_print(const struct config *c, const char *file, FILE *f);
+/* The same as one JSON object ('--verify -j'), one line, with a newline.
+ * 0 or -ENOMEM. */
+int plan_print_json(const struct config *c, const char *file, FILE *f);
 
 #endif

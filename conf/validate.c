@@ -40,7 +40,7 @@ static void err_at(struct conf_ctx *c, bool warning, const char *path, int child
 
 static void check_unbuilt(struct conf_ctx *c)
 {
-	static struct config def; /* defaults, to compare with */
+	struct config def; /* defaults, to compare with */
 	config_defaults(&def);
 	const struct config *cfg = c->cfg;
 

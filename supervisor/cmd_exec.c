@@ -7,6 +7,7 @@
 #include "conf/conf.h"
 #include "conf/plan.h"
 #include "supervisor/cmd.h"
+#include "worker/engine.h"
 
 int cmd_exec(int argc, char **argv)
 {
@@ -15,10 +16,12 @@ int cmd_exec(int argc, char **argv)
 		{ "verify", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "keylog", required_argument, NULL, 'k' },
+		{ "lf", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cmd *self = cmd_find("exec");
-	const char *file = NULL;
+	const char *file = NULL, *keylog = NULL, *logfile = NULL;
 	int verify = 0, json = 0, opt;
 
 	optind = 0;
@@ -33,6 +36,12 @@ int cmd_exec(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'k':
+			keylog = optarg;
+			break;
+		case 'l':
+			logfile = optarg;
 			break;
 		case 'h':
 			cmd_usage(self, 0);
@@ -58,10 +67,6 @@ int cmd_exec(int argc, char **argv)
 		cmd_usage(self, 1);
 		return 2;
 	}
-	if (verify && json) {
-		fprintf(stderr, "ikeswarm exec: -j with --verify is not implemented yet\n");
-		return 2;
-	}
 
 	struct config cfg;
 	struct conf_diag diag = { 0 };
@@ -71,14 +76,15 @@ int cmd_exec(int argc, char **argv)
 		fprintf(stderr, "ikeswarm exec: %s: %u error%s\n", file, diag.n_errors,
 			diag.n_errors == 1 ? "" : "s");
 		rc = 1;
+	} else if (verify && json) {
+		rc = plan_print_json(&cfg, file, stdout) < 0 ? 1 : 0;
 	} else if (verify) {
 		plan_print(&cfg, file, stdout);
 		rc = 0;
 	} else {
-		/* The engine team replaces this branch. */
-		fprintf(stderr, "ikeswarm exec: %s is valid, but the engine is not built yet; "
-			"use --verify to check a setup\n", file);
-		rc = 1;
+		struct engine_exec_opts eo = { .json = json, .keylog_path = keylog,
+					       .log_path = logfile };
+		rc = engine_exec(&cfg, &eo);
 	}
 	conf_diag_free(&diag);
 	config_free(&cfg);

@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "t/unit/tcheck.h"
 
 static char dir[64];
@@ -126,13 +128,26 @@ START_TEST(bad_usage)
 }
 END_TEST
 
-/* The engine team replaces this behaviour (and this test) when exec runs. */
-START_TEST(exec_without_verify_until_engine)
+START_TEST(verify_json_plan)
 {
-	ck_assert_int_eq(run("exec -f '" SRCDIR "/conf/examples/client.yaml'"), 1);
-	char *err = slurp("err");
-	ck_assert_ptr_nonnull(strstr(err, "the engine is not built yet"));
-	free(err);
+	ck_assert_int_eq(run("exec -f '" SRCDIR "/conf/examples/client.yaml' --verify -j"), 0);
+	char *out = slurp("out");
+	json_error_t jerr;
+	json_t *o = json_loads(out, 0, &jerr);
+	ck_assert_msg(o != NULL, "not JSON: %s", jerr.text);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "role")), "client");
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "tunnels")), 4);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "workers")), 2);
+	json_t *slices = json_object_get(o, "slices");
+	ck_assert_uint_eq(json_array_size(slices), 2);
+	json_t *s1 = json_array_get(slices, 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(s1, "first_tunnel")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(s1, "first_addr")), "10.99.0.14");
+	ck_assert_str_eq(json_string_value(json_object_get(s1, "last_addr")), "10.99.0.17");
+	json_t *encr = json_object_get(json_object_get(o, "ike"), "encr");
+	ck_assert_str_eq(json_string_value(json_array_get(encr, 0)), "aes-gcm-16:256");
+	json_decref(o);
+	free(out);
 }
 END_TEST
 
@@ -148,7 +163,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, default_setup_then_verify);
 	tcase_add_test(tc, three_errors_and_exit_status);
 	tcase_add_test(tc, bad_usage);
-	tcase_add_test(tc, exec_without_verify_until_engine);
+	tcase_add_test(tc, verify_json_plan);
 	suite_add_tcase(s, tc);
 	return s;
 }
