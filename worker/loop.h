@@ -12,8 +12,12 @@
 
 #include "worker/timer.h"
 
+#ifndef NS_PER_SEC /* conf/config.h has the same */
 #define NS_PER_SEC 1000000000ull
+#endif
+#ifndef NS_PER_MS
 #define NS_PER_MS 1000000ull
+#endif
 
 struct loop;
 
