@@ -455,6 +455,41 @@ START_TEST(list_limits_and_shapes)
 }
 END_TEST
 
+/* Every truncation and many byte flips of a good file load without a
+ * crash, and a refused file always says why. */
+START_TEST(truncations_and_flips_never_crash)
+{
+	static const char flips[] = { ' ', ':', '-', '\n', '"', '[', '{', '&', '*', 'x', '9', '\t' };
+	size_t len;
+	char *text = slurp("conf/examples/client.yaml", &len);
+	char *buf = malloc(len + 1);
+	for (size_t cut = 0; cut <= len; cut++) {
+		struct config cfg;
+		struct conf_diag d;
+		memcpy(buf, text, cut);
+		buf[cut] = '\0';
+		int rc = conf_load_string("cut.yaml", buf, cut, &cfg, &d);
+		ck_assert(rc == 0 || (rc == -EINVAL && d.n_errors > 0));
+		conf_diag_free(&d);
+		config_free(&cfg);
+	}
+	for (size_t at = 0; at < len; at += 3) {
+		for (unsigned f = 0; f < sizeof(flips); f++) {
+			struct config cfg;
+			struct conf_diag d;
+			memcpy(buf, text, len + 1);
+			buf[at] = flips[f];
+			int rc = conf_load_string("flip.yaml", buf, len, &cfg, &d);
+			ck_assert(rc == 0 || (rc == -EINVAL && d.n_errors > 0));
+			conf_diag_free(&d);
+			config_free(&cfg);
+		}
+	}
+	free(buf);
+	free(text);
+}
+END_TEST
+
 START_TEST(table_invariants)
 {
 	for (unsigned i = 0; i < conf_nkeys; i++) {
@@ -499,6 +534,7 @@ static Suite *parse_suite(void)
 	tcase_add_test(bad, yaml_syntax_error);
 	tcase_add_test(bad, missing_file);
 	tcase_add_test(bad, list_limits_and_shapes);
+	tcase_add_test(bad, truncations_and_flips_never_crash);
 	suite_add_tcase(s, bad);
 	TCase *good = tcase_create("good files");
 	tcase_add_test(good, examples_are_valid);
