@@ -1,6 +1,7 @@
 /* The run's log file (see logfile.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,8 +385,11 @@ int log_event_from_msg(const json_t *m, struct log_event *ev)
 	ev->name = json_string_value(json_object_get(m, "name"));
 	if (ev->level < 1 || ev->level > 5 || !ev->name)
 		return -EBADMSG;
-	if ((v = json_object_get(m, "worker")))
+	if ((v = json_object_get(m, "worker"))) {
+		if (json_integer_value(v) < 0 || json_integer_value(v) > INT_MAX)
+			return -EBADMSG;
 		ev->worker = (int)json_integer_value(v);
+	}
 	if ((v = json_object_get(m, "tunnel")))
 		ev->tunnel = json_integer_value(v);
 	if ((v = json_object_get(m, "ike")) &&

@@ -450,6 +450,25 @@ START_TEST(no_server_exits_3)
 	ck_assert_ptr_nonnull(strstr(err, "no answer from tcp://127.0.0.1:1 within 0.3 s"));
 	free(out);
 	free(err);
+	/* bare hosts get port 12330; IPv6 in brackets */
+	static const char *const svr[][2] = {
+		{ "::1", "tcp://[::1]:12330" }, { "[::1]:1", "tcp://[::1]:1" },
+		{ "127.0.0.1", "tcp://127.0.0.1:12330" },
+	};
+	for (size_t i = 0; i < sizeof(svr) / sizeof(svr[0]); i++) {
+		char *a[] = { "cli", "--svr", (char *)svr[i][0], "--timeout", "0.1", "uptime", NULL };
+		o = open_memstream(&out, &lo);
+		e = open_memstream(&err, &le);
+		int rc = cli_main(6, a, stdin, o, e);
+		fclose(o);
+		fclose(e);
+		/* 3 with nothing listening; a run on this host's 12330 would answer */
+		ck_assert_msg(rc == 3 || rc == 0 || rc == 1, "%s: rc %d", svr[i][0], rc);
+		if (rc == 3)
+			ck_assert_msg(strstr(err, svr[i][1]), "%s: %s", svr[i][0], err);
+		free(out);
+		free(err);
+	}
 }
 END_TEST
 
