@@ -40,6 +40,31 @@ int plan_gw_addr(const struct config *c, unsigned k, struct ip_addr *out)
 	return ip_addr_add(&c->bindifaddr.addr, k, out);
 }
 
+bool plan_ts_is_any(const struct conf_ts *ts)
+{
+	struct ip_prefix all = { .addr = ts->startaddr, .len = 0 };
+	struct ip_addr first, last;
+	ip_prefix_first(&all, &first);
+	ip_prefix_last(&all, &last);
+	return ip_addr_cmp(&ts->startaddr, &first) == 0 && ip_addr_cmp(&ts->endaddr, &last) == 0;
+}
+
+int plan_tunnel_ts(const struct config *c, unsigned tunnel, bool own,
+		   const struct conf_ts *ts, struct conf_ts *out)
+{
+	uint64_t step = (uint64_t)(own ? c->owntsaddrincrease : c->peertsaddrincrease);
+	struct conf_ts r = *ts;
+
+	if (c->role == ROLE_CLIENT && step && tunnel && !plan_ts_is_any(ts)) {
+		uint64_t off = step * tunnel; /* step < 2^32, tunnel < 2^32 */
+		if (ip_addr_add(&ts->startaddr, off, &r.startaddr) < 0 ||
+		    ip_addr_add(&ts->endaddr, off, &r.endaddr) < 0)
+			return -ERANGE;
+	}
+	*out = r;
+	return 0;
+}
+
 unsigned plan_workers(const struct config *c)
 {
 	long w = c->workers;

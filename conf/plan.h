@@ -19,6 +19,16 @@ int plan_tunnel_addr(const struct config *c, unsigned tunnel, unsigned k,
 /* The gateway's k-th own address: bindifaddr + k, k < plan_gw_addrs(). */
 int plan_gw_addr(const struct config *c, unsigned k, struct ip_addr *out);
 
+/* Client tunnel t's copy of a childlist traffic selector: its addresses
+ * moved by t x owntsaddrincrease (own) or t x peertsaddrincrease (peer).
+ * A selector covering the whole address family is "any" and never moves;
+ * the gateway role never moves selectors.  0, or -ERANGE when the moved
+ * range passes the family's last address (the validator refuses such
+ * setups for the configured tunnel count). */
+int plan_tunnel_ts(const struct config *c, unsigned tunnel, bool own,
+		   const struct conf_ts *ts, struct conf_ts *out);
+bool plan_ts_is_any(const struct conf_ts *ts);
+
 /* Worker count: 'workers', or the online CPUs when 0; a client never gets
  * more workers than tunnels.  Always >= 1. */
 unsigned plan_workers(const struct config *c);

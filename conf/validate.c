@@ -8,6 +8,7 @@
 #include "conf/algs.h"
 #include "conf/duration.h"
 #include "conf/internal.h"
+#include "conf/plan.h"
 #include "conf/value.h"
 
 #define CHILD "ikeconf.childlist[]."
@@ -114,6 +115,26 @@ static void check_client(struct conf_ctx *c)
 		       k, k == 1 ? "" : "es", need, room,
 		       ip_addr_format(&cfg->startclntaddr.addr, a, sizeof(a)),
 		       ip_addr_format(&last, b, sizeof(b)));
+	}
+	/* Per-tunnel selector steps must not run off the address family. */
+	for (unsigned e = 0; e < cfg->ikeconf.n_children; e++) {
+		const struct conf_child *ch = &cfg->ikeconf.childlist[e];
+		for (int own = 1; own >= 0; own--) {
+			const struct conf_ts *ts = own ? ch->ownts : ch->peerts;
+			unsigned n = own ? ch->n_ownts : ch->n_peerts;
+			const char *key = own ? "owntsaddrincrease" : "peertsaddrincrease";
+			for (unsigned j = 0; j < n; j++) {
+				struct conf_ts moved;
+				if (BAD(key) ||
+				    plan_tunnel_ts(cfg, (unsigned)cfg->numberoftunnels - 1, own,
+						   &ts[j], &moved) == 0)
+					continue;
+				err_at(c, false, key, -1, -1, NULL,
+				       "%s: tunnel %" PRId64 " would move ikeconf.childlist[%u]."
+				       "%s[%u] past the last address", key,
+				       cfg->numberoftunnels - 1, e, own ? "ownts" : "peerts", j);
+			}
+		}
 	}
 	if (cfg->mobike && !BAD("mobikechangeaddrtype")) {
 		if (cfg->mobikechangeaddrtype == MOBIKE_OWN_ONLY && cfg->mobikeaddrpertunnel < 2)

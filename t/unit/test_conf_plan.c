@@ -171,6 +171,51 @@ START_TEST(worker_count)
 }
 END_TEST
 
+START_TEST(selectors_per_tunnel)
+{
+	struct config c;
+	struct conf_ts ts = { .type = TS_V4, .endport = 65535 }, out;
+	config_defaults(&c);
+	c.owntsaddrincrease = 3;
+	ip_addr_parse("192.168.1.1", &ts.startaddr);
+	ip_addr_parse("192.168.1.1", &ts.endaddr);
+	/* MyIKEv2's example: step 3 gives tunnel 1 192.168.1.4-192.168.1.4 */
+	ck_assert_int_eq(plan_tunnel_ts(&c, 1, true, &ts, &out), 0);
+	ck_assert_str_eq(fmt(&out.startaddr), "192.168.1.4");
+	ck_assert_str_eq(fmt(&out.endaddr), "192.168.1.4");
+	ck_assert_int_eq(plan_tunnel_ts(&c, 0, true, &ts, &out), 0);
+	ck_assert_str_eq(fmt(&out.startaddr), "192.168.1.1");
+	/* peer step is the default 1 */
+	ck_assert_int_eq(plan_tunnel_ts(&c, 5, false, &ts, &out), 0);
+	ck_assert_str_eq(fmt(&out.endaddr), "192.168.1.6");
+	/* the default 0.0.0.0-255.255.255.255 is "any" and never moves */
+	const struct conf_ts *any = &c.ikeconf.childlist[0].peerts[0];
+	ck_assert(plan_ts_is_any(any));
+	ck_assert_int_eq(plan_tunnel_ts(&c, 1000, false, any, &out), 0);
+	ck_assert_str_eq(fmt(&out.endaddr), "255.255.255.255");
+	ip_addr_parse("255.255.255.250", &ts.endaddr);
+	ck_assert(!plan_ts_is_any(&ts));
+	ck_assert_int_eq(plan_tunnel_ts(&c, 2, true, &ts, &out), -ERANGE);
+	c.role = ROLE_GATEWAY; /* gateways keep the configured selectors */
+	ck_assert_int_eq(plan_tunnel_ts(&c, 2, true, &ts, &out), 0);
+	ck_assert_str_eq(fmt(&out.endaddr), "255.255.255.250");
+	config_free(&c);
+
+	struct config cfg;
+	struct conf_diag d = { 0 };
+	const char *text = "startclntaddr: 10.0.0.1/16\npeeraddr: 10.0.0.1\nbindifname: x\n"
+			   "numberoftunnels: 300\npeertsaddrincrease: 1\nikeconf:\n  psk: x\n"
+			   "  childlist:\n  - peerts:\n    - startaddr: 10.9.255.0\n"
+			   "      endaddr: 255.255.255.0\n";
+	ck_assert_int_eq(conf_load_string("ts.yaml", text, strlen(text), &cfg, &d), -EINVAL);
+	ck_assert_uint_eq(d.n_errors, 1);
+	ck_assert_str_eq(d.msgs[0].text, "ts.yaml:5:1: peertsaddrincrease: tunnel 299 would move "
+			 "ikeconf.childlist[0].peerts[0] past the last address");
+	conf_diag_free(&d);
+	config_free(&cfg);
+}
+END_TEST
+
 static Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -182,6 +227,7 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, gateway_addresses);
 	tcase_add_test(tc, worker_slices);
 	tcase_add_test(tc, worker_count);
+	tcase_add_test(tc, selectors_per_tunnel);
 	suite_add_tcase(s, tc);
 	return s;
 }
