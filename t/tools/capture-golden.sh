@@ -17,10 +17,11 @@ IKS_TEST=capture-golden
 . t/netns/lib.sh
 TOOLS=$(pwd)/t/tools
 
-# name | IKE proposals | ESP proposals | mobike | ids (fqdn|addr)
-CASES="aes128-sha256-modp2048|aes128-sha256-modp2048|aes128-sha256|no|fqdn
-aes256gcm16-prfsha256-x25519|aes256gcm16-prfsha256-x25519|aes256gcm16|no|addr
-aes128-sha256-modp2048-mobike|aes128-sha256-modp2048|aes128-sha256|yes|fqdn"
+# name | IKE proposals | ESP proposals | mobike | ids (fqdn|addr) | outer IP (4|6)
+CASES="aes128-sha256-modp2048|aes128-sha256-modp2048|aes128-sha256|no|fqdn|4
+aes256gcm16-prfsha256-x25519|aes256gcm16-prfsha256-x25519|aes256gcm16|no|addr|4
+aes128-sha256-modp2048-mobike|aes128-sha256-modp2048|aes128-sha256|yes|fqdn|4
+aes128gcm16-prfsha384-ecp256-pfs-ipv6|aes128gcm16-prfsha384-ecp256|aes128gcm16-ecp256|no|addr|6"
 
 out=${1:-t/data/golden}
 [ $# -gt 0 ] && shift
@@ -52,15 +53,17 @@ keylog_line() {
 		"$(key "${3}sk_ai" "$4")" "$(key "${3}sk_ar" "$4")" "$6"
 }
 
-# hmac_sha256 KEYHEX DATAHEX: lowercase hex of HMAC-SHA256.
-hmac_sha256() {
-	printf '%s' "$2" | perl -pe 's/([0-9a-f]{2})/chr hex $1/ge' |
-		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1" -r | cut -d' ' -f1
+# hmac DIGEST KEYHEX DATAHEX: lowercase hex of HMAC-DIGEST (sha1, sha256...).
+hmac() {
+	printf '%s' "$3" | perl -pe 's/([0-9a-f]{2})/chr hex $1/ge' |
+		openssl dgst "-$1" -mac HMAC -macopt "hexkey:$2" -r | cut -d' ' -f1
 }
 
 run_case() {
-	local name prop esp mob ids dir t gw cl lid rid roam spi_i spi_r n
-	name=$1 prop=$2 esp=$3 mob=$4 ids=$5
+	local name prop esp mob ids fam gwa cla dir t gw cl lid rid spi_i spi_r n
+	name=$1 prop=$2 esp=$3 mob=$4 ids=$5 fam=$6
+	gwa=$IKS_GW4 cla=$IKS_CL4
+	[ "$fam" = 6 ] && gwa=$IKS_GW6 cla=$IKS_CL6
 	dir=$out/$name
 	rm -rf "$dir"
 	mkdir -p "$dir"
@@ -81,10 +84,10 @@ run_case() {
 	if [ "$ids" = fqdn ]; then
 		lid=local_id=client.ikeswarm.test rid=remote_id=gw.ikeswarm.test
 	fi
-	swan_conf "$gw" local_addrs="$IKS_GW4" remote_addrs=%any proposals="$prop" \
+	swan_conf "$gw" local_addrs="$gwa" remote_addrs=%any proposals="$prop" \
 		esp_proposals="$esp" mobike="$mob" local_ts=10.1.0.0/24 remote_ts=10.2.0.0/24 \
 		${lid:+local_id=gw.ikeswarm.test} ${rid:+remote_id=client.ikeswarm.test}
-	swan_conf "$cl" local_addrs="$IKS_CL4" remote_addrs="$IKS_GW4" proposals="$prop" \
+	swan_conf "$cl" local_addrs="$cla" remote_addrs="$gwa" proposals="$prop" \
 		esp_proposals="$esp" mobike="$mob" local_ts=10.2.0.0/24 remote_ts=10.1.0.0/24 \
 		$lid $rid conn_dpd_delay=2s
 	capture_start "$IKS_NS_GW" "$IKS_IF_GW" "$t/capture.pcap" || return 1
@@ -135,7 +138,7 @@ run_case() {
 
 # build_keys DIR LOG SPII SPIR PROP ESP: keys.txt and keylog.txt.
 build_keys() {
-	local dir log spi_i spi_r prop esp raw encr integ spi2_i spi2_r nonces k f
+	local dir log spi_i spi_r prop esp raw encr integ spi2_i spi2_r nonces k f md
 	dir=$1 log=$2 spi_i=$3 spi_r=$4 prop=$5 esp=$6
 	raw=$dir/sas.txt
 	awk -f "$TOOLS/swan-keys.awk" "$log" >"$dir/keys.raw" || return 1
@@ -148,7 +151,7 @@ build_keys() {
 	spi2_r=$(sed -n '/^## initiator after IKE rekey/,$p' "$raw" | grep -o 'responder-spi=[^ ]*' |
 		cut -d= -f2 | grep -v "^$spi_r$" | head -n 1)
 	# nonces: IKE_SA_INIT in clear; the IKE rekey's from the decrypted
-	# CREATE_CHILD_SA carrying a KE payload (type 34)
+	# CREATE_CHILD_SA whose SA payload proposes protocol IKE (1)
 	keylog_line "$spi_i" "$spi_r" "" "$dir/keys.raw" "$encr" "$integ" >"$dir/keylog.txt"
 	[ -n "$spi2_i" ] &&
 		keylog_line "$spi2_i" "$spi2_r" ike2_ "$dir/keys.raw" "$encr" "$integ" >>"$dir/keylog.txt"
@@ -156,7 +159,7 @@ build_keys() {
 	while IFS= read -r k; do set -- "$@" -o "uat:ikev2_decryption_table:$k"; done <"$dir/keylog.txt"
 	nonces=$(HOME=/nonexistent tshark -n -r "$dir/capture.pcap" "$@" -Y 'isakmp.nonce' \
 		-T fields -E separator=/t -e isakmp.exchangetype -e isakmp.flag_r \
-		-e isakmp.typepayload -e isakmp.nonce 2>/dev/null)
+		-e isakmp.prop.protoid -e isakmp.nonce 2>/dev/null)
 	{
 		echo "# Golden keys: initiator's charon log (strongswan-charon" \
 			"$(dpkg-query -W -f '${Version}' strongswan-charon 2>/dev/null), ike = 4, chd = 4)."
@@ -172,28 +175,33 @@ build_keys() {
 			echo "ike2_spi_i = $spi2_i"
 			echo "ike2_spi_r = $spi2_r"
 			echo "ike2_ni = $(printf '%s\n' "$nonces" |
-				awk -F '\t' '$1 == 36 && ($2 == "0" || $2 == "False") && $3 ~ /(^|,)34(,|$)/ {print $4; exit}')"
+				awk -F '\t' '$1 == 36 && ($2 == "0" || $2 == "False") && $3 ~ /(^|,)1(,|$)/ {print $4; exit}')"
 			echo "ike2_nr = $(printf '%s\n' "$nonces" |
-				awk -F '\t' '$1 == 36 && ($2 == "1" || $2 == "True") && $3 ~ /(^|,)34(,|$)/ {print $4; exit}')"
+				awk -F '\t' '$1 == 36 && ($2 == "1" || $2 == "True") && $3 ~ /(^|,)1(,|$)/ {print $4; exit}')"
 			grep '^ike2_' "$dir/keys.raw"
 		fi
 	} | sed 's/ = $/ = MISSING/' >"$dir/keys.txt"
 	rm -f "$dir/keys.raw"
-	# self-check: SKEYSEED = prf(Ni | Nr, g^ir) for the PRF HMAC-SHA2-256 cases
-	k=$(hmac_sha256 "$(key ni "$dir/keys.txt")$(key nr "$dir/keys.txt")" "$(key g_ir "$dir/keys.txt")")
+	# self-check: SKEYSEED = prf(Ni | Nr, g^ir)
+	case $(raw_field prf-alg "$raw") in
+	PRF_HMAC_SHA1) md=sha1 ;; PRF_HMAC_SHA2_256) md=sha256 ;;
+	PRF_HMAC_SHA2_384) md=sha384 ;; PRF_HMAC_SHA2_512) md=sha512 ;;
+	*) iks_log "no self-check for $(raw_field prf-alg "$raw")"; return 1 ;;
+	esac
+	k=$(hmac "$md" "$(key ni "$dir/keys.txt")$(key nr "$dir/keys.txt")" "$(key g_ir "$dir/keys.txt")")
 	f=$dir/keys.txt
 	if [ "$k" != "$(key skeyseed "$f")" ]; then
 		iks_log "$(basename "$dir"): SKEYSEED does not match prf(Ni|Nr, g^ir)"
 		return 1
 	fi
-	# the CHILD SA of IKE_AUTH: prf+ seed = Ni | Nr
+	# the CHILD SA of IKE_AUTH (never PFS): prf+ seed = Ni | Nr
 	if [ "$(key child1_seed "$f")" != "$(key ni "$f")$(key nr "$f")" ]; then
 		iks_log "$(basename "$dir"): child1_seed is not Ni | Nr"
 		return 1
 	fi
 	# rekeyed IKE SA (RFC 7296 2.18): SKEYSEED = prf(SK_d(old), g^ir | Ni | Nr)
 	if [ -n "$spi2_i" ]; then
-		k=$(hmac_sha256 "$(key sk_d "$f")" \
+		k=$(hmac "$md" "$(key sk_d "$f")" \
 			"$(key ike2_g_ir "$f")$(key ike2_ni "$f")$(key ike2_nr "$f")")
 		if [ "$k" != "$(key ike2_skeyseed "$f")" ]; then
 			iks_log "$(basename "$dir"): ike2_skeyseed is not prf(SK_d, g^ir | Ni | Nr)"
@@ -205,11 +213,11 @@ build_keys() {
 
 printf '%s\n' "$CASES" | {
 rc=0
-while IFS='|' read -r name prop esp mob ids; do
+while IFS='|' read -r name prop esp mob ids fam; do
 	if [ $# -gt 0 ]; then
 		case " $* " in *" $name "*) ;; *) continue ;; esac
 	fi
-	if ( run_case "$name" "$prop" "$esp" "$mob" "$ids" ); then
+	if ( run_case "$name" "$prop" "$esp" "$mob" "$ids" "$fam" ); then
 		pass "golden $name"
 	else
 		fail "golden $name" "see the lines above"

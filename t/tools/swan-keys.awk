@@ -10,8 +10,9 @@
 #   PSK AUTH: psk (the first "secret" before a keypad prf), auth_1 auth_2
 #   ... (each AUTH value computed, in order), idx_1 idx_2 ... (IDx').
 #   CHILD SA c (in log order): child prf+ seed and keys: childC_seed,
-#   childC_encr_i childC_encr_r childC_integ_i childC_integ_r, plus
-#   childC_g_ir when a DH secret preceded them (PFS).
+#   childC_encr_i childC_encr_r childC_integ_i childC_integ_r.  With PFS
+#   the seed is g^ir | Ni | Nr: charon 5.9 logs no separate DH secret for
+#   a CHILD SA (a childC_g_ir line appears only if one ever precedes it).
 # Usage: awk -f swan-keys.awk charon.log
 function flush(   name) {
 	if (label == "") return
