@@ -1,5 +1,6 @@
 /* Linear-probing hash map uint64 -> pointer with backward-shift deletion. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -37,6 +38,7 @@ int spi_map_init(struct spi_map *m, uint32_t hint)
 		return -ENOMEM;
 	m->mask = cap - 1;
 	m->n = 0;
+	m->lo = cap;
 	if (getrandom(&m->seed, sizeof(m->seed), GRND_NONBLOCK) != sizeof(m->seed))
 		m->seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull ^ (uintptr_t)m;
 	return 0;
@@ -76,6 +78,8 @@ static void insert_new(struct spi_map *m, uint64_t key, void *val)
 	m->slots[i].key = key;
 	m->slots[i].val = val;
 	m->n++;
+	if (i < m->lo)
+		m->lo = i;
 }
 
 static int grow(struct spi_map *m)
@@ -90,6 +94,7 @@ static int grow(struct spi_map *m)
 	m->slots = slots;
 	m->mask = old_cap * 2 - 1;
 	m->n = 0;
+	m->lo = m->mask + 1;
 	for (uint32_t i = 0; i < old_cap; i++)
 		if (old[i].val)
 			insert_new(m, old[i].key, old[i].val);
@@ -146,18 +151,25 @@ void *spi_map_del(struct spi_map *m, uint64_t key)
 	return val;
 }
 
-void *spi_map_next(const struct spi_map *m, uint32_t *pos, uint64_t *key)
+/* Deletion moves entries only into slots that were in use, so `lo` stays a
+ * lower bound without being touched there; a scan from below it raises it. */
+void *spi_map_next(struct spi_map *m, uint32_t *pos, uint64_t *key)
 {
 	if (!m->slots)
 		return NULL;
-	for (uint32_t i = *pos; i <= m->mask; i++) {
+	bool from_lo = *pos <= m->lo;
+	for (uint32_t i = from_lo ? m->lo : *pos; i <= m->mask; i++) {
 		if (m->slots[i].val) {
+			if (from_lo)
+				m->lo = i;
 			*pos = i + 1;
 			if (key)
 				*key = m->slots[i].key;
 			return m->slots[i].val;
 		}
 	}
+	if (from_lo)
+		m->lo = m->mask + 1;
 	*pos = m->mask + 1;
 	return NULL;
 }
@@ -167,4 +179,5 @@ void spi_map_clear(struct spi_map *m)
 	if (m->slots)
 		memset(m->slots, 0, ((size_t)m->mask + 1) * sizeof(*m->slots));
 	m->n = 0;
+	m->lo = m->mask + 1;
 }

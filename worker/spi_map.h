@@ -19,6 +19,7 @@ struct spi_map {
 	struct spi_slot *slots;
 	uint32_t mask; /* capacity - 1 (capacity a power of two) */
 	uint32_t n;    /* entries in use */
+	uint32_t lo;   /* no entry sits below this slot (iteration hint) */
 	uint64_t seed;
 };
 
@@ -43,9 +44,10 @@ static inline uint32_t spi_map_count(const struct spi_map *m)
 
 /* Iterate: start with *pos = 0; returns the next value (key in *key, may be
  * NULL) or NULL at the end.  O(capacity) for a full pass.  Do not add or
- * delete while iterating (a deletion shifts later entries back): collect
- * first, or use spi_map_clear(). */
-void *spi_map_next(const struct spi_map *m, uint32_t *pos, uint64_t *key);
+ * delete while iterating (a deletion shifts later entries back).  To drain
+ * the map, restart from *pos = 0 after each deletion: a hint (lowest used
+ * slot) makes the whole drain O(capacity), not O(n * capacity). */
+void *spi_map_next(struct spi_map *m, uint32_t *pos, uint64_t *key);
 /* Remove every entry (capacity kept). */
 void spi_map_clear(struct spi_map *m);
 
