@@ -9,7 +9,9 @@ const struct cmd ikeswarm_cmds[] = {
 	  "ikeswarm exec -f FILE [--verify] [-j]\n"
 	  "  -f FILE     the YAML setup file\n"
 	  "  --verify    validate the setup and print the plan; start nothing\n"
-	  "  -j          print the result as one JSON object\n" },
+	  "  -j          print the result as one JSON object\n"
+	  "  --keylog FILE  write the IKE SA keys as a Wireshark IKEv2 decryption table\n"
+	  "  --lf FILE   append the event log to FILE (default: stdout; stderr with -j)\n" },
 	{ "default", cmd_default, "write the commented default setup",
 	  "ikeswarm default setup [-f FILE]\n"
 	  "  -f FILE     write to FILE instead of standard output\n" },

@@ -557,7 +557,9 @@ void engine_stop(struct engine *e)
 		}
 	}
 	free(all);
-	uint64_t bound = 2 * e->cfg->ikeconf.retraninterval_ns;
+	/* Time for a DELETE and its retransmissions, at most STOP_MAX_NS. */
+	uint64_t bound = e->cfg->ikeconf.retraninterval_ns *
+			 (uint64_t)(e->cfg->ikeconf.maxretran + 1);
 	if (bound > STOP_MAX_NS || !bound)
 		bound = STOP_MAX_NS;
 	wlog_event(&e->log, WLOG_INFO, -1, 0, "stop", "live=%llu", (unsigned long long)e->cnt.live);

@@ -24,7 +24,7 @@ void keylog_close(struct keylog *k)
 const char *keylog_encr_name(uint16_t id, uint16_t keybits)
 {
 	switch (id) {
-	case IKE_ENCR_NULL: return "NULL [RFC2410]";
+	case IKE_ENCR_NULL: return "NONE [RFC4306]";
 	case IKE_ENCR_3DES: return "3DES [RFC2451]";
 	case IKE_ENCR_AES_CBC:
 		return keybits == 256 ? "AES-CBC-256 [RFC3602]" :
@@ -46,8 +46,10 @@ const char *keylog_encr_name(uint16_t id, uint16_t keybits)
 		int k = keybits == 256 ? 2 : keybits == 192 ? 1 : 0;
 		return names[id - IKE_ENCR_AES_GCM_8][k];
 	}
+	case IKE_ENCR_CHACHA20_POLY1305:
+		return "CHACHA20-POLY1305 [RFC7634]"; /* not in tshark 4.0 */
 	default:
-		return NULL; /* ChaCha20-Poly1305: not in tshark 4.0 */
+		return NULL;
 	}
 }
 
