@@ -88,6 +88,13 @@ check-unit: $(BIN) $(TEST_BIN)
 check-netns: $(BIN)
 	IKESWARM=$(abspath $(BIN)) sh t/run-netns.sh
 
+# Real-ESP tests inside user-mode Linux (t/kernel/README.md); they say SKIP
+# when UML cannot run here, and fail under CI when they skip.
+.PHONY: check-kernel
+check-kernel: $(BIN) $(BUILD)/t/test_kernel_probe
+	IKESWARM=$(abspath $(BIN)) PROBE_TEST=$(abspath $(BUILD)/t/test_kernel_probe) \
+	    sh t/kernel/run.sh
+
 check-asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
@@ -109,6 +116,15 @@ deps:
 
 lab: $(BIN)
 	./ikeswarm lab
+
+# Micro-benchmarks (timings live here, never in tests).
+bench: $(BUILD)/bench/proto-bench
+	$(BUILD)/bench/proto-bench
+
+$(BUILD)/bench/proto-bench: bench/proto-bench.c $(BUILD)/libproto.a $(BUILD)/liblib.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libproto.a $(BUILD)/liblib.a \
+	    $(LDFLAGS) $(LDLIBS)
 
 clean:
 	rm -rf build build-asan ikeswarm

@@ -1,0 +1,32 @@
+#!/bin/sh
+# run.sh — `make check-kernel`: boot user-mode Linux once (t/kernel/uml.sh)
+# and run t/kernel/suite.sh inside it: the ESP probe and the real-ESP
+# tests.  Prints their PASS/FAIL/SKIP lines, then
+# "kernel: N passed, N failed, N skipped", and records "N N N" in
+# $RESULTS/kernel for t/summary.sh.  Under CI a SKIP counts as a failure:
+# CI installs what UML needs (t/deps.sh), so it must run there.
+# Environment: PROBE_TEST (the built t/unit/test_kernel_probe binary),
+# IKESWARM (the built binary, for tests that run it), KERNEL_TIMEOUT
+# (seconds for the whole suite inside UML, default 120).
+cd "$(dirname "$0")/../.." || exit 1
+[ -n "$PROBE_TEST" ] && PROBE_TEST=$(realpath "$PROBE_TEST" 2>/dev/null || echo "$PROBE_TEST")
+export PROBE_TEST IKESWARM
+export UML_ENV="PROBE_TEST IKESWARM CI VERBOSE"
+
+start=$(date +%s)
+out=$(sh t/kernel/uml.sh -t "${KERNEL_TIMEOUT:-120}" t/kernel/suite.sh 2>&1); rc=$?
+printf '%s\n' "$out"
+p=$(printf '%s\n' "$out" | grep -c '^PASS ')
+f=$(printf '%s\n' "$out" | grep -c '^FAIL ')
+k=$(printf '%s\n' "$out" | grep -c '^SKIP ')
+if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ "$f" -eq 0 ]; then
+	f=1; echo "FAIL kernel-uml: uml.sh exited $rc"
+fi
+if [ -n "$CI" ] && [ "$CI" != false ] && [ "$k" -gt 0 ]; then
+	echo "FAIL kernel-uml: skipped under CI, which must be able to run it"
+	f=$((f + 1))
+fi
+echo "kernel: $p passed, $f failed, $k skipped ($(($(date +%s) - start)) s)"
+mkdir -p "${RESULTS:-build/results}"
+echo "$p $f $k" > "${RESULTS:-build/results}/kernel"
+[ "$f" -eq 0 ]
