@@ -201,7 +201,7 @@ run_cell() {
 
 RUNTMP=$(mktemp -d) || exit 1
 FAILED=0
-trap 'rm -rf "$RUNTMP"' EXIT
+trap 'ns_cleanup; rm -rf "$RUNTMP"' EXIT
 {
 	echo "# ikeswarm interop matrix"
 	echo

@@ -15,10 +15,30 @@
 # Results: `PASS name`, `FAIL name: why`, `SKIP test: why` on stdout.
 # Diagnostics: lines starting with `# ` on stderr.
 #
-# Nothing outlives the test: ns_pair/ns_new register ns_cleanup on EXIT
-# (and INT/TERM exit through EXIT), which kills every process in our
-# namespaces, deletes the namespaces and removes the temp dir.  Set
-# IKS_KEEP=1 to keep the temp dir (logs, pcaps) for debugging.
+# Nothing outlives the test: sourcing the library sets `trap ns_cleanup
+# EXIT` (INT/TERM/HUP exit through it), and ns_new sets it again (so a
+# ( subshell ) that makes namespaces cleans up when it ends); ns_cleanup
+# kills every process in our namespaces, deletes them and removes the temp
+# dir.  A test that sets its own EXIT trap must call ns_cleanup from it.
+# Set IKS_KEEP=1 to keep the temp dir (logs, pcaps) for debugging.
+#
+# Functions (details above each one):
+#   results    skip WHY | pass NAME | fail NAME WHY | check NAME CMD... |
+#              finish | iks_log MSG...
+#   needs      need_root | need_cmd CMD... | need_swan
+#   namespaces ns_pair | ns_new SUFFIX | ns_exec NS CMD... |
+#              ns_bg NS LOG CMD... (pid in IKS_LAST_PID) | ns_sysctl NS K=V |
+#              ns_cleanup | iks_tmp
+#   faults     nft_drop_pct NS PCT [out|in]
+#   captures   capture_start NS IF FILE [FILTER] | capture_stop
+#   strongSwan swan_conf DIR [key=value...] | swan_start NS DIR |
+#              swan_ctl NS DIR ARGS... | swan_wait NS DIR REGEX [SECONDS] |
+#              swan_keylog NS DIR | swan_stop NS DIR |
+#              swan_encr_name ALG KEYSIZE | swan_integ_name ALG
+#   judge      tshark_ike_check PCAP KEYLOG
+# Variables: IKS_NS_GW IKS_NS_CL IKS_IF_GW IKS_IF_CL IKS_GW4 IKS_CL4
+# IKS_GW6 IKS_CL6 (override the addresses after sourcing, before ns_pair,
+# if a setup needs others), IKS_ID, IKS_TMP, IKS_TOOLS, IKS_CHARON.
 
 IKS_TEST=${IKS_TEST:-$(basename "$0" .sh)}
 IKS_ID=iks-$$                   # prefix of every namespace this run makes
@@ -32,10 +52,9 @@ IKS_GW6=fd00:99::1
 IKS_CL6=fd00:99::2
 IKS_NSLIST=""                   # namespaces to delete at cleanup
 IKS_CAPS=""                     # tcpdump pids still running
-IKS_TMP=""                      # per-run temp dir (iks_tmp creates it)
+IKS_TMP=/tmp/$IKS_ID.d          # per-run temp dir (iks_tmp creates it)
 IKS_FAILS=0
 IKS_PASSES=0
-IKS_TRAPPED=0
 # t/tools, found from the script that sourced us (t/netns, t/tools, t/interop)
 IKS_TOOLS=$(cd "$(dirname "$0")/../tools" 2>/dev/null && pwd)
 IKS_CHARON=${IKS_CHARON:-/usr/lib/ipsec/charon}
@@ -107,19 +126,15 @@ need_swan() {
 
 # ---- temp dir and cleanup --------------------------------------------------
 
-# iks_tmp: make (once) and print the per-run temp dir.  Call it once
-# outside $(...) first (ns_pair does) so the variable sticks.
+# iks_tmp: make (if needed) and print the per-run temp dir IKS_TMP
+# (/tmp/iks-PID.d, mode 700; safe inside $(...)); ns_cleanup removes it.
 iks_tmp() {
-	if [ -z "$IKS_TMP" ]; then
-		IKS_TMP=$(mktemp -d "/tmp/$IKS_ID-XXXXXX") || exit 1
-		iks_trap
-	fi
+	[ -d "$IKS_TMP" ] || mkdir -m 700 "$IKS_TMP" || exit 1
 	echo "$IKS_TMP"
 }
 
+# iks_trap: (re)arm cleanup for the current shell or ( subshell ).
 iks_trap() {
-	[ "$IKS_TRAPPED" = 1 ] && return 0
-	IKS_TRAPPED=1
 	trap ns_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -154,14 +169,13 @@ ns_cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	IKS_NSLIST=""
-	if [ -n "$IKS_TMP" ] && [ -d "$IKS_TMP" ]; then
+	if [ -d "$IKS_TMP" ]; then
 		if [ -n "$IKS_KEEP" ]; then
 			iks_log "kept $IKS_TMP"
 		else
 			rm -rf "$IKS_TMP"
 		fi
 	fi
-	IKS_TMP=""
 }
 
 # ---- namespaces ------------------------------------------------------------
@@ -171,6 +185,7 @@ ns_cleanup() {
 ns_new() {
 	local ns
 	ns=$IKS_ID-$1
+	iks_trap
 	iks_tmp >/dev/null
 	ip netns add "$ns" || { fail "$IKS_TEST" "ip netns add $ns failed"; exit 1; }
 	IKS_NSLIST="$IKS_NSLIST $ns"
@@ -550,3 +565,7 @@ swan_keylog() {
 tshark_ike_check() {
 	sh "$IKS_TOOLS/tshark-ike-check.sh" "$@"
 }
+
+# A dir left by a dead process with our pid is stale.
+[ -d "$IKS_TMP" ] && rm -rf "$IKS_TMP"
+iks_trap
