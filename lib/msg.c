@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/msg.h"
 
@@ -370,6 +371,39 @@ json_t *msg_error(int64_t id, const char *text)
 	json_t *m = msg_new("error", id);
 	if (m && (json_object_set_new(m, "ok", json_false()) ||
 		  json_object_set_new(m, "error", json_string(text ? text : "error")))) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+json_t *msg_event(int level, int worker, int64_t tunnel, uint64_t ike, const char *name,
+		  json_t *fields, const char *text)
+{
+	struct timespec ts;
+	char spi[17];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	json_t *m = msg_new("event", -1);
+	bool bad = !m;
+	if (m) {
+		bad |= json_object_set_new(m, "level", json_integer(level)) < 0;
+		bad |= json_object_set_new(m, "name", json_string(name ? name : "")) < 0;
+		bad |= json_object_set_new(m, "time", json_integer((json_int_t)ts.tv_sec * 1000000 +
+								  ts.tv_nsec / 1000)) < 0;
+		if (worker >= 0)
+			bad |= json_object_set_new(m, "worker", json_integer(worker)) < 0;
+		if (tunnel >= 0)
+			bad |= json_object_set_new(m, "tunnel", json_integer(tunnel)) < 0;
+		if (ike)
+			bad |= json_object_set_new(m, "ike", json_string(msg_spi_format(
+								     ike, 64, spi, sizeof(spi)))) < 0;
+		if (fields)
+			bad |= json_object_set(m, "fields", fields) < 0;
+		if (text)
+			bad |= json_object_set_new(m, "text", json_string(text)) < 0;
+	}
+	json_decref(fields);
+	if (bad) {
 		json_decref(m);
 		return NULL;
 	}

@@ -125,6 +125,13 @@ json_t *msg_new(const char *type, int64_t id);
  * with "id" when id >= 0. */
 json_t *msg_reply(int64_t id);
 json_t *msg_error(int64_t id, const char *text);
+/* An "event" message for the supervisor's log (worker side): tunnel < 0
+ * and ike 0 leave those keys out; fields (stolen, may be NULL) is an object
+ * of key -> string/number/bool; text (may be NULL) a preformatted
+ * "k=v ..." tail.  Stamped with the current time.  NULL on ENOMEM. */
+json_t *msg_event(int level, int worker, int64_t tunnel, uint64_t ike, const char *name,
+		  json_t *fields, const char *text);
+
 /* The message's "id", or -1 when it has none. */
 int64_t msg_id(const json_t *m);
 

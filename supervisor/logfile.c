@@ -94,24 +94,58 @@ static bool is_ctl(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-/* A raw string that must stay on one line: control characters become '?'. */
-static void put_clean(struct out *o, const char *s)
+static bool is_lower(char c)
 {
-	for (; *s; s++)
-		put(o, is_ctl(*s) ? "?" : s, 1);
+	return c >= 'a' && c <= 'z';
 }
 
-/* Event names are [a-z][a-z0-9_.]*; anything else (a caller's bug) is
- * mended so that the line still parses. */
-static void put_name(struct out *o, const char *s)
+static bool is_keychar(char c)
 {
-	if (!s || !(*s >= 'a' && *s <= 'z'))
-		put(o, "x", 1);
-	for (; s && *s; s++) {
-		bool ok = (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
-			  *s == '.';
-		put(o, ok ? s : "_", 1);
+	return is_lower(c) || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Does a preformatted tail follow the field grammar: key=value pairs split
+ * by single spaces, key [a-z][a-z0-9_]*, value either "..." with \ escapes
+ * or a non-empty run without spaces and quotes; no control characters. */
+static bool tail_ok(const char *s)
+{
+	for (;;) {
+		if (!is_lower(*s))
+			return false;
+		while (is_keychar(*s))
+			s++;
+		if (*s++ != '=')
+			return false;
+		if (*s == '"') {
+			for (s++; *s != '"'; s++) {
+				if (!*s || is_ctl(*s))
+					return false;
+				if (*s == '\\' && (!*++s || is_ctl(*s)))
+					return false;
+			}
+			s++;
+		} else {
+			const char *v = s;
+			while (*s && *s != ' ' && *s != '"' && !is_ctl(*s))
+				s++;
+			if (s == v)
+				return false;
+		}
+		if (!*s)
+			return true;
+		if (*s++ != ' ')
+			return false;
 	}
+}
+
+/* Event names are [a-z][a-z0-9_.]* and field keys [a-z][a-z0-9_]*;
+ * anything else (a caller's bug) is mended so that the line still parses. */
+static void put_ident(struct out *o, const char *s, bool dots)
+{
+	if (!s || !is_lower(*s))
+		put(o, "x", 1);
+	for (; s && *s; s++)
+		put(o, is_keychar(*s) || (dots && *s == '.') ? s : "_", 1);
 }
 
 static void put_value(struct out *o, const char *s)
@@ -198,20 +232,26 @@ size_t log_format(const struct log_event *ev, char *buf, size_t size)
 	if (ev->ike)
 		putf(&o, " ike=%016llx", (unsigned long long)ev->ike);
 	put(&o, " ", 1);
-	put_name(&o, ev->name);
+	put_ident(&o, ev->name, true);
 	if (ev->fields && json_is_object(ev->fields)) {
 		const char *k;
 		json_t *v;
 		json_object_foreach((json_t *)ev->fields, k, v) {
 			put(&o, " ", 1);
-			put_clean(&o, k);
+			put_ident(&o, k, false);
 			put(&o, "=", 1);
 			put_json_value(&o, v);
 		}
 	}
 	if (ev->text && *ev->text) {
-		put(&o, " ", 1);
-		put_clean(&o, ev->text);
+		/* a tail that breaks the field grammar goes in one quoted field */
+		if (tail_ok(ev->text)) {
+			put(&o, " ", 1);
+			puts_(&o, ev->text);
+		} else {
+			puts_(&o, " text=");
+			put_value(&o, ev->text);
+		}
 	}
 	put(&o, "\n", 1);
 	if (size)

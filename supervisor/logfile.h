@@ -7,6 +7,9 @@
  * an IKE SA, the event name, then key=value fields.  A value that is empty
  * or holds a space, '"', '\' or a control character is written in double
  * quotes with \" \\ and \xHH escapes, so a line always splits on spaces.
+ * A preformatted tail (ev->text) that does not follow that grammar is
+ * written whole as one quoted text="..." field; bad names and keys are
+ * mended: every line matches the regular expression of the man page.
  * The same format as worker/log.c; ikeswarm-control(7) documents it with
  * the regular expression a harness can use.
  *

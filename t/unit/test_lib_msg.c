@@ -226,6 +226,30 @@ START_TEST(builders)
 }
 END_TEST
 
+START_TEST(event_builder)
+{
+	char why[MSG_WHY_LEN];
+	json_t *m = msg_event(2, 3, 17, 0x5dfa8ef4cd3fe5f8ull, "mobike.update.ok",
+			      json_pack("{s:s}", "own", "192.168.1.2"), "peer=11.1.0.1");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_msg(msg_check(m, NULL, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_str_eq(json_string_value(json_object_get(m, "ike")), "5dfa8ef4cd3fe5f8");
+	ck_assert_int_eq(json_integer_value(json_object_get(m, "tunnel")), 17);
+	ck_assert_int_gt(json_integer_value(json_object_get(m, "time")), 1700000000000000);
+	json_decref(m);
+	m = msg_event(1, -1, -1, 0, "worker.died", NULL, NULL);
+	ck_assert_int_eq(msg_check(m, NULL, why, sizeof(why)), 0);
+	ck_assert_ptr_null(json_object_get(m, "worker"));
+	ck_assert_ptr_null(json_object_get(m, "tunnel"));
+	ck_assert_ptr_null(json_object_get(m, "ike"));
+	json_decref(m);
+	/* the builder does not check: a bad name is caught on receipt */
+	m = msg_event(2, 0, 0, 0, "Bad Name", NULL, NULL);
+	ck_assert_int_eq(msg_check(m, NULL, why, sizeof(why)), -EBADMSG);
+	json_decref(m);
+}
+END_TEST
+
 /* Over a real nng pair (inproc): a checked message comes through; a
  * malformed one is dropped with its reason; the receive fd signals. */
 START_TEST(send_recv_over_nng)
@@ -277,6 +301,7 @@ static Suite *msg_suite(void)
 	tcase_add_test(tc, control_requests_use_cmd);
 	tcase_add_test(tc, spi_text);
 	tcase_add_test(tc, builders);
+	tcase_add_test(tc, event_builder);
 	suite_add_tcase(s, tc);
 	TCase *io = tcase_create("nng");
 	tcase_add_test(io, send_recv_over_nng);

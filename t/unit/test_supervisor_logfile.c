@@ -156,6 +156,40 @@ START_TEST(format_parses_back)
 				     "list=[1,2]\n"));
 	log_format(&evs[0], buf, sizeof(buf));
 	ck_assert_ptr_nonnull(strstr(buf, "Z ERROR w- t- worker.died worker=3 signal=9\n"));
+	log_format(&evs[3], buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, " VERB w1 t- bad_name text=\"a=1\\x0ab=2\"\n"));
+	/* a worker's preformatted tail: kept when it follows the grammar,
+	 * else carried whole in one quoted field, so the line still parses */
+	static const char *const tails[][2] = {
+		{ "reason=\"no proposal\" n=1", "reason=\"no proposal\" n=1" },
+		{ "k=a\\b", "k=a\\b" },
+		{ "reason=bad CREATE_CHILD_SA response",
+		  "text=\"reason=bad CREATE_CHILD_SA response\"" },
+		{ "reason=", "text=reason=" },
+		{ "a=1  b=2", "text=\"a=1  b=2\"" },
+		{ "A=1", "text=A=1" },
+		{ "a=\"open", "text=\"a=\\\"open\"" },
+		{ "a=x\"y", "text=\"a=x\\\"y\"" },
+		{ "=1", "text==1" },
+	};
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		struct log_event ev = { .level = 2, .worker = 0, .tunnel = 1, .name = "child.failed",
+					.text = tails[i][0] };
+		char want[128], name[64];
+		size_t n = log_format(&ev, buf, sizeof(buf));
+		buf[n - 1] = 0;
+		snprintf(want, sizeof(want), " child.failed %s", tails[i][1]);
+		ck_assert_msg(strstr(buf, want) && buf + strlen(buf) == strstr(buf, want) + strlen(want),
+			      "tail '%s' gave '%s'", tails[i][0], buf);
+		ck_assert_msg(parses(buf, name, sizeof(name)), "does not parse: %s", buf);
+	}
+	/* a bad field key is mended too */
+	json_t *bk = json_pack("{s:i}", "Bad Key", 1);
+	struct log_event kev = { .level = 2, .worker = 0, .tunnel = 1, .name = "x", .fields = bk };
+	size_t n = log_format(&kev, buf, sizeof(buf));
+	buf[n - 1] = 0;
+	ck_assert_ptr_nonnull(strstr(buf, " x x_ad__ey=1"));
+	json_decref(bk);
 	json_decref(f);
 }
 END_TEST
