@@ -14,6 +14,8 @@
 #
 # BUILD=dir puts objects elsewhere (parallel developers, sanitizer builds).
 
+.DEFAULT_GOAL := all
+
 BUILD    ?= build
 CC       ?= cc
 PKGS     := openssl jansson yaml-0.1 libnl-3.0 libnl-route-3.0 libnl-xfrm-3.0
