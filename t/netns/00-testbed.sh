@@ -91,6 +91,11 @@ if [ $swan_ok = 1 ]; then
 			sleep 0.5
 			capture_stop
 			check testbed-tshark-decrypts tshark_ike_check "$T/ike.pcap" "$T/keylog"
+			# decrypted IKE_AUTH request: SK(46) then IDi(35) inside
+			tshark_ike_dump "$T/ike.pcap" "$T/keylog" >"$T/dump"
+			grep -q "^[0-9]* $IKS_CL4:4500 $IKS_GW4:4500 35 1 i req 46,35," "$T/dump" &&
+				pass testbed-tshark-dump ||
+				fail testbed-tshark-dump "no decrypted IKE_AUTH request in the dump"
 			# the judge must also fail: a wrong key gives an error
 			sed 's/^\([0-9a-f]*,[0-9a-f]*,\)../\1ff/' "$T/keylog" >"$T/badkey"
 			if tshark_ike_check "$T/ike.pcap" "$T/badkey" >/dev/null 2>&1; then

@@ -35,7 +35,7 @@
 #              swan_ctl NS DIR ARGS... | swan_wait NS DIR REGEX [SECONDS] |
 #              swan_keylog NS DIR | swan_stop NS DIR |
 #              swan_encr_name ALG KEYSIZE | swan_integ_name ALG
-#   judge      tshark_ike_check PCAP KEYLOG
+#   judge      tshark_ike_check PCAP KEYLOG | tshark_ike_dump PCAP [KEYLOG]
 # Variables: IKS_NS_GW IKS_NS_CL IKS_IF_GW IKS_IF_CL IKS_GW4 IKS_CL4
 # IKS_GW6 IKS_CL6 (override the addresses after sourcing, before ns_pair,
 # if a setup needs others), IKS_ID, IKS_TMP, IKS_TOOLS, IKS_CHARON.
@@ -141,22 +141,30 @@ iks_trap() {
 	trap 'exit 129' HUP
 }
 
-# iks_kill_ns NS: TERM every process in NS, KILL after 2 s.
+# iks_kill_ns NS: TERM every process in NS, KILL after 2 s; reap those
+# that are our children (no zombies left for kill -0 to find).
 iks_kill_ns() {
-	local ns pids i
+	local ns pids all p i
 	ns=$1
 	pids=$(ip netns pids "$ns" 2>/dev/null)
 	[ -n "$pids" ] || return 0
+	all=$pids
 	kill -TERM $pids 2>/dev/null
 	i=0
 	while [ $i -lt 20 ]; do
 		pids=$(ip netns pids "$ns" 2>/dev/null)
-		[ -n "$pids" ] || return 0
+		[ -n "$pids" ] || break
 		sleep 0.1
 		i=$((i + 1))
 	done
-	kill -KILL $pids 2>/dev/null
-	sleep 0.1
+	if [ -n "$pids" ]; then
+		kill -KILL $pids 2>/dev/null
+		sleep 0.1
+	fi
+	for p in $all; do
+		wait "$p" 2>/dev/null
+	done
+	return 0
 }
 
 # ns_cleanup: stop captures (so pcaps are complete), kill every process in
@@ -564,6 +572,13 @@ swan_keylog() {
 # problems go to stderr.
 tshark_ike_check() {
 	sh "$IKS_TOOLS/tshark-ike-check.sh" "$@"
+}
+
+# tshark_ike_dump PCAP [KEYLOG]: one line per IKE message for grepping:
+# FRAME SRC:PORT DST:PORT EXCHANGE MID i|r req|resp PAYLOADS NOTIFIES
+# (numbers; see t/tools/tshark-ike-dump.sh).
+tshark_ike_dump() {
+	sh "$IKS_TOOLS/tshark-ike-dump.sh" "$@"
 }
 
 # A dir left by a dead process with our pid is stale.
