@@ -4,12 +4,17 @@
 #include "t/unit/tcheck.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/util.h"
 #include "proto/auth.h"
+#include "proto/crypto.h"
 #include "proto/ike.h"
+#include "proto/names.h"
+#include "proto/sk.h"
 
 /* ---- buffers ---------------------------------------------------------- */
 
@@ -986,6 +991,205 @@ START_TEST(builder_reports_no_space)
 }
 END_TEST
 
+/* ---- golden messages from strongSwan (t/data/golden/, see its README) --- */
+
+static glob_t golden; /* every NN-*.hex, found when the suite is made */
+
+static size_t unhex(const char *txt, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	unsigned v;
+	while (*txt && n < cap && sscanf(txt, "%2x", &v) == 1) {
+		out[n++] = (uint8_t)v;
+		txt += 2;
+		while (*txt == '\n' || *txt == ' ' || *txt == '\r')
+			txt++;
+	}
+	return n;
+}
+
+static size_t load_hex(const char *path, uint8_t *out, size_t cap)
+{
+	static char txt[2 * 65536 + 64];
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s", path);
+	size_t n = fread(txt, 1, sizeof txt - 1, f);
+	fclose(f);
+	txt[n] = 0;
+	size_t len = unhex(txt, out, cap);
+	ck_assert_uint_gt(len, IKE_HDR_LEN);
+	return len;
+}
+
+/* A named value from the keys.txt next to a golden file, hex-decoded. */
+static size_t golden_key(const char *msg_path, const char *name, uint8_t *out, size_t cap)
+{
+	char path[1024], line[4096], key[64];
+	snprintf(path, sizeof path, "%s", msg_path);
+	char *slash = strrchr(path, '/');
+	ck_assert_ptr_nonnull(slash);
+	snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "keys.txt");
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s", path);
+	size_t len = 0;
+	while (fgets(line, sizeof line, f)) {
+		char *eq = strstr(line, " = ");
+		if (line[0] == '#' || !eq || (size_t)(eq - line) >= sizeof key)
+			continue;
+		memcpy(key, line, (size_t)(eq - line));
+		key[eq - line] = 0;
+		if (!strcmp(key, name)) {
+			len = unhex(eq + 3, out, cap);
+			break;
+		}
+	}
+	fclose(f);
+	return len;
+}
+
+START_TEST(golden_parses_and_reencodes)
+{
+	const char *path = golden.gl_pathv[_i];
+	static uint8_t buf[65536], again[65536];
+	static struct ike_msg m;
+	size_t len = load_hex(path, buf, sizeof buf);
+	enum ike_err e = ike_parse_message(buf, len, &m);
+	ck_assert_msg(e == IKE_OK, "%s: %s at %zu", path, ike_err_name(e), m.err_off);
+
+	/* the file name says the exchange */
+	const char *exch = ike_name_exchange(m.hdr.exchange);
+	ck_assert_ptr_nonnull(exch);
+	ck_assert_msg(strstr(path, exch), "%s is %s", path, exch);
+	if (m.hdr.exchange == IKE_EXCH_SA_INIT) {
+		ck_assert(m.has_sa && m.has_ke && m.has_nonce && !m.sk.present);
+		ck_assert_ptr_nonnull(ike_msg_notify(&m, IKE_N_NAT_DETECTION_SOURCE_IP));
+		ck_assert_ptr_nonnull(ike_msg_notify(&m, IKE_N_NAT_DETECTION_DESTINATION_IP));
+	} else {
+		size_t off;
+		uint8_t t;
+		ck_assert(m.sk.present && !m.is_skf);
+		ck_assert_int_eq(ike_find_sk(buf, len, &off, &t), IKE_OK);
+		ck_assert_uint_eq(off, m.sk.off);
+	}
+	struct ike_writer w;
+	ike_wr_init(&w, again, sizeof again);
+	ck_assert_int_eq(ike_build_from_msg(&w, &m), IKE_OK);
+	eq_bytes(buf, len, again, w.len);
+}
+END_TEST
+
+/* The IKE SA suite strongSwan chose: the SA of its IKE_SA_INIT response. */
+static void golden_suite(const char *msg_path, struct ike_suite *suite)
+{
+	static uint8_t buf[4096];
+	static struct ike_msg m;
+	char path[1024];
+	glob_t g;
+	snprintf(path, sizeof path, "%s", msg_path);
+	snprintf(strrchr(path, '/') + 1, 64, "*-IKE_SA_INIT-r-resp.hex");
+	ck_assert_int_eq(glob(path, 0, NULL, &g), 0);
+	size_t len = load_hex(g.gl_pathv[0], buf, sizeof buf);
+	globfree(&g);
+	ck_assert_int_eq(ike_parse_message(buf, len, &m), IKE_OK);
+	ck_assert_uint_eq(m.sa.n_prop, 1);
+	memset(suite, 0, sizeof(*suite));
+	for (unsigned i = 0; i < m.sa.prop[0].n_xf; i++) {
+		const struct ike_transform *xf = ike_prop_xf(&m.sa, &m.sa.prop[0], i);
+		if (xf->type == IKE_TRANSFORM_ENCR) {
+			suite->encr = xf->id;
+			suite->encr_keybits = xf->keylen;
+		} else if (xf->type == IKE_TRANSFORM_INTEG) {
+			suite->integ = xf->id;
+		} else if (xf->type == IKE_TRANSFORM_PRF) {
+			suite->prf = xf->id;
+		} else if (xf->type == IKE_TRANSFORM_DH) {
+			suite->dh = xf->id;
+		}
+	}
+}
+
+/* Which IKE SA's keys a message is under: "" (first) or "ike2_" (after the
+ * IKE rekey), from its SPIs; NULL when neither matches. */
+static const char *golden_sa_prefix(const char *path, const struct ike_hdr *h)
+{
+	static const char *prefixes[] = { "", "ike2_" };
+	for (unsigned i = 0; i < ARRAY_SIZE(prefixes); i++) {
+		uint8_t spi[8], want[8];
+		char name[32];
+		snprintf(name, sizeof name, "%sspi_i", prefixes[i]);
+		if (golden_key(path, name, spi, sizeof spi) != 8)
+			continue;
+		for (int b = 0; b < 8; b++)
+			want[b] = (uint8_t)(h->spi_i >> (56 - 8 * b));
+		if (!memcmp(spi, want, 8))
+			return prefixes[i];
+	}
+	return NULL;
+}
+
+/* Decrypt with the keys charon logged (proto/sk.h), parse the inner
+ * payloads, rebuild them: the same plaintext; IDs and AUTH as logged. */
+START_TEST(golden_inner_payloads)
+{
+	const char *path = golden.gl_pathv[_i];
+	static uint8_t buf[65536], again[65536];
+	static struct ike_msg m;
+	size_t len = load_hex(path, buf, sizeof buf);
+	ck_assert_int_eq(ike_parse_message(buf, len, &m), IKE_OK);
+	if (!m.sk.present)
+		return; /* IKE_SA_INIT: nothing encrypted */
+
+	struct ike_suite suite;
+	golden_suite(path, &suite);
+	const char *pre = golden_sa_prefix(path, &m.hdr);
+	ck_assert_msg(pre != NULL, "%s: SPIs not in keys.txt", path);
+	bool from_i = m.hdr.flags & IKE_FLAG_INITIATOR;
+	char name[32];
+	uint8_t ske[64], ska[64];
+	snprintf(name, sizeof name, "%ssk_e%c", pre, from_i ? 'i' : 'r');
+	size_t ske_len = golden_key(path, name, ske, sizeof ske);
+	snprintf(name, sizeof name, "%ssk_a%c", pre, from_i ? 'i' : 'r');
+	size_t ska_len = golden_key(path, name, ska, sizeof ska);
+	ck_assert_uint_gt(ske_len, 0);
+
+	struct ike_crypto *c = ike_crypto_new();
+	ck_assert_ptr_nonnull(c);
+	struct ike_sk *sk = ike_sk_new(c, &suite, ske, ske_len, ska_len ? ska : NULL, ska_len);
+	ck_assert_ptr_nonnull(sk);
+	size_t poff, plen;
+	int rc = ike_sk_open(sk, buf, len, m.sk.off, &poff, &plen);
+	ike_sk_free(sk);
+	ike_crypto_free(c);
+	ck_assert_msg(rc == 0, "%s: ike_sk_open %d", path, rc);
+
+	enum ike_err e = ike_parse_payloads(m.sk.first_inner, buf + poff, plen, &m);
+	ck_assert_msg(e == IKE_OK, "%s: inner %s at %zu", path, ike_err_name(e), m.err_off);
+
+	struct ike_writer w;
+	struct ike_builder b;
+	ike_wr_init(&w, again, sizeof again);
+	ike_build_begin(&b, &w, &m.hdr);
+	ike_add_sk_begin(&b, 0);
+	ck_assert_int_eq(ike_add_payloads_from_msg(&b, &m, true), IKE_OK);
+	ck_assert_int_eq(ike_build_end(&b), IKE_OK);
+	eq_bytes(buf + poff, plen, again + b.sk_off + 4, w.len - b.sk_off - 4);
+
+	if (m.hdr.exchange == IKE_EXCH_AUTH) {
+		uint8_t want[512];
+		bool req = !(m.hdr.flags & IKE_FLAG_RESPONSE);
+		const struct ike_id *id = req ? &m.idi : &m.idr;
+		ck_assert(req ? m.has_idi : m.has_idr);
+		ck_assert(m.has_auth && m.has_sa && m.has_tsi && m.has_tsr);
+		size_t n = golden_key(path, req ? "idi_body" : "idr_body", want, sizeof want);
+		eq_bytes(want, n, id->body, id->body_len);
+		n = golden_key(path, req ? "auth_i" : "auth_r", want, sizeof want);
+		eq_bytes(want, n, m.auth.data, m.auth.len);
+		if (strstr(path, "mobike"))
+			ck_assert_ptr_nonnull(ike_msg_notify(&m, IKE_N_MOBIKE_SUPPORTED));
+	}
+}
+END_TEST
+
 /* ---- truncation and bit flips ------------------------------------------- */
 
 /* Every zero-copy pointer the parse produced lies inside [buf, buf+len). */
@@ -1027,18 +1231,24 @@ static enum ike_err parse_exact(const uint8_t *bytes, size_t len, struct ike_msg
 	return e;
 }
 
+/* Inputs of the loops: 0 = every payload in one message, then one per
+ * round-trip row, then every golden message. */
+#define N_SYNTHETIC (ARRAY_SIZE(rt_cases) + 1)
+
 static size_t sample_wire(unsigned which, uint8_t *store, size_t cap)
 {
 	struct ike_msg want;
 	sample_msg(&want);
 	if (which == 0)
 		return build_all(&want, store, cap);
-	return build_row(&rt_cases[which - 1], &want, store, cap);
+	if (which < N_SYNTHETIC)
+		return build_row(&rt_cases[which - 1], &want, store, cap);
+	return load_hex(golden.gl_pathv[which - N_SYNTHETIC], store, cap);
 }
 
 START_TEST(every_prefix_is_an_error)
 {
-	static uint8_t full[4096];
+	static uint8_t full[65536];
 	static struct ike_msg m;
 	size_t len = sample_wire(_i, full, sizeof full);
 	for (size_t cut = 0; cut < len; cut++) {
@@ -1059,7 +1269,7 @@ END_TEST
 
 START_TEST(bit_flips_never_crash)
 {
-	static uint8_t full[4096], flip[4096], again[8192];
+	static uint8_t full[65536], flip[65536], again[2 * 65536];
 	static struct ike_msg m, m2;
 	size_t len = sample_wire(_i, full, sizeof full);
 	unsigned errors = 0;
@@ -1152,11 +1362,20 @@ static Suite *codec_suite(void)
 	tcase_add_test(tc, builder_reports_no_space);
 	suite_add_tcase(s, tc);
 
+	if (glob(SRCDIR "/t/data/golden/*/[0-9]*.hex", 0, NULL, &golden))
+		golden.gl_pathc = 0;
+	if (!golden.gl_pathc)
+		printf("SKIP golden: no t/data/golden/*/NN-*.hex files\n");
+	tc = tcase_create("golden");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, golden_parses_and_reencodes, 0, golden.gl_pathc);
+	tcase_add_loop_test(tc, golden_inner_payloads, 0, golden.gl_pathc);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("robust");
-	tcase_set_timeout(tc, 120);
-	/* 0: every payload in one message; 1..: one row each */
-	tcase_add_loop_test(tc, every_prefix_is_an_error, 0, ARRAY_SIZE(rt_cases) + 1);
-	tcase_add_loop_test(tc, bit_flips_never_crash, 0, ARRAY_SIZE(rt_cases) + 1);
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, every_prefix_is_an_error, 0, N_SYNTHETIC + golden.gl_pathc);
+	tcase_add_loop_test(tc, bit_flips_never_crash, 0, N_SYNTHETIC + golden.gl_pathc);
 	suite_add_tcase(s, tc);
 	return s;
 }
