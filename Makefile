@@ -128,6 +128,36 @@ $(BUILD)/bench/proto-bench: bench/proto-bench.c $(BUILD)/libproto.a $(BUILD)/lib
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libproto.a $(BUILD)/liblib.a \
 	    $(LDFLAGS) $(LDLIBS)
 
+# libFuzzer harnesses t/fuzz/fuzz_*.c (t/fuzz/README.md): clang with
+# ASan+UBSan, objects in FUZZ_BUILD.  `make fuzz` runs each for FUZZ_SECONDS
+# and keeps a corpus; `make fuzz-ci` runs each for FUZZ_RUNS inputs from the
+# seeds only (quick).  Both print execs, cov, ft and crashes per harness.
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_RUNS    ?= 20000
+FUZZ_JOBS    ?= 1
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_NAMES   := $(patsubst t/fuzz/%.c,%,$(wildcard t/fuzz/fuzz_*.c))
+FUZZ_LIBS     = $(BUILD)/libconf.a $(BUILD)/libproto.a $(BUILD)/liblib.a
+
+.PHONY: fuzz-ci fuzz-bins
+fuzz-bins: $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES) seedgen)
+
+$(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(FUZZ_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) \
+	    $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/fuzz/seedgen: t/fuzz/seedgen.c $(FUZZ_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(FUZZ_LIBS) $(LDFLAGS) $(LDLIBS)
+
+fuzz fuzz-ci:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" fuzz-bins
+	FUZZ_JOBS=$(FUZZ_JOBS) sh t/fuzz/run.sh \
+	    $(if $(filter fuzz,$@),time $(FUZZ_SECONDS),runs $(FUZZ_RUNS)) $(FUZZ_BUILD)/fuzz
+
 clean:
 	rm -rf build build-asan ikeswarm
 
