@@ -946,6 +946,79 @@ START_TEST(sk_builder_layout_and_inner_parse)
 }
 END_TEST
 
+/* The whole send/receive path through proto/sk.h: build with SK, seal,
+ * parse, open, parse the inner payloads; tamper and see the ICV fail. */
+static const struct ike_suite seal_suites[] = {
+	{ .encr = IKE_ENCR_AES_CBC, .encr_keybits = 128, .integ = IKE_INTEG_HMAC_SHA2_256_128 },
+	{ .encr = IKE_ENCR_AES_GCM_16, .encr_keybits = 256, .integ = IKE_INTEG_NONE },
+	{ .encr = IKE_ENCR_CHACHA20_POLY1305, .integ = IKE_INTEG_NONE },
+};
+
+START_TEST(sk_seal_open_round_trip)
+{
+	const struct ike_suite *suite = &seal_suites[_i];
+	struct ike_encr_info ei;
+	struct ike_integ_info ii = { 0 };
+	uint8_t ske[64], ska[64];
+	ck_assert_int_eq(ike_encr_lookup(suite->encr, suite->encr_keybits, &ei), 0);
+	if (!ei.aead)
+		ck_assert_int_eq(ike_integ_lookup(suite->integ, &ii), 0);
+	for (unsigned i = 0; i < sizeof ske; i++)
+		ske[i] = (uint8_t)(i * 7 + 1), ska[i] = (uint8_t)(i * 5 + 3);
+	struct ike_crypto *c = ike_crypto_new();
+	ck_assert_ptr_nonnull(c);
+	struct ike_sk *sk = ike_sk_new(c, suite, ske, ei.key_len + ei.salt_len,
+				       ei.aead ? NULL : ska, ii.key_len);
+	ck_assert_ptr_nonnull(sk);
+
+	struct ike_msg want, m;
+	struct ike_writer w;
+	struct ike_builder b;
+	sample_msg(&want);
+	ike_wr_init_dyn(&w, 64); /* grows while sealing too */
+	ike_build_begin(&b, &w, &want.hdr);
+	ike_add_sk_begin(&b, ike_sk_iv_len(sk));
+	ike_add_id(&b, IKE_PLD_IDI, &want.idi);
+	ike_add_auth(&b, &want.auth);
+	ike_add_sa(&b, &want.sa);
+	ike_add_ts(&b, IKE_PLD_TSI, &want.tsi);
+	ike_add_ts(&b, IKE_PLD_TSR, &want.tsr);
+	ike_add_notify_simple(&b, IKE_N_MOBIKE_SUPPORTED, NULL, 0);
+	ck_assert_int_eq(ike_build_end(&b), IKE_OK);
+	size_t plain_len = w.len - b.sk_off - 4 - ike_sk_iv_len(sk);
+	ck_assert_int_eq(ike_sk_seal_wr(sk, &w, b.sk_off), 0);
+	ck_assert_uint_gt(w.len, b.sk_off + 4 + ike_sk_iv_len(sk) + plain_len);
+
+	uint8_t *pkt = malloc(w.len);
+	memcpy(pkt, w.data, w.len);
+	size_t len = w.len;
+	ike_wr_free(&w);
+	ck_assert_int_eq(ike_parse_message(pkt, len, &m), IKE_OK);
+	ck_assert(m.sk.present);
+	ck_assert_uint_eq(m.sk.off, b.sk_off);
+
+	uint8_t *bad = malloc(len); /* one flipped ciphertext bit: ICV fails */
+	memcpy(bad, pkt, len);
+	bad[m.sk.off + 4 + ike_sk_iv_len(sk)] ^= 1;
+	size_t poff, plen;
+	ck_assert_int_eq(ike_sk_open(sk, bad, len, m.sk.off, &poff, &plen), -EBADMSG);
+	free(bad);
+
+	ck_assert_int_eq(ike_sk_open(sk, pkt, len, m.sk.off, &poff, &plen), 0);
+	ck_assert_uint_eq(plen, plain_len);
+	ck_assert_int_eq(ike_parse_payloads(m.sk.first_inner, pkt + poff, plen, &m), IKE_OK);
+	eq_idi(&want, &m);
+	eq_auth(&want, &m);
+	eq_sa(&want, &m);
+	eq_tsi(&want, &m);
+	eq_tsr(&want, &m);
+	ck_assert_ptr_nonnull(ike_msg_notify(&m, IKE_N_MOBIKE_SUPPORTED));
+	free(pkt);
+	ike_sk_free(sk);
+	ike_crypto_free(c);
+}
+END_TEST
+
 START_TEST(skf_builder_layout)
 {
 	uint8_t store[256];
@@ -1380,6 +1453,7 @@ static Suite *codec_suite(void)
 
 	tc = tcase_create("sk");
 	tcase_add_test(tc, sk_builder_layout_and_inner_parse);
+	tcase_add_loop_test(tc, sk_seal_open_round_trip, 0, ARRAY_SIZE(seal_suites));
 	tcase_add_test(tc, skf_builder_layout);
 	tcase_add_test(tc, builder_reports_no_space);
 	suite_add_tcase(s, tc);
