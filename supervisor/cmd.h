@@ -21,6 +21,7 @@ int cmd_exec(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_cli(int argc, char **argv);
+int cmd_lab(int argc, char **argv);
 
 /* cmd_cli with its streams given (tests).  Exit codes: 0 reply ok, 1 error
  * reply, 2 bad usage, 3 no answer (unreachable, timeout, garbage). */

@@ -23,6 +23,14 @@ const struct cmd ikeswarm_cmds[] = {
 	  "  CMD [ARGS]     one command: print its reply as JSON and exit\n"
 	  "                 (0 ok, 1 error reply, 2 bad usage, 3 no answer);\n"
 	  "                 without CMD: a shell reading commands from stdin\n" },
+	{ "lab", cmd_lab, "run a client and a gateway in two network namespaces (root)",
+	  "ikeswarm lab [-n TUNNELS] [-t SECONDS] [--keep-going] [-v]\n"
+	  "  -n TUNNELS    tunnels to set up (default 200, at most 32767)\n"
+	  "  -t SECONDS    how long the client runs (default 30)\n"
+	  "  --keep-going  run until interrupted (Ctrl-C) instead of -t\n"
+	  "  -v            show every log line of both sides\n"
+	  "  Exit: 0 every tunnel came up on both sides, 1 not, 2 bad usage or\n"
+	  "  not root, 130 interrupted (without --keep-going)\n" },
 	{ "help", cmd_help, "list subcommands or show one's usage",
 	  "ikeswarm help [CMD]\n" },
 	{ "version", cmd_version, "print the version", "ikeswarm version\n" },
