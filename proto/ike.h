@@ -459,6 +459,7 @@ struct ike_pld_ref {
 	uint16_t len;         /* body length */
 };
 
+/* About 13 KB: keep one per worker as scratch, not one per SA. */
 struct ike_msg {
 	struct ike_hdr hdr;
 
@@ -544,7 +545,7 @@ enum ike_err ike_sa_add_transform(struct ike_sa *sa, uint8_t type, uint16_t id,
 /* Builds one message into a writer.  Usage:
  *     struct ike_builder b;
  *     ike_build_begin(&b, &w, &hdr);      // hdr.next and hdr.length ignored
- *     ike_add_sa(&b, &sa); ike_add_ke(&b, &ke); ike_add_nonce(&b, &nonce);
+ *     ike_add_sa(&b, &sa); ike_add_ke(&b, &ke); ike_add_nonce(&b, ni, ni_len);
  *     ike_add_notify(&b, &n); ...
  *     e = ike_build_end(&b);              // patches the header length
  * With SK:
@@ -555,7 +556,7 @@ enum ike_err ike_sa_add_transform(struct ike_sa *sa, uint8_t type, uint16_t id,
  *     rc = ike_sk_seal_wr(sk, &w, b.sk_off);   // proto/sk.h: pads, encrypts,
  *                                         // appends the ICV, patches lengths
  * The message must start at offset 0 of the writer when it is to be sealed
- * (proto/sk.h takes offsets from the IKE header). 
+ * (proto/sk.h takes offsets from the IKE header).
  * Each ike_add_* returns IKE_ERR_NO_SPACE when the writer is full (and stays
  * so: ike_build_end reports it too), IKE_ERR_INVALID_ARG for values that
  * do not fit their fields. */
