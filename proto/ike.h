@@ -275,7 +275,7 @@ enum ike_eap_code {
  * sized for strongSwan's default proposals and MOBIKE address lists. */
 #define IKE_MAX_PROPOSALS  16   /* per SA payload */
 #define IKE_MAX_TRANSFORMS 256  /* per SA payload, all proposals together */
-#define IKE_MAX_NOTIFIES   32
+#define IKE_MAX_NOTIFIES   64   /* = IKE_MAX_PAYLOADS: MOBIKE address lists */
 #define IKE_MAX_TS         16   /* per TS payload */
 #define IKE_MAX_PAYLOADS   64   /* per message, clear and inner together */
 #define IKE_MAX_CERTS      8

@@ -801,7 +801,7 @@ static const struct bad_case {
 	void (*add)(struct ike_builder *);
 	enum ike_err want;
 } bad_cases[] = {
-	{ "33 notifies", bad_many_notifies, IKE_ERR_TOO_MANY },
+	{ "65 notifies", bad_many_notifies, IKE_ERR_TOO_MANY },
 	{ "65 payloads", bad_many_payloads, IKE_ERR_TOO_MANY },
 	{ "17 vendor IDs", bad_many_vendors, IKE_ERR_TOO_MANY },
 	{ "17 proposals", bad_many_proposals, IKE_ERR_TOO_MANY },
