@@ -8,6 +8,7 @@
  * gateway; each gets SIGTERM, then SIGKILL after STOP_MS.  A second signal
  * kills both at once.  The children run in their own process groups (a
  * Ctrl-C reaches only the lab) with PR_SET_PDEATHSIG. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -342,6 +344,36 @@ static int write_setups(struct lab *L)
 	return 0;
 }
 
+/* Setup folders "ikeswarm-lab-PID.XXXXXX" in base left by a lab that was
+ * killed (PID gone): remove the two setups and the folder. */
+static void reap_stale_dirs(const char *base)
+{
+	DIR *d = opendir(base);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		long pid;
+		char tail[8];
+		if (sscanf(de->d_name, "ikeswarm-lab-%ld.%7s", &pid, tail) != 2 || pid <= 0 ||
+		    strlen(tail) != 6)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char path[PATH_MAX];
+		static const char *const files[] = { "gateway.yaml", "client.yaml" };
+		for (size_t i = 0; i < 2; i++) {
+			snprintf(path, sizeof(path), "%s/%s/%s", base, de->d_name, files[i]);
+			unlink(path);
+		}
+		snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
+		if (rmdir(path) == 0)
+			fprintf(stderr, "ikeswarm lab: removed %s, left behind by an earlier lab "
+				"that was killed\n", path);
+	}
+	closedir(d);
+}
+
 static void remove_files(struct lab *L)
 {
 	if (!L->dir[0])
@@ -414,6 +446,24 @@ static int parse_args(struct lab *L, int argc, char **argv)
 	return 0;
 }
 
+/* Why one side did not pass, appended to why (nothing when it passed). */
+static void side_why(char *why, size_t sz, const char *name, const struct lab_result *r,
+		     const struct lab_child *c, long tunnels)
+{
+	size_t n = strlen(why);
+	const char *sep = n ? "; " : "";
+	if (c->pid <= 0)
+		snprintf(why + n, sz - n, "%sthe %s did not run", sep, name);
+	else if (!r->have)
+		snprintf(why + n, sz - n, "%sthe %s gave no result", sep, name);
+	else if (!lab_result_ok(r, tunnels))
+		snprintf(why + n, sz - n, "%sthe %s has %ld of %ld tunnels created", sep, name,
+			 r->created, tunnels);
+	else if (c->status != 0)
+		snprintf(why + n, sz - n, "%sthe %s exited with status %d", sep, name,
+			 WIFEXITED(c->status) ? WEXITSTATUS(c->status) : 128 + WTERMSIG(c->status));
+}
+
 static int verdict(struct lab *L)
 {
 	struct lab_result rg, rc;
@@ -428,18 +478,21 @@ static int verdict(struct lab *L)
 	printf("\nResults\n");
 	lab_result_print(stdout, "client", &rc, L->cl.pid > 0 ? L->cl.status : -1, &L->cls);
 	lab_result_print(stdout, "gateway", &rg, L->gw.pid > 0 ? L->gw.status : -1, &L->gws);
-	bool ok = lab_result_ok(&rc, L->tunnels) && lab_result_ok(&rg, L->tunnels) &&
-		  L->cl.status == 0 && L->gw.status == 0 && !L->failed;
 	if (L->interrupted && L->seconds) {
 		printf("lab: interrupted\n");
 		return 130;
 	}
-	if (ok)
-		printf("lab: PASS, all %ld tunnels came up on both sides\n", L->tunnels);
-	else
-		printf("lab: FAIL, not every tunnel came up on both sides (-v shows every log "
-		       "line)\n");
-	return ok ? 0 : 1;
+	char why[256] = "";
+	side_why(why, sizeof(why), "client", &rc, &L->cl, L->tunnels);
+	side_why(why, sizeof(why), "gateway", &rg, &L->gw, L->tunnels);
+	if (!why[0] && L->failed)
+		snprintf(why, sizeof(why), "see the [lab] lines above");
+	if (why[0]) {
+		printf("lab: FAIL: %s (-v shows every log line)\n", why);
+		return 1;
+	}
+	printf("lab: PASS, all %ld tunnels came up on both sides\n", L->tunnels);
+	return 0;
 }
 
 int cmd_lab(int argc, char **argv)
@@ -481,11 +534,13 @@ int cmd_lab(int argc, char **argv)
 		goto out;
 	}
 
-	lab_net_reap_stale(stderr);
-	lab_net_names(&L.net, getpid());
 	const char *tmp = getenv("TMPDIR");
-	snprintf(L.dir, sizeof(L.dir), "%s/ikeswarm-lab.XXXXXX",
-		 tmp && *tmp && strlen(tmp) < 30 ? tmp : "/tmp");
+	if (!tmp || !*tmp || strlen(tmp) >= 30)
+		tmp = "/tmp";
+	lab_net_reap_stale(stderr);
+	reap_stale_dirs(tmp);
+	lab_net_names(&L.net, getpid());
+	snprintf(L.dir, sizeof(L.dir), "%s/ikeswarm-lab-%ld.XXXXXX", tmp, (long)getpid());
 	if (!mkdtemp(L.dir)) {
 		fprintf(stderr, "ikeswarm lab: mkdtemp %s: %s\n", L.dir, strerror(errno));
 		L.dir[0] = '\0';

@@ -46,9 +46,11 @@ int lab_run_cmd(char *const argv[])
 		 * which decides, and not a half-done ip command. */
 		setpgid(0, 0);
 		child_signals_reset();
-		int nul = open("/dev/null", O_RDONLY);
-		if (nul >= 0)
+		int nul = open("/dev/null", O_RDWR);
+		if (nul >= 0) {
 			dup2(nul, 0);
+			dup2(nul, 1);
+		}
 		execvp(argv[0], argv);
 		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !strchr(argv[0], '/'); i++) {
 			char path[256];

@@ -54,7 +54,8 @@ int lab_ns_signal_all(const char *name, int sig);
 bool lab_ns_exists(const char *name);
 
 /* Run argv (argv[0] "ip" is looked up in PATH, then /usr/sbin, /sbin,
- * /usr/bin, /bin) with stdin on /dev/null, in its own process group, with
+ * /usr/bin, /bin) with stdin and stdout on /dev/null (stderr stays), in
+ * its own process group, with
  * the caller's signal mask cleared.  Its exit status, 127 when it could not
  * be run, or -errno when fork failed. */
 int lab_run_cmd(char *const argv[]);
