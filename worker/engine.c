@@ -154,11 +154,18 @@ static void on_setup_timer(struct timer *tm, void *arg)
 {
 	(void)tm;
 	struct engine *e = arg;
-	if (e->stopping || e->next_start >= e->n_tunnels)
-		return;
-	engine_start_tunnel(e, e->next_start++);
-	if (e->next_start < e->n_tunnels)
-		engine_timer_in(e, &e->setup_timer, e->cfg->setupinterval_ns);
+	uint64_t now = engine_now(e);
+	/* An absolute schedule (start i at t0 + i * setupinterval): when the
+	 * loop wakes late, the tunnels that were due start now, so the rate
+	 * does not depend on the wake-up precision.  At most a small batch per
+	 * wake-up, so a stalled loop does not burst. */
+	for (int batch = 0; batch < 32 && !e->stopping && e->next_start < e->n_tunnels &&
+			    e->setup_due_ns <= now; batch++) {
+		engine_start_tunnel(e, e->next_start++);
+		e->setup_due_ns += e->cfg->setupinterval_ns;
+	}
+	if (!e->stopping && e->next_start < e->n_tunnels)
+		timer_arm(e->timers, &e->setup_timer, e->setup_due_ns > now ? e->setup_due_ns : now);
 }
 
 static void on_tunnel_retry(struct timer *tm, void *arg)
@@ -172,8 +179,10 @@ int engine_start(struct engine *e)
 {
 	if (e->cfg->runningtime_ns)
 		engine_timer_in(e, &e->run_timer, e->cfg->runningtime_ns);
-	if (e->cfg->role == ROLE_CLIENT && e->n_tunnels)
+	if (e->cfg->role == ROLE_CLIENT && e->n_tunnels) {
+		e->setup_due_ns = engine_now(e);
 		return engine_timer_in(e, &e->setup_timer, 0);
+	}
 	return 0;
 }
 

@@ -67,6 +67,7 @@ struct engine {
 	int n_tunnels;
 	int next_start;              /* next tunnel the setup timer starts */
 	struct timer setup_timer;
+	uint64_t setup_due_ns;       /* when tunnel next_start is due */
 
 	struct timer run_timer;      /* runningtime */
 	struct timer stop_timer;     /* graceful stop deadline */
