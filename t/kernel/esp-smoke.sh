@@ -13,15 +13,16 @@ CL=esp-cl GW=esp-gw
 O_CL=10.99.0.2 O_GW=10.99.0.1        # outer (veth) addresses
 I_CL=10.10.1.1 I_GW=10.10.2.1        # inner addresses, tunnel mode
 failed=0
-encap_pid=""
+encap_pid="" tmpd=""
 
 cleanup() {
-	[ -n "$encap_pid" ] && kill "$encap_pid" 2>/dev/null
+	[ -n "$encap_pid" ] && kill $encap_pid 2>/dev/null
 	for n in $CL $GW; do
 		ip -n $n xfrm state flush 2>/dev/null
 		ip -n $n xfrm policy flush 2>/dev/null
 		ip netns del $n 2>/dev/null
 	done
+	[ -n "$tmpd" ] && rm -rf "$tmpd"
 }
 trap cleanup EXIT
 
@@ -58,13 +59,19 @@ sa_batch() {
 	echo "xfrm policy add src $r dst $l dir fwd tmpl src $ro dst $lo proto esp reqid 1 mode $mode"
 }
 
-# "SPI PACKETS" for every state of a namespace (`ip -s xfrm state`: the
-# line after "lifetime current:" reads "N(bytes), M(packets)").
-packets() { # NS
-	ip -n "$1" -s xfrm state 2>/dev/null | awk '
-		$1 == "proto" && $2 == "esp" && $3 == "spi" { spi = $4; sub(/\(.*/, "", spi) }
-		/lifetime current:/ { getline; sub(/\(packets\).*/, "");
-		     sub(/.*, /, ""); print spi, $0 }'
+# packets FILE SPI: sets pk to the packet count of that state in FILE, an
+# `ip -s xfrm state` dump (the line after "lifetime current:" reads
+# "N(bytes), M(packets)").  Plain shell: every exec costs in UML.
+packets() {
+	pk="" cur="" next=0
+	while read -r a b c d rest; do
+		[ "$a $b $c" = "proto esp spi" ] && cur=${d%%(*}
+		if [ $next = 1 ]; then
+			[ "$cur" = "$2" ] && pk=${b%%(*}
+			next=0
+		fi
+		[ "$a $b" = "lifetime current:" ] && next=1
+	done < "$1"
 }
 
 # The kernel decapsulates ESP-in-UDP only on a UDP socket with
@@ -109,11 +116,11 @@ run_case() {
 	fi
 	if [ -n "$why" ]; then
 		:
-	elif ! { sa_batch $lsel $rsel $O_CL $O_GW "$mode" "$@" |
-	       ip -n $CL -batch - &&
+	elif ! { sa_batch $lsel $rsel $O_CL $O_GW "$mode" "$@" > "$tmpd/cl.b" &&
+	       ip -n $CL -batch "$tmpd/cl.b" &&
 	       if [ -n "$GW_ALGO" ]; then set -- $GW_ALGO; fi &&
-	       sa_batch $rsel $lsel $O_GW $O_CL "$mode" "$@" |
-	       ip -n $GW -batch -; } 2>"$tmpd/err"; then
+	       sa_batch $rsel $lsel $O_GW $O_CL "$mode" "$@" > "$tmpd/gw.b" &&
+	       ip -n $GW -batch "$tmpd/gw.b"; } 2>"$tmpd/err"; then
 		why="xfrm setup: $(head -n 2 "$tmpd/err" | tr '\n' ' ')"
 	elif [ -n "$GW_ALGO" ]; then
 		# Keys differ: the ping must not answer and the gateway's inbound
@@ -130,14 +137,11 @@ run_case() {
 		why="ping: $(grep -E 'packets|error|nable' "$tmpd/ping" | head -n 1)"
 	else
 		for ns in $CL $GW; do
-			packets $ns > "$tmpd/count"
+			ip -n $ns -s xfrm state > "$tmpd/count"
 			for spi in 0x00001000 0x00002000; do
-				n=""
-				while read -r sp np; do
-					[ "$sp" = $spi ] && n=$np
-				done < "$tmpd/count"
-				[ "${n:-0}" -ge 3 ] 2>/dev/null ||
-					why="${why:+$why; }packets of $ns spi $spi: '$n', not >= 3"
+				packets "$tmpd/count" $spi
+				[ "${pk:-0}" -ge 3 ] 2>/dev/null ||
+					why="${why:+$why; }packets of $ns spi $spi: '$pk', not >= 3"
 			done
 		done
 	fi
@@ -148,12 +152,12 @@ run_case() {
 	else echo "FAIL esp-$name: $why"; failed=1; fi
 	[ -n "$encap_pid" ] && kill $encap_pid 2>/dev/null && wait $encap_pid 2>/dev/null
 	encap_pid=""
-	for n in $CL $GW; do
-		printf 'xfrm state flush\nxfrm policy flush\n' | ip -n $n -batch -
-	done
+	ip -n $CL -batch "$tmpd/flush.b"
+	ip -n $GW -batch "$tmpd/flush.b"
 }
 
 tmpd=$(mktemp -d) || exit 1
+printf 'xfrm state flush\nxfrm policy flush\n' > "$tmpd/flush.b"
 if ! setup 2>"$tmpd/err"; then
 	echo "FAIL esp-setup: $(head -n 1 "$tmpd/err")"
 	exit 1
@@ -186,5 +190,4 @@ run_case udpencap-gcm tunnel udp aead 'rfc4106(gcm(aes))' "$(hexkey 20 c5)" 128
 run_case udpencap-cbc-sha256 tunnel udp \
 	enc 'cbc(aes)' "$(hexkey 32 a4)" auth-trunc 'hmac(sha256)' "$(hexkey 32 b4)" 128
 
-rm -rf "$tmpd"
 exit $failed

@@ -7,21 +7,22 @@
 #
 # SCRIPT runs as `sh SCRIPT ARGS` under a generated init, as root, in the
 # UML kernel's root network namespace, with cwd = the caller's cwd.  The
-# host's root file system is the UML root, read-only; /run, /tmp, /var/tmp
-# and every folder in UML_RW (space separated) are writable in-memory
-# layers over the host's content (overlayfs: the host files stay visible,
-# writes vanish at halt).  Modules autoload through a private modules tree.
+# host's root file system is the UML root, read-only; /tmp, /var/tmp and
+# every folder in UML_RW (space separated) are writable in-memory layers
+# over the host's content (overlayfs: the host files stay visible, writes
+# vanish at halt); /run is a fresh tmpfs.  Modules autoload through a private modules tree.
 # Its output (stdout+stderr) is printed on the host after the kernel halts
 # and the script's exit status is uml.sh's exit status.
 #
 # Environment: UML_TIMEOUT (seconds for the script, default 60; -t too),
-# UML_MEM (default 384M), UML_RW (more writable folders), UML_KERNEL
-# (default /usr/bin/linux.uml), UML_VERBOSE=1 (print the kernel console).
+# UML_MEM (default 384M), UML_RW (more writable folders), UML_ENV (names
+# of variables to export inside: the environment does not cross the
+# kernel), UML_KERNEL (default /usr/bin/linux.uml), UML_APPEND (more
+# kernel arguments), UML_VERBOSE=1 (print the kernel console too),
+# UML_KEEP_OUT=dir (copy what the script wrote into $UML_OUT to dir).
 # Exit: the script's status; 124 when it timed out; 77 after "SKIP uml: why"
 # when UML cannot run here; 125 when the harness itself failed.
-# Inside, UML_OUT names a writable host folder whose files are copied next
-# to nothing: it is gone after the run unless UML_KEEP_OUT=dir is given,
-# in which case the folder's files are copied to dir on the host.
+# t/kernel/README.md has the details.
 
 skip() { echo "SKIP uml: $*"; exit 77; }
 die() { echo "uml.sh: $*" >&2; exit 125; }
@@ -36,10 +37,10 @@ kernel=${UML_KERNEL:-/usr/bin/linux.uml}
 [ -x "$kernel" ] || skip "no $kernel (Debian package user-mode-linux)"
 command -v depmod >/dev/null 2>&1 || skip "no depmod (Debian package kmod)"
 command -v timeout >/dev/null 2>&1 || skip "no timeout (coreutils)"
-# The modules tree matching the kernel: the newest version the package has.
-kver=$(ls /usr/lib/uml/modules 2>/dev/null | sort -V | tail -n 1)
+# The modules tree matching the kernel (`linux.uml --version` prints it).
+kver=$(timeout 10 "$kernel" --version 2>/dev/null | head -n 1)
 [ -n "$kver" ] && [ -d "/usr/lib/uml/modules/$kver/kernel" ] ||
-	skip "no /usr/lib/uml/modules/<version> (Debian package user-mode-linux)"
+	skip "no /usr/lib/uml/modules/$kver for $kernel (Debian package user-mode-linux)"
 [ -d /dev/shm ] && [ -w /dev/shm ] || skip "/dev/shm not writable (UML's memory file)"
 
 script=$1; shift
@@ -132,8 +133,13 @@ start=$(date +%s)
 TMPDIR=/dev/shm timeout -k 5 $((timeout_s + 60)) "$kernel" mem="${UML_MEM:-384M}" \
 	rootfstype=hostfs rootflags=/ ro init="$tmp/init" \
 	uml_dir="$tmp/uml" con=null con0=fd:0,fd:1 quiet $UML_APPEND \
-	< /dev/null > "$tmp/console" 2>&1
+	< /dev/null > "$tmp/console" 2>&1 &
+kpid=$!
+# timeout(1) passes a TERM on to the kernel and its helper processes.
+trap 'kill -TERM $kpid 2>/dev/null; wait $kpid; exit 130' INT TERM HUP
+wait $kpid
 krc=$?
+trap 'exit 130' INT TERM HUP
 end=$(date +%s)
 
 [ -f "$tmp/out/log" ] && cat "$tmp/out/log"
