@@ -41,10 +41,6 @@ static const struct ike_dh_group_info dh_groups[DHI_COUNT] = {
 	{ IKE_DH_CURVE25519, DH_KIND_X25519, "X25519",   32,   32 },
 };
 
-/* Private exponent bits for the explicit RFC 2409 groups (OpenSSL's named
- * MODP groups carry their own short-exponent lengths). */
-#define MODP_SMALL_PRIV_BITS 160
-
 int ike_prf_md(uint16_t prf)
 {
 	switch (prf) {
@@ -192,10 +188,10 @@ bool ike_ct_equal(const uint8_t *a, const uint8_t *b, size_t len)
 	return CRYPTO_memcmp(a, b, len) == 0;
 }
 
-/* Domain parameters for RFC 2409 groups 1 and 2: explicit safe prime p,
- * generator 2 and a short private exponent.  No q: with an explicit q
- * OpenSSL 3.0 insists on FIPS 186-4 private key sizes these small groups
- * cannot meet. */
+/* Domain parameters for RFC 2409 groups 1 and 2: explicit safe prime p and
+ * generator 2.  No q: with an explicit q OpenSSL 3.0 insists on FIPS 186-4
+ * private key sizes these small groups cannot meet.  (The short private
+ * exponent is set at key generation, see crypto_dh.c.) */
 static EVP_PKEY *modp_explicit(OSSL_LIB_CTX *libctx, uint16_t group)
 {
 	BIGNUM *p = group == IKE_DH_MODP_768 ? BN_get_rfc2409_prime_768(NULL)
@@ -208,9 +204,7 @@ static EVP_PKEY *modp_explicit(OSSL_LIB_CTX *libctx, uint16_t group)
 
 	if (!p || !g || !bld || !BN_set_word(g, 2) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g) ||
-	    !OSSL_PARAM_BLD_push_int(bld, OSSL_PKEY_PARAM_DH_PRIV_LEN,
-				     MODP_SMALL_PRIV_BITS))
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g))
 		goto out;
 	params = OSSL_PARAM_BLD_to_param(bld);
 	pc = EVP_PKEY_CTX_new_from_name(libctx, "DH", NULL);

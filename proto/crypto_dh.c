@@ -23,6 +23,9 @@ struct ike_dh {
 	const struct ike_dh_group_info *g;
 	int idx;
 	EVP_PKEY *pkey;                 /* our key pair, kept until free */
+	EVP_PKEY_CTX *dctx;             /* derive context on pkey, made once */
+	EVP_PKEY *peer;                 /* peer key shell, public part reset
+					 * per derive (made on first use) */
 	size_t pub_len;
 	uint8_t pub[];                  /* KE data, g->ke_len octets */
 };
@@ -70,6 +73,23 @@ static int encode_public(struct ike_dh *dh)
 	return 0;
 }
 
+/* After the key pair exists: its KE encoding and a derive context (so
+ * no per-derive context setup or algorithm fetch). */
+static int dh_finish(struct ike_dh *dh)
+{
+	int rc = encode_public(dh);
+
+	if (rc)
+		return rc;
+	dh->dctx = EVP_PKEY_CTX_new_from_pkey(dh->c->libctx, dh->pkey, NULL);
+	if (!dh->dctx || EVP_PKEY_derive_init(dh->dctx) <= 0)
+		return -EIO;
+	if (dh->g->kind == DH_KIND_MODP &&
+	    EVP_PKEY_CTX_set_dh_pad(dh->dctx, 1) <= 0)
+		return -EIO;
+	return 0;
+}
+
 static struct ike_dh *dh_alloc(const struct ike_crypto *c, uint16_t group)
 {
 	int idx;
@@ -87,6 +107,21 @@ static struct ike_dh *dh_alloc(const struct ike_crypto *c, uint16_t group)
 	return dh;
 }
 
+/* The explicit RFC 2409 groups get a short private exponent (keygen does
+ * not take it from the template; OpenSSL's named groups carry their own). */
+static int set_priv_len(const struct ike_dh *dh, EVP_PKEY_CTX *kc)
+{
+	int bits = MODP_SMALL_PRIV_BITS;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_int(OSSL_PKEY_PARAM_DH_PRIV_LEN, &bits),
+		OSSL_PARAM_END
+	};
+
+	if (dh->g->kind != DH_KIND_MODP || dh->g->ossl_name)
+		return 0;
+	return EVP_PKEY_CTX_set_params(kc, params) > 0 ? 0 : -EIO;
+}
+
 struct ike_dh *ike_dh_new(const struct ike_crypto *c, uint16_t group)
 {
 	struct ike_dh *dh = dh_alloc(c, group);
@@ -95,8 +130,8 @@ struct ike_dh *ike_dh_new(const struct ike_crypto *c, uint16_t group)
 	if (!dh)
 		return NULL;
 	kc = EVP_PKEY_CTX_new_from_pkey(c->libctx, c->dh_tmpl[dh->idx], NULL);
-	if (!kc || EVP_PKEY_keygen_init(kc) <= 0 ||
-	    EVP_PKEY_keygen(kc, &dh->pkey) <= 0 || encode_public(dh)) {
+	if (!kc || EVP_PKEY_keygen_init(kc) <= 0 || set_priv_len(dh, kc) ||
+	    EVP_PKEY_keygen(kc, &dh->pkey) <= 0 || dh_finish(dh)) {
 		ike_dh_free(dh);
 		dh = NULL;
 	}
@@ -216,7 +251,7 @@ struct ike_dh *ike_dh_new_private(const struct ike_crypto *c, uint16_t group,
 				c->libctx, "X25519", NULL, priv, priv_len);
 		break;
 	}
-	if (!dh->pkey || encode_public(dh)) {
+	if (!dh->pkey || dh_finish(dh)) {
 		ike_dh_free(dh);
 		return NULL;
 	}
@@ -251,36 +286,37 @@ static bool modp_peer_ok(const struct ike_dh *dh, const uint8_t *y, size_t len)
 	return memcmp(y, dh->c->modp_pm1[dh->idx], len) < 0;
 }
 
-/* Build the peer's public key in the shape of ours. */
-static EVP_PKEY *peer_key(const struct ike_dh *dh, const uint8_t *peer,
-			  size_t len)
+/* Load the peer's public value into our reusable peer key (same group
+ * parameters as ours; copying those once saves a group copy per derive).
+ * ECP decoding checks that the point is on the curve. */
+static int peer_key(struct ike_dh *dh, const uint8_t *peer, size_t len)
 {
 	uint8_t buf[1 + ECP_MAX_KE];
 	const uint8_t *enc = peer;
-	EVP_PKEY *pk;
 
+	if (!dh->peer) {
+		dh->peer = EVP_PKEY_new();
+		if (!dh->peer || EVP_PKEY_copy_parameters(dh->peer, dh->pkey) <= 0) {
+			EVP_PKEY_free(dh->peer);
+			dh->peer = NULL;
+			return -EIO;
+		}
+	}
 	if (dh->g->kind == DH_KIND_ECP) {
 		buf[0] = 0x04;   /* RFC 5903: KE is x | y, uncompressed */
 		memcpy(buf + 1, peer, len);
 		enc = buf;
 		len++;
 	}
-	pk = EVP_PKEY_new();
-	if (!pk || EVP_PKEY_copy_parameters(pk, dh->pkey) <= 0 ||
-	    EVP_PKEY_set1_encoded_public_key(pk, enc, len) <= 0) {
-		EVP_PKEY_free(pk);
-		return NULL;
-	}
-	return pk;
+	return EVP_PKEY_set1_encoded_public_key(dh->peer, enc, len) > 0 ? 0
+									 : -EINVAL;
 }
 
 int ike_dh_shared(struct ike_dh *dh, const uint8_t *peer, size_t peer_len,
 		  uint8_t *out, size_t *len)
 {
 	size_t want = dh->g->secret_len, got = want;
-	EVP_PKEY *pk = NULL;
-	EVP_PKEY_CTX *dc = NULL;
-	int rc = -EINVAL;
+	int rc;
 
 	if (*len < want)
 		return -ENOBUFS;
@@ -288,41 +324,29 @@ int ike_dh_shared(struct ike_dh *dh, const uint8_t *peer, size_t peer_len,
 		return -EINVAL;
 	if (dh->g->kind == DH_KIND_MODP && !modp_peer_ok(dh, peer, peer_len))
 		return -EINVAL;
-	pk = peer_key(dh, peer, peer_len);
-	if (!pk)
-		goto out;   /* ECP: not on the curve */
-	rc = -EIO;
-	dc = EVP_PKEY_CTX_new_from_pkey(dh->c->libctx, dh->pkey, NULL);
-	if (!dc || EVP_PKEY_derive_init(dc) <= 0)
-		goto out;
-	if (dh->g->kind == DH_KIND_MODP && EVP_PKEY_CTX_set_dh_pad(dc, 1) <= 0)
-		goto out;
+	rc = peer_key(dh, peer, peer_len);
+	if (rc)
+		return rc;   /* ECP: not on the curve */
 	/* Validation is done above (MODP range, ECP on-curve at decode);
-	 * X25519 derive fails on an all-zero result. */
-	if (EVP_PKEY_derive_set_peer_ex(dc, pk, 0) <= 0) {
-		rc = -EINVAL;
-		goto out;
-	}
-	if (EVP_PKEY_derive(dc, out, &got) <= 0) {
-		rc = dh->g->kind == DH_KIND_X25519 ? -EINVAL : -EIO;
-		goto out;
-	}
+	 * X25519 derive fails on an all-zero result (RFC 8031 2.3). */
+	if (EVP_PKEY_derive_set_peer_ex(dh->dctx, dh->peer, 0) <= 0)
+		return -EINVAL;
+	if (EVP_PKEY_derive(dh->dctx, out, &got) <= 0)
+		return dh->g->kind == DH_KIND_X25519 ? -EINVAL : -EIO;
 	if (got != want) {
 		OPENSSL_cleanse(out, got);
-		goto out;
+		return -EIO;
 	}
 	*len = got;
-	rc = 0;
-out:
-	EVP_PKEY_CTX_free(dc);
-	EVP_PKEY_free(pk);
-	return rc;
+	return 0;
 }
 
 void ike_dh_free(struct ike_dh *dh)
 {
 	if (!dh)
 		return;
+	EVP_PKEY_CTX_free(dh->dctx);
+	EVP_PKEY_free(dh->peer);
 	EVP_PKEY_free(dh->pkey);   /* clears the private key */
 	OPENSSL_cleanse(dh->pub, dh->g->ke_len);
 	free(dh);

@@ -29,6 +29,10 @@ enum ike_dh_idx {
 
 enum ike_dh_kind { DH_KIND_MODP, DH_KIND_ECP, DH_KIND_X25519 };
 
+/* Private exponent bits for the explicit RFC 2409 groups 1 and 2 (twice
+ * their ~80-bit strength; OpenSSL's named MODP groups carry their own). */
+#define MODP_SMALL_PRIV_BITS 160
+
 struct ike_dh_group_info {
 	uint16_t id;
 	enum ike_dh_kind kind;

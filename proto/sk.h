@@ -33,8 +33,8 @@
 
 #include "proto/buf.h"
 #include "proto/crypto.h"
+#include "proto/ike.h"      /* IKE_HDR_LEN */
 
-#define IKE_HDR_LEN      28
 #define IKE_SK_HDR_LEN    4
 #define IKE_SKF_HDR_LEN   8
 

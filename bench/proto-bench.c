@@ -1,0 +1,292 @@
+/* proto/ crypto micro-benchmark.
+ *
+ * DH: ike_dh_shared (peer decode + validation + derive) per second for
+ * every group, next to `openssl speed` for the same group run in the same
+ * process tree (ffdhN uses RFC 7919 ffdhe primes: same size as our RFC
+ * 3526 MODP groups), as a ratio; plus key generation and keygen + derive
+ * per second (what one IKE_SA_INIT costs a responder).
+ * SK: seal + open of a ~300-octet IKE_AUTH body per second.
+ *
+ * Rates are per CPU second (CLOCK_PROCESS_CPUTIME_ID), as openssl speed
+ * counts them, so a loaded machine skews both sides alike.
+ *
+ * usage: proto-bench [-s seconds-per-measure] [-n (no openssl speed)] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto/crypto.h"
+#include "proto/crypto_dh.h"
+#include "proto/keys.h"
+#include "proto/sk.h"
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Run fn until `secs` CPU seconds have passed; ops per CPU second. */
+static double rate(double secs, int (*fn)(void *), void *arg)
+{
+	double t0 = cpu_now(), t;
+	unsigned long n = 0;
+
+	do {
+		if (fn(arg)) {
+			fprintf(stderr, "proto-bench: operation failed\n");
+			exit(1);
+		}
+		n++;
+		t = cpu_now();
+	} while (t - t0 < secs);
+	return n / (t - t0);
+}
+
+/* ---- DH --------------------------------------------------------------- */
+
+struct dh_case {
+	uint16_t group;
+	const char *speed_key;   /* text identifying the openssl speed line */
+	const char *speed_alg;   /* openssl speed algorithm name */
+	double speed;            /* openssl ops/s, 0 when unknown */
+};
+
+static struct dh_case dh_cases[] = {
+	{ IKE_DH_MODP_768, NULL, NULL, 0 },
+	{ IKE_DH_MODP_1024, NULL, NULL, 0 },
+	{ IKE_DH_MODP_1536, NULL, NULL, 0 },
+	{ IKE_DH_MODP_2048, "2048 bits ffdh", "ffdh2048", 0 },
+	{ IKE_DH_MODP_3072, "3072 bits ffdh", "ffdh3072", 0 },
+	{ IKE_DH_MODP_4096, "4096 bits ffdh", "ffdh4096", 0 },
+	{ IKE_DH_MODP_6144, "6144 bits ffdh", "ffdh6144", 0 },
+	{ IKE_DH_MODP_8192, "8192 bits ffdh", "ffdh8192", 0 },
+	{ IKE_DH_ECP_256, "ecdh (nistp256)", "ecdhp256", 0 },
+	{ IKE_DH_ECP_384, "ecdh (nistp384)", "ecdhp384", 0 },
+	{ IKE_DH_ECP_521, "ecdh (nistp521)", "ecdhp521", 0 },
+	{ IKE_DH_CURVE25519, "ecdh (X25519)", "ecdhx25519", 0 },
+};
+#define N_DH (sizeof(dh_cases) / sizeof(dh_cases[0]))
+
+/* One `openssl speed` run for every group that has a counterpart; parse
+ * the summary table (last number on each matching line is op/s). */
+static void openssl_speed(int seconds)
+{
+	char cmd[512], line[512];
+	size_t off;
+	FILE *p;
+
+	off = (size_t)snprintf(cmd, sizeof(cmd), "openssl speed -seconds %d",
+			       seconds);
+	for (size_t i = 0; i < N_DH; i++)
+		if (dh_cases[i].speed_alg)
+			off += (size_t)snprintf(cmd + off, sizeof(cmd) - off,
+						" %s", dh_cases[i].speed_alg);
+	snprintf(cmd + off, sizeof(cmd) - off, " 2>/dev/null");
+	fprintf(stderr, "running: %s\n", cmd);
+	p = popen(cmd, "r");
+	if (!p)
+		return;
+	while (fgets(line, sizeof(line), p)) {
+		for (size_t i = 0; i < N_DH; i++) {
+			const char *k = dh_cases[i].speed_key;
+			char *last;
+
+			if (!k || !strstr(line, k) || strstr(line, "Doing"))
+				continue;
+			line[strcspn(line, "\n")] = 0;
+			last = strrchr(line, ' ');
+			if (last)
+				dh_cases[i].speed = strtod(last + 1, NULL);
+		}
+	}
+	pclose(p);
+}
+
+struct dh_arg {
+	const struct ike_crypto *c;
+	uint16_t group;
+	struct ike_dh *ours;
+	const uint8_t *peer;
+	size_t peer_len;
+};
+
+static int do_derive(void *v)
+{
+	struct dh_arg *a = v;
+	uint8_t out[IKE_DH_MAX_LEN];
+	size_t len = sizeof(out);
+
+	return ike_dh_shared(a->ours, a->peer, a->peer_len, out, &len);
+}
+
+static int do_keygen(void *v)
+{
+	struct dh_arg *a = v;
+	struct ike_dh *dh = ike_dh_new(a->c, a->group);
+
+	ike_dh_free(dh);
+	return dh ? 0 : -1;
+}
+
+static void bench_dh(const struct ike_crypto *c, double secs)
+{
+	printf("%-6s %12s %12s %7s %12s %14s\n", "group", "derive/s",
+	       "openssl/s", "ratio", "keygen/s", "keygen+derive/s");
+	for (size_t i = 0; i < N_DH; i++) {
+		struct dh_case *dc = &dh_cases[i];
+		struct ike_dh *peer = ike_dh_new(c, dc->group);
+		struct dh_arg a = { c, dc->group, ike_dh_new(c, dc->group), NULL, 0 };
+		double d, k;
+
+		if (!peer || !a.ours) {
+			printf("%-6u unsupported\n", dc->group);
+			continue;
+		}
+		a.peer = ike_dh_public_ref(peer, &a.peer_len);
+		d = rate(secs, do_derive, &a);
+		k = rate(secs, do_keygen, &a);
+		printf("%-6u %12.1f ", dc->group, d);
+		if (dc->speed > 0)
+			printf("%12.1f %7.3f ", dc->speed, d / dc->speed);
+		else
+			printf("%12s %7s ", "n/a", "");
+		printf("%12.1f %14.1f\n", k, 1 / (1 / k + 1 / d));
+		ike_dh_free(peer);
+		ike_dh_free(a.ours);
+	}
+}
+
+/* ---- SK ----------------------------------------------------------------- */
+
+#define SK_PLAIN 300
+
+struct sk_arg {
+	struct ike_sk *tx, *rx;
+	uint8_t tmpl[IKE_HDR_LEN + 4 + IKE_IV_MAX + SK_PLAIN];
+	size_t tmpl_len;
+	uint8_t msg[IKE_HDR_LEN + 4 + IKE_IV_MAX + SK_PLAIN + 64];
+};
+
+static int do_sk(void *v)
+{
+	struct sk_arg *a = v;
+	size_t total, off, len;
+	int rc;
+
+	memcpy(a->msg, a->tmpl, a->tmpl_len);
+	rc = ike_sk_seal(a->tx, a->msg, sizeof(a->msg), IKE_HDR_LEN, SK_PLAIN,
+			 &total);
+	if (!rc)
+		rc = ike_sk_open(a->rx, a->msg, total, IKE_HDR_LEN, &off, &len);
+	return rc || len != SK_PLAIN ? -1 : 0;
+}
+
+static void bench_sk(const struct ike_crypto *c, double secs)
+{
+	static const struct { const char *name; struct ike_suite s; } cases[] = {
+		{ "aes-cbc-128/hmac-sha2-256-128",
+		  { IKE_ENCR_AES_CBC, 128, IKE_INTEG_HMAC_SHA2_256_128, 0, 0 } },
+		{ "aes-gcm-16-256",
+		  { IKE_ENCR_AES_GCM_16, 256, IKE_INTEG_NONE, 0, 0 } },
+		{ "chacha20-poly1305",
+		  { IKE_ENCR_CHACHA20_POLY1305, 0, IKE_INTEG_NONE, 0, 0 } },
+	};
+	uint8_t ek[IKE_ENCR_MAX_KEY], ak[IKE_INTEG_MAX_KEY];
+
+	memset(ek, 0x3c, sizeof(ek));
+	memset(ak, 0x5a, sizeof(ak));
+	printf("\n%-32s %14s  (%d-octet inner payloads)\n", "SK suite",
+	       "seal+open/s", SK_PLAIN);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct ike_suite *s = &cases[i].s;
+		struct ike_encr_info ei;
+		struct ike_integ_info ii = { 0 };
+		static struct sk_arg a;
+
+		ike_encr_lookup(s->encr, s->encr_keybits, &ei);
+		if (!ei.aead)
+			ike_integ_lookup(s->integ, &ii);
+		a.tx = ike_sk_new(c, s, ek, ei.key_len + ei.salt_len,
+				  ei.aead ? NULL : ak, ii.key_len);
+		a.rx = ike_sk_new(c, s, ek, ei.key_len + ei.salt_len,
+				  ei.aead ? NULL : ak, ii.key_len);
+		if (!a.tx || !a.rx) {
+			printf("%-32s failed\n", cases[i].name);
+			continue;
+		}
+		memset(a.tmpl, 0, sizeof(a.tmpl));
+		a.tmpl[16] = 46;   /* next payload SK */
+		a.tmpl[17] = 0x20;
+		a.tmpl[18] = 35;   /* IKE_AUTH */
+		a.tmpl[IKE_HDR_LEN] = 35;   /* first inner payload IDi */
+		a.tmpl_len = IKE_HDR_LEN + 4 + ike_sk_iv_len(a.tx) + SK_PLAIN;
+		for (size_t j = a.tmpl_len - SK_PLAIN; j < a.tmpl_len; j++)
+			a.tmpl[j] = (uint8_t)j;
+		printf("%-32s %14.1f\n", cases[i].name, rate(secs, do_sk, &a));
+		ike_sk_free(a.tx);
+		ike_sk_free(a.rx);
+	}
+}
+
+/* ---- key derivation ------------------------------------------------------ */
+
+struct kd_arg {
+	const struct ike_crypto *c;
+	uint8_t n[64], gir[256];
+};
+
+static int do_keys(void *v)
+{
+	struct kd_arg *a = v;
+	static const struct ike_suite s = { IKE_ENCR_AES_CBC, 256,
+					    IKE_INTEG_HMAC_SHA2_256_128,
+					    IKE_PRF_HMAC_SHA2_256,
+					    IKE_DH_MODP_2048 };
+	struct ike_sa_keys k;
+	int rc = ike_keys_derive(a->c, &s, a->n, 32, a->n + 32, 32, a->n,
+				 a->n + 8, a->gir, 256, &k);
+
+	ike_sa_keys_wipe(&k);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	double secs = 1.0;
+	int opt, with_openssl = 1;
+	struct ike_crypto *c;
+	static struct kd_arg kd;
+
+	while ((opt = getopt(argc, argv, "s:n")) != -1) {
+		if (opt == 's')
+			secs = strtod(optarg, NULL);
+		else if (opt == 'n')
+			with_openssl = 0;
+		else {
+			fprintf(stderr, "usage: %s [-s seconds] [-n]\n", argv[0]);
+			return 2;
+		}
+	}
+	c = ike_crypto_new();
+	if (!c) {
+		fprintf(stderr, "proto-bench: ike_crypto_new failed\n");
+		return 1;
+	}
+	if (with_openssl)
+		openssl_speed(2);
+	printf("proto crypto benchmark (per CPU second; ratio = ours / openssl speed)\n\n");
+	bench_dh(c, secs);
+	bench_sk(c, secs);
+	kd.c = c;
+	memset(kd.n, 0x11, sizeof(kd.n));
+	memset(kd.gir, 0x22, sizeof(kd.gir));
+	printf("\n%-32s %14.1f\n", "ike_keys_derive (sha256, cbc256)",
+	       rate(secs, do_keys, &kd));
+	ike_crypto_free(c);
+	return 0;
+}
