@@ -74,7 +74,10 @@ struct udp_stats {
 	uint64_t tx, tx_eagain, tx_err;
 };
 
-/* A socket set whose sockets live on `loop`; fn gets every datagram. */
+/* A socket set whose sockets live on `loop`; fn gets every datagram.  fn may
+ * udp_send() and udp_close() (even the socket it is called for: the rest of
+ * that batch is then dropped), never udp_free().  Allocates the receive
+ * batch: UDP_BATCH * UDP_MAX_DGRAM = 2 MiB per struct udp. */
 struct udp *udp_new(struct loop *loop, udp_rx_fn fn, void *arg);
 /* Closes every socket. */
 void udp_free(struct udp *u);
