@@ -298,7 +298,7 @@ int lab_net_reap_stale(FILE *err)
 			continue; /* its lab still runs */
 		if (lab_ns_signal_all(de->d_name, 0) != 0)
 			continue; /* something still runs in it: not ours to end */
-		snprintf(names[n++], sizeof(names[0]), "%s", de->d_name);
+		memcpy(names[n++], de->d_name, strlen(de->d_name) + 1); /* fits: checked */
 	}
 	closedir(d);
 	for (int i = 0; i < n; i++) {
