@@ -1,312 +1,39 @@
 /* ikeswarm lab [-n TUNNELS] [-t SECONDS] [--keep-going] [-v]: the README's
  * first command.  Two network namespaces on a veth pair (lab_net.h), an
  * `ikeswarm exec -j` gateway in one and client in the other from the
- * shipped lab setups (lab_setup.h), their progress and results on stdout,
- * and everything removed at the end -- also on SIGINT/SIGTERM/SIGHUP.
- *
- * Stopping order: the client first (it deletes its IKE SAs), then the
- * gateway; each gets SIGTERM, then SIGKILL after STOP_MS.  A second signal
- * kills both at once.  The children run in their own process groups (a
- * Ctrl-C reaches only the lab) with PR_SET_PDEATHSIG. */
+ * shipped lab setups (lab_setup.h) in a private folder, run by lab_run.h,
+ * their results judged here, and everything removed at the end -- also
+ * after SIGINT/SIGTERM/SIGHUP, read from a signalfd from the start. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
 #include "supervisor/cmd.h"
-#include "supervisor/lab_child.h"
 #include "supervisor/lab_net.h"
 #include "supervisor/lab_report.h"
+#include "supervisor/lab_run.h"
 #include "supervisor/lab_setup.h"
 
 #define LAB_TUNNELS_DEFAULT 200
 #define LAB_TUNNELS_MAX 32767     /* 2 addresses each in 10.98.0.0/16 */
 #define LAB_SECONDS_DEFAULT 30
 #define LAB_SECONDS_MAX 86400
-#define GW_READY_MS 10000         /* gateway: run.start within this */
-#define CL_OVERRUN_MS 60000       /* client: done within -t plus this */
-#define STOP_MS 15000             /* SIGTERM, then SIGKILL after this */
-#define KILL_MS 5000              /* SIGKILL, then give up waiting */
-#define DRAIN_MS 2000             /* both reaped: their pipes end within */
-#define TICK_MS 1000              /* progress at most this often */
-#define QUIET_MS 10000            /* ... and at least this often */
-
-enum phase { PH_GW_START, PH_RUN, PH_STOP_CL, PH_STOP_GW, PH_DONE };
 
 struct lab {
-	long tunnels, seconds;   /* seconds 0: until interrupted */
-	bool verbose;
 	struct lab_net net;
 	char dir[64], gw_yaml[96], cl_yaml[96];
-	struct lab_child gw, cl;
-	struct lab_side gws, cls;
-	int sigfd;
-	enum phase phase;
-	bool killed;             /* SIGKILL sent in this stop phase */
-	bool interrupted;
-	int signals;
-	uint64_t t0, deadline, next_tick, last_print, done_at;
-	long printed_up, printed_gw_up, printed_failed, printed_moves;
-	bool all_up_said;
-	bool failed;             /* the lab itself saw something go wrong */
+	struct lab_run run;       /* tunnels, seconds, verbose: the options */
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("[lab] ", stdout);
-	vprintf(fmt, ap);
-	fputc('\n', stdout);
-	va_end(ap);
-	fflush(stdout);
-}
-
-static void on_line(void *arg, struct lab_child *c, const char *line)
-{
-	struct lab *L = arg;
-	struct lab_side *s = c == &L->gw ? &L->gws : &L->cls;
-	if (lab_side_take(s, line) || L->verbose) {
-		printf("[%s] %s\n", c->tag, line);
-		fflush(stdout);
-	}
-}
-
-static void stop_gw(struct lab *L, uint64_t now)
-{
-	L->killed = false;
-	if (lab_child_running(&L->gw)) {
-		lab_child_signal(&L->gw, SIGTERM);
-		L->phase = PH_STOP_GW;
-		L->deadline = now + STOP_MS;
-	} else {
-		L->phase = PH_DONE;
-		L->done_at = now;
-	}
-}
-
-static void stop_cl(struct lab *L, uint64_t now)
-{
-	L->killed = false;
-	if (lab_child_running(&L->cl)) {
-		lab_child_signal(&L->cl, SIGTERM);
-		L->phase = PH_STOP_CL;
-		L->deadline = now + STOP_MS;
-	} else {
-		stop_gw(L, now);
-	}
-}
-
-static int start_client(struct lab *L)
-{
-	char *argv[] = { "ikeswarm", "exec", "-f", L->cl_yaml, "-j", NULL };
-	int rc = lab_child_spawn(&L->cl, L->net.cl, "/proc/self/exe", argv);
-	if (rc < 0)
-		say("cannot start the client: %s", strerror(-rc));
-	return rc;
-}
-
-/* A stop phase's deadline passed: SIGKILL, or give up on that child. */
-static void stop_overdue(struct lab *L, struct lab_child *c, uint64_t now)
-{
-	if (!L->killed) {
-		say("the %s did not stop within %d s: killing it",
-		    c == &L->gw ? "gateway" : "client", STOP_MS / 1000);
-		lab_child_signal(c, SIGKILL);
-		L->killed = true;
-		L->deadline = now + KILL_MS;
-		return;
-	}
-	say("the %s (pid %ld) does not go away; leaving it", c == &L->gw ? "gateway" : "client",
-	    (long)c->pid);
-	c->reaped = true; /* stop waiting; lab_net_down kills what is left */
-	c->status = 255 << 8;
-}
-
-/* Move the run along: children that ended, deadlines that passed. */
-static void step(struct lab *L, uint64_t now)
-{
-	switch (L->phase) {
-	case PH_GW_START:
-		if (!lab_child_running(&L->gw)) {
-			say("the gateway stopped before it was ready");
-			L->failed = true;
-			stop_gw(L, now);
-		} else if (L->gws.started) {
-			if (start_client(L) < 0) {
-				L->failed = true;
-				stop_gw(L, now);
-				break;
-			}
-			L->phase = PH_RUN;
-			L->deadline = L->seconds ? now + (uint64_t)L->seconds * 1000 + CL_OVERRUN_MS
-						 : UINT64_MAX;
-		} else if (now >= L->deadline) {
-			say("the gateway did not start within %d s", GW_READY_MS / 1000);
-			L->failed = true;
-			stop_gw(L, now);
-		}
-		break;
-	case PH_RUN:
-		if (!lab_child_running(&L->cl)) {
-			stop_gw(L, now);
-		} else if (!lab_child_running(&L->gw)) {
-			say("the gateway exited early: stopping the client");
-			L->failed = true;
-			stop_cl(L, now);
-		} else if (now >= L->deadline) {
-			say("the client is still running %d s after its running time: stopping it",
-			    CL_OVERRUN_MS / 1000);
-			L->failed = true;
-			stop_cl(L, now);
-		}
-		break;
-	case PH_STOP_CL:
-		if (!lab_child_running(&L->cl))
-			stop_gw(L, now);
-		else if (now >= L->deadline)
-			stop_overdue(L, &L->cl, now);
-		break;
-	case PH_STOP_GW:
-		if (!lab_child_running(&L->gw)) {
-			L->phase = PH_DONE;
-			L->done_at = now;
-		} else if (now >= L->deadline) {
-			stop_overdue(L, &L->gw, now);
-		}
-		break;
-	case PH_DONE:
-		break;
-	}
-}
-
-static void on_signal(struct lab *L, int sig, uint64_t now)
-{
-	if (sig == SIGCHLD)
-		return;
-	if (++L->signals == 1) {
-		L->interrupted = true;
-		say("%s: stopping the client, then the gateway (send it again to kill them)",
-		    strsignal(sig));
-		if (L->phase == PH_GW_START)
-			stop_gw(L, now);
-		else if (L->phase == PH_RUN)
-			stop_cl(L, now);
-		return;
-	}
-	say("%s again: killing both sides", strsignal(sig));
-	lab_child_signal(&L->cl, SIGKILL);
-	lab_child_signal(&L->gw, SIGKILL);
-}
-
-static void progress(struct lab *L, uint64_t now)
-{
-	if (L->phase != PH_RUN || now < L->next_tick)
-		return;
-	L->next_tick = now + TICK_MS;
-	bool changed = L->cls.up != L->printed_up || L->gws.up != L->printed_gw_up ||
-		       L->cls.failed != L->printed_failed || L->cls.moves != L->printed_moves;
-	if (changed || now - L->last_print >= QUIET_MS) {
-		say("%5.1f s  client %ld/%ld up, %ld failed  gateway %ld/%ld up  MOBIKE moves %ld",
-		    (double)(now - L->t0) / 1000, L->cls.up, L->tunnels, L->cls.failed, L->gws.up,
-		    L->tunnels, L->cls.moves);
-		L->last_print = now;
-		L->printed_up = L->cls.up;
-		L->printed_gw_up = L->gws.up;
-		L->printed_failed = L->cls.failed;
-		L->printed_moves = L->cls.moves;
-	}
-	if (!L->all_up_said && L->cls.up >= L->tunnels && L->gws.up >= L->tunnels) {
-		L->all_up_said = true;
-		if (L->seconds)
-			say("all %ld tunnels are up on both sides; the client stops at %ld s",
-			    L->tunnels, L->seconds);
-		else
-			say("all %ld tunnels are up on both sides; Ctrl-C ends the lab", L->tunnels);
-	}
-}
-
-static void read_signals(struct lab *L, uint64_t now)
-{
-	struct signalfd_siginfo si;
-	while (read(L->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-		on_signal(L, (int)si.ssi_signo, now);
-}
-
-/* Run the gateway, then the client, until both have ended. */
-static void run(struct lab *L)
-{
-	char *argv[] = { "ikeswarm", "exec", "-f", L->gw_yaml, "-j", NULL };
-	int rc = lab_child_spawn(&L->gw, L->net.gw, "/proc/self/exe", argv);
-	if (rc < 0) {
-		say("cannot start the gateway: %s", strerror(-rc));
-		L->failed = true;
-		return;
-	}
-	uint64_t now = now_ms();
-	L->phase = PH_GW_START;
-	L->deadline = now + GW_READY_MS;
-	L->next_tick = now + TICK_MS;
-	L->last_print = now;
-	for (;;) {
-		struct pollfd pf[5];
-		struct lab_child *owner[5];
-		nfds_t n = 0;
-		pf[n++] = (struct pollfd){ .fd = L->sigfd, .events = POLLIN };
-		struct lab_child *kids[2] = { &L->gw, &L->cl };
-		for (int k = 0; k < 2; k++) {
-			int fds[2] = { kids[k]->fd_out, kids[k]->fd_err };
-			for (int i = 0; i < 2; i++)
-				if (fds[i] >= 0) {
-					owner[n] = kids[k];
-					pf[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-				}
-		}
-		if (L->phase == PH_DONE && n == 1)
-			break;
-		uint64_t until = L->phase == PH_DONE ? L->done_at + DRAIN_MS : L->deadline;
-		if (L->next_tick < until)
-			until = L->next_tick;
-		now = now_ms();
-		int timeout = until <= now ? 0 : until - now > INT_MAX ? INT_MAX : (int)(until - now);
-		if (poll(pf, n, timeout) < 0 && errno != EINTR)
-			break;
-		now = now_ms();
-		if (pf[0].revents)
-			read_signals(L, now);
-		for (nfds_t i = 1; i < n; i++)
-			if (pf[i].revents)
-				lab_child_read(owner[i], pf[i].fd, on_line, L);
-		lab_child_reap(&L->gw);
-		lab_child_reap(&L->cl);
-		step(L, now);
-		progress(L, now);
-		if (L->phase == PH_DONE && now >= L->done_at + DRAIN_MS)
-			break;
-	}
-	lab_child_drain(&L->gw, true, on_line, L);
-	lab_child_drain(&L->cl, true, on_line, L);
-}
 
 /* Write both setups and check them with the setup loader.  0 or -1. */
 static int write_setups(struct lab *L)
@@ -316,10 +43,10 @@ static int write_setups(struct lab *L)
 		long seconds;
 	} s[2] = {
 		{ lab_gateway_yaml, L->gw_yaml, 0 }, /* the lab stops the gateway */
-		{ lab_client_yaml, L->cl_yaml, L->seconds },
+		{ lab_client_yaml, L->cl_yaml, L->run.seconds },
 	};
 	for (int i = 0; i < 2; i++) {
-		int rc = lab_setup_write(s[i].tmpl, s[i].path, L->tunnels, s[i].seconds);
+		int rc = lab_setup_write(s[i].tmpl, s[i].path, L->run.tunnels, s[i].seconds);
 		if (rc < 0) {
 			fprintf(stderr, "ikeswarm lab: writing %s: %s\n", s[i].path, strerror(-rc));
 			return -1;
@@ -328,11 +55,11 @@ static int write_setups(struct lab *L)
 		struct conf_diag diag = { 0 };
 		rc = conf_load_file(s[i].path, &cfg, &diag);
 		conf_diag_print(&diag, stderr);
-		if (rc == 0 && i == 1 && cfg.setupinterval_ns * (uint64_t)L->tunnels / 1000000 >
-						 (uint64_t)L->seconds * 500 && L->seconds)
-			say("note: starting %ld tunnels, one every %llu ms, takes about half or more "
-			    "of the %ld s run: give -t more time", L->tunnels,
-			    (unsigned long long)(cfg.setupinterval_ns / 1000000), L->seconds);
+		if (rc == 0 && i == 1 && cfg.setupinterval_ns * (uint64_t)L->run.tunnels / 1000000 >
+						 (uint64_t)L->run.seconds * 500 && L->run.seconds)
+			lab_say("note: starting %ld tunnels, one every %llu ms, takes about half or more "
+			    "of the %ld s run: give -t more time", L->run.tunnels,
+			    (unsigned long long)(cfg.setupinterval_ns / 1000000), L->run.seconds);
 		config_free(&cfg);
 		conf_diag_free(&diag);
 		if (rc < 0) {
@@ -414,13 +141,13 @@ static int parse_args(struct lab *L, int argc, char **argv)
 					"%ld, got '%s'\n", opt, max, optarg);
 				return 2;
 			}
-			*(opt == 'n' ? &L->tunnels : &L->seconds) = v;
+			*(opt == 'n' ? &L->run.tunnels : &L->run.seconds) = v;
 			break;
 		case 'k':
 			keep_going = true;
 			break;
 		case 'v':
-			L->verbose = true;
+			L->run.verbose = true;
 			break;
 		case 'h':
 			cmd_usage(self, 0);
@@ -442,7 +169,7 @@ static int parse_args(struct lab *L, int argc, char **argv)
 		return 2;
 	}
 	if (keep_going)
-		L->seconds = 0;
+		L->run.seconds = 0;
 	return 0;
 }
 
@@ -464,41 +191,45 @@ static void side_why(char *why, size_t sz, const char *name, const struct lab_re
 			 WIFEXITED(c->status) ? WEXITSTATUS(c->status) : 128 + WTERMSIG(c->status));
 }
 
-static int verdict(struct lab *L)
+static int verdict(const struct lab_run *R)
 {
 	struct lab_result rg, rc;
-	lab_result_parse(L->gw.out, &rg);
-	lab_result_parse(L->cl.out, &rc);
-	if (L->verbose) {
+	lab_result_parse(R->gw.out, &rg);
+	lab_result_parse(R->cl.out, &rc);
+	if (R->verbose) {
 		if (rc.have)
-			printf("[cl] %s", L->cl.out);
+			printf("[cl] %s", R->cl.out);
 		if (rg.have)
-			printf("[gw] %s", L->gw.out);
+			printf("[gw] %s", R->gw.out);
 	}
 	printf("\nResults\n");
-	lab_result_print(stdout, "client", &rc, L->cl.pid > 0 ? L->cl.status : -1, &L->cls);
-	lab_result_print(stdout, "gateway", &rg, L->gw.pid > 0 ? L->gw.status : -1, &L->gws);
-	if (L->interrupted && L->seconds) {
+	lab_result_print(stdout, "client", &rc, R->cl.pid > 0 ? R->cl.status : -1, &R->cls);
+	lab_result_print(stdout, "gateway", &rg, R->gw.pid > 0 ? R->gw.status : -1, &R->gws);
+	if (R->interrupted && R->seconds) {
 		printf("lab: interrupted\n");
 		return 130;
 	}
 	char why[256] = "";
-	side_why(why, sizeof(why), "client", &rc, &L->cl, L->tunnels);
-	side_why(why, sizeof(why), "gateway", &rg, &L->gw, L->tunnels);
-	if (!why[0] && L->failed)
+	side_why(why, sizeof(why), "client", &rc, &R->cl, R->tunnels);
+	side_why(why, sizeof(why), "gateway", &rg, &R->gw, R->tunnels);
+	if (!why[0] && R->failed)
 		snprintf(why, sizeof(why), "see the [lab] lines above");
 	if (why[0]) {
 		printf("lab: FAIL: %s (-v shows every log line)\n", why);
 		return 1;
 	}
-	printf("lab: PASS, all %ld tunnels came up on both sides\n", L->tunnels);
+	printf("lab: PASS, all %ld tunnels came up on both sides\n", R->tunnels);
 	return 0;
 }
 
 int cmd_lab(int argc, char **argv)
 {
-	struct lab L = { .tunnels = LAB_TUNNELS_DEFAULT, .seconds = LAB_SECONDS_DEFAULT,
-			 .sigfd = -1 };
+	struct lab L;
+	struct lab_run *R = &L.run;
+	memset(&L, 0, sizeof(L));
+	lab_run_init(R);
+	R->tunnels = LAB_TUNNELS_DEFAULT;
+	R->seconds = LAB_SECONDS_DEFAULT;
 	int rc = parse_args(&L, argc, argv);
 	if (rc)
 		return rc == 1 ? 0 : rc;
@@ -508,10 +239,6 @@ int cmd_lab(int argc, char **argv)
 			program_invocation_name);
 		return 2;
 	}
-	lab_child_init(&L.gw, "gw");
-	lab_child_init(&L.cl, "cl");
-	L.gws.name = "gateway";
-	L.cls.name = "client";
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	/* Signals are read from a signalfd.  Reset INT/TERM first: a shell
@@ -527,9 +254,9 @@ int cmd_lab(int argc, char **argv)
 	signal(SIGTERM, SIG_DFL);
 	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	L.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	R->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	rc = 1;
-	if (L.sigfd < 0) {
+	if (R->sigfd < 0) {
 		fprintf(stderr, "ikeswarm lab: signalfd: %s\n", strerror(errno));
 		goto out;
 	}
@@ -550,35 +277,37 @@ int cmd_lab(int argc, char **argv)
 	snprintf(L.cl_yaml, sizeof(L.cl_yaml), "%s/client.yaml", L.dir);
 	if (write_setups(&L) < 0)
 		goto out;
+	R->gw_ns = L.net.gw;
+	R->cl_ns = L.net.cl;
+	R->gw_yaml = L.gw_yaml;
+	R->cl_yaml = L.cl_yaml;
 
-	L.t0 = now_ms();
-	if (L.seconds)
-		say("%ld tunnels for %ld s; MOBIKE own-only, each tunnel moves every 5 s",
-		    L.tunnels, L.seconds);
+	if (R->seconds)
+		lab_say("%ld tunnels for %ld s; MOBIKE own-only, each tunnel moves every 5 s",
+			R->tunnels, R->seconds);
 	else
-		say("%ld tunnels until Ctrl-C; MOBIKE own-only, each tunnel moves every 5 s",
-		    L.tunnels);
-	say("gateway: namespace %s, %s on %s", L.net.gw, LAB_GW_ADDR, LAB_GW_IF);
-	say("client:  namespace %s, %s on %s, tunnel addresses from 10.98.0.1", L.net.cl,
-	    LAB_CL_ADDR, LAB_CL_IF);
-	say("setups:  %s and %s (from conf/examples/lab-*.yaml)", L.gw_yaml, L.cl_yaml);
+		lab_say("%ld tunnels until Ctrl-C; MOBIKE own-only, each tunnel moves every 5 s",
+			R->tunnels);
+	lab_say("gateway: namespace %s, %s on %s", L.net.gw, LAB_GW_ADDR, LAB_GW_IF);
+	lab_say("client:  namespace %s, %s on %s, tunnel addresses from 10.98.0.1", L.net.cl,
+		LAB_CL_ADDR, LAB_CL_IF);
+	lab_say("setups:  %s and %s (from conf/examples/lab-*.yaml)", L.gw_yaml, L.cl_yaml);
 	if (lab_net_up(&L.net, stderr) < 0)
 		goto out;
-	read_signals(&L, now_ms());
-	if (L.interrupted) {
+	if (lab_run_interrupted(R)) {
 		rc = 130;
 		goto out;
 	}
-	run(&L);
-	rc = verdict(&L);
+	lab_run(R);
+	rc = verdict(R);
 out:
 	/* Whatever happened above: nothing of ours stays. */
-	lab_child_signal(&L.cl, SIGKILL);
-	lab_child_signal(&L.gw, SIGKILL);
-	for (int i = 0; i < 50 && (lab_child_running(&L.cl) || lab_child_running(&L.gw)); i++) {
+	lab_child_signal(&R->cl, SIGKILL);
+	lab_child_signal(&R->gw, SIGKILL);
+	for (int i = 0; i < 50 && (lab_child_running(&R->cl) || lab_child_running(&R->gw)); i++) {
 		usleep(20 * 1000);
-		lab_child_reap(&L.cl);
-		lab_child_reap(&L.gw);
+		lab_child_reap(&R->cl);
+		lab_child_reap(&R->gw);
 	}
 	bool made = L.net.gw_made || L.net.cl_made;
 	if (lab_net_down(&L.net, stderr) < 0) {
@@ -587,10 +316,10 @@ out:
 			rc = 1;
 	}
 	remove_files(&L);
-	lab_child_free(&L.gw);
-	lab_child_free(&L.cl);
-	if (L.sigfd >= 0)
-		close(L.sigfd);
+	lab_child_free(&R->gw);
+	lab_child_free(&R->cl);
+	if (R->sigfd >= 0)
+		close(R->sigfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	signal(SIGPIPE, old_pipe);
 	if (made)

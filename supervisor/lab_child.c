@@ -22,7 +22,8 @@ void lab_child_init(struct lab_child *c, const char *tag)
 	c->fd_out = c->fd_err = -1;
 }
 
-int lab_child_spawn(struct lab_child *c, const char *ns, const char *path, char *const argv[])
+int lab_child_spawn(struct lab_child *c, const char *ns, const char *path,
+		    const char *const argv[])
 {
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
 	int rc = 0;
@@ -58,7 +59,7 @@ int lab_child_spawn(struct lab_child *c, const char *ns, const char *path, char 
 			fprintf(stderr, "ikeswarm lab: entering namespace %s: %s\n", ns, strerror(-r));
 			_exit(127);
 		}
-		execv(path, argv);
+		execv(path, (char *const *)argv);
 		fprintf(stderr, "ikeswarm lab: cannot run %s: %s\n", path, strerror(errno));
 		_exit(127);
 	}

@@ -1,9 +1,21 @@
 /* Lab progress counts and result lines, from the children's logs and JSON. */
 #include <jansson.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/wait.h>
 
 #include "supervisor/lab_report.h"
+
+void lab_say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("[lab] ", stdout);
+	vprintf(fmt, ap);
+	fputc('\n', stdout);
+	va_end(ap);
+	fflush(stdout);
+}
 
 /* Copy the next space-separated word of *p into out (truncated); false at
  * the end of the line. */

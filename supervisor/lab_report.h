@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+/* One line of the lab's own on stdout: "[lab] " fmt "\n", flushed. */
+void lab_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Counts of one side's log events. */
 struct lab_side {
 	const char *name;   /* "client" or "gateway" */

@@ -218,7 +218,7 @@ START_TEST(namespace_lifecycle)
 	 * set there, says ok, and sleeps until lab_net_down kills it. */
 	struct lab_child c;
 	lab_child_init(&c, "gw");
-	char *sh[] = { "sh", "-c",
+	const char *sh[] = { "sh", "-c",
 		       "test \"$(cat /proc/sys/net/ipv4/conf/vgw/rp_filter)\" = 2 && "
 		       "test \"$(cat /proc/sys/net/ipv4/conf/vgw/promote_secondaries)\" = 1 && "
 		       "echo ok && exec sleep 30",
