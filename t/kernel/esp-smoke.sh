@@ -8,41 +8,10 @@
 # must use; t/kernel/README.md lists them.
 
 [ "$(id -u)" = 0 ] || { echo "SKIP esp-smoke: needs root"; exit 0; }
-
+. "$(dirname "$0")/lib.sh"
 CL=esp-cl GW=esp-gw
-O_CL=10.99.0.2 O_GW=10.99.0.1        # outer (veth) addresses
-I_CL=10.10.1.1 I_GW=10.10.2.1        # inner addresses, tunnel mode
 failed=0
-encap_pid="" tmpd=""
-
-cleanup() {
-	[ -n "$encap_pid" ] && kill $encap_pid 2>/dev/null
-	for n in $CL $GW; do
-		ip -n $n xfrm state flush 2>/dev/null
-		ip -n $n xfrm policy flush 2>/dev/null
-		ip netns del $n 2>/dev/null
-	done
-	[ -n "$tmpd" ] && rm -rf "$tmpd"
-}
-trap cleanup EXIT
-
-setup() {
-	ip netns add $CL && ip netns add $GW &&
-	ip link add vcl netns $CL type veth peer name vgw netns $GW &&
-	ip -n $GW addr add $O_GW/24 dev vgw && ip -n $CL addr add $O_CL/24 dev vcl &&
-	ip -n $GW link set vgw up && ip -n $CL link set vcl up &&
-	ip -n $GW link set lo up && ip -n $CL link set lo up &&
-	ip -n $CL addr add $I_CL/32 dev lo && ip -n $GW addr add $I_GW/32 dev lo &&
-	ip -n $CL route add $I_GW/32 via $O_GW src $I_CL &&
-	ip -n $GW route add $I_CL/32 via $O_CL src $I_GW
-}
-
-# Keys: fixed, distinct per direction, from a hex pattern of N octets.
-hexkey() { # $1 octets, $2 one hex digit pair seed
-	k=""; i=0
-	while [ $i -lt "$1" ]; do k="$k$2"; i=$((i + 1)); done
-	echo "0x$k"
-}
+trap kt_cleanup EXIT
 
 # UML forks slowly (~50 ms an exec), so each namespace gets its states and
 # policies in one `ip -batch`.
@@ -59,43 +28,6 @@ sa_batch() {
 	echo "xfrm policy add src $r dst $l dir fwd tmpl src $ro dst $lo proto esp reqid 1 mode $mode"
 }
 
-# packets FILE SPI: sets pk to the packet count of that state in FILE, an
-# `ip -s xfrm state` dump (the line after "lifetime current:" reads
-# "N(bytes), M(packets)").  Plain shell: every exec costs in UML.
-packets() {
-	pk="" cur="" next=0
-	while read -r a b c d rest; do
-		[ "$a $b $c" = "proto esp spi" ] && cur=${d%%(*}
-		if [ $next = 1 ]; then
-			[ "$cur" = "$2" ] && pk=${b%%(*}
-			next=0
-		fi
-		[ "$a $b" = "lifetime current:" ] && next=1
-	done < "$1"
-}
-
-# The kernel decapsulates ESP-in-UDP only on a UDP socket with
-# UDP_ENCAP=UDP_ENCAP_ESPINUDP (IKE's 4500 socket, in real life); perl is
-# essential in Debian, so a one-line holder does.  SOL_UDP 17, UDP_ENCAP
-# 100, UDP_ENCAP_ESPINUDP 2.
-# It touches READY once the option is set.
-encap_socket() { # NS ADDR READY
-	ip netns exec "$1" perl -MSocket -e '
-		socket(my $s, PF_INET, SOCK_DGRAM, 0) or die "socket: $!";
-		bind($s, pack_sockaddr_in(4500, inet_aton($ARGV[0]))) or die "bind: $!";
-		setsockopt($s, 17, 100, 2) or die "UDP_ENCAP: $!";
-		open(my $r, ">", $ARGV[1]) and close($r);
-		sleep 600;' "$2" "$3" &
-}
-
-wait_files() { # FILE... : up to 5 s
-	i=0
-	for f in "$@"; do
-		while [ ! -f "$f" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-		[ -f "$f" ] || return 1
-	done
-}
-
 # run_case NAME MODE ENCAP ALGO... : install, ping, check, flush.
 run_case() {
 	name=$1 mode=$2 encap=$3; shift 3
@@ -108,10 +40,10 @@ run_case() {
 	if [ "$encap" = udp ]; then
 		set -- "$@" encap espinudp 4500 4500 0.0.0.0
 		rm -f "$tmpd/ready-cl" "$tmpd/ready-gw"
-		encap_socket $CL $O_CL "$tmpd/ready-cl"; p1=$!
-		encap_socket $GW $O_GW "$tmpd/ready-gw"; p2=$!
+		kt_encap_socket $CL $O_CL "$tmpd/ready-cl"; p1=$!
+		kt_encap_socket $GW $O_GW "$tmpd/ready-gw"; p2=$!
 		encap_pid="$p1 $p2"
-		wait_files "$tmpd/ready-cl" "$tmpd/ready-gw" ||
+		kt_wait_files "$tmpd/ready-cl" "$tmpd/ready-gw" ||
 			why="no UDP_ENCAP socket on 4500 after 5 s"
 	fi
 	if [ -n "$why" ]; then
@@ -139,7 +71,7 @@ run_case() {
 		for ns in $CL $GW; do
 			ip -n $ns -s xfrm state > "$tmpd/count"
 			for spi in 0x00001000 0x00002000; do
-				packets "$tmpd/count" $spi
+				kt_packets "$tmpd/count" $spi
 				[ "${pk:-0}" -ge 3 ] 2>/dev/null ||
 					why="${why:+$why; }packets of $ns spi $spi: '$pk', not >= 3"
 			done
@@ -158,36 +90,36 @@ run_case() {
 
 tmpd=$(mktemp -d) || exit 1
 printf 'xfrm state flush\nxfrm policy flush\n' > "$tmpd/flush.b"
-if ! setup 2>"$tmpd/err"; then
+if ! kt_setup 2>"$tmpd/err"; then
 	echo "FAIL esp-setup: $(head -n 1 "$tmpd/err")"
 	exit 1
 fi
 
 # AES-CBC (256-bit key) + HMAC-SHA-256 truncated to 128 bits (RFC 4868).
 run_case cbc-aes256-sha256 tunnel none \
-	enc 'cbc(aes)' "$(hexkey 32 a1)" auth-trunc 'hmac(sha256)' "$(hexkey 32 b1)" 128
+	enc 'cbc(aes)' "$(kt_hexkey 32 a1)" auth-trunc 'hmac(sha256)' "$(kt_hexkey 32 b1)" 128
 # AES-CBC (128) + HMAC-SHA-512/256 and SHA-384/192.
 run_case cbc-aes128-sha512 tunnel none \
-	enc 'cbc(aes)' "$(hexkey 16 a2)" auth-trunc 'hmac(sha512)' "$(hexkey 64 b2)" 256
+	enc 'cbc(aes)' "$(kt_hexkey 16 a2)" auth-trunc 'hmac(sha512)' "$(kt_hexkey 64 b2)" 256
 run_case cbc-aes192-sha384 tunnel none \
-	enc 'cbc(aes)' "$(hexkey 24 a3)" auth-trunc 'hmac(sha384)' "$(hexkey 48 b3)" 192
+	enc 'cbc(aes)' "$(kt_hexkey 24 a3)" auth-trunc 'hmac(sha384)' "$(kt_hexkey 48 b3)" 192
 # AES-GCM with a 16-octet ICV: key material = key || 4-octet salt.
-run_case gcm-aes128 tunnel none aead 'rfc4106(gcm(aes))' "$(hexkey 20 c1)" 128
-run_case gcm-aes256 tunnel none aead 'rfc4106(gcm(aes))' "$(hexkey 36 c2)" 128
+run_case gcm-aes128 tunnel none aead 'rfc4106(gcm(aes))' "$(kt_hexkey 20 c1)" 128
+run_case gcm-aes256 tunnel none aead 'rfc4106(gcm(aes))' "$(kt_hexkey 36 c2)" 128
 # ChaCha20-Poly1305 (RFC 7634): 32-octet key || 4-octet salt, ICV 128.
 run_case chacha20-poly1305 tunnel none \
-	aead 'rfc7539esp(chacha20,poly1305)' "$(hexkey 36 d1)" 128
+	aead 'rfc7539esp(chacha20,poly1305)' "$(kt_hexkey 36 d1)" 128
 # ESN with a 128-packet replay window.
 run_case gcm-aes256-esn tunnel none \
-	aead 'rfc4106(gcm(aes))' "$(hexkey 36 c3)" 128 flag esn replay-window 128
+	aead 'rfc4106(gcm(aes))' "$(kt_hexkey 36 c3)" 128 flag esn replay-window 128
 # The test can fail: different keys on each side, ping must not answer.
-GW_ALGO="aead rfc4106(gcm(aes)) $(hexkey 20 e2) 128" \
-run_case wrong-key-drops tunnel none aead 'rfc4106(gcm(aes))' "$(hexkey 20 e1)" 128
+GW_ALGO="aead rfc4106(gcm(aes)) $(kt_hexkey 20 e2) 128" \
+run_case wrong-key-drops tunnel none aead 'rfc4106(gcm(aes))' "$(kt_hexkey 20 e1)" 128
 # Transport mode.
-run_case transport-gcm transport none aead 'rfc4106(gcm(aes))' "$(hexkey 20 c4)" 128
+run_case transport-gcm transport none aead 'rfc4106(gcm(aes))' "$(kt_hexkey 20 c4)" 128
 # UDP encapsulation on 4500 (NAT-T / MOBIKE).
-run_case udpencap-gcm tunnel udp aead 'rfc4106(gcm(aes))' "$(hexkey 20 c5)" 128
+run_case udpencap-gcm tunnel udp aead 'rfc4106(gcm(aes))' "$(kt_hexkey 20 c5)" 128
 run_case udpencap-cbc-sha256 tunnel udp \
-	enc 'cbc(aes)' "$(hexkey 32 a4)" auth-trunc 'hmac(sha256)' "$(hexkey 32 b4)" 128
+	enc 'cbc(aes)' "$(kt_hexkey 32 a4)" auth-trunc 'hmac(sha256)' "$(kt_hexkey 32 b4)" 128
 
 exit $failed

@@ -5,11 +5,13 @@
 # "kernel: N passed, N failed, N skipped", and records "N N N" in
 # $RESULTS/kernel for t/summary.sh.  Under CI a SKIP counts as a failure:
 # CI installs what UML needs (t/deps.sh), so it must run there.
-# Environment: PROBE_TEST (the built t/unit/test_kernel_probe binary),
+# Environment: PROBE_TEST (the built t/unit/test_kernel_probe binary,
+# default build/t/test_kernel_probe),
 # IKESWARM (the built binary, for tests that run it), KERNEL_TIMEOUT
 # (seconds for the whole suite inside UML, default 120).
 cd "$(dirname "$0")/../.." || exit 1
-[ -n "$PROBE_TEST" ] && PROBE_TEST=$(realpath "$PROBE_TEST" 2>/dev/null || echo "$PROBE_TEST")
+PROBE_TEST=${PROBE_TEST:-build/t/test_kernel_probe}
+PROBE_TEST=$(realpath "$PROBE_TEST" 2>/dev/null || echo "$PROBE_TEST")
 export PROBE_TEST IKESWARM
 export UML_ENV="PROBE_TEST IKESWARM CI VERBOSE"
 
