@@ -21,6 +21,11 @@ int ike_auth_psk(const struct ike_crypto *c, uint16_t prf,
 	const struct ike_chunk pad[] = {
 		{ (const uint8_t *)key_pad, sizeof(key_pad) - 1 },
 	};
+	struct ike_chunk signed_octets[] = {
+		{ real_msg, real_msg_len },
+		{ peer_nonce, peer_nonce_len },
+		{ maced_id, 0 },          /* prf(SK_p, RestOfIDPayload) */
+	};
 	int id_len, key_len, rc;
 
 	if (!psk_len || !real_msg_len || !peer_nonce_len || !id_body_len)
@@ -28,18 +33,10 @@ int ike_auth_psk(const struct ike_crypto *c, uint16_t prf,
 	id_len = ike_prf(c, prf, sk_p, sk_p_len, id, 1, maced_id);
 	if (id_len < 0)
 		return id_len;
+	signed_octets[2].len = (size_t)id_len;
 	key_len = ike_prf(c, prf, psk, psk_len, pad, 1, psk_key);
-	if (key_len < 0) {
-		rc = key_len;
-		goto out;
-	}
-	const struct ike_chunk signed_octets[] = {
-		{ real_msg, real_msg_len },
-		{ peer_nonce, peer_nonce_len },
-		{ maced_id, (size_t)id_len },
-	};
-	rc = ike_prf(c, prf, psk_key, (size_t)key_len, signed_octets, 3, out);
-out:
+	rc = key_len < 0 ? key_len :
+	     ike_prf(c, prf, psk_key, (size_t)key_len, signed_octets, 3, out);
 	OPENSSL_cleanse(psk_key, sizeof(psk_key));
 	return rc;
 }

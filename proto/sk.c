@@ -40,7 +40,12 @@ struct ike_sk *ike_sk_new(const struct ike_crypto *c,
 	if (!sk->cipher)
 		goto fail;
 	sk->ei = ike_cipher_info(sk->cipher);
-	sk->next_iv = 1;
+	/* AEAD IV counter: a random start, so an ike_sk re-made for the same
+	 * key (a caller's mistake) still does not repeat IVs in practice;
+	 * the top bit clear leaves 2^63 messages before the end. */
+	if (RAND_bytes((uint8_t *)&sk->next_iv, sizeof(sk->next_iv)) != 1)
+		goto fail;
+	sk->next_iv &= UINT64_MAX >> 1;
 	if (ei.aead) {
 		sk->icv_len = ei.icv_len;
 	} else {

@@ -18,8 +18,10 @@
  * header, i.e. before the IV; nonce = salt | IV.
  *
  * IVs: CBC ciphers take a fresh random IV per message (RAND_bytes, RFC 7296
- * asks for unpredictable IVs); AEADs take a 64-bit counter starting at 1,
- * which is unique per key (each direction has its own key).
+ * asks for unpredictable IVs); AEADs take a 64-bit counter, +1 per sealed
+ * message, starting at a random value below 2^63: unique per key as long as
+ * one ike_sk seals with a given SK_e (each direction has its own key; make
+ * one outbound ike_sk per IKE SA and keep it).
  *
  * An ike_sk holds the keyed contexts for ONE direction (SK_ei+SK_ai for
  * what the initiator sends, SK_er+SK_ar for what the responder sends):
