@@ -71,8 +71,27 @@ static int write_setups(struct lab *L)
 	return 0;
 }
 
-/* Setup folders "ikeswarm-lab-PID.XXXXXX" in base left by a lab that was
- * killed (PID gone): remove the two setups and the folder. */
+/* Remove the files in folder path (the lab's own: its setups and whatever
+ * the children wrote in their cwd), then the folder.  0 or -errno. */
+static int remove_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return -errno;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		char f[PATH_MAX];
+		snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
+		unlink(f);
+	}
+	closedir(d);
+	return rmdir(path) < 0 ? -errno : 0;
+}
+
+/* Folders "ikeswarm-lab-PID.XXXXXX" in base left by a lab that was killed
+ * (PID gone): removed. */
 static void reap_stale_dirs(const char *base)
 {
 	DIR *d = opendir(base);
@@ -88,13 +107,8 @@ static void reap_stale_dirs(const char *base)
 		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		char path[PATH_MAX];
-		static const char *const files[] = { "gateway.yaml", "client.yaml" };
-		for (size_t i = 0; i < 2; i++) {
-			snprintf(path, sizeof(path), "%s/%s/%s", base, de->d_name, files[i]);
-			unlink(path);
-		}
 		snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
-		if (rmdir(path) == 0)
+		if (remove_dir(path) == 0)
 			fprintf(stderr, "ikeswarm lab: removed %s, left behind by an earlier lab "
 				"that was killed\n", path);
 	}
@@ -105,10 +119,9 @@ static void remove_files(struct lab *L)
 {
 	if (!L->dir[0])
 		return;
-	unlink(L->gw_yaml);
-	unlink(L->cl_yaml);
-	if (rmdir(L->dir) < 0)
-		fprintf(stderr, "ikeswarm lab: removing %s: %s\n", L->dir, strerror(errno));
+	int rc = remove_dir(L->dir);
+	if (rc < 0)
+		fprintf(stderr, "ikeswarm lab: removing %s: %s\n", L->dir, strerror(-rc));
 }
 
 /* Options into L; 0, 1 (help printed) or 2 (bad usage, said). */
@@ -281,6 +294,7 @@ int cmd_lab(int argc, char **argv)
 	R->cl_ns = L.net.cl;
 	R->gw_yaml = L.gw_yaml;
 	R->cl_yaml = L.cl_yaml;
+	R->dir = L.dir;
 
 	if (R->seconds)
 		lab_say("%ld tunnels for %ld s; MOBIKE own-only, each tunnel moves every 5 s",

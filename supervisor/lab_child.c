@@ -22,7 +22,7 @@ void lab_child_init(struct lab_child *c, const char *tag)
 	c->fd_out = c->fd_err = -1;
 }
 
-int lab_child_spawn(struct lab_child *c, const char *ns, const char *path,
+int lab_child_spawn(struct lab_child *c, const char *ns, const char *cwd, const char *path,
 		    const char *const argv[])
 {
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 };
@@ -57,6 +57,10 @@ int lab_child_spawn(struct lab_child *c, const char *ns, const char *path,
 		int r = lab_ns_enter(ns);
 		if (r < 0) {
 			fprintf(stderr, "ikeswarm lab: entering namespace %s: %s\n", ns, strerror(-r));
+			_exit(127);
+		}
+		if (cwd && chdir(cwd) < 0) {
+			fprintf(stderr, "ikeswarm lab: chdir %s: %s\n", cwd, strerror(errno));
 			_exit(127);
 		}
 		execv(path, (char *const *)argv);

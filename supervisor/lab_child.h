@@ -26,10 +26,11 @@ typedef void lab_line_fn(void *arg, struct lab_child *c, const char *line);
 
 void lab_child_init(struct lab_child *c, const char *tag);
 
-/* Fork and run path with argv inside namespace ns: own process group,
- * SIGTERM when the lab dies, signal mask cleared, stdin /dev/null, stdout
- * and stderr on pipes (non-blocking on our side).  0 or -errno. */
-int lab_child_spawn(struct lab_child *c, const char *ns, const char *path,
+/* Fork and run path with argv inside namespace ns, in folder cwd (NULL:
+ * ours): own process group, SIGTERM when the lab dies, signal mask
+ * cleared, stdin /dev/null, stdout and stderr on pipes (non-blocking on our
+ * side).  0 or -errno. */
+int lab_child_spawn(struct lab_child *c, const char *ns, const char *cwd, const char *path,
 		    const char *const argv[]);
 
 /* Read what fd (c->fd_out or c->fd_err) has now; each complete stderr line

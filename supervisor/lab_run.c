@@ -82,7 +82,7 @@ static void stop_cl(struct lab_run *L, uint64_t now)
 static int start_client(struct lab_run *L)
 {
 	const char *argv[] = { "ikeswarm", "exec", "-f", L->cl_yaml, "-j", NULL };
-	int rc = lab_child_spawn(&L->cl, L->cl_ns, "/proc/self/exe", argv);
+	int rc = lab_child_spawn(&L->cl, L->cl_ns, L->dir, "/proc/self/exe", argv);
 	if (rc < 0)
 		lab_say("cannot start the client: %s", strerror(-rc));
 	return rc;
@@ -220,7 +220,7 @@ static void read_signals(struct lab_run *L, uint64_t now)
 void lab_run(struct lab_run *L)
 {
 	const char *argv[] = { "ikeswarm", "exec", "-f", L->gw_yaml, "-j", NULL };
-	int rc = lab_child_spawn(&L->gw, L->gw_ns, "/proc/self/exe", argv);
+	int rc = lab_child_spawn(&L->gw, L->gw_ns, L->dir, "/proc/self/exe", argv);
 	if (rc < 0) {
 		lab_say("cannot start the gateway: %s", strerror(-rc));
 		L->failed = true;

@@ -23,6 +23,7 @@ struct lab_run {
 	bool verbose;              /* show every log line */
 	const char *gw_ns, *cl_ns; /* namespace names */
 	const char *gw_yaml, *cl_yaml;
+	const char *dir;           /* the lab's private folder: the children's cwd */
 	int sigfd;                 /* signalfd: SIGINT SIGTERM SIGHUP SIGCHLD, blocked */
 
 	/* Results. */

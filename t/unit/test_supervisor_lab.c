@@ -223,7 +223,7 @@ START_TEST(namespace_lifecycle)
 		       "test \"$(cat /proc/sys/net/ipv4/conf/vgw/promote_secondaries)\" = 1 && "
 		       "echo ok && exec sleep 30",
 		       NULL };
-	ck_assert_int_eq(lab_child_spawn(&c, n.gw, "/bin/sh", sh), 0);
+	ck_assert_int_eq(lab_child_spawn(&c, n.gw, "/", "/bin/sh", sh), 0);
 	for (int i = 0; i < 100 && !(c.out && strstr(c.out, "ok")); i++) {
 		usleep(20 * 1000);
 		lab_child_read(&c, c.fd_out, NULL, NULL);
