@@ -43,7 +43,9 @@ struct childsa {
 	uint32_t spi_out;        /* the peer's */
 	struct ike_suite esp;    /* encr, encr_keybits, integ, dh (PFS) */
 	bool esn, transport;
-	struct ike_ts tsi, tsr;  /* first selector of each, as agreed */
+	/* First selector of each side as agreed: ours and the peer's (TSi/TSr
+	 * depend on who initiated the exchange, these do not). */
+	struct ike_ts ts_local, ts_remote;
 	uint64_t created_ns;
 	bool rekeying;
 };

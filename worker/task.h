@@ -99,9 +99,10 @@ int prop_read_reply(const struct ike_sa *sa, struct ike_suite *s, bool *esn,
  * owntsaddrincrease / peertsaddrincrease). */
 void ts_for_tunnel(const struct engine *e, int ci, int t, struct ike_ts_list *tsi,
 		   struct ike_ts_list *tsr);
-/* Narrow the peer's proposal to childlist[ci]'s selectors (gateway: TSi
- * against peerts, TSr against ownts).  0 or -ENOENT (TS_UNACCEPTABLE). */
-int ts_narrow(const struct engine *e, int ci, const struct ike_ts_list *tsi_in,
+/* As responder, narrow the peer's proposal to childlist[ci]'s selectors
+ * for tunnel t (-1: none): TSi against peerts, TSr against ownts.
+ * 0 or -ENOENT (TS_UNACCEPTABLE). */
+int ts_narrow(const struct engine *e, int ci, int t, const struct ike_ts_list *tsi_in,
 	      const struct ike_ts_list *tsr_in, struct ike_ts_list *tsi_out,
 	      struct ike_ts_list *tsr_out);
 

@@ -188,9 +188,9 @@ static int auth_process(struct ikesa *sa, const struct ike_msg *m, const uint8_t
 	c->esp = esp;
 	c->esn = esn;
 	c->transport = ike_msg_notify(m, IKE_N_USE_TRANSPORT_MODE) != NULL;
-	c->tsi = m->tsi.ts[0];
-	c->tsr = m->tsr.ts[0];
-	c->tsi.raw = c->tsr.raw = NULL;
+	c->ts_local = m->tsi.ts[0];
+	c->ts_remote = m->tsr.ts[0];
+	c->ts_local.raw = c->ts_remote.raw = NULL;
 	sa_state(sa, IKE_S_ESTABLISHED, NULL);
 	int rc = child_established(sa, c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0);
 	engine_child_armed(sa, c);
@@ -223,7 +223,7 @@ int child_select(struct ikesa *sa, const struct ike_msg *m, uint16_t want_dh,
 				    num) < 0)
 			continue;
 		any_prop = true;
-		if (ts_narrow(e, (int)ci, &m->tsi, &m->tsr, tsi, tsr) < 0)
+		if (ts_narrow(e, (int)ci, sa->tun ? sa->tunnel : -1, &m->tsi, &m->tsr, tsi, tsr) < 0)
 			continue;
 		c->cfg = (int)ci;
 		c->spi_out = peer_spi;
@@ -284,8 +284,8 @@ int task_auth_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out 
 		ike_add_sa(&out->b, &chosen);
 		ike_add_ts(&out->b, IKE_PLD_TSI, &tsi);
 		ike_add_ts(&out->b, IKE_PLD_TSR, &tsr);
-		c->tsi = tsi.ts[0];
-		c->tsr = tsr.ts[0];
+		c->ts_local = tsr.ts[0];
+		c->ts_remote = tsi.ts[0];
 		child_established(sa, c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0);
 		engine_child_armed(sa, c);
 	}

@@ -75,8 +75,8 @@ static int child_build_common(struct ikesa *sa, struct msg_out *m, bool rekey)
 	if (old) {
 		/* Rekeying keeps the selectors that were agreed. */
 		tsi.n = tsr.n = 1;
-		tsi.ts[0] = old->tsi;
-		tsr.ts[0] = old->tsr;
+		tsi.ts[0] = old->ts_local;
+		tsr.ts[0] = old->ts_remote;
 	} else {
 		ts_for_tunnel(e, ci, sa->tunnel, &tsi, &tsr);
 	}
@@ -152,9 +152,9 @@ static int child_process_common(struct ikesa *sa, const struct ike_msg *m, bool 
 	c->esp = esp;
 	c->esn = esn;
 	c->transport = ike_msg_notify(m, IKE_N_USE_TRANSPORT_MODE) != NULL;
-	c->tsi = m->tsi.ts[0];
-	c->tsr = m->tsr.ts[0];
-	c->tsi.raw = c->tsr.raw = NULL;
+	c->ts_local = m->tsi.ts[0];
+	c->ts_remote = m->tsr.ts[0];
+	c->ts_local.raw = c->ts_remote.raw = NULL;
 	child_established(sa, c, td->nonce, sizeof(td->nonce), m->nonce.data, m->nonce.len,
 			  gir_len ? gir : NULL, gir_len);
 	memset(gir, 0, sizeof(gir));
@@ -263,8 +263,8 @@ int task_child_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out
 	c->esn = tmp.esn;
 	c->transport = tmp.transport;
 	c->spi_in = new_esp_spi(e);
-	c->tsi = tsi.ts[0];
-	c->tsr = tsr.ts[0];
+	c->ts_local = tsr.ts[0];
+	c->ts_remote = tsi.ts[0];
 	uint8_t spi[4];
 	put32(spi, c->spi_in);
 	struct ike_sa chosen;

@@ -349,6 +349,8 @@ int task_init_respond(struct engine *e, const struct ike_path *from, const struc
 			return -EAGAIN;
 		}
 	}
+	if (!e->t_first_ns)
+		e->t_first_ns = engine_now(e) ? engine_now(e) : 1;
 	sa = ikesa_new(e, false, e->gw_seq++, from, 0);
 	if (!sa)
 		return -ENOMEM;

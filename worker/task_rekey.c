@@ -88,7 +88,7 @@ static void rekey_switch(struct ikesa *sa, struct ikesa *n)
 	sa_state(n, IKE_S_CREATED, NULL);
 	sa_state(n, IKE_S_ESTABLISHED, "rekey");
 	e->cnt.ike_rekeyed++;
-	wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "ike.rekeyed",
+	wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "ike.rekey.done",
 		   "new=%016llx children=%u", (unsigned long long)ikesa_our_spi(n), n->n_children);
 	engine_sa_established(e, n);
 	sa_state(sa, IKE_S_REKEYED, NULL);

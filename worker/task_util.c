@@ -337,26 +337,25 @@ static bool ts_intersect(const struct ike_ts *a, const struct ike_ts *b, struct 
 	return memcmp(out->start, out->end, n) <= 0;
 }
 
-static void narrow_list(const struct ike_ts_list *in, const struct conf_ts *cf, unsigned ncf,
+static void narrow_list(const struct ike_ts_list *in, const struct ike_ts_list *mine,
 			struct ike_ts_list *out)
 {
 	out->n = 0;
 	for (unsigned i = 0; i < in->n; i++)
-		for (unsigned j = 0; j < ncf && out->n < IKE_MAX_TS; j++) {
-			struct ike_ts mine;
-			conf_to_ts(&cf[j], 0, &mine);
-			if (ts_intersect(&in->ts[i], &mine, &out->ts[out->n]))
+		for (unsigned j = 0; j < mine->n && out->n < IKE_MAX_TS; j++)
+			if (ts_intersect(&in->ts[i], &mine->ts[j], &out->ts[out->n]))
 				out->n++;
-		}
 }
 
-int ts_narrow(const struct engine *e, int ci, const struct ike_ts_list *tsi_in,
+int ts_narrow(const struct engine *e, int ci, int t, const struct ike_ts_list *tsi_in,
 	      const struct ike_ts_list *tsr_in, struct ike_ts_list *tsi_out,
 	      struct ike_ts_list *tsr_out)
 {
-	const struct conf_child *c = &e->cfg->ikeconf.childlist[ci];
-	narrow_list(tsi_in, c->peerts, c->n_peerts, tsi_out);
-	narrow_list(tsr_in, c->ownts, c->n_ownts, tsr_out);
+	struct ike_ts_list own, peer;
+	ts_for_tunnel(e, ci, t, &own, &peer);
+	/* We answer: TSi is the peer's side, TSr ours. */
+	narrow_list(tsi_in, &peer, tsi_out);
+	narrow_list(tsr_in, &own, tsr_out);
 	return tsi_out->n && tsr_out->n ? 0 : -ENOENT;
 }
 

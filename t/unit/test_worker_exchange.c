@@ -254,7 +254,7 @@ START_TEST(ts_narrowed)
 	engine_start_tunnel(&C.e, 0);
 	pump();
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
-	const struct ike_ts *tsi = &C.e.tunnels[0].sa->children->tsi;
+	const struct ike_ts *tsi = &C.e.tunnels[0].sa->children->ts_local;
 	ck_assert_int_eq(tsi->start[0], 10);
 	ck_assert_int_eq(tsi->start[1], 1);
 	ck_assert_int_eq(tsi->end[1], 1);
@@ -447,6 +447,42 @@ START_TEST(rekey_ike_and_child)
 }
 END_TEST
 
+
+/* Asymmetric selectors and a gateway-initiated CHILD rekey: the rekey's
+ * TSi must be the gateway's own side. */
+static void set_ts(struct conf_ts *t, const char *a, const char *b)
+{
+	ip_addr_parse(a, &t->startaddr);
+	ip_addr_parse(b, &t->endaddr);
+}
+
+START_TEST(gateway_child_rekey_asymmetric_ts)
+{
+	set_ts(&C.cfg.ikeconf.childlist[0].ownts[0], "10.2.0.0", "10.2.0.255");
+	set_ts(&C.cfg.ikeconf.childlist[0].peerts[0], "10.1.0.0", "10.1.0.255");
+	C.cfg.peertsaddrincrease = 0;
+	set_ts(&G.cfg.ikeconf.childlist[0].ownts[0], "10.1.0.0", "10.1.0.255");
+	set_ts(&G.cfg.ikeconf.childlist[0].peerts[0], "10.2.0.0", "10.2.0.255");
+	G.cfg.ikeconf.childlist[0].lifetime_ns = 20 * NS_PER_SEC;
+	G.cfg.ikeconf.margintime_ns = 4 * NS_PER_SEC;
+	G.cfg.ikeconf.jitter = false;
+	go();
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
+	advance(19 * NS_PER_SEC); /* gateway: 20 - 4 + 2 (responder's half margin) */
+	ck_assert_int_eq(G.n, 1);
+	ck_assert_int_eq(msg_exchange(&G.q[0]), IKE_EXCH_CREATE_CHILD_SA);
+	pump();
+	ck_assert_int_eq(G.e.cnt.child_rekeyed, 1);
+	ck_assert_int_eq(C.e.cnt.child_rekeyed, 1);
+	const struct childsa *c = C.e.tunnels[0].sa->children;
+	ck_assert_ptr_null(c->next);
+	ck_assert_int_eq(c->ts_local.start[1], 2);
+	ck_assert_int_eq(c->ts_remote.start[1], 1);
+}
+END_TEST
+
 static Suite *exchange_suite(void)
 {
 	Suite *s = suite_create("worker_exchange");
@@ -466,6 +502,7 @@ static Suite *exchange_suite(void)
 	tcase_add_test(tc, dpd_and_delete);
 	tcase_add_test(tc, unknown_spi_informational);
 	tcase_add_test(tc, rekey_ike_and_child);
+	tcase_add_test(tc, gateway_child_rekey_asymmetric_ts);
 	suite_add_tcase(s, tc);
 	return s;
 }
