@@ -4,6 +4,7 @@
  * shipped lab setups (lab_setup.h) in a private folder, run by lab_run.h,
  * their results judged here, and everything removed at the end -- also
  * after SIGINT/SIGTERM/SIGHUP, read from a signalfd from the start. */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +19,8 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "conf/duration.h"
+#include "lib/ipaddr.h"
 #include "supervisor/cmd.h"
 #include "supervisor/lab_net.h"
 #include "supervisor/lab_report.h"
@@ -34,6 +37,24 @@ struct lab {
 	char dir[64], gw_yaml[96], cl_yaml[96];
 	struct lab_run run;       /* tunnels, seconds, verbose: the options */
 };
+
+/* What the client setup asks for, in one line. */
+static void say_client_plan(const struct config *cfg)
+{
+	static const char *const change[] = {
+		[MOBIKE_OWN_ONLY] = "own-only", [MOBIKE_PEER_ONLY] = "peer-only",
+		[MOBIKE_BOTH] = "both",
+	};
+	char addr[INET6_ADDRSTRLEN] = "?", every[CONF_DURATION_STRLEN];
+	ip_addr_format(&cfg->startclntaddr.addr, addr, sizeof(addr));
+	if (!cfg->mobike) {
+		lab_say("tunnels: client addresses from %s, MOBIKE off", addr);
+		return;
+	}
+	lab_say("tunnels: %lld client addresses each from %s, MOBIKE %s every %s",
+		(long long)cfg->mobikeaddrpertunnel, addr, change[cfg->mobikechangeaddrtype],
+		conf_duration_format(cfg->mobikeiplifetime_ns, every, sizeof(every)));
+}
 
 /* Write both setups and check them with the setup loader.  0 or -1. */
 static int write_setups(struct lab *L)
@@ -55,6 +76,8 @@ static int write_setups(struct lab *L)
 		struct conf_diag diag = { 0 };
 		rc = conf_load_file(s[i].path, &cfg, &diag);
 		conf_diag_print(&diag, stderr);
+		if (rc == 0 && i == 1)
+			say_client_plan(&cfg);
 		if (rc == 0 && i == 1 && cfg.setupinterval_ns * (uint64_t)L->run.tunnels / 1000000 >
 						 (uint64_t)L->run.seconds * 500 && L->run.seconds)
 			lab_say("note: starting %ld tunnels, one every %llu ms, takes about half or more "
@@ -288,8 +311,6 @@ int cmd_lab(int argc, char **argv)
 	}
 	snprintf(L.gw_yaml, sizeof(L.gw_yaml), "%s/gateway.yaml", L.dir);
 	snprintf(L.cl_yaml, sizeof(L.cl_yaml), "%s/client.yaml", L.dir);
-	if (write_setups(&L) < 0)
-		goto out;
 	R->gw_ns = L.net.gw;
 	R->cl_ns = L.net.cl;
 	R->gw_yaml = L.gw_yaml;
@@ -297,15 +318,14 @@ int cmd_lab(int argc, char **argv)
 	R->dir = L.dir;
 
 	if (R->seconds)
-		lab_say("%ld tunnels for %ld s; MOBIKE own-only, each tunnel moves every 5 s",
-			R->tunnels, R->seconds);
+		lab_say("%ld tunnels, the client runs %ld s", R->tunnels, R->seconds);
 	else
-		lab_say("%ld tunnels until Ctrl-C; MOBIKE own-only, each tunnel moves every 5 s",
-			R->tunnels);
-	lab_say("gateway: namespace %s, %s on %s", L.net.gw, LAB_GW_ADDR, LAB_GW_IF);
-	lab_say("client:  namespace %s, %s on %s, tunnel addresses from 10.98.0.1", L.net.cl,
-		LAB_CL_ADDR, LAB_CL_IF);
+		lab_say("%ld tunnels, until Ctrl-C", R->tunnels);
 	lab_say("setups:  %s and %s (from conf/examples/lab-*.yaml)", L.gw_yaml, L.cl_yaml);
+	if (write_setups(&L) < 0)
+		goto out;
+	lab_say("gateway: namespace %s, %s on %s", L.net.gw, LAB_GW_ADDR, LAB_GW_IF);
+	lab_say("client:  namespace %s, %s on %s", L.net.cl, LAB_CL_ADDR, LAB_CL_IF);
 	if (lab_net_up(&L.net, stderr) < 0)
 		goto out;
 	if (lab_run_interrupted(R)) {
