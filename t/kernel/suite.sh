@@ -9,7 +9,9 @@ probe=${PROBE_TEST:-}
 if [ -z "$probe" ] || [ ! -x "$probe" ]; then
 	echo "SKIP probe-esp-uml: no probe test binary '${probe}' (make check-kernel builds it)"
 else
+	t0=$(date +%s)
 	out=$(IKESWARM_EXPECT_ESP=1 CK_DEFAULT_TIMEOUT=60 "$probe" 2>&1); rc=$?
+	echo "# probe test took $(($(date +%s) - t0)) s"
 	line=$(printf '%s\n' "$out" | grep '^probe: ' | head -n 1)
 	if [ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q '^100%: Checks: '; then
 		echo "PASS probe-esp-uml: ${line#probe: }"
@@ -24,6 +26,8 @@ fi
 
 for s in t/kernel/esp-*.sh; do
 	[ -f "$s" ] || continue
+	t0=$(date +%s)
 	sh "$s" || failed=1
+	echo "# $s took $(($(date +%s) - t0)) s"
 done
 exit $failed

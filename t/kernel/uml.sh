@@ -95,6 +95,7 @@ mkdir -p /run/uml-host /run/uml-out /run/netns
 mount -t hostfs -o $tmp hostfs /run/uml-host
 mount -t hostfs -o $tmp/out hostfs /run/uml-out
 h=/run/uml-host
+date +%s.%N > /run/uml-out/t-init
 echo \$h/modprobe > /proc/sys/kernel/modprobe
 exec > /run/uml-out/log 2>&1
 # A writable layer over each folder; plain tmpfs if overlayfs is missing.
@@ -117,8 +118,10 @@ export UML_OUT=/run/uml-out/files
 $envs
 mkdir -p \$UML_OUT
 cd $(q "$PWD") 2>/dev/null || cd /
+date +%s.%N > /run/uml-out/t-script
 timeout -k 3 $timeout_s sh $(q "$script")$args
 echo \$? > /run/uml-out/rc.tmp
+date +%s.%N > /run/uml-out/t-end
 sync
 mv /run/uml-out/rc.tmp /run/uml-out/rc
 exec 1>&- 2>&-
@@ -129,7 +132,7 @@ chmod +x "$tmp/init"
 
 # The kernel: hostfs root read-only, console to a file, its own uml_dir
 # (pid file, mconsole socket) inside $tmp.  Bounded on the host too.
-start=$(date +%s)
+start=$(date +%s.%N)
 TMPDIR=/dev/shm timeout -k 5 $((timeout_s + 60)) "$kernel" mem="${UML_MEM:-384M}" \
 	rootfstype=hostfs rootflags=/ ro init="$tmp/init" \
 	uml_dir="$tmp/uml" con=null con0=fd:0,fd:1 quiet $UML_APPEND \
@@ -140,7 +143,7 @@ trap 'kill -TERM $kpid 2>/dev/null; wait $kpid; exit 130' INT TERM HUP
 wait $kpid
 krc=$?
 trap 'exit 130' INT TERM HUP
-end=$(date +%s)
+end=$(date +%s.%N)
 
 [ -f "$tmp/out/log" ] && cat "$tmp/out/log"
 if [ -n "$UML_KEEP_OUT" ] && [ -d "$tmp/out/files" ]; then
@@ -155,6 +158,10 @@ if [ ! -f "$tmp/out/rc" ]; then
 	tail -n 20 "$tmp/console" >&2
 	exit 125
 fi
-echo "uml.sh: kernel $kver ran $(basename "$script") in $((end - start)) s" >&2
+# Boot = until the init ran; script = its own run; total includes halt.
+times=$(cat "$tmp/out/t-init" "$tmp/out/t-script" "$tmp/out/t-end" 2>/dev/null | tr "\n" " ")
+echo "$start $times $end" | awk -v k="$kver" -v s="$(basename "$script")" '
+	NF == 5 { printf "uml.sh: kernel %s: boot %.1f s, %s %.1f s, total %.1f s\n",
+		  k, $2 - $1, s, $4 - $3, $5 - $1 }' >&2
 read -r rc < "$tmp/out/rc"
 exit "$rc"
