@@ -41,7 +41,23 @@ command -v timeout >/dev/null 2>&1 || skip "no timeout (coreutils)"
 kver=$(timeout 10 "$kernel" --version 2>/dev/null | head -n 1)
 [ -n "$kver" ] && [ -d "/usr/lib/uml/modules/$kver/kernel" ] ||
 	skip "no /usr/lib/uml/modules/$kver for $kernel (Debian package user-mode-linux)"
-[ -d /dev/shm ] && [ -w /dev/shm ] || skip "/dev/shm not writable (UML's memory file)"
+
+# UML's memory is a file in TMPDIR, mapped executable: /dev/shm when it
+# has room and is not noexec (containers often give 64 MB, noexec), else
+# a folder under /tmp (disk backed, slower to warm up).
+mem=${UML_MEM:-384M}
+mem_kb=$(echo "$mem" | awk '/[0-9]+[Mm]$/ { print $0 * 1024; next }
+	/[0-9]+[Gg]$/ { print $0 * 1048576; next } { print int($0 / 1024) }')
+memdir=""
+for d in /dev/shm /tmp; do
+	[ -d "$d" ] && [ -w "$d" ] || continue
+	awk -v d="$d" '$2 == d && $4 ~ /(^|,)noexec(,|$)/ { f = 1 } END { exit !f }' \
+		/proc/mounts && continue
+	avail=$(df -Pk "$d" 2>/dev/null | awk 'NR == 2 { print $4 }')
+	[ "${avail:-0}" -gt $((mem_kb + 65536)) ] || continue
+	memdir=$d; break
+done
+[ -n "$memdir" ] || skip "no exec-mountable /dev/shm or /tmp with $mem free (UML's memory file)"
 
 script=$1; shift
 [ -f "$script" ] || die "no script '$script'"
@@ -133,7 +149,7 @@ chmod +x "$tmp/init"
 # The kernel: hostfs root read-only, console to a file, its own uml_dir
 # (pid file, mconsole socket) inside $tmp.  Bounded on the host too.
 start=$(date +%s.%N)
-TMPDIR=/dev/shm timeout -k 5 $((timeout_s + 60)) "$kernel" mem="${UML_MEM:-384M}" \
+TMPDIR=$memdir timeout -k 5 $((timeout_s + 60)) "$kernel" mem="$mem" \
 	rootfstype=hostfs rootflags=/ ro init="$tmp/init" \
 	uml_dir="$tmp/uml" con=null con0=fd:0,fd:1 quiet $UML_APPEND \
 	< /dev/null > "$tmp/console" 2>&1 &
