@@ -78,11 +78,13 @@ static int write_setups(struct lab *L)
 		conf_diag_print(&diag, stderr);
 		if (rc == 0 && i == 1)
 			say_client_plan(&cfg);
-		if (rc == 0 && i == 1 && cfg.setupinterval_ns * (uint64_t)L->run.tunnels / 1000000 >
-						 (uint64_t)L->run.seconds * 500 && L->run.seconds)
-			lab_say("note: starting %ld tunnels, one every %llu ms, takes about half or more "
-			    "of the %ld s run: give -t more time", L->run.tunnels,
-			    (unsigned long long)(cfg.setupinterval_ns / 1000000), L->run.seconds);
+		/* Starting every tunnel should take at most half the run. */
+		uint64_t setup_ms = cfg.setupinterval_ns / 1000000 * (uint64_t)L->run.tunnels;
+		if (rc == 0 && i == 1 && L->run.seconds &&
+		    setup_ms > (uint64_t)L->run.seconds * 500)
+			lab_say("note: starting %ld tunnels, one every %llu ms, takes half or more "
+				"of the %ld s run: give -t more time", L->run.tunnels,
+				(unsigned long long)(cfg.setupinterval_ns / 1000000), L->run.seconds);
 		config_free(&cfg);
 		conf_diag_free(&diag);
 		if (rc < 0) {

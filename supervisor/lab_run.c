@@ -93,14 +93,14 @@ static void stop_overdue(struct lab_run *L, struct lab_child *c, uint64_t now)
 {
 	if (!L->killed) {
 		lab_say("the %s did not stop within %d s: killing it",
-		    c == &L->gw ? "gateway" : "client", LAB_STOP_MS / 1000);
+			c == &L->gw ? "gateway" : "client", LAB_STOP_MS / 1000);
 		lab_child_signal(c, SIGKILL);
 		L->killed = true;
 		L->deadline = now + KILL_MS;
 		return;
 	}
 	lab_say("the %s (pid %ld) does not go away; leaving it", c == &L->gw ? "gateway" : "client",
-	    (long)c->pid);
+		(long)c->pid);
 	c->reaped = true; /* stop waiting; lab_net_down kills what is left */
 	c->status = 255 << 8;
 }
@@ -121,8 +121,9 @@ static void step(struct lab_run *L, uint64_t now)
 				break;
 			}
 			L->phase = PH_RUN;
-			L->deadline = L->seconds ? now + (uint64_t)L->seconds * 1000 + LAB_CL_OVERRUN_MS
-						 : UINT64_MAX;
+			L->deadline = UINT64_MAX;
+			if (L->seconds)
+				L->deadline = now + (uint64_t)L->seconds * 1000 + LAB_CL_OVERRUN_MS;
 		} else if (now >= L->deadline) {
 			lab_say("the gateway did not start within %d s", LAB_GW_READY_MS / 1000);
 			L->failed = true;
@@ -138,7 +139,7 @@ static void step(struct lab_run *L, uint64_t now)
 			stop_cl(L, now);
 		} else if (now >= L->deadline) {
 			lab_say("the client is still running %d s after its running time: stopping it",
-			    LAB_CL_OVERRUN_MS / 1000);
+				LAB_CL_OVERRUN_MS / 1000);
 			L->failed = true;
 			stop_cl(L, now);
 		}
@@ -192,8 +193,8 @@ static void progress(struct lab_run *L, uint64_t now)
 		       L->cls.failed != L->printed_failed || L->cls.moves != L->printed_moves;
 	if (changed || now - L->last_print >= QUIET_MS) {
 		lab_say("%5.1f s  client %ld/%ld up, %ld failed  gateway %ld/%ld up  MOBIKE moves %ld",
-		    (double)(now - L->t0) / 1000, L->cls.up, L->tunnels, L->cls.failed, L->gws.up,
-		    L->tunnels, L->cls.moves);
+			(double)(now - L->t0) / 1000, L->cls.up, L->tunnels, L->cls.failed, L->gws.up,
+			L->tunnels, L->cls.moves);
 		L->last_print = now;
 		L->printed_up = L->cls.up;
 		L->printed_gw_up = L->gws.up;
@@ -204,9 +205,10 @@ static void progress(struct lab_run *L, uint64_t now)
 		L->all_up_said = true;
 		if (L->seconds)
 			lab_say("all %ld tunnels are up on both sides; the client stops at %ld s",
-			    L->tunnels, L->seconds);
+				L->tunnels, L->seconds);
 		else
-			lab_say("all %ld tunnels are up on both sides; Ctrl-C ends the lab", L->tunnels);
+			lab_say("all %ld tunnels are up on both sides; Ctrl-C ends the lab",
+				L->tunnels);
 	}
 }
 
