@@ -16,10 +16,12 @@ trap kt_cleanup EXIT
 # UML forks slowly (~50 ms an exec), so each namespace gets its states and
 # policies in one `ip -batch`.
 # sa_batch LOCAL_SEL REMOTE_SEL LOCAL_OUTER REMOTE_OUTER MODE ALGO... : the
-# lines for one side: out state (SPI 0x1000 from cl, 0x2000 from gw), in
-# state, and the out/in/fwd policies.
+# lines for one side: flush, out state (SPI 0x1000 from cl, 0x2000 from
+# gw), in state, and the out/in/fwd policies.
 sa_batch() {
 	l=$1 r=$2 lo=$3 ro=$4 mode=$5; shift 5
+	echo "xfrm state flush"
+	echo "xfrm policy flush"
 	if [ "$lo" = $O_CL ]; then so=0x1000 si=0x2000; else so=0x2000 si=0x1000; fi
 	echo "xfrm state add src $lo dst $ro proto esp spi $so reqid 1 mode $mode $*"
 	echo "xfrm state add src $ro dst $lo proto esp spi $si reqid 1 mode $mode $*"
@@ -28,7 +30,8 @@ sa_batch() {
 	echo "xfrm policy add src $r dst $l dir fwd tmpl src $ro dst $lo proto esp reqid 1 mode $mode"
 }
 
-# run_case NAME MODE ENCAP ALGO... : install, ping, check, flush.
+# run_case NAME MODE ENCAP ALGO... : flush the previous case's states and
+# policies and install this one's (in the same batch), ping, check.
 run_case() {
 	name=$1 mode=$2 encap=$3; shift 3
 	why=""
@@ -84,12 +87,9 @@ run_case() {
 	else echo "FAIL esp-$name: $why"; failed=1; fi
 	[ -n "$encap_pid" ] && kill $encap_pid 2>/dev/null && wait $encap_pid 2>/dev/null
 	encap_pid=""
-	ip -n $CL -batch "$tmpd/flush.b"
-	ip -n $GW -batch "$tmpd/flush.b"
 }
 
 tmpd=$(mktemp -d) || exit 1
-printf 'xfrm state flush\nxfrm policy flush\n' > "$tmpd/flush.b"
 if ! kt_setup 2>"$tmpd/err"; then
 	echo "FAIL esp-setup: $(head -n 1 "$tmpd/err")"
 	exit 1
