@@ -4,6 +4,8 @@
 #                      tunnels, and its namespaces and setup folder are gone
 #  lab_sigint          SIGINT once every tunnel is up: exit 130 soon after,
 #                      both sides stopped, nothing left behind
+#  lab_keep_going      --keep-going runs until SIGINT, which then ends the
+#                      lab normally: exit 0 with both results passing
 #  lab_sigterm_early   SIGTERM while the namespaces are being made or the
 #                      gateway starts: nothing left behind
 #  lab_killed_reaped   a lab killed with SIGKILL cannot clean up; its
@@ -121,6 +123,27 @@ else
 fi
 l=$(left "$pid")
 [ -z "$l" ] && pass lab_sigint_cleanup || fail lab_sigint_cleanup "left:$l"
+
+# ---- lab_keep_going ---------------------------------------------------------
+"$IKESWARM" lab -n 10 --keep-going >"$T/keep.out" 2>&1 &
+pid=$!
+LABS="$LABS $pid"
+if wait_for "$T/keep.out" 'all 10 tunnels are up' 20; then
+	sleep 1
+	kill -INT "$pid"
+	wait_gone "$pid" 40
+	l=$(left "$pid")
+	if [ "$RC" = 0 ] && [ -z "$l" ] && grep -q '^client   pass  10 of 10' "$T/keep.out" &&
+		grep -q '^gateway  pass  10 of 10' "$T/keep.out"; then
+		pass lab_keep_going
+	else
+		fail lab_keep_going "exit $RC, left:$l; $(tail -n 4 "$T/keep.out" | tr '\n' '|')"
+	fi
+else
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	fail lab_keep_going "tunnels not all up within 20 s: $(tail -n 3 "$T/keep.out" | tr '\n' '|')"
+fi
 
 # ---- lab_sigterm_early ------------------------------------------------------
 "$IKESWARM" lab -n 20 -t 120 >"$T/early.out" 2>&1 &
