@@ -298,7 +298,7 @@ void engine_on_rekey_timer(struct ikesa *sa)
 void engine_on_child_rekey_timer(struct ikesa *sa, struct childsa *c)
 {
 	struct engine *e = sa->eng;
-	if (e->stopping || c->rekeying || sa->state == IKE_S_CLOSING ||
+	if (e->stopping || c->rekeying || c->replaced || sa->state == IKE_S_CLOSING ||
 	    sa->state == IKE_S_CLOSED || sa->state == IKE_S_REKEYED)
 		return;
 	c->rekeying = true;

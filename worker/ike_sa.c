@@ -147,9 +147,35 @@ void ikesa_drop_init(struct ikesa *sa)
 	sa->ni_len = sa->nr_len = sa->init_req_len = sa->init_resp_len = 0;
 }
 
+int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen;
+	int c = memcmp(a, b, n);
+	if (c)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+uint8_t nonce_min(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+		  uint8_t out[SA_NONCE_CMP])
+{
+	if (nonce_cmp(a, alen, b, blen) > 0) {
+		a = b;
+		alen = blen;
+	}
+	if (alen > SA_NONCE_CMP)
+		alen = SA_NONCE_CMP;
+	memcpy(out, a, alen);
+	return (uint8_t)alen;
+}
+
 void ikesa_free(struct ikesa *sa)
 {
 	struct engine *e = sa->eng;
+	if (sa->collide_of && sa->collide_of->collide_sa == sa)
+		sa->collide_of->collide_sa = NULL;
+	if (sa->collide_sa && sa->collide_sa->collide_of == sa)
+		sa->collide_sa->collide_of = NULL;
 	uint64_t spi = ikesa_our_spi(sa);
 	if (spi_map_get(&e->sas, spi) == sa)
 		spi_map_del(&e->sas, spi);

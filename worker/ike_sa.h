@@ -33,6 +33,7 @@ struct ike_path {
 
 #define SA_NONCE_LEN 32     /* nonces we send */
 #define SA_COOKIE_MAX 64
+#define SA_NONCE_CMP 64     /* nonce prefix kept for collision decisions */
 
 struct childsa {
 	struct childsa *next;
@@ -47,7 +48,13 @@ struct childsa {
 	 * depend on who initiated the exchange, these do not). */
 	struct ike_ts ts_local, ts_remote;
 	uint64_t created_ns;
-	bool rekeying;
+	bool rekeying;           /* our rekey of it is queued or in flight */
+	bool replaced;           /* a rekey (ours or the peer's) replaced it */
+	/* Simultaneous rekey (RFC 7296 2.8.1): the CHILD SA we made answering
+	 * the peer's rekey of this one, and the lower nonce of that exchange. */
+	uint32_t collide_spi_in;
+	uint8_t collide_min[SA_NONCE_CMP];
+	uint8_t collide_min_len;
 };
 
 /* Initiator tasks waiting for the window (see exchange.h). */
@@ -90,6 +97,13 @@ struct ikesa {
 	struct childsa *children;
 	unsigned n_children;
 
+	/* Simultaneous IKE rekey (RFC 7296 2.8.2): the new SA we made answering
+	 * the peer's rekey while ours was in flight, and the lower nonce of
+	 * that exchange; collide_of points back from that SA. */
+	struct ikesa *collide_sa, *collide_of;
+	uint8_t collide_min[SA_NONCE_CMP];
+	uint8_t collide_min_len;
+
 	struct timer dpd_timer;
 	struct timer rekey_timer;
 	struct timer life_timer; /* half-open timeout; stop deadline */
@@ -126,6 +140,12 @@ void childsa_remove(struct ikesa *sa, struct childsa *c);
 
 /* Drop the IKE_SA_INIT material (DH, nonces, messages). */
 void ikesa_drop_init(struct ikesa *sa);
+
+/* Store the lower of two nonces (prefix) in out; returns its length. */
+uint8_t nonce_min(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+		  uint8_t out[SA_NONCE_CMP]);
+/* <0 when nonce a sorts before b (memcmp order, shorter first on a tie). */
+int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
 /* SPI as the 8 wire octets. */
 static inline void spi_bytes(uint64_t spi, uint8_t out[8])

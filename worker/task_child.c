@@ -30,8 +30,11 @@ static int child_build_common(struct ikesa *sa, struct msg_out *m, bool rekey)
 	struct childsa *old = NULL;
 	if (rekey) {
 		old = childsa_find_in(sa, (uint32_t)sa->task_arg);
-		if (!old)
-			return -ENOENT;
+		if (!old || old->replaced) {
+			if (old)
+				old->rekeying = false;
+			return -ECANCELED;
+		}
 		ci = old->cfg;
 	}
 	const struct conf_child *cc = &e->cfg->ikeconf.childlist[ci];
@@ -159,19 +162,43 @@ static int child_process_common(struct ikesa *sa, const struct ike_msg *m, bool 
 			  gir_len ? gir : NULL, gir_len);
 	memset(gir, 0, sizeof(gir));
 	if (rekey) {
+		struct childsa *old = childsa_find_in(sa, td->old_spi_in);
 		e->cnt.child_rekeyed++;
 		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "child.rekeyed",
 			   "old_spi_in=%08x new_spi_in=%08x", td->old_spi_in, c->spi_in);
 		engine_child_armed(sa, c);
-		sa_queue_task(sa, TASK_CHILD_DELETE, (int)td->old_spi_in);
+		uint8_t mine[SA_NONCE_CMP];
+		uint8_t ml = nonce_min(td->nonce, sizeof(td->nonce), m->nonce.data, m->nonce.len,
+				       mine);
+		if (old && old->collide_spi_in &&
+		    nonce_cmp(mine, ml, old->collide_min, old->collide_min_len) < 0) {
+			/* Both rekeyed it; ours has the lowest nonce: ours goes,
+			 * and the peer deletes the old one (RFC 7296 2.8.1). */
+			wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa),
+				   "child.rekey.collision", "lost=%08x kept=%08x", c->spi_in,
+				   old->collide_spi_in);
+			c->replaced = true;
+			sa_queue_task(sa, TASK_CHILD_DELETE, (int)c->spi_in);
+		} else {
+			if (old && old->collide_spi_in)
+				wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa),
+					   "child.rekey.collision", "lost=%08x kept=%08x",
+					   old->collide_spi_in, c->spi_in);
+			sa_queue_task(sa, TASK_CHILD_DELETE, (int)td->old_spi_in);
+		}
+		if (old)
+			old->replaced = true;
 	} else {
 		engine_child_armed(sa, c);
 	}
 out:
 	if (rekey && td) {
 		struct childsa *old = childsa_find_in(sa, td->old_spi_in);
-		if (old)
+		if (old) {
 			old->rekeying = false;
+			if (old->collide_spi_in)
+				old->replaced = true; /* the peer's rekey stands */
+		}
 	}
 	task_data_free(sa);
 	return rc;
@@ -220,6 +247,11 @@ int task_child_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out
 	}
 	if (rk) {
 		old = rk->spi_size == 4 ? childsa_find_out(sa, spi32(rk->spi)) : NULL;
+		if (old && old->replaced) {
+			/* Already replaced by a rekey of ours: it is being deleted. */
+			ike_add_notify_simple(&out->b, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+			return 0;
+		}
 		if (!old) {
 			struct ike_notify n = { .protocol = IKE_PROTO_ESP, .spi_size = rk->spi_size,
 						.spi = rk->spi, .type = IKE_N_CHILD_SA_NOT_FOUND };
@@ -289,8 +321,16 @@ int task_child_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out
 		e->cnt.child_rekeyed++;
 		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "child.rekeyed",
 			   "old_spi_in=%08x new_spi_in=%08x by=peer", old->spi_in, c->spi_in);
-		/* The initiator deletes the old one; stop our own rekey of it. */
-		old->rekeying = true;
+		/* Our own rekey of it in flight: a collision, decided when our
+		 * response arrives (RFC 7296 2.8.1).  Queued only: dropped. */
+		if (sa->exch.req.busy && sa->exch.req.task == TASK_CHILD_REKEY && sa->td &&
+		    sa->td->old_spi_in == old->spi_in) {
+			old->collide_spi_in = c->spi_in;
+			old->collide_min_len = nonce_min(m->nonce.data, m->nonce.len, nonce,
+							 sizeof(nonce), old->collide_min);
+		} else {
+			old->replaced = true; /* the peer deletes it */
+		}
 	}
 	engine_child_armed(sa, c);
 	return 0;

@@ -77,6 +77,8 @@ void sa_kick(struct ikesa *sa)
 		memmove(sa->taskq, sa->taskq + 1, sa->taskq_n);
 		memmove(sa->taskq_arg, sa->taskq_arg + 1, sa->taskq_n * sizeof(int));
 		int rc = task_start(sa, k);
+		if (rc == -ECANCELED)
+			continue; /* overtaken (e.g. the peer rekeyed it first) */
 		if (rc < 0) {
 			wlog_event(&sa->eng->log, WLOG_ERROR, sa->tunnel, ikesa_our_spi(sa),
 				   "task.start.fail", "task=%s rc=%d", task_ops_of(k) ?

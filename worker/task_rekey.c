@@ -102,6 +102,8 @@ static int rekey_build(struct ikesa *sa, struct msg_out *m)
 {
 	struct engine *e = sa->eng;
 	struct task_data *td = sa->td;
+	if (sa->state == IKE_S_REKEYED || sa->state == IKE_S_CLOSING)
+		return -ECANCELED; /* the peer rekeyed it first */
 	if (!td) {
 		td = sa->td = calloc(1, sizeof(*td));
 		if (!td)
@@ -163,6 +165,14 @@ static int rekey_process(struct ikesa *sa, const struct ike_msg *m, const uint8_
 		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "ike.rekey.failed",
 			   NULL);
 		task_data_free(sa);
+		if (sa->collide_sa) {
+			/* The peer's simultaneous rekey went through: it stands,
+			 * and the peer deletes this SA. */
+			struct ikesa *peers = sa->collide_sa;
+			sa->collide_sa = peers->collide_of = NULL;
+			rekey_switch(sa, peers);
+			return 0;
+		}
 		uint64_t d = e->cfg->ikeconf.margintime_ns / 2;
 		if (d)
 			engine_timer_in(e, &sa->rekey_timer, d);
@@ -178,8 +188,31 @@ static int rekey_process(struct ikesa *sa, const struct ike_msg *m, const uint8_
 		task_data_free(sa);
 		return rc;
 	}
+	uint8_t mine[SA_NONCE_CMP];
+	uint8_t ml = nonce_min(td->nonce, sizeof(td->nonce), m->nonce.data, m->nonce.len, mine);
 	td->new_sa = NULL;
 	task_data_free(sa);
+	struct ikesa *peers = sa->collide_sa;
+	if (peers) {
+		sa->collide_sa = peers->collide_of = NULL;
+		bool ours_lost = nonce_cmp(mine, ml, sa->collide_min, sa->collide_min_len) < 0;
+		struct ikesa *lost = ours_lost ? nsa : peers, *kept = ours_lost ? peers : nsa;
+		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "ike.rekey.collision",
+			   "kept=%016llx lost=%016llx", (unsigned long long)ikesa_our_spi(kept),
+			   (unsigned long long)ikesa_our_spi(lost));
+		if (ours_lost) {
+			/* RFC 7296 2.8.2: the new SA with the lowest nonce is
+			 * deleted by its maker (us); the peer's survives and its
+			 * maker deletes the old SA. */
+			rekey_switch(sa, peers);
+			nsa->established_once = true;
+			nsa->why = "rekey collision";
+			sa_state(nsa, IKE_S_CREATED, NULL);
+			return sa_queue_task(nsa, TASK_DELETE, 0);
+		}
+		/* Ours survives: the peer deletes the one it made; we delete
+		 * the old SA as usual. */
+	}
 	rekey_switch(sa, nsa);
 	sa->why = "rekeyed";
 	sa_kick(nsa);
@@ -198,7 +231,12 @@ const struct task_ops task_ike_rekey_ops = {
 int task_ike_rekey_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out *out)
 {
 	struct engine *e = sa->eng;
-	if (sa->state != IKE_S_ESTABLISHED || sa_task_pending(sa, TASK_IKE_REKEY)) {
+	/* Our own IKE rekey in flight: a collision (RFC 7296 2.8.2), decided
+	 * when our response arrives.  One only queued is dropped when it
+	 * starts (the SA is REKEYED by then). */
+	bool colliding = sa->exch.req.busy && sa->exch.req.task == TASK_IKE_REKEY;
+	if ((sa->state != IKE_S_ESTABLISHED && !(colliding && sa->state == IKE_S_REKEYING)) ||
+	    sa->collide_sa) {
 		ike_add_notify_simple(&out->b, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return 0;
 	}
@@ -260,6 +298,19 @@ int task_ike_rekey_respond(struct ikesa *sa, const struct ike_msg *m, struct msg
 	ke.data = ike_dh_public_ref(dh, &ke.len);
 	ike_add_ke(&out->b, &ke);
 	ike_dh_free(dh);
+	if (colliding) {
+		sa->collide_sa = n;
+		n->collide_of = sa;
+		n->established_once = true; /* a rekey, never a new tunnel */
+		sa_state(n, IKE_S_CREATED, NULL);
+		sa->collide_min_len = nonce_min(m->nonce.data, m->nonce.len, nonce, sizeof(nonce),
+						sa->collide_min);
+		/* Should the peer never settle it, it goes with the half-open
+		 * timeout. */
+		uint64_t rt = e->cfg->ikeconf.retraninterval_ns;
+		engine_timer_in(e, &n->life_timer, rt * (uint64_t)(e->cfg->ikeconf.maxretran + 2));
+		return 0;
+	}
 	/* The response goes out on the old SA (built into out already, sealed
 	 * by the caller with the old keys). */
 	rekey_switch(sa, n);

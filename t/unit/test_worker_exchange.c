@@ -483,6 +483,70 @@ START_TEST(gateway_child_rekey_asymmetric_ts)
 }
 END_TEST
 
+
+/* Both ends rekey the same CHILD SA at once (RFC 7296 2.8.1): the rekey
+ * with the lowest nonce is undone by its initiator; one CHILD SA is left,
+ * the same on both ends. */
+START_TEST(child_rekey_collision)
+{
+	go();
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	struct ikesa *csa = C.e.tunnels[0].sa;
+	struct ikesa *gsa = spi_map_get(&G.e.sas, csa->spi_r);
+	ck_assert_ptr_nonnull(gsa);
+	csa->children->rekeying = gsa->children->rekeying = true;
+	sa_queue_task(csa, TASK_CHILD_REKEY, (int)csa->children->spi_in);
+	sa_queue_task(gsa, TASK_CHILD_REKEY, (int)gsa->children->spi_in);
+	ck_assert_int_eq(C.n, 1);
+	ck_assert_int_eq(G.n, 1);
+	deliver_one(&C, &G, 0); /* the gateway answers the client's rekey */
+	deliver_one(&G, &C, 0); /* the client answers the gateway's (its request was first) */
+	pump();
+	ck_assert_int_eq(csa->n_children, 1);
+	ck_assert_int_eq(gsa->n_children, 1);
+	ck_assert_int_eq(csa->children->spi_out, gsa->children->spi_in);
+	ck_assert_int_eq(csa->children->spi_in, gsa->children->spi_out);
+	ck_assert_int_eq(C.e.cnt.state[IKE_S_ESTABLISHED], 1);
+	ck_assert_int_eq(G.e.cnt.state[IKE_S_ESTABLISHED], 1);
+}
+END_TEST
+
+/* Both ends rekey the IKE SA at once (RFC 7296 2.8.2): one new IKE SA
+ * survives on both ends, with the CHILD SA, and works. */
+START_TEST(ike_rekey_collision)
+{
+	go();
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	struct ikesa *csa = C.e.tunnels[0].sa;
+	struct ikesa *gsa = spi_map_get(&G.e.sas, csa->spi_r);
+	sa_queue_task(csa, TASK_IKE_REKEY, 0);
+	sa_queue_task(gsa, TASK_IKE_REKEY, 0);
+	ck_assert_int_eq(C.n, 1);
+	ck_assert_int_eq(G.n, 1);
+	deliver_one(&C, &G, 0);
+	deliver_one(&G, &C, 0);
+	pump();
+	ck_assert_int_eq(C.e.cnt.live, 1);
+	ck_assert_int_eq(G.e.cnt.live, 1);
+	csa = C.e.tunnels[0].sa;
+	ck_assert_ptr_nonnull(csa);
+	ck_assert_int_eq(csa->state, IKE_S_ESTABLISHED);
+	gsa = spi_map_get(&G.e.sas, ikesa_our_spi(csa) == csa->spi_i ? csa->spi_r : csa->spi_i);
+	ck_assert_ptr_nonnull(gsa);
+	ck_assert_int_eq(gsa->state, IKE_S_ESTABLISHED);
+	ck_assert(gsa->spi_i == csa->spi_i && gsa->spi_r == csa->spi_r);
+	ck_assert_int_eq(csa->n_children, 1);
+	ck_assert_int_eq(gsa->n_children, 1);
+	sa_queue_task(csa, TASK_DPD, 0);
+	pump();
+	ck_assert_int_eq(csa->state, IKE_S_ESTABLISHED);
+	ck_assert_int_eq(C.e.cnt.live, 1);
+	ck_assert_int_eq(C.e.cnt.ike_rekeyed + G.e.cnt.ike_rekeyed >= 2, 1);
+}
+END_TEST
+
 static Suite *exchange_suite(void)
 {
 	Suite *s = suite_create("worker_exchange");
@@ -503,6 +567,8 @@ static Suite *exchange_suite(void)
 	tcase_add_test(tc, unknown_spi_informational);
 	tcase_add_test(tc, rekey_ike_and_child);
 	tcase_add_test(tc, gateway_child_rekey_asymmetric_ts);
+	tcase_add_loop_test(tc, child_rekey_collision, 0, 8);
+	tcase_add_loop_test(tc, ike_rekey_collision, 0, 8);
 	suite_add_tcase(s, tc);
 	return s;
 }
