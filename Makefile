@@ -93,7 +93,7 @@ check-netns: $(BIN)
 # Real-ESP tests inside user-mode Linux (t/kernel/README.md); they say SKIP
 # when UML cannot run here, and fail under CI when they skip.
 .PHONY: check-kernel
-check-kernel: $(BIN) $(BUILD)/t/test_kernel_probe
+check-kernel: $(BIN) $(filter $(BUILD)/t/test_kernel_%,$(TEST_BIN))
 	IKESWARM=$(abspath $(BIN)) PROBE_TEST=$(abspath $(BUILD)/t/test_kernel_probe) \
 	    sh t/kernel/run.sh
 
