@@ -119,9 +119,19 @@ deps:
 lab: $(BIN)
 	./ikeswarm lab
 
-# Micro-benchmarks (timings live here, never in tests).
-bench: $(BUILD)/bench/proto-bench
+# Micro-benchmarks (timings live here, never in tests).  `make bench` runs
+# proto-bench, then the full system benchmark (bench/run.sh full: 10,000
+# and 100,000 tunnels, strongSwan side by side, long); `make bench-quick`
+# the 1,000-tunnel one (< 2 minutes).  Both need root; never in CI.
+.PHONY: bench-quick
+bench: $(BIN) $(BUILD)/bench/proto-bench
 	$(BUILD)/bench/proto-bench
+	IKESWARM=$(abspath $(BIN)) PROTO_BENCH=$(abspath $(BUILD)/bench/proto-bench) \
+	    sh bench/run.sh full
+
+bench-quick: $(BIN) $(BUILD)/bench/proto-bench
+	IKESWARM=$(abspath $(BIN)) PROTO_BENCH=$(abspath $(BUILD)/bench/proto-bench) \
+	    sh bench/run.sh quick
 
 $(BUILD)/bench/proto-bench: bench/proto-bench.c $(BUILD)/libproto.a $(BUILD)/liblib.a
 	@mkdir -p $(dir $@)
@@ -135,6 +145,7 @@ $(BUILD)/bench/proto-bench: bench/proto-bench.c $(BUILD)/libproto.a $(BUILD)/lib
 FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_RUNS    ?= 20000
+FUZZ_RUNS_CONF ?= 3000
 FUZZ_JOBS    ?= 1
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_NAMES   := $(patsubst t/fuzz/%.c,%,$(wildcard t/fuzz/fuzz_*.c))
@@ -155,7 +166,7 @@ $(BUILD)/fuzz/seedgen: t/fuzz/seedgen.c $(FUZZ_LIBS)
 fuzz fuzz-ci:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" fuzz-bins
-	FUZZ_JOBS=$(FUZZ_JOBS) sh t/fuzz/run.sh \
+	FUZZ_JOBS=$(FUZZ_JOBS) RUNS_fuzz_conf=$(FUZZ_RUNS_CONF) sh t/fuzz/run.sh \
 	    $(if $(filter fuzz,$@),time $(FUZZ_SECONDS),runs $(FUZZ_RUNS)) $(FUZZ_BUILD)/fuzz
 
 clean:
