@@ -547,6 +547,109 @@ START_TEST(ike_rekey_collision)
 }
 END_TEST
 
+
+/* A gateway holding tunnels is fed random and mutated packets (truncated,
+ * bit-flipped, wrong lengths, unknown SPIs, replays): it stays up, answers
+ * only what it may (IKE_SA_INIT responses, INVALID_IKE_SPI, its cached
+ * responses re-sent) and keeps every tunnel. */
+static uint64_t fz_state = 88172645463325252ull;
+static uint32_t fz_rand(void)
+{
+	fz_state ^= fz_state << 13;
+	fz_state ^= fz_state >> 7;
+	fz_state ^= fz_state << 17;
+	return (uint32_t)fz_state;
+}
+
+START_TEST(gateway_survives_garbage)
+{
+	C.cfg.numberoftunnels = 5;
+	C.cfg.ikeconf.dhgrpid.n = G.cfg.ikeconf.dhgrpid.n = 1;
+	C.cfg.ikeconf.dhgrpid.v[0] = G.cfg.ikeconf.dhgrpid.v[0] = 31;
+	go();
+	static struct pkt seeds[64];
+	unsigned nseeds = 0;
+	for (int t = 0; t < 5; t++) {
+		engine_start_tunnel(&C.e, t);
+		for (int guard = 0; guard < 50 && (C.n || G.n); guard++) {
+			if (C.n && nseeds < 64)
+				seeds[nseeds++] = C.q[0];
+			if (C.n)
+				deliver_one(&C, &G, 0);
+			if (G.n)
+				deliver_one(&G, &C, 0);
+		}
+	}
+	/* INFORMATIONAL seeds too: a DPD on each tunnel. */
+	for (int t = 0; t < 5; t++) {
+		sa_queue_task(C.e.tunnels[t].sa, TASK_DPD, 0);
+		seeds[nseeds++] = C.q[0];
+		deliver_one(&C, &G, 0);
+		deliver_one(&G, &C, 0);
+	}
+	ck_assert_int_eq(G.e.cnt.state[IKE_S_ESTABLISHED], 5);
+	ck_assert_int_ge(nseeds, 15);
+	uint64_t resent0 = G.e.cnt.resp_resent;
+	unsigned bad_answers = 0, n_init = 0, n_invalid = 0;
+	for (int i = 0; i < 20000; i++) {
+		struct pkt p = seeds[fz_rand() % nseeds];
+		switch (fz_rand() % 6) {
+		case 0: /* truncate */
+			p.len = fz_rand() % (p.len + 1);
+			break;
+		case 1: /* flip bits */
+			for (int k = 1 + fz_rand() % 4; k; k--)
+				p.data[fz_rand() % p.len] ^= (uint8_t)(1u << (fz_rand() % 8));
+			break;
+		case 2: /* wrong length field or payload length */
+			p.data[24 + fz_rand() % 4] = (uint8_t)fz_rand();
+			if (p.len > 31)
+				p.data[30 + fz_rand() % 2] = (uint8_t)fz_rand();
+			break;
+		case 3: /* unknown SPIs */
+			for (int k = 0; k < 16; k++)
+				p.data[k] = (uint8_t)fz_rand();
+			break;
+		case 4: /* random bytes after the header */
+			for (size_t k = 28; k < p.len; k++)
+				p.data[k] = (uint8_t)fz_rand();
+			break;
+		default: /* replay as is */
+			break;
+		}
+		struct ike_path r = { .local = p.path.remote, .remote = p.path.local,
+				      .lport = p.path.rport, .rport = p.path.lport };
+		engine_input(&G.e, &r, p.data, p.len);
+		while (G.n) {
+			struct pkt *a = &G.q[--G.n];
+			struct ike_hdr h;
+			ck_assert_int_eq(ike_parse_header(a->data, a->len, &h), IKE_OK);
+			bool init_resp = h.exchange == IKE_EXCH_SA_INIT;
+			bool invalid_spi = h.exchange == IKE_EXCH_INFORMATIONAL &&
+					   msg_has_notify(a, IKE_N_INVALID_IKE_SPI);
+			n_init += init_resp;
+			n_invalid += invalid_spi;
+			if (!init_resp && !invalid_spi && G.e.cnt.resp_resent == resent0)
+				bad_answers++;
+			resent0 = G.e.cnt.resp_resent;
+		}
+	}
+	ck_assert_int_eq(bad_answers, 0);
+	/* The loop did reach each kind of answer. */
+	ck_assert_int_gt(n_init, 0);
+	ck_assert_int_gt(n_invalid, 0);
+	ck_assert_int_gt(G.e.cnt.resp_resent, 0);
+	ck_assert_int_gt(G.e.cnt.rx_dropped, 1000);
+	/* Every tunnel is still there and works: a DPD over each. */
+	ck_assert_int_eq(G.e.cnt.state[IKE_S_ESTABLISHED], 5);
+	for (int t = 0; t < 5; t++)
+		sa_queue_task(C.e.tunnels[t].sa, TASK_DPD, 0);
+	pump();
+	ck_assert_int_eq(C.e.cnt.state[IKE_S_ESTABLISHED], 5);
+	ck_assert_int_eq(C.e.cnt.retransmits, 0);
+}
+END_TEST
+
 static Suite *exchange_suite(void)
 {
 	Suite *s = suite_create("worker_exchange");
@@ -569,6 +672,8 @@ static Suite *exchange_suite(void)
 	tcase_add_test(tc, gateway_child_rekey_asymmetric_ts);
 	tcase_add_loop_test(tc, child_rekey_collision, 0, 8);
 	tcase_add_loop_test(tc, ike_rekey_collision, 0, 8);
+	tcase_add_test(tc, gateway_survives_garbage);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
 }
