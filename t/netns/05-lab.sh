@@ -176,14 +176,17 @@ if wait_for "$T/kill.out" 'all 20 tunnels are up' 20; then
 		n=$((n + 1))
 	done
 	before=$(left "$pid")
-	"$IKESWARM" lab -n 2 -t 1 >"$T/next.out" 2>&1
-	rc=$?
+	"$IKESWARM" lab -n 2 -t 1 >"$T/next.out" 2>&1 &
+	next=$!
+	LABS="$LABS $next"
+	wait_gone "$next" 30
+	rc=$RC
 	after=$(left "$pid")
 	case $before in
 	*"namespace iks-lab-gw-$pid"*"folder"*) ok=1 ;;
 	*) ok=0 ;;
 	esac
-	if [ $ok = 1 ] && [ -z "$after" ] && [ $rc = 0 ] &&
+	if [ $ok = 1 ] && [ -z "$after" ] && [ -z "$(left "$next")" ] && [ $rc = 0 ] &&
 		grep -q "removed namespace iks-lab-gw-$pid" "$T/next.out"; then
 		pass lab_killed_reaped
 	else
