@@ -44,6 +44,7 @@ struct counters {
 	uint64_t cookies_sent;
 	uint64_t auth_failed;
 	uint64_t dpd_sent;
+	uint64_t keepalives;         /* NAT-T keepalives sent */
 };
 
 /* Writes the gauges and totals as a JSON object body into f (no braces). */

@@ -218,6 +218,12 @@ void engine_sa_established(struct engine *e, struct ikesa *sa)
 		   ike_name_transform_id(IKE_TRANSFORM_ENCR, sa->suite.encr), sa->n_children);
 	if ((ic->initiatedpd || ic->forcedpd) && ic->dpdinterval_ns)
 		engine_timer_in(e, &sa->dpd_timer, ic->dpdinterval_ns);
+	if (sa->nat_local && sa->natt && ic->nattkeepaliveinterval_ns && e->io.keepalive) {
+		wlog_event(&e->log, WLOG_VERBOSE, sa->tunnel, ikesa_our_spi(sa), "nat.behind",
+			   "keepalive_ms=%llu",
+			   (unsigned long long)(ic->nattkeepaliveinterval_ns / NS_PER_MS));
+		engine_timer_in(e, &sa->ka_timer, ic->nattkeepaliveinterval_ns);
+	}
 	uint64_t d = engine_rekey_delay(e, ic->ikelifetime_ns, sa->initiator);
 	if (d)
 		engine_timer_in(e, &sa->rekey_timer, d);
@@ -265,6 +271,16 @@ void engine_on_life_timer(struct ikesa *sa)
 {
 	if (sa->state == IKE_S_INIT || sa->state == IKE_S_CREATED)
 		engine_sa_fail(sa, "half-open timeout");
+}
+
+void engine_on_keepalive_timer(struct ikesa *sa)
+{
+	struct engine *e = sa->eng;
+	if (sa->state == IKE_S_CLOSING || e->stopping)
+		return;
+	e->cnt.keepalives++;
+	e->io.keepalive(e->io.ctx, &sa->path);
+	engine_timer_in(e, &sa->ka_timer, e->cfg->ikeconf.nattkeepaliveinterval_ns);
 }
 
 void engine_on_dpd_timer(struct ikesa *sa)

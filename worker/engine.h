@@ -26,6 +26,8 @@ struct loop;
 struct engine_io {
 	/* Send one IKE message (from the IKE header on) along path. 0/-errno. */
 	int (*send)(void *ctx, const struct ike_path *path, const uint8_t *pkt, size_t len);
+	/* A NAT-T keepalive (one 0xFF octet) along path; may be NULL. */
+	int (*keepalive)(void *ctx, const struct ike_path *path);
 	void *ctx;
 };
 
@@ -116,6 +118,7 @@ void engine_sa_fail(struct ikesa *sa, const char *why);
 void engine_on_dpd_timer(struct ikesa *sa);
 void engine_on_rekey_timer(struct ikesa *sa);
 void engine_on_life_timer(struct ikesa *sa);
+void engine_on_keepalive_timer(struct ikesa *sa);
 void engine_on_child_rekey_timer(struct ikesa *sa, struct childsa *c);
 /* Delay before rekeying an SA of `lifetime` (0: never). */
 uint64_t engine_rekey_delay(const struct engine *e, uint64_t lifetime, bool initiator);

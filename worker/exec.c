@@ -26,6 +26,12 @@ static int exec_send(void *ctx, const struct ike_path *p, const uint8_t *pkt, si
 	return udp_send(x->udp, &p->local, p->lport, &p->remote, p->rport, pkt, len);
 }
 
+static int exec_keepalive(void *ctx, const struct ike_path *p)
+{
+	struct exec_ctx *x = ctx;
+	return udp_send_keepalive(x->udp, &p->local, p->lport, &p->remote, p->rport);
+}
+
 static void exec_rx(struct udp *u, const struct udp_dgram *d, void *arg)
 {
 	(void)u;
@@ -131,7 +137,7 @@ int engine_exec(const struct config *cfg, const struct engine_exec_opts *o)
 		fprintf(stderr, "ikeswarm: %s\n", why);
 	x.loop = loop_new();
 	x.udp = x.loop ? udp_new(x.loop, exec_rx, &x) : NULL;
-	struct engine_io io = { .send = exec_send, .ctx = &x };
+	struct engine_io io = { .send = exec_send, .keepalive = exec_keepalive, .ctx = &x };
 	if (!x.udp || engine_init(&x.e, cfg, 0, &io, loop_timers(x.loop), x.loop, logf, lvl) < 0) {
 		fprintf(stderr, "ikeswarm: out of memory or OpenSSL lacks an algorithm\n");
 		goto out;

@@ -96,6 +96,12 @@ static void on_life_timer(struct timer *t, void *arg)
 	engine_on_life_timer(arg);
 }
 
+static void on_ka_timer(struct timer *t, void *arg)
+{
+	(void)t;
+	engine_on_keepalive_timer(arg);
+}
+
 static void on_child_rekey_timer(struct timer *t, void *arg)
 {
 	(void)t;
@@ -128,6 +134,7 @@ struct ikesa *ikesa_new(struct engine *e, bool initiator, int tunnel,
 	timer_init(&sa->dpd_timer, on_dpd_timer, sa);
 	timer_init(&sa->rekey_timer, on_rekey_timer, sa);
 	timer_init(&sa->life_timer, on_life_timer, sa);
+	timer_init(&sa->ka_timer, on_ka_timer, sa);
 	sa->last_rx_ns = engine_now(e);
 	e->cnt.state[IKE_S_INIT]++;
 	e->cnt.total++;
@@ -186,6 +193,7 @@ void ikesa_free(struct ikesa *sa)
 	engine_timer_cancel(e, &sa->dpd_timer);
 	engine_timer_cancel(e, &sa->rekey_timer);
 	engine_timer_cancel(e, &sa->life_timer);
+	engine_timer_cancel(e, &sa->ka_timer);
 	exch_free(sa);
 	while (sa->children) {
 		struct childsa *c = sa->children;

@@ -107,6 +107,7 @@ struct ikesa {
 	struct timer dpd_timer;
 	struct timer rekey_timer;
 	struct timer life_timer; /* half-open timeout; stop deadline */
+	struct timer ka_timer;   /* NAT-T keepalives when we are behind a NAT */
 	uint64_t last_rx_ns;
 	const char *why;         /* why it failed or closed (static text) */
 };

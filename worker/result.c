@@ -43,8 +43,8 @@ void result_print_json(const struct run_result *r, FILE *f)
 	fprintf(f, "},\"retransmits\":%" PRIu64 ",\"responses_resent\":%" PRIu64
 		",\"dropped\":%" PRIu64 ",\"cookies\":%" PRIu64 ",\"auth_failed\":%" PRIu64
 		",\"ike_rekeyed\":%" PRIu64 ",\"child_created\":%" PRIu64
-		",\"child_rekeyed\":%" PRIu64 ",\"dpd_sent\":%" PRIu64 ",\"result\":\"%s\"}\n",
+		",\"child_rekeyed\":%" PRIu64 ",\"dpd_sent\":%" PRIu64 ",\"keepalives\":%" PRIu64 ",\"result\":\"%s\"}\n",
 		c->retransmits, c->resp_resent, c->rx_dropped, c->cookies_sent, c->auth_failed,
-		c->ike_rekeyed, c->child_created, c->child_rekeyed, c->dpd_sent,
+		c->ike_rekeyed, c->child_created, c->child_rekeyed, c->dpd_sent, c->keepalives,
 		result_pass(r) ? "pass" : "fail");
 }

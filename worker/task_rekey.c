@@ -84,6 +84,8 @@ static void rekey_switch(struct ikesa *sa, struct ikesa *n)
 	sa->tun = NULL;
 	n->path = sa->path;
 	n->natt = sa->natt;
+	n->nat_local = sa->nat_local;
+	n->nat_remote = sa->nat_remote;
 	n->established_once = true;
 	sa_state(n, IKE_S_CREATED, NULL);
 	sa_state(n, IKE_S_ESTABLISHED, "rekey");

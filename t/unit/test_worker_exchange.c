@@ -23,6 +23,7 @@ struct pkt {
 
 struct side {
 	struct engine e;
+	unsigned keepalives;
 	struct config cfg;
 	struct timer_heap heap;
 	struct pkt q[QMAX];   /* sent, not yet delivered */
@@ -45,6 +46,17 @@ static int cap_send(void *ctx, const struct ike_path *p, const uint8_t *pkt, siz
 	return 0;
 }
 
+static int cap_keepalive(void *ctx, const struct ike_path *p)
+{
+	(void)p;
+	((struct side *)ctx)->keepalives++;
+	return 0;
+}
+
+/* A NAT in front of the client: its source port 500/4500 appears to the
+ * gateway as 40500/44500 (and is mapped back on the way in). */
+static bool nat_on;
+
 static const char client_yaml[] =
 	"role: client\nnumberoftunnels: 2\nstartclntaddr: 10.1.0.2/16\n"
 	"peeraddr: 10.99.0.1\nbindifname: vcl\nsetupinterval: 10ms\n"
@@ -65,7 +77,7 @@ static void load(struct side *s, const char *yaml)
 
 static void start_side(struct side *s, int worker)
 {
-	struct engine_io io = { .send = cap_send, .ctx = s };
+	struct engine_io io = { .send = cap_send, .keepalive = cap_keepalive, .ctx = s };
 	timer_heap_init(&s->heap);
 	s->n = s->sent = 0;
 	ck_assert_int_eq(engine_init(&s->e, &s->cfg, worker, &io, &s->heap, NULL,
@@ -75,6 +87,7 @@ static void start_side(struct side *s, int worker)
 
 static void setup(void)
 {
+	nat_on = false;
 	memset(&C, 0, sizeof(C));
 	memset(&G, 0, sizeof(G));
 	load(&C, client_yaml);
@@ -106,6 +119,10 @@ static void deliver_one(struct side *from, struct side *to, unsigned i)
 	from->n--;
 	struct ike_path r = { .local = p.path.remote, .remote = p.path.local,
 			      .lport = p.path.rport, .rport = p.path.lport };
+	if (nat_on && to == &G)
+		r.rport += 40000;
+	if (nat_on && to == &C)
+		r.lport -= 40000;
 	engine_input(&to->e, &r, p.data, p.len);
 }
 
@@ -650,6 +667,48 @@ START_TEST(gateway_survives_garbage)
 }
 END_TEST
 
+
+/* Behind a NAT: NAT-D shows it, IKE moves to 4500, the client sends
+ * keepalives every nattkeepaliveinterval; the gateway (not behind NAT)
+ * sends none. */
+START_TEST(nat_keepalives)
+{
+	C.cfg.ikeconf.nattkeepaliveinterval_ns = 2 * NS_PER_SEC;
+	G.cfg.ikeconf.nattkeepaliveinterval_ns = 2 * NS_PER_SEC;
+	go();
+	nat_on = true;
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
+	struct ikesa *sa = C.e.tunnels[0].sa;
+	ck_assert(sa->nat_local);
+	ck_assert(!sa->nat_remote);
+	ck_assert_int_eq(sa->path.lport, 4500);
+	struct ikesa *gsa = spi_map_get(&G.e.sas, sa->spi_r);
+	ck_assert(gsa->nat_remote);
+	ck_assert_int_eq(gsa->path.rport, 44500);
+	for (int i = 0; i < 5; i++)
+		advance(NS_PER_SEC);
+	ck_assert_int_eq(C.keepalives, 2);
+	ck_assert_int_eq(G.keepalives, 0);
+	ck_assert_int_eq(C.e.cnt.keepalives, 2);
+}
+END_TEST
+
+/* Without a NAT nobody sends keepalives. */
+START_TEST(no_nat_no_keepalives)
+{
+	C.cfg.ikeconf.nattkeepaliveinterval_ns = 2 * NS_PER_SEC;
+	go();
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	ck_assert(!C.e.tunnels[0].sa->nat_local);
+	for (int i = 0; i < 5; i++)
+		advance(NS_PER_SEC);
+	ck_assert_int_eq(C.keepalives, 0);
+}
+END_TEST
+
 static Suite *exchange_suite(void)
 {
 	Suite *s = suite_create("worker_exchange");
@@ -673,6 +732,8 @@ static Suite *exchange_suite(void)
 	tcase_add_loop_test(tc, child_rekey_collision, 0, 8);
 	tcase_add_loop_test(tc, ike_rekey_collision, 0, 8);
 	tcase_add_test(tc, gateway_survives_garbage);
+	tcase_add_test(tc, nat_keepalives);
+	tcase_add_test(tc, no_nat_no_keepalives);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
