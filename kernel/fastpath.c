@@ -1,0 +1,862 @@
+/* CHILD SAs into the kernel: the record, and the phases of each operation
+ * (build every request's messages into the packs, send, read the errors,
+ * undo what failed). */
+#include "kernel/fastpath.h"
+
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <linux/xfrm.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/nl_pack.h"
+#include "kernel/route330.h"
+#include "kernel/xfrm_policy.h"
+
+#define VIA_CACHE 64
+#define NO_TAG UINT32_MAX
+
+/* One installed CHILD SA: what removing it needs (no keys). */
+struct rec {
+	struct rec *next;
+	uint32_t reqid, priority;
+	uint32_t spi_in, spi_out;
+	uint8_t mode, n_lts, n_rts;
+	struct fp_endpoints ep;
+	struct fp_ts ts[]; /* n_lts local, then n_rts remote */
+};
+
+/* A table 330 route and how many installed SAs need it. */
+struct route_ref {
+	struct route_ref *next;
+	struct ip_prefix p;
+	uint32_t refs;
+};
+
+struct via_slot {
+	struct ip_addr dst;
+	struct route330_via via;
+};
+
+struct fastpath {
+	struct nl_pack *xp, *rp;  /* XFRM and route sockets */
+	struct rec **recs;
+	size_t nrecs_cap, nrecs;
+	struct route_ref **routes;
+	size_t nroutes_cap, nroutes;
+	bool rule_known[2], rule_ours[2]; /* [0] IPv4, [1] IPv6 */
+	struct via_slot via[VIA_CACHE];
+};
+
+/* ---- hashing ---- */
+
+static uint32_t mix32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	x *= 0x846ca68bu;
+	return x ^ (x >> 16);
+}
+
+static uint32_t addr_hash(const struct ip_addr *a, uint32_t seed)
+{
+	uint32_t h = seed ^ a->family;
+
+	for (size_t i = 0; i < 16; i += 4)
+		h = mix32(h ^ (uint32_t)(a->bytes[i] | a->bytes[i + 1] << 8 |
+					 a->bytes[i + 2] << 16 | (uint32_t)a->bytes[i + 3] << 24));
+	return h;
+}
+
+/* Doubles a chained table when it is as full as it is wide. */
+static int grow(void ***tab, size_t *cap, size_t n, size_t next_off,
+		uint32_t (*hash)(const void *))
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 1024;
+	void **nt = calloc(ncap, sizeof(*nt));
+	if (!nt)
+		return -ENOMEM;
+	for (size_t b = 0; b < *cap; b++) {
+		void *e = (*tab)[b];
+		while (e) {
+			void **link = (void **)((char *)e + next_off);
+			void *next = *link;
+			size_t nb = hash(e) & (ncap - 1);
+			*link = nt[nb];
+			nt[nb] = e;
+			e = next;
+		}
+	}
+	free(*tab);
+	*tab = nt;
+	*cap = ncap;
+	return 0;
+}
+
+/* ---- the record ---- */
+
+static uint32_t rec_hash(const void *e)
+{
+	return mix32(((const struct rec *)e)->reqid);
+}
+
+static struct rec **rec_slot(struct fastpath *fp, uint32_t reqid)
+{
+	if (!fp->nrecs_cap)
+		return NULL;
+	struct rec **r = &fp->recs[mix32(reqid) & (fp->nrecs_cap - 1)];
+	while (*r && (*r)->reqid != reqid)
+		r = &(*r)->next;
+	return r;
+}
+
+static struct rec *rec_find(struct fastpath *fp, uint32_t reqid)
+{
+	struct rec **r = rec_slot(fp, reqid);
+	return r ? *r : NULL;
+}
+
+static int rec_insert(struct fastpath *fp, struct rec *r)
+{
+	int rc = grow((void ***)&fp->recs, &fp->nrecs_cap, fp->nrecs,
+		      offsetof(struct rec, next), rec_hash);
+	if (rc)
+		return rc;
+	struct rec **head = &fp->recs[mix32(r->reqid) & (fp->nrecs_cap - 1)];
+	r->next = *head;
+	*head = r;
+	fp->nrecs++;
+	return 0;
+}
+
+/* Unlinks (does not free) the record of reqid. */
+static struct rec *rec_unlink(struct fastpath *fp, uint32_t reqid)
+{
+	struct rec **s = rec_slot(fp, reqid), *r;
+
+	if (!s || !*s)
+		return NULL;
+	r = *s;
+	*s = r->next;
+	fp->nrecs--;
+	return r;
+}
+
+static struct rec *rec_from_child(const struct fp_child *c)
+{
+	size_t nts = (size_t)c->n_local_ts + c->n_remote_ts;
+	struct rec *r = calloc(1, sizeof(*r) + nts * sizeof(r->ts[0]));
+
+	if (!r)
+		return NULL;
+	r->reqid = c->reqid;
+	r->priority = c->priority;
+	r->spi_in = c->spi_in;
+	r->spi_out = c->spi_out;
+	r->mode = c->mode;
+	r->n_lts = c->n_local_ts;
+	r->n_rts = c->n_remote_ts;
+	r->ep = c->ep;
+	memcpy(r->ts, c->local_ts, c->n_local_ts * sizeof(r->ts[0]));
+	memcpy(r->ts + c->n_local_ts, c->remote_ts, c->n_remote_ts * sizeof(r->ts[0]));
+	return r;
+}
+
+/* The request a record came from, without keys (for the message builders). */
+static void child_from_rec(const struct rec *r, struct fp_child *c)
+{
+	memset(c, 0, offsetof(struct fp_child, keymat));
+	c->reqid = r->reqid;
+	c->priority = r->priority;
+	c->spi_in = r->spi_in;
+	c->spi_out = r->spi_out;
+	c->mode = r->mode;
+	c->ep = r->ep;
+	c->n_local_ts = r->n_lts;
+	c->n_remote_ts = r->n_rts;
+	memcpy(c->local_ts, r->ts, r->n_lts * sizeof(r->ts[0]));
+	memcpy(c->remote_ts, r->ts + r->n_lts, r->n_rts * sizeof(r->ts[0]));
+}
+
+/* ---- table 330 route references ---- */
+
+static uint32_t route_hash_p(const struct ip_prefix *p)
+{
+	return addr_hash(&p->addr, p->len);
+}
+
+static uint32_t route_hash(const void *e)
+{
+	return route_hash_p(&((const struct route_ref *)e)->p);
+}
+
+static struct route_ref **route_slot(struct fastpath *fp, const struct ip_prefix *p)
+{
+	if (!fp->nroutes_cap)
+		return NULL;
+	struct route_ref **r = &fp->routes[route_hash_p(p) & (fp->nroutes_cap - 1)];
+	while (*r && ((*r)->p.len != p->len || ip_addr_cmp(&(*r)->p.addr, &p->addr)))
+		r = &(*r)->next;
+	return r;
+}
+
+/* Takes a reference; *fresh says the route must be added.  0 or -ENOMEM. */
+static int route_ref(struct fastpath *fp, const struct ip_prefix *p, bool *fresh)
+{
+	struct route_ref **s = route_slot(fp, p);
+
+	*fresh = false;
+	if (s && *s) {
+		(*s)->refs++;
+		return 0;
+	}
+	if (grow((void ***)&fp->routes, &fp->nroutes_cap, fp->nroutes,
+		 offsetof(struct route_ref, next), route_hash) < 0)
+		return -ENOMEM;
+	struct route_ref *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->p = *p;
+	r->refs = 1;
+	s = &fp->routes[route_hash_p(p) & (fp->nroutes_cap - 1)];
+	r->next = *s;
+	*s = r;
+	fp->nroutes++;
+	*fresh = true;
+	return 0;
+}
+
+/* Drops a reference; true when it was the last (the route must go). */
+static bool route_unref(struct fastpath *fp, const struct ip_prefix *p)
+{
+	struct route_ref **s = route_slot(fp, p), *r;
+
+	if (!s || !*s)
+		return false;
+	r = *s;
+	if (--r->refs)
+		return false;
+	*s = r->next;
+	free(r);
+	fp->nroutes--;
+	return true;
+}
+
+/* ---- sending ---- */
+
+/* Queue a built message (or its build error) with tag i.  *mp is read
+ * here, after the build call among the arguments has set it. */
+static int queue(struct nl_pack *p, int built, struct nl_msg **mp, uint32_t tag, int *err)
+{
+	struct nl_msg *m = *mp;
+	int rc = built;
+
+	if (rc == 0) {
+		rc = nlp_add(p, m, tag);
+		memset(nlmsg_hdr(m), 0, nlmsg_hdr(m)->nlmsg_len); /* may hold keys */
+		nlmsg_free(m);
+	}
+	if (rc < 0 && err && tag != NO_TAG && err[tag] == 0)
+		err[tag] = rc;
+	return rc;
+}
+
+static bool is_gone(int e)
+{
+	return e == -ENOENT || e == -ESRCH || e == -EADDRNOTAVAIL;
+}
+
+/* Send both packs; the first failure of each request lands in err[tag]
+ * (when ignore_gone, "already gone" answers are no failure).  Returns
+ * -errno of a socket failure, else 0. */
+static int send_packs(struct fastpath *fp, int *err, size_t count, bool ignore_gone)
+{
+	struct nl_pack *packs[2] = { fp->xp, fp->rp };
+	int sock_err = 0;
+
+	for (size_t k = 0; k < 2; k++) {
+		int rc = nlp_flush(packs[k]);
+		size_t n;
+		const struct nlp_fail *f = nlp_fails(packs[k], &n);
+		if (rc < 0 && !sock_err)
+			sock_err = rc;
+		for (size_t j = 0; j < n; j++) {
+			if (f[j].tag >= count || !err || (ignore_gone && is_gone(f[j].err)))
+				continue;
+			if (err[f[j].tag] == 0)
+				err[f[j].tag] = f[j].err;
+		}
+		nlp_reset(packs[k]);
+	}
+	return sock_err;
+}
+
+static int count_failed(const int *err, size_t count, int sock_err)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < count; i++)
+		n += err[i] != 0;
+	return sock_err ? sock_err : n;
+}
+
+/* ---- what one CHILD SA sends ---- */
+
+static int fam_slot(int family)
+{
+	return family == AF_INET6;
+}
+
+static void emit_states_add(struct fastpath *fp, const struct fp_child *c, uint32_t tag,
+			    int *err)
+{
+	struct xfrm_alg_spec alg;
+	struct nl_msg *m = NULL;
+	int rc = xfrm_alg_lookup(c->encr_id, c->encr_keybits, c->integ_id, &alg);
+
+	for (int d = FP_OUT; d <= FP_IN && rc == 0; d++)
+		rc = queue(fp->xp, xfrm_sa_build_add(c, &alg, (enum fp_dir)d, &m), &m, tag, err);
+	if (rc < 0 && err && err[tag] == 0)
+		err[tag] = rc;
+}
+
+static void emit_states_del(struct fastpath *fp, const struct fp_endpoints *ep,
+			    uint32_t spi_in, uint32_t spi_out, uint32_t tag, int *err)
+{
+	struct nl_msg *m = NULL;
+
+	queue(fp->xp, xfrm_sa_build_del(&ep->remote, spi_out, &m), &m, tag, err);
+	queue(fp->xp, xfrm_sa_build_del(&ep->local, spi_in, &m), &m, tag, err);
+}
+
+static void emit_policies(struct fastpath *fp, const struct fp_child *c,
+			  enum xfrm_policy_op op, uint32_t tag, int *err)
+{
+	static const int dirs[] = { XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD };
+	size_t ndirs = c->mode == FP_TUNNEL ? 3 : 2;
+	struct nl_msg *m = NULL;
+
+	for (unsigned l = 0; l < c->n_local_ts; l++)
+		for (unsigned r = 0; r < c->n_remote_ts; r++)
+			for (size_t d = 0; d < ndirs; d++)
+				queue(fp->xp, xfrm_policy_build(c, op, dirs[d], &c->local_ts[l],
+								&c->remote_ts[r], &m),
+				      &m, tag, err);
+}
+
+static void emit_migrate(struct fastpath *fp, const struct fp_child *c,
+			 const struct fp_endpoints *to, uint32_t tag, int *err)
+{
+	static const int dirs[] = { XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD };
+	size_t ndirs = c->mode == FP_TUNNEL ? 3 : 2;
+	struct nl_msg *m = NULL;
+
+	for (unsigned l = 0; l < c->n_local_ts; l++)
+		for (unsigned r = 0; r < c->n_remote_ts; r++)
+			for (size_t d = 0; d < ndirs; d++)
+				queue(fp->xp, xfrm_policy_build_migrate(c, dirs[d], &c->local_ts[l],
+									&c->remote_ts[r], to, &m),
+				      &m, tag, err);
+}
+
+/* The source of c's routes: the local TS when it is one address. */
+static const struct ip_addr *route_src(const struct fp_child *c)
+{
+	const struct fp_ts *l = &c->local_ts[0];
+
+	if (c->n_local_ts == 1 && ip_addr_cmp(&l->start, &l->end) == 0)
+		return &l->start;
+	return NULL;
+}
+
+static int lookup_reply(void *ctx, const struct nlmsghdr *h)
+{
+	return route330_parse_lookup(h, ctx);
+}
+
+/* Where packets to dst go now (`ip route get`), through a small cache
+ * unless fresh. */
+static int via_of(struct fastpath *fp, const struct ip_addr *dst, bool fresh,
+		  struct route330_via *out)
+{
+	struct via_slot *s = &fp->via[addr_hash(dst, 0) % VIA_CACHE];
+	struct nl_msg *m = NULL;
+	int rc;
+
+	if (!fresh && s->dst.family && ip_addr_cmp(&s->dst, dst) == 0) {
+		*out = s->via;
+		return 0;
+	}
+	rc = route330_build_lookup(dst, &m);
+	if (rc)
+		return rc;
+	rc = nlp_request(fp->rp, m, lookup_reply, out);
+	nlmsg_free(m);
+	if (rc)
+		return rc;
+	s->dst = *dst;
+	s->via = *out;
+	return 0;
+}
+
+/* The table 330 rule for family, added once (not ours when it was there). */
+static int rule_ensure(struct fastpath *fp, int family)
+{
+	int k = fam_slot(family), rc;
+	struct nl_msg *m = NULL;
+	size_t n;
+
+	if (fp->rule_known[k])
+		return 0;
+	rc = route330_rule_build(R330_ADD, family, &m);
+	if (rc == 0)
+		rc = queue(fp->rp, 0, &m, NO_TAG, NULL);
+	if (rc == 0)
+		rc = nlp_flush(fp->rp);
+	if (rc < 0)
+		return rc;
+	/* the rule's answer is the newest failure, if it failed (the tag
+	 * keeps it out of any request's err[]) */
+	const struct nlp_fail *f = nlp_fails(fp->rp, &n);
+	rc = n && f[n - 1].tag == NO_TAG ? f[n - 1].err : 0;
+	if (rc && rc != -EEXIST)
+		return rc;
+	fp->rule_known[k] = true;
+	fp->rule_ours[k] = rc == 0;
+	return 0;
+}
+
+/* Route messages for c's remote TS: add (a reference each; the first adds),
+ * or drop references (the last deletes). */
+static void emit_routes(struct fastpath *fp, const struct fp_child *c, bool add,
+			const struct route330_via *via, uint32_t tag, int *err)
+{
+	struct nl_msg *m = NULL;
+
+	if (c->mode != FP_TUNNEL)
+		return;
+	for (unsigned r = 0; r < c->n_remote_ts; r++) {
+		struct ip_prefix p;
+		bool fresh = false;
+		fp_ts_prefix(&c->remote_ts[r], &p);
+		if (add) {
+			if (route_ref(fp, &p, &fresh) < 0) {
+				if (err && err[tag] == 0)
+					err[tag] = -ENOMEM;
+				continue;
+			}
+			if (fresh)
+				queue(fp->rp, route330_build(R330_REPLACE, &p, via, route_src(c), &m),
+				      &m, tag, err);
+		} else if (route_unref(fp, &p)) {
+			queue(fp->rp, route330_build(R330_DEL, &p, NULL, NULL, &m), &m, tag, err);
+		}
+	}
+}
+
+/* Everything of c, as far as it is there; answers "gone" are expected. */
+static void emit_remove(struct fastpath *fp, const struct fp_child *c, uint32_t tag, int *err)
+{
+	emit_policies(fp, c, XP_DEL, tag, err);
+	emit_states_del(fp, &c->ep, c->spi_in, c->spi_out, tag, err);
+	emit_routes(fp, c, false, NULL, tag, err);
+}
+
+/* ---- the operations ---- */
+
+int fp_open(struct fastpath **out)
+{
+	struct fastpath *fp = calloc(1, sizeof(*fp));
+	int rc;
+
+	if (!fp)
+		return -ENOMEM;
+	rc = nlp_open(&fp->xp, NETLINK_XFRM);
+	if (rc == 0)
+		rc = nlp_open(&fp->rp, NETLINK_ROUTE);
+	if (rc) {
+		fp_close(fp);
+		return rc;
+	}
+	*out = fp;
+	return 0;
+}
+
+static void forget_all(struct fastpath *fp)
+{
+	for (size_t b = 0; b < fp->nrecs_cap; b++) {
+		while (fp->recs[b]) {
+			struct rec *r = fp->recs[b];
+			fp->recs[b] = r->next;
+			free(r);
+		}
+	}
+	for (size_t b = 0; b < fp->nroutes_cap; b++) {
+		while (fp->routes[b]) {
+			struct route_ref *r = fp->routes[b];
+			fp->routes[b] = r->next;
+			free(r);
+		}
+	}
+	fp->nrecs = 0;
+	fp->nroutes = 0;
+	memset(fp->rule_known, 0, sizeof(fp->rule_known));
+	memset(fp->rule_ours, 0, sizeof(fp->rule_ours));
+	memset(fp->via, 0, sizeof(fp->via));
+}
+
+void fp_close(struct fastpath *fp)
+{
+	if (!fp)
+		return;
+	forget_all(fp);
+	free(fp->recs);
+	free(fp->routes);
+	nlp_close(fp->xp);
+	nlp_close(fp->rp);
+	free(fp);
+}
+
+size_t fp_installed(const struct fastpath *fp)
+{
+	return fp->nrecs;
+}
+
+/* Checks and records request i; 0 or -errno (then nothing is recorded). */
+static int install_prepare(struct fastpath *fp, const struct fp_child *c,
+			   struct route330_via *via)
+{
+	struct xfrm_alg_spec alg;
+	int rc = fp_child_check(c, &alg);
+
+	if (rc)
+		return rc;
+	if (rec_find(fp, c->reqid))
+		return -EEXIST;
+	if (c->mode == FP_TUNNEL) {
+		rc = via_of(fp, &c->ep.remote, false, via);
+		if (rc == 0)
+			rc = rule_ensure(fp, c->remote_ts[0].start.family);
+		if (rc)
+			return rc;
+	}
+	struct rec *r = rec_from_child(c);
+	if (!r)
+		return -ENOMEM;
+	rc = rec_insert(fp, r);
+	if (rc)
+		free(r);
+	return rc;
+}
+
+int fp_install(struct fastpath *fp, const struct fp_child *c, size_t count, int *err)
+{
+	bool *sent = calloc(count ? count : 1, sizeof(*sent));
+	int sock_err;
+
+	if (!sent)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++) {
+		struct route330_via via;
+		err[i] = install_prepare(fp, &c[i], &via);
+		if (err[i])
+			continue;
+		sent[i] = true;
+		emit_states_add(fp, &c[i], (uint32_t)i, err);
+		emit_policies(fp, &c[i], XP_ADD, (uint32_t)i, err);
+		emit_routes(fp, &c[i], true, &via, (uint32_t)i, err);
+	}
+	sock_err = send_packs(fp, err, count, false);
+	/* undo the failed ones: nothing half-installed stays */
+	bool undo = false;
+	for (size_t i = 0; i < count; i++) {
+		if (!sent[i] || (err[i] == 0 && !sock_err))
+			continue;
+		if (err[i] == 0)
+			err[i] = sock_err;
+		free(rec_unlink(fp, c[i].reqid));
+		emit_remove(fp, &c[i], (uint32_t)i, NULL);
+		undo = true;
+	}
+	if (undo)
+		send_packs(fp, NULL, count, true);
+	free(sent);
+	return count_failed(err, count, sock_err);
+}
+
+static bool same_ts(const struct rec *r, const struct fp_child *c)
+{
+	return r->n_lts == c->n_local_ts && r->n_rts == c->n_remote_ts &&
+	       !memcmp(r->ts, c->local_ts, r->n_lts * sizeof(r->ts[0])) &&
+	       !memcmp(r->ts + r->n_lts, c->remote_ts, r->n_rts * sizeof(r->ts[0]));
+}
+
+static bool same_ep(const struct fp_endpoints *a, const struct fp_endpoints *b)
+{
+	return !ip_addr_cmp(&a->local, &b->local) && !ip_addr_cmp(&a->remote, &b->remote) &&
+	       a->local_port == b->local_port && a->remote_port == b->remote_port;
+}
+
+int fp_rekey(struct fastpath *fp, const uint32_t *old_reqid, const struct fp_child *c,
+	     size_t count, int *err)
+{
+	bool *added = calloc(count ? count : 1, sizeof(*added));
+	struct xfrm_alg_spec alg;
+	int sock_err;
+
+	if (!added)
+		return -ENOMEM;
+	/* phase 1: the new states, next to the old ones */
+	for (size_t i = 0; i < count; i++) {
+		struct rec *r = rec_find(fp, old_reqid[i]);
+		err[i] = fp_child_check(&c[i], &alg);
+		if (!err[i] && !r)
+			err[i] = -ENOENT;
+		if (!err[i] && (!same_ts(r, &c[i]) || r->mode != c[i].mode))
+			err[i] = -EINVAL;
+		if (!err[i] && c[i].reqid != old_reqid[i] && rec_find(fp, c[i].reqid))
+			err[i] = -EEXIST;
+		if (err[i])
+			continue;
+		added[i] = true;
+		emit_states_add(fp, &c[i], (uint32_t)i, err);
+	}
+	sock_err = send_packs(fp, err, count, false);
+	/* phase 2: the policies when their template changes, then the old
+	 * states; where phase 1 failed, its half is removed again and the old
+	 * SA stays as it was */
+	for (size_t i = 0; i < count; i++) {
+		struct rec *r = rec_find(fp, old_reqid[i]);
+		if (!added[i])
+			continue;
+		if (err[i] || sock_err) {
+			added[i] = false;
+			emit_states_del(fp, &c[i].ep, c[i].spi_in, c[i].spi_out, NO_TAG, NULL);
+			if (!err[i])
+				err[i] = sock_err;
+			continue;
+		}
+		if (r->reqid != c[i].reqid || !same_ep(&r->ep, &c[i].ep) ||
+		    r->priority != c[i].priority)
+			emit_policies(fp, &c[i], XP_UPDATE, (uint32_t)i, err);
+		emit_states_del(fp, &r->ep, r->spi_in, r->spi_out, (uint32_t)i, err);
+	}
+	int rc = send_packs(fp, err, count, true);
+	if (!sock_err)
+		sock_err = rc;
+	/* the record follows the kernel: where phase 1 worked the new states
+	 * are in, whatever phase 2 said */
+	for (size_t i = 0; i < count; i++) {
+		if (!added[i])
+			continue;
+		struct rec *r = rec_unlink(fp, old_reqid[i]);
+		r->reqid = c[i].reqid;
+		r->spi_in = c[i].spi_in;
+		r->spi_out = c[i].spi_out;
+		r->ep = c[i].ep;
+		r->priority = c[i].priority;
+		if (rec_insert(fp, r) < 0) {
+			free(r);
+			if (!err[i])
+				err[i] = -ENOMEM;
+		}
+	}
+	free(added);
+	return count_failed(err, count, sock_err);
+}
+
+int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpoints *to,
+	       size_t count, int *err)
+{
+	struct fp_child c;
+	int sock_err;
+
+	for (size_t i = 0; i < count; i++) {
+		struct rec *r = rec_find(fp, reqid[i]);
+		struct route330_via via;
+		err[i] = r ? 0 : -ENOENT;
+		if (err[i])
+			continue;
+		if ((!ip_addr_cmp(&r->ep.local, &to[i].local) &&
+		     !ip_addr_cmp(&r->ep.remote, &to[i].remote)) ||
+		    to[i].local.family != to[i].remote.family ||
+		    !!to[i].local_port != !!to[i].remote_port) {
+			err[i] = -EINVAL;
+			continue;
+		}
+		child_from_rec(r, &c);
+		emit_migrate(fp, &c, &to[i], (uint32_t)i, err);
+		if (c.mode != FP_TUNNEL)
+			continue;
+		/* the routes follow the new path to the peer */
+		int e = via_of(fp, &to[i].remote, true, &via);
+		if (e && !err[i])
+			err[i] = e;
+		for (unsigned k = 0; k < c.n_remote_ts && !e; k++) {
+			struct ip_prefix p;
+			struct nl_msg *m = NULL;
+			fp_ts_prefix(&c.remote_ts[k], &p);
+			queue(fp->rp, route330_build(R330_REPLACE, &p, &via, route_src(&c), &m), &m,
+			      (uint32_t)i, err);
+		}
+	}
+	sock_err = send_packs(fp, err, count, false);
+	for (size_t i = 0; i < count; i++) {
+		struct rec *r = rec_find(fp, reqid[i]);
+		if (r && !err[i] && !sock_err)
+			r->ep = to[i];
+	}
+	return count_failed(err, count, sock_err);
+}
+
+int fp_delete(struct fastpath *fp, const uint32_t *reqid, size_t count, int *err)
+{
+	struct fp_child c;
+
+	for (size_t i = 0; i < count; i++) {
+		struct rec *r = rec_unlink(fp, reqid[i]);
+		err[i] = r ? 0 : -ENOENT;
+		if (!r)
+			continue;
+		child_from_rec(r, &c);
+		free(r);
+		emit_remove(fp, &c, (uint32_t)i, err);
+	}
+	return count_failed(err, count, send_packs(fp, err, count, true));
+}
+
+int fp_cleanup(struct fastpath *fp)
+{
+	size_t n = fp->nrecs, k = 0;
+	uint32_t *ids = malloc((n ? n : 1) * sizeof(*ids));
+	int *err = malloc((n ? n : 1) * sizeof(*err)), failed = 0;
+	struct nl_msg *m = NULL;
+
+	if (!ids || !err) {
+		free(ids);
+		free(err);
+		return -ENOMEM;
+	}
+	for (size_t b = 0; b < fp->nrecs_cap; b++)
+		for (struct rec *r = fp->recs[b]; r; r = r->next)
+			ids[k++] = r->reqid;
+	if (n) {
+		int rc = fp_delete(fp, ids, n, err);
+		failed = rc < 0 ? (int)n : rc;
+	}
+	for (int f = AF_INET; f; f = f == AF_INET ? AF_INET6 : 0) {
+		int slot = fam_slot(f), e = 0;
+		if (!fp->rule_ours[slot])
+			continue;
+		queue(fp->rp, route330_rule_build(R330_DEL, f, &m), &m, 0, &e);
+		send_packs(fp, &e, 1, true);
+		failed += e != 0;
+		fp->rule_ours[slot] = false;
+		fp->rule_known[slot] = false;
+	}
+	free(ids);
+	free(err);
+	return failed;
+}
+
+/* ---- flush ---- */
+
+struct dump_dels {
+	struct nl_msg **m;
+	size_t n, cap;
+};
+
+static int collect_del(void *ctx, const struct nlmsghdr *h)
+{
+	struct dump_dels *d = ctx;
+	struct nl_msg *m = NULL;
+	int rc = route330_del_from_dump(h, &m);
+
+	if (rc == 1 || rc == -EBADMSG)
+		return 0;
+	if (rc < 0)
+		return rc;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		struct nl_msg **nm = realloc(d->m, cap * sizeof(*nm));
+		if (!nm) {
+			nlmsg_free(m);
+			return -ENOMEM;
+		}
+		d->m = nm;
+		d->cap = cap;
+	}
+	d->m[d->n++] = m;
+	return 0;
+}
+
+/* Delete every route (RTM_GETROUTE) or rule (RTM_GETRULE) of table 330. */
+static int flush330(struct fastpath *fp, int type)
+{
+	struct dump_dels d = { 0 };
+	struct nl_msg *m = NULL;
+	int rc = route330_build_dump(type, &m), e = 0;
+
+	if (rc)
+		return rc;
+	rc = nlp_request(fp->rp, m, collect_del, &d);
+	nlmsg_free(m);
+	for (size_t i = 0; i < d.n; i++) {
+		if (rc == 0)
+			queue(fp->rp, 0, &d.m[i], 0, &e);
+		else
+			nlmsg_free(d.m[i]);
+	}
+	free(d.m);
+	if (rc == 0)
+		rc = send_packs(fp, &e, 1, true);
+	return rc ? rc : e;
+}
+
+int fp_flush(struct fastpath *fp)
+{
+	struct nl_msg *m = NULL;
+	int e = 0, rc;
+
+	queue(fp->xp, xfrm_policy_build_flush(&m), &m, 0, &e);
+	queue(fp->xp, xfrm_sa_build_flush(&m), &m, 0, &e);
+	rc = send_packs(fp, &e, 1, false);
+	if (!rc)
+		rc = e;
+	e = flush330(fp, RTM_GETROUTE);
+	if (!rc)
+		rc = e;
+	e = flush330(fp, RTM_GETRULE);
+	if (!rc)
+		rc = e;
+	forget_all(fp);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+static int sa_reply(void *ctx, const struct nlmsghdr *h)
+{
+	return xfrm_sa_parse(h, ctx);
+}
+
+int fp_sa_get(struct fastpath *fp, const struct ip_addr *dst, uint32_t spi,
+	      struct xfrm_sa_info *out)
+{
+	struct nl_msg *m = NULL;
+	int rc = xfrm_sa_build_get(dst, spi, &m);
+
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	out->spi = 0;
+	rc = nlp_request(fp->xp, m, sa_reply, out);
+	nlmsg_free(m);
+	if (rc == 0 && out->spi != spi)
+		rc = -EBADMSG;
+	return rc;
+}

@@ -1,0 +1,87 @@
+/* The fastpath: CHILD SAs into the kernel (XFRM states, policies, routes
+ * in table 330), batched, with a record of what was installed.
+ *
+ * One struct fastpath per network namespace (its sockets live where
+ * fp_open() was called).  Every call takes an array of requests and gives
+ * each its own errno in err[i]; the messages of all of them go out packed
+ * (kernel/nl_pack.h: one sendmsg per 128 KiB).  A request that fails is
+ * undone (nothing of a failed install stays); the record then holds exactly
+ * what is installed, so fp_cleanup() removes exactly that.
+ *
+ * What one install does (kernel/xfrm_sa.h, xfrm_policy.h, route330.h for
+ * the details): two ESP states (in, out), policies out/in/fwd per pair of
+ * traffic selectors (fwd in tunnel mode only), and in tunnel mode a route
+ * in table 330 for each remote TS, via where the peer's outer address is
+ * routed, source = the local TS when that is one address; the first such
+ * route of a family adds `ip rule add priority 330 table 330`.
+ *
+ * Rekey keeps the traffic selectors: the new states go in before the old
+ * ones go.  The policies' templates name the reqid, not an SPI, so when the
+ * new CHILD SA keeps the reqid the policies stay as they are (the kernel
+ * sends with the newest state of that reqid from the moment it is added);
+ * only a new reqid or new endpoints rewrite them (XFRM_MSG_UPDPOLICY).
+ *
+ * MOBIKE: XFRM_MSG_MIGRATE per policy moves the policies' templates and
+ * the states (the kernel clones each state with its replay window,
+ * sequence numbers and counters, then deletes the old one: no GETSA +
+ * delete + re-add round, no gap in the sequence numbers); the table 330
+ * routes are replaced to follow the new path to the peer. */
+#ifndef IKESWARM_KERNEL_FASTPATH_H
+#define IKESWARM_KERNEL_FASTPATH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/child_sa.h"
+#include "kernel/xfrm_sa.h"
+
+struct fastpath;
+
+/* XFRM and route netlink sockets in the current network namespace.  0 or
+ * -errno (-EPROTONOSUPPORT: no XFRM netlink in this kernel). */
+int fp_open(struct fastpath **out);
+/* Frees the record without touching the kernel (fp_cleanup() first). */
+void fp_close(struct fastpath *fp);
+
+/* Install count CHILD SAs.  err[i]: 0, -EINVAL/-ENOTSUP (the request),
+ * -EEXIST (reqid already installed here, or the kernel has that state or
+ * policy), or the kernel's errno (-EPROTONOSUPPORT: no ESP; -ENOSYS /
+ * -ENOENT: no such algorithm).  Returns how many failed, or -errno. */
+int fp_install(struct fastpath *fp, const struct fp_child *c, size_t count, int *err);
+
+/* Replace the installed CHILD SA old_reqid[i] by c[i] (same traffic
+ * selectors, new SPIs and keys; reqid kept or new).  -ENOENT when
+ * old_reqid is not installed, -EINVAL when the selectors differ.  When a
+ * new state cannot be added the old SA stays as it was. */
+int fp_rekey(struct fastpath *fp, const uint32_t *old_reqid, const struct fp_child *c,
+	     size_t count, int *err);
+
+/* Move CHILD SA reqid[i] to the outer endpoints to[i] (new addresses; the
+ * ports may change with them).  -ENOENT when not installed; -EINVAL when
+ * the addresses stay the same (the kernel cannot migrate in place). */
+int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpoints *to,
+	       size_t count, int *err);
+
+/* Remove CHILD SA reqid[i]: states, policies, its routes (a route shared by
+ * several SAs goes with the last).  Already gone in the kernel is not an
+ * error; -ENOENT when not in the record. */
+int fp_delete(struct fastpath *fp, const uint32_t *reqid, size_t count, int *err);
+
+/* Start of a run (`--flush`): every XFRM state and policy of this netns,
+ * every route and rule of table 330; the record is emptied.  0 or -errno
+ * (the first failure). */
+int fp_flush(struct fastpath *fp);
+
+/* End of a run: remove everything in the record, and the table 330 rules
+ * this struct added.  Returns how many removals failed (0 = all gone). */
+int fp_cleanup(struct fastpath *fp);
+
+/* CHILD SAs in the record. */
+size_t fp_installed(const struct fastpath *fp);
+
+/* Read one ESP state (XFRM_MSG_GETSA): endpoints, counters, sequence
+ * numbers.  0, -ESRCH when there is none, or -errno. */
+int fp_sa_get(struct fastpath *fp, const struct ip_addr *dst, uint32_t spi,
+	      struct xfrm_sa_info *out);
+
+#endif

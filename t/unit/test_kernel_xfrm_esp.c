@@ -1,0 +1,520 @@
+/* The fastpath library with real ESP: two network namespaces on a veth,
+ * a CHILD SA installed on both sides through kernel/fastpath.h, then ping
+ * through it, rekey during a ping, move the client's address (MOBIKE
+ * migrate) during a ping, delete, and nothing left behind.  One test per
+ * algorithm: AES-CBC + HMAC-SHA-256 (plain ESP), AES-GCM-16 (ESP in UDP on
+ * 4500, with the IKE-side UDP_ENCAP socket and its bypass policy) and
+ * ChaCha20-Poly1305 (rekey to a new reqid; removed by fp_cleanup()).
+ *
+ * Needs root and a kernel with ESP: on the host (no ESP) it says SKIP;
+ * t/kernel/esp-xfrmlib.sh runs it inside user-mode Linux with
+ * IKESWARM_EXPECT_ESP=1, where a SKIP would be a failure. */
+#include "t/unit/tcheck.h"
+#include "kernel/fastpath.h"
+#include "kernel/xfrm_policy.h"
+#include "kernel/xfrm_probe.h"
+#include "proto/ike_ids.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CL "xfrmlib-cl"
+#define GW "xfrmlib-gw"
+#define O_CL "10.99.0.2"
+#define O_CL2 "10.99.0.3"
+#define O_GW "10.99.0.1"
+#define I_CL "10.10.1.1"
+#define I_GW "10.10.2.1"
+#define PING_MS 50
+
+struct side {
+	int nsfd;
+	struct fastpath *fp;
+	int udp; /* the UDP_ENCAP socket on 4500, or -1 */
+};
+
+static int esp_state = -1; /* xfrm_probe_esp() in a fresh netns */
+static char esp_why[256];
+
+static int sh(const char *cmd)
+{
+	int rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static struct ip_addr A(const char *s)
+{
+	struct ip_addr a;
+	ck_assert_int_eq(ip_addr_parse(s, &a), 0);
+	return a;
+}
+
+static void ns_teardown(void)
+{
+	sh("ip netns del " CL " 2>/dev/null; ip netns del " GW " 2>/dev/null");
+}
+
+/* Two namespaces: cl vcl O_CL/24 + I_CL/32 on lo; gw vgw O_GW/24 + I_GW on
+ * lo.  No route between the inner addresses: table 330 must supply it. */
+static void ns_setup(void)
+{
+	ns_teardown();
+	if (sh("ip netns add " CL " && ip netns add " GW " && "
+	       "ip link add vcl netns " CL " type veth peer name vgw netns " GW " && "
+	       "ip -n " CL " addr add " O_CL "/24 dev vcl && ip -n " GW " addr add " O_GW
+	       "/24 dev vgw && ip -n " CL " link set vcl up && ip -n " GW " link set vgw up && "
+	       "ip -n " CL " link set lo up && ip -n " GW " link set lo up && "
+	       "ip -n " CL " addr add " I_CL "/32 dev lo && ip -n " GW " addr add " I_GW
+	       "/32 dev lo && ip netns exec " CL " sh -c "
+	       "'echo 1 > /proc/sys/net/ipv4/conf/vcl/promote_secondaries'") != 0)
+		fprintf(stderr, "xfrm-esp: namespace setup failed\n");
+}
+
+/* Probe ESP once, in a private netns of a forked child. */
+static void probe_once(void)
+{
+	int fds[2];
+	struct { int rc; char why[256]; } a = { -1, "" };
+
+	if (pipe(fds) < 0)
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		if (unshare(CLONE_NEWNET) == 0)
+			a.rc = xfrm_probe_esp(a.why, sizeof(a.why));
+		else
+			snprintf(a.why, sizeof(a.why), "unshare: %s", strerror(errno));
+		_exit(write(fds[1], &a, sizeof(a)) == sizeof(a) ? 0 : 1);
+	}
+	close(fds[1]);
+	if (read(fds[0], &a, sizeof(a)) != sizeof(a))
+		a.rc = -1;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	esp_state = a.rc;
+	snprintf(esp_why, sizeof(esp_why), "%s", a.why);
+}
+
+/* 1 when the test can run; prints SKIP otherwise (fails when ESP was
+ * expected). */
+static int can_run(const char *name)
+{
+	const char *expect = getenv("IKESWARM_EXPECT_ESP");
+
+	if (geteuid() != 0) {
+		printf("SKIP %s: needs root\n", name);
+		return 0;
+	}
+	if (esp_state < 0)
+		probe_once();
+	if (esp_state == 1)
+		return 1;
+	ck_assert_msg(!(expect && expect[0] == '1'), "ESP expected: %s", esp_why);
+	printf("SKIP %s: %s\n", name, esp_why);
+	return 0;
+}
+
+static int enter(const char *ns)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+	ck_assert_int_eq(setns(fd, CLONE_NEWNET), 0);
+	return fd;
+}
+
+/* Opens the fastpath (and the UDP_ENCAP socket when udp) inside ns. */
+static void side_open(struct side *s, const char *ns, const char *addr, bool udp)
+{
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	ck_assert_int_ge(home, 0);
+	s->nsfd = enter(ns);
+	ck_assert_int_eq(fp_open(&s->fp), 0);
+	s->udp = -1;
+	if (udp) {
+		/* IKE's 4500 socket: ESP in UDP is decapsulated on it, and its
+		 * bypass policy keeps IKE out of the tunnel */
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(4500) };
+		int type = 2; /* UDP_ENCAP_ESPINUDP */
+		inet_pton(AF_INET, addr, &sin.sin_addr);
+		s->udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		ck_assert_int_ge(s->udp, 0);
+		ck_assert_int_eq(bind(s->udp, (struct sockaddr *)&sin, sizeof(sin)), 0);
+		ck_assert_int_eq(setsockopt(s->udp, IPPROTO_UDP, 100 /* UDP_ENCAP */, &type,
+					    sizeof(type)), 0);
+		ck_assert_int_eq(xfrm_socket_bypass(s->udp, AF_INET), 0);
+	}
+	ck_assert_int_eq(setns(home, CLONE_NEWNET), 0);
+	close(home);
+}
+
+static void side_close(struct side *s)
+{
+	fp_close(s->fp);
+	if (s->udp >= 0)
+		close(s->udp);
+	close(s->nsfd);
+}
+
+static struct fp_ts ts_host(const char *a)
+{
+	struct fp_ts t = { .start = A(a), .end = A(a), .port_end = 65535 };
+	return t;
+}
+
+/* The client's CHILD SA; the gateway's is its mirror (gw_of). */
+static struct fp_child child_cl(uint32_t reqid, uint16_t encr, uint16_t bits, uint16_t integ,
+				bool udp, uint32_t spi_base, uint8_t keyseed)
+{
+	struct fp_child c;
+	struct xfrm_alg_spec alg;
+
+	memset(&c, 0, sizeof(c));
+	c.reqid = reqid;
+	c.initiator = true;
+	c.mode = FP_TUNNEL;
+	c.ep.local = A(O_CL);
+	c.ep.remote = A(O_GW);
+	if (udp) {
+		c.ep.local_port = 4500;
+		c.ep.remote_port = 4500;
+	}
+	c.spi_out = spi_base + 1; /* gw's inbound */
+	c.spi_in = spi_base + 2;
+	c.encr_id = encr;
+	c.encr_keybits = bits;
+	c.integ_id = integ;
+	c.esn = true;
+	c.replay_window = 128;
+	c.n_local_ts = 1;
+	c.n_remote_ts = 1;
+	c.local_ts[0] = ts_host(I_CL);
+	c.remote_ts[0] = ts_host(I_GW);
+	ck_assert_int_eq(xfrm_alg_lookup(encr, bits, integ, &alg), 0);
+	c.keymat_len = (uint16_t)(2 * xfrm_alg_dir_keylen(&alg));
+	for (unsigned i = 0; i < c.keymat_len; i++)
+		c.keymat[i] = (uint8_t)(keyseed + i * 7);
+	ck_assert_int_eq(fp_child_check(&c, &alg), 0);
+	return c;
+}
+
+static struct fp_child gw_of(const struct fp_child *cl)
+{
+	struct fp_child g = *cl;
+
+	g.initiator = false;
+	g.ep.local = cl->ep.remote;
+	g.ep.remote = cl->ep.local;
+	g.ep.local_port = cl->ep.remote_port;
+	g.ep.remote_port = cl->ep.local_port;
+	g.spi_out = cl->spi_in;
+	g.spi_in = cl->spi_out;
+	g.local_ts[0] = cl->remote_ts[0];
+	g.remote_ts[0] = cl->local_ts[0];
+	return g;
+}
+
+/* ping from the client's inner address, in the background: returns the
+ * pid; its output goes to a pipe read by ping_wait. */
+static pid_t ping_start(int nsfd, int count, int *outfd)
+{
+	int fds[2];
+	char c[16], iv[16];
+
+	ck_assert_int_eq(pipe(fds), 0);
+	snprintf(c, sizeof(c), "%d", count);
+	snprintf(iv, sizeof(iv), "0.%03d", PING_MS);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		if (setns(nsfd, CLONE_NEWNET) < 0)
+			_exit(127);
+		execlp("ping", "ping", "-n", "-q", "-c", c, "-i", iv, "-W", "1", "-I", I_CL, I_GW,
+		       (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	*outfd = fds[0];
+	return pid;
+}
+
+/* Waits for the ping; sent and got from its summary line. */
+static void ping_wait(pid_t pid, int fd, int *sent, int *got)
+{
+	char buf[2048];
+	size_t n = 0;
+	ssize_t k;
+
+	while (n < sizeof(buf) - 1 && (k = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)k;
+	buf[n] = '\0';
+	close(fd);
+	waitpid(pid, NULL, 0);
+	*sent = *got = -1;
+	const char *line = strstr(buf, "packets transmitted");
+	if (line) {
+		while (line > buf && line[-1] != '\n')
+			line--;
+		sscanf(line, "%d packets transmitted, %d", sent, got);
+	}
+	if (*sent < 0)
+		fprintf(stderr, "ping said: %s\n", buf);
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* The state (dst, spi) on side s; fails the test when it is not there. */
+static struct xfrm_sa_info sa_info(struct side *s, const char *dst, uint32_t spi)
+{
+	struct xfrm_sa_info i;
+	struct ip_addr d = A(dst);
+	int rc = fp_sa_get(s->fp, &d, spi, &i);
+
+	ck_assert_msg(rc == 0, "state %s spi 0x%x: %s", dst, spi, strerror(-rc));
+	return i;
+}
+
+static bool sa_gone(struct side *s, const char *dst, uint32_t spi)
+{
+	struct xfrm_sa_info i;
+	struct ip_addr d = A(dst);
+	return fp_sa_get(s->fp, &d, spi, &i) == -ESRCH;
+}
+
+/* Lines that `cmd` prints (in ns). */
+static int lines_of(const char *cmd)
+{
+	FILE *f = popen(cmd, "r");
+	char line[512];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	pclose(f);
+	return n;
+}
+
+struct scenario {
+	const char *name;
+	uint16_t encr, bits, integ;
+	bool udp;           /* ESP in UDP on 4500 */
+	bool new_reqid;     /* the rekey changes the reqid (policies updated) */
+	bool by_cleanup;    /* removed by fp_cleanup() instead of fp_delete() */
+};
+
+/* Ping `count` packets in the background while fn runs at ~1/3 of it;
+ * at most `lost` may get no answer. */
+static void ping_across(struct side *cl, int count, int lost, const char *what)
+{
+	int fd, sent, got;
+	pid_t pid = ping_start(cl->nsfd, count, &fd);
+
+	(void)pid;
+	(void)what;
+	ping_wait(pid, fd, &sent, &got);
+	ck_assert_msg(sent == count && got >= count - lost, "%s: ping %d sent, %d answered",
+		      what, sent, got);
+}
+
+static void run_scenario(const struct scenario *sc)
+{
+	struct side cl, gw;
+	struct fp_child c = child_cl(100, sc->encr, sc->bits, sc->integ, sc->udp, 0x1000, 0x11);
+	struct fp_child g = gw_of(&c);
+	int err[1], fd, sent, got;
+	pid_t pid;
+
+	if (!can_run(sc->name))
+		return;
+	side_open(&cl, CL, O_CL, sc->udp);
+	side_open(&gw, GW, O_GW, sc->udp);
+	ck_assert_int_eq(fp_flush(cl.fp), 0);
+	ck_assert_int_eq(fp_flush(gw.fp), 0);
+
+	/* install, ping, all four states counted */
+	ck_assert_int_eq(fp_install(cl.fp, &c, 1, err), 0);
+	ck_assert_int_eq(fp_install(gw.fp, &g, 1, err), 0);
+	ck_assert_int_eq(fp_installed(cl.fp), 1);
+	ping_across(&cl, 3, 0, "installed");
+	ck_assert_uint_ge(sa_info(&cl, O_GW, c.spi_out).packets, 3);
+	ck_assert_uint_ge(sa_info(&cl, O_CL, c.spi_in).packets, 3);
+	ck_assert_uint_ge(sa_info(&gw, O_CL, g.spi_out).packets, 3);
+	ck_assert_uint_ge(sa_info(&gw, O_GW, g.spi_in).packets, 3);
+	if (sc->udp)
+		ck_assert_int_eq(sa_info(&cl, O_GW, c.spi_out).encap_dport, 4500);
+
+	/* rekey during a ping: new SPIs and keys (reqid kept or new) */
+	struct fp_child c2 = child_cl(sc->new_reqid ? 101 : 100, sc->encr, sc->bits, sc->integ,
+				      sc->udp, 0x2000, 0x55);
+	struct fp_child g2 = gw_of(&c2);
+	uint32_t old = c.reqid;
+	pid = ping_start(cl.nsfd, 30, &fd);
+	sleep_ms(10 * PING_MS);
+	ck_assert_int_eq(fp_rekey(gw.fp, &old, &g2, 1, err), 0);
+	ck_assert_int_eq(fp_rekey(cl.fp, &old, &c2, 1, err), 0);
+	ping_wait(pid, fd, &sent, &got);
+	ck_assert_msg(sent == 30 && got >= 29, "rekey: ping %d sent, %d answered", sent, got);
+	ck_assert(sa_gone(&cl, O_GW, c.spi_out) && sa_gone(&cl, O_CL, c.spi_in));
+	ck_assert(sa_gone(&gw, O_CL, g.spi_out) && sa_gone(&gw, O_GW, g.spi_in));
+	ck_assert_uint_ge(sa_info(&cl, O_GW, c2.spi_out).packets, 10);
+	ck_assert_uint_ge(sa_info(&gw, O_GW, g2.spi_in).packets, 10);
+	ck_assert_int_eq(fp_installed(cl.fp), 1);
+
+	/* MOBIKE: the client's address moves during a ping; the states keep
+	 * their sequence numbers */
+	/* a secondary of the /24: promoted when the old address goes below
+	 * (promote_secondaries is on) */
+	ck_assert_int_eq(sh("ip -n " CL " addr add " O_CL2 "/24 dev vcl"), 0);
+	int old_udp = cl.udp;
+	if (sc->udp) {
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(4500) };
+		int type = 2, home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		/* the client's IKE socket on its new address (the old one stays
+		 * until the SA has moved: it decapsulates until then) */
+		ck_assert_int_eq(setns(cl.nsfd, CLONE_NEWNET), 0);
+		inet_pton(AF_INET, O_CL2, &sin.sin_addr);
+		cl.udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		ck_assert_int_eq(bind(cl.udp, (struct sockaddr *)&sin, sizeof(sin)), 0);
+		ck_assert_int_eq(setsockopt(cl.udp, IPPROTO_UDP, 100, &type, sizeof(type)), 0);
+		ck_assert_int_eq(xfrm_socket_bypass(cl.udp, AF_INET), 0);
+		ck_assert_int_eq(setns(home, CLONE_NEWNET), 0);
+		close(home);
+	}
+	uint64_t oseq = sa_info(&cl, O_GW, c2.spi_out).oseq;
+	ck_assert_uint_ge(oseq, 10);
+	struct fp_endpoints cl_to = c2.ep, gw_to = g2.ep;
+	cl_to.local = A(O_CL2);
+	gw_to.remote = A(O_CL2);
+	pid = ping_start(cl.nsfd, 30, &fd);
+	sleep_ms(10 * PING_MS);
+	ck_assert_int_eq(fp_migrate(gw.fp, &c2.reqid, &gw_to, 1, err), 0);
+	ck_assert_int_eq(fp_migrate(cl.fp, &c2.reqid, &cl_to, 1, err), 0);
+	ping_wait(pid, fd, &sent, &got);
+	ck_assert_msg(sent == 30 && got >= 29, "migrate: ping %d sent, %d answered", sent, got);
+	if (old_udp >= 0 && old_udp != cl.udp)
+		close(old_udp);
+	struct xfrm_sa_info out = sa_info(&cl, O_GW, c2.spi_out);
+	struct xfrm_sa_info in = sa_info(&gw, O_GW, g2.spi_in);
+	ck_assert_int_eq(ip_addr_cmp(&out.src, &cl_to.local), 0);
+	ck_assert_int_eq(ip_addr_cmp(&in.src, &cl_to.local), 0);
+	ck_assert_uint_gt(out.oseq, oseq + 10);
+	ck_assert(sa_gone(&gw, O_CL, g2.spi_out));
+	(void)sa_info(&gw, O_CL2, g2.spi_out);
+	ck_assert_int_eq(sh("ip -n " CL " addr del " O_CL "/24 dev vcl"), 0);
+	ping_across(&cl, 3, 0, "after migrate, old address gone");
+
+	/* delete (or cleanup): nothing left */
+	if (sc->by_cleanup) {
+		ck_assert_int_eq(fp_cleanup(cl.fp), 0);
+		ck_assert_int_eq(fp_cleanup(gw.fp), 0);
+	} else {
+		ck_assert_int_eq(fp_delete(cl.fp, &c2.reqid, 1, err), 0);
+		ck_assert_int_eq(fp_delete(gw.fp, &c2.reqid, 1, err), 0);
+		ck_assert_int_eq(fp_cleanup(cl.fp), 0); /* the rule */
+		ck_assert_int_eq(fp_cleanup(gw.fp), 0);
+	}
+	ck_assert_int_eq(fp_installed(cl.fp), 0);
+	if (sc->udp) {
+		/* the IKE sockets' bypass policies are there until they close */
+		ck_assert_int_eq(lines_of("ip -n " CL " xfrm policy | grep 'socket in'"), 1);
+		ck_assert_int_eq(lines_of("ip -n " GW " xfrm policy | grep 'socket out'"), 1);
+		close(cl.udp);
+		close(gw.udp);
+		cl.udp = gw.udp = -1;
+	}
+	ck_assert_int_eq(lines_of("ip -n " CL " xfrm state; ip -n " GW " xfrm state"), 0);
+	ck_assert_int_eq(lines_of("ip -n " CL " xfrm policy; ip -n " GW " xfrm policy"), 0);
+	ck_assert_int_eq(lines_of("ip -n " CL " route show table 330; "
+				  "ip -n " GW " route show table 330"), 0);
+	ck_assert_int_eq(lines_of("ip -n " CL " rule | grep 330; ip -n " GW " rule | grep 330"),
+			 0);
+	printf("PASS-DETAIL %s: ping through, rekey and migrate kept it up, nothing left\n",
+	       sc->name);
+	side_close(&cl);
+	side_close(&gw);
+}
+
+static void fixture_up(void)
+{
+	if (geteuid() == 0)
+		ns_setup();
+}
+
+static void fixture_down(void)
+{
+	if (geteuid() == 0)
+		ns_teardown();
+}
+
+/* Each test starts from the client on O_CL only. */
+static void reset_addresses(void)
+{
+	if (geteuid() == 0)
+		sh("ip -n " CL " addr flush dev vcl 2>/dev/null; "
+		   "ip -n " CL " addr add " O_CL "/24 dev vcl 2>/dev/null");
+}
+
+START_TEST(cbc_sha256)
+{
+	struct scenario sc = { "xfrmlib-cbc-sha256", IKE_ENCR_AES_CBC, 256,
+			       IKE_INTEG_HMAC_SHA2_256_128, false, false, false };
+	reset_addresses();
+	run_scenario(&sc);
+}
+END_TEST
+
+START_TEST(gcm16_udp)
+{
+	struct scenario sc = { "xfrmlib-gcm16-udpencap", IKE_ENCR_AES_GCM_16, 128,
+			       IKE_INTEG_NONE, true, false, false };
+	reset_addresses();
+	run_scenario(&sc);
+}
+END_TEST
+
+START_TEST(chacha_newreqid)
+{
+	struct scenario sc = { "xfrmlib-chacha20-newreqid", IKE_ENCR_CHACHA20_POLY1305, 0,
+			       IKE_INTEG_NONE, false, true, true };
+	reset_addresses();
+	run_scenario(&sc);
+}
+END_TEST
+
+static Suite *esp_suite(void)
+{
+	Suite *s = suite_create("xfrm_esp");
+	TCase *tc = tcase_create("two-netns");
+
+	tcase_add_unchecked_fixture(tc, fixture_up, fixture_down);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, cbc_sha256);
+	tcase_add_test(tc, gcm16_udp);
+	tcase_add_test(tc, chacha_newreqid);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TCHECK_MAIN(esp_suite)
