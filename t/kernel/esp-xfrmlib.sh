@@ -6,8 +6,11 @@
 # ChaCha20-Poly1305) it installs a CHILD SA between two namespaces, pings
 # through, rekeys and migrates during a ping, deletes, and checks that no
 # state, policy, table 330 route or rule is left.
-# Binary: XFRMLIB_TEST, else test_kernel_xfrm_esp next to PROBE_TEST.
-# Prints PASS/FAIL lines per algorithm; exits 1 on a failure.
+# Then t/unit/test_kernel_xfrm.c (policies, routes, flush, and a batched
+# install of ESN and ESP-in-UDP states, which here must succeed).
+# Binaries: XFRMLIB_TEST, else test_kernel_xfrm_esp next to PROBE_TEST;
+# test_kernel_xfrm next to that.
+# Prints PASS/FAIL lines; exits 1 on a failure.
 
 [ "$(id -u)" = 0 ] || { echo "SKIP esp-xfrmlib: needs root"; exit 0; }
 bin=${XFRMLIB_TEST:-}
@@ -30,6 +33,21 @@ for name in xfrmlib-cbc-sha256 xfrmlib-gcm16-udpencap xfrmlib-chacha20-newreqid;
 done
 if [ $failed = 1 ] || [ -n "$VERBOSE" ]; then
 	printf '%s\n' "$out" | sed 's/^/  /'
+fi
+unit=$(dirname "$bin")/test_kernel_xfrm
+if [ -x "$unit" ]; then
+	uout=$(IKESWARM_EXPECT_ESP=1 CK_DEFAULT_TIMEOUT=60 "$unit" 2>&1); urc=$?
+	if [ $urc -eq 0 ] && printf '%s\n' "$uout" | grep -q '^100%: Checks: ' &&
+			printf '%s\n' "$uout" | grep -q '^install: esp 1, errors 0 -22 0'; then
+		echo "PASS esp-xfrmlib-unit: $(printf '%s\n' "$uout" | grep '^100%')"
+	else
+		printf '%s\n' "$uout" | sed 's/^/  /'
+		echo "FAIL esp-xfrmlib-unit: test_kernel_xfrm exited $urc"
+		failed=1
+	fi
+else
+	echo "FAIL esp-xfrmlib-unit: no binary '$unit'"
+	failed=1
 fi
 # the driver's namespaces are gone, and nothing leaked into the root netns
 for ns in xfrmlib-cl xfrmlib-gw; do
