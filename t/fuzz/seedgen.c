@@ -68,6 +68,14 @@ static size_t case_key(const char *dir, const char *name, uint8_t *out, size_t c
 	return len;
 }
 
+static void put_be(uint8_t *p, size_t v, unsigned n)
+{
+	while (n--) {
+		p[n] = v & 0xff;
+		v >>= 8;
+	}
+}
+
 static void put(const char *out_dir, const char *harness, const char *name,
 		uint8_t first, const uint8_t *data, size_t len)
 {
@@ -190,6 +198,20 @@ static void one_case(const struct ike_crypto *c, const char *dir, const char *ou
 		if (idx >= 0) {
 			snprintf(name, sizeof name, "%s-%.2s", cname, file);
 			put(out_dir, "fuzz_sk_open", name, (uint8_t)idx, buf, len);
+			if (m.sk.off == IKE_HDR_LEN && len + 4 <= sizeof buf) {
+				/* the same as a lone SKF fragment (RFC 7383): no capture
+				 * has one, the harnesses should meet it */
+				memmove(buf + m.sk.off + 8, buf + m.sk.off + 4,
+					len - m.sk.off - 4);
+				memcpy(buf + m.sk.off + 4, "\0\1\0\1", 4);
+				len += 4;
+				buf[16] = IKE_PLD_SKF;
+				put_be(buf + 24, len, 4);
+				put_be(buf + m.sk.off + 2, len - m.sk.off, 2);
+				snprintf(name, sizeof name, "%s-%.2s-skf", cname, file);
+				put(out_dir, "fuzz_sk_open", name, (uint8_t)idx, buf, len);
+				put(out_dir, "fuzz_message", name, buf[0], buf + 1, len - 1);
+			}
 		}
 	}
 	globfree(&g);
