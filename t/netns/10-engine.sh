@@ -8,6 +8,7 @@
 #                   and DPD, tunnels still all up
 #  engine_loss      10 % of IKE packets dropped both ways: every tunnel
 #                   still establishes through retransmission
+#  engine_v6        50 tunnels over IPv6 (IPv6 selectors too)
 # Each run is bounded by runningtime and `timeout`.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -140,6 +141,46 @@ gwinit=$(grep -c 'child.rekeyed old_spi_in=[0-9a-f]* new_spi_in=[0-9a-f]*$' "$T/
 	fail engine_rekey_gw_initiates "the gateway initiated no CHILD rekey"
 dpd=$(jnum "$T/rk-cl.json" dpd_sent)
 [ "${dpd:-0}" -ge 50 ] && pass engine_dpd || fail engine_dpd "dpd_sent=$dpd"
+
+# ---- engine_v6 -----------------------------------------------------------------
+ip -n "$IKS_NS_GW" route add fd00:98::/64 dev "$IKS_IF_GW"
+cat >"$T/v6-cl.yaml" <<EOF6
+role: client
+numberoftunnels: 50
+runningtime: 3s
+startclntaddr: fd00:98::1/64
+peeraddr: $IKS_GW6
+bindifname: $IKS_IF_CL
+setupinterval: 5ms
+ikeconf:
+  psk: iks-engine-test
+  retraninterval: 1s
+  childlist:
+  - ownts:
+    - {type: v6, startaddr: "fd00:2::", endaddr: "fd00:2::ffff"}
+    peerts:
+    - {type: v6, startaddr: "fd00:1::", endaddr: "fd00:1::ffff"}
+EOF6
+cat >"$T/v6-gw.yaml" <<EOF6
+role: gateway
+numberoftunnels: 50
+runningtime: 6s
+bindifname: $IKS_IF_GW
+bindifaddr: $IKS_GW6
+ikeconf:
+  psk: iks-engine-test
+  childlist:
+  - ownts:
+    - {type: v6, startaddr: "fd00:1::", endaddr: "fd00:1::ffff"}
+    peerts:
+    - {type: v6, startaddr: "fd00:2::", endaddr: "fd00:2::ffff"}
+EOF6
+run_pair v6
+if out=$(both_pass v6 50); then
+	pass engine_v6
+else
+	fail engine_v6 "$out"
+fi
 
 # ---- engine_loss --------------------------------------------------------------
 nft_drop_pct "$IKS_NS_CL" 10 out && nft_drop_pct "$IKS_NS_GW" 10 out ||
