@@ -241,11 +241,12 @@ void engine_sa_closed(struct engine *e, struct ikesa *sa, bool failed)
 			if (t->attempts <= e->cfg->tunnelmaxretry) {
 				engine_timer_in(e, &t->retry_timer, e->cfg->tunnelretryinterval_ns);
 			} else if (!t->created && !t->failed) {
+				char qb[WLOG_QLEN];
 				t->failed = true;
 				e->cnt.tunnels_failed++;
 				wlog_event(&e->log, WLOG_INFO, t->idx, 0, "tunnel.failed",
 					   "attempts=%d reason=%s", t->attempts,
-					   sa->why ? sa->why : "?");
+					   wlog_q(sa->why ? sa->why : "?", qb));
 			}
 		}
 	}
@@ -394,9 +395,11 @@ static int decode_protected(struct engine *e, struct ikesa *sa, const uint8_t *p
 
 static void drop(struct engine *e, struct ikesa *sa, const char *why, const struct ike_hdr *h)
 {
+	char qb[WLOG_QLEN];
 	e->cnt.rx_dropped++;
 	wlog_event(&e->log, WLOG_DEBUG, sa ? sa->tunnel : -1, sa ? ikesa_our_spi(sa) : 0,
-		   "rx.drop", "reason=\"%s\" exchange=%u msgid=%u", why, h->exchange, h->msgid);
+		   "rx.drop", "reason=%s exchange=%u msgid=%u", wlog_q(why, qb), h->exchange,
+		   h->msgid);
 }
 
 static void handle_response(struct engine *e, struct ikesa *sa, const struct ike_hdr *h,
@@ -423,8 +426,9 @@ static void handle_response(struct engine *e, struct ikesa *sa, const struct ike
 		return;
 	}
 	if (rc < 0) {
+		char qb[WLOG_QLEN];
 		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "ike.failed",
-			   "task=%s reason=\"%s\"", ops->name, sa->why ? sa->why : "?");
+			   "task=%s reason=%s", ops->name, wlog_q(sa->why ? sa->why : "?", qb));
 		engine_sa_fail(sa, sa->why ? sa->why : ops->name);
 		return;
 	}

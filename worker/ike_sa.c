@@ -59,10 +59,10 @@ int sa_state(struct ikesa *sa, enum ike_state to, const char *why)
 		sa->why = why;
 	enum wlog_level lvl = (to == IKE_S_DPD || to == IKE_S_CREATED) ? WLOG_VERBOSE : WLOG_INFO;
 	if (wlog_enabled(&e->log, lvl)) {
-		char ev[32];
+		char ev[32], qb[WLOG_QLEN];
 		snprintf(ev, sizeof(ev), "ike.%s", ike_state_name(to));
 		wlog_event(&e->log, lvl, sa->tunnel, ikesa_our_spi(sa), ev, "from=%s%s%s",
-			   ike_state_name(from), why ? " reason=" : "", why ? why : "");
+			   ike_state_name(from), why ? " reason=" : "", why ? wlog_q(why, qb) : "");
 	}
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* The event log writer (see log.h). */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <time.h>
 
 #include "worker/log.h"
@@ -8,6 +9,32 @@ static const char *const level_names[] = {
 	[WLOG_ERROR] = "ERROR", [WLOG_INFO] = "INFO", [WLOG_VERBOSE] = "VERB",
 	[WLOG_DEBUG] = "DEBUG", [WLOG_TRACE] = "TRACE",
 };
+
+const char *wlog_q(const char *v, char buf[WLOG_QLEN])
+{
+	bool plain = v && *v;
+	for (const char *p = v; plain && *p; p++)
+		if (*p == ' ' || *p == '"' || *p == '\\' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			plain = false;
+	if (plain)
+		return v;
+	size_t n = 0;
+	buf[n++] = '"';
+	for (const char *p = v ? v : ""; *p && n < WLOG_QLEN - 6; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			n += (size_t)snprintf(buf + n, WLOG_QLEN - n, "\\x%02x", c);
+		} else {
+			buf[n++] = (char)c;
+		}
+	}
+	buf[n++] = '"';
+	buf[n] = 0;
+	return buf;
+}
 
 void wlog_init(struct wlog *l, FILE *out, int level, int worker)
 {

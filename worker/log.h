@@ -32,6 +32,12 @@ void wlog_event(const struct wlog *l, enum wlog_level level, int tunnel, uint64_
 		const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
+/* A field value as the log format wants it: as is, or in double quotes
+ * with \" \\ and \xHH escapes when it is empty or holds a space, a quote,
+ * a backslash or a control character.  Returns v or buf. */
+#define WLOG_QLEN 160
+const char *wlog_q(const char *v, char buf[WLOG_QLEN]);
+
 static inline int wlog_enabled(const struct wlog *l, enum wlog_level level)
 {
 	return l->out && (int)level <= l->level;

@@ -172,9 +172,10 @@ static int auth_process(struct ikesa *sa, const struct ike_msg *m, const uint8_t
 	    prop_read_reply(&m->sa, &esp, &esn, spi, &spi_size) < 0 || spi_size != 4) {
 		/* The IKE SA exists on both sides but the tunnel has no CHILD
 		 * SA: this attempt failed; delete it politely. */
+		char qb[WLOG_QLEN];
 		sa->why = err ? err : "bad CHILD SA in IKE_AUTH response";
 		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "child.failed",
-			   "reason=%s", sa->why);
+			   "reason=%s", wlog_q(sa->why, qb));
 		ikesa_drop_init(sa);
 		sa_state(sa, IKE_S_CLOSING, sa->why);
 		return sa_queue_task(sa, TASK_DELETE, 1);

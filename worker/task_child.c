@@ -134,7 +134,7 @@ static int child_process_common(struct ikesa *sa, const struct ike_msg *m, bool 
 	    !m->tsr.n || prop_read_reply(&m->sa, &esp, &esn, spi, &spi_size) < 0 ||
 	    spi_size != 4 || (td->dh && (!m->has_ke || m->ke.group != ike_dh_group(td->dh)))) {
 		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "child.failed",
-			   "reason=bad CREATE_CHILD_SA response");
+			   "reason=\"bad CREATE_CHILD_SA response\"");
 		goto out;
 	}
 	uint8_t gir[IKE_DH_MAX_LEN];
