@@ -1,227 +1,396 @@
 #!/bin/sh
-# t/interop/run.sh [-o FILE.md] [CELL-PATTERN]: the interop matrix (issue 8).
+# t/interop/run.sh [--ci] [-o FILE.md] [CELL-GLOB...]: the interop matrix
+# (issue 8).  strongSwan 5.9 (charon, kernel-libipsec) and tshark judge
+# ikeswarm's engine.
 #
-# Each cell is one peer pairing x one proposal, run in two fresh network
-# namespaces (t/netns/lib.sh), captured on the veth and judged by tshark
-# with the run's keylog.  Prints one line per cell:
+# Each cell runs in two fresh network namespaces on a veth pair
+# (t/netns/lib.sh), is captured on the veth and judged by tshark with the
+# run's keylog (every IKE message decrypts, nothing malformed, no integrity
+# error), and asserts both sides' state: `swanctl --list-sas --raw` and our
+# `-j` JSON.  One line per cell on stdout:
 #   PASS cell  /  FAIL cell: reason  /  SKIP cell: reason
-# and, with -o, the same as a Markdown table.  CELL-PATTERN (a shell glob,
-# e.g. 'swan-swan/*') picks cells.  Exit 1 if any cell failed.
+# (a failed cell also prints the tshark decode and both sides' log tails on
+# stderr); then the table, also written as Markdown with -o.  --ci runs
+# only the cells marked ci (t/netns/20-interop.sh, i.e. `make check`);
+# CELL-GLOBs (shell patterns, e.g. 'swan-iks/*') pick cells.  Exit 1 if a
+# cell failed.  Helpers and the two drivers: t/interop/cells.sh.
 #
-# Pairings:
-#   swan-swan    strongSwan initiator -> strongSwan responder: the baseline
-#                that proves the bed and the judge (runs today)
-#   iks-swan     ikeswarm client -> strongSwan responder
-#   swan-iks     strongSwan initiator -> ikeswarm gateway
-#   iks-iks      ikeswarm client -> ikeswarm gateway
-# The ikeswarm cells need `ikeswarm exec` with --keylog (issue 4); until the
-# binary has it they SKIP with "engine not built yet".  Not registered in
-# t/run-netns.sh / make check yet: the engine's developer does that.
+# Pairings:  iks-swan  ikeswarm client -> strongSwan responder
+#            swan-iks  strongSwan initiator -> ikeswarm gateway
+#            swan-swan strongSwan -> strongSwan (proves the bed and the judge)
+#            iks-iks   is t/netns/10-engine.sh (200 tunnels, rekeys, loss)
 cd "$(dirname "$0")/../.." || exit 1
 IKS_TEST=interop
 . t/netns/lib.sh
+. t/interop/cells.sh
 IKESWARM=${IKESWARM:-$(pwd)/ikeswarm}
 
-md=""
-if [ "$1" = -o ]; then md=$2; shift 2; fi
-pattern=${1:-*}
-
-# name | strongSwan IKE proposal | strongSwan ESP proposal |
-# ikeswarm ikeencyptalg | ikeintegrityalg | ikeprfalg | dhgrpid | encalg | integrityalg
-PROPOSALS="aes128-sha256-modp2048|aes128-sha256-modp2048|aes128-sha256|aes-cbc:128|sha256|sha256|14|aes-cbc:128|sha256
-aes256gcm16-prfsha256-x25519|aes256gcm16-prfsha256-x25519|aes256gcm16|aes-gcm-16:256||sha256|31|aes-gcm-16:256|"
+md="" ci=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--ci) ci=1; shift ;;
+	-o) md=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+patterns=${*:-*}
 
 need_root
 need_swan
-need_cmd tcpdump tshark
+need_cmd tcpdump tshark ss timeout
+[ -x "$IKESWARM" ] || skip "no ikeswarm binary at $IKESWARM (make)"
 
-# engine_ready: 0 when $IKESWARM can run tunnels and write a keylog.
-engine_ready() {
-	[ -x "$IKESWARM" ] || return 1
-	"$IKESWARM" help exec 2>&1 | grep -q -- '--keylog'
+# ---- cells that need more than the drivers' defaults --------------------------
+
+# during_sleep_up SECONDS: let timers run, then all SAs must still be up.
+during_hold() {
+	local up
+	sleep "$1"
+	up=$(count_up "$2")
+	[ "$up" = "$C_N $((C_N * C_CHILDREN))" ] ||
+		{ echo "after ${1}s charon has ${up% *} IKE SAs and ${up#* } CHILD SAs (want $C_N)"; return 1; }
+}
+hold_gw() { during_hold "$1" "$IKS_NS_GW"; }
+hold_cl() { during_hold "$1" "$IKS_NS_CL"; }
+hold6_gw() { hold_gw 6; }
+hold6_cl() { hold_cl 7; }
+hold3_gw() { hold_gw 3; }
+hold3_cl() { hold_cl 3; }
+
+# rekeys BY: both kinds of rekey happened, started by BY; every tunnel did
+# them; the keylog has a line for every new IKE SA (the judge decrypted them).
+rekeys() {
+	at_least "our ike_rekeyed" "$(jnum "$T/iks.json" ike_rekeyed)" "$C_N" &&
+		at_least "our child_rekeyed" "$(jnum "$T/iks.json" child_rekeyed)" "$C_N" &&
+		at_least "CHILD rekeys (CREATE_CHILD_SA with REKEY_SA) by $1" \
+			"$(msgs "$1" 36 req "" 16393)" "$C_N" &&
+		at_least "IKE rekeys (CREATE_CHILD_SA with KE, no TS) by $1" \
+			"$(msgs "$1" 36 req 34 | head -n 1)" "$C_N" &&
+		at_least "CREATE_CHILD_SA responses" "$(msgs "$(other "$1")" 36 resp)" $((2 * C_N)) &&
+		at_least "keylog lines" "$(grep -c . "$T/keylog")" $((2 * C_N)) &&
+		no_error_notify
+}
+rekeys_iks() { rekeys iks; }
+rekeys_sw() { rekeys sw; }
+other() { if [ "$1" = iks ]; then echo sw; else echo iks; fi; }
+
+# no_error_notify: no error notify (type < 16384) in any response but the
+# ones a cell provokes (INVALID_KE_PAYLOAD 17, COOKIE is a status).
+no_error_notify() {
+	local bad
+	bad=$(awk '$7 == "resp" && $9 != "-" {
+		n = split($9, t, ","); for (i = 1; i <= n; i++) if (t[i] < 16384 && t[i] != 17) print }' \
+		"$T/dump" | sort -u | tr '\n' ' ')
+	[ -z "$bad" ] || { echo "error notifies in responses: $bad"; return 1; }
 }
 
-# cell_bed: namespaces, lo addresses inside the traffic selectors
-# (kernel-libipsec needs one), temp dirs; sets T.
-cell_bed() {
-	ns_pair
-	T=$(iks_tmp)
-	mkdir -p "$T/gw" "$T/cl"
-	ip -n "$IKS_NS_GW" addr add 10.1.0.1/32 dev lo
-	ip -n "$IKS_NS_CL" addr add 10.2.0.1/32 dev lo
-	capture_start "$IKS_NS_GW" "$IKS_IF_GW" "$T/run.pcap"
+# dpd BY: empty INFORMATIONAL requests by BY, each answered by an empty one.
+dpd() {
+	at_least "empty INFORMATIONAL requests by $1" "$(msgs "$1" 37 req =46)" "$C_N" &&
+		at_least "empty INFORMATIONAL responses" "$(msgs "$(other "$1")" 37 resp =46)" "$C_N"
+}
+dpd_iks() { at_least "our dpd_sent" "$(jnum "$T/iks.json" dpd_sent)" "$C_N" && dpd iks; }
+dpd_sw() { dpd sw; }
+
+# deleted BY: every IKE SA was deleted by BY's INFORMATIONAL with a Delete
+# payload (42), answered, and charon logged it.
+deleted() {
+	at_least "INFORMATIONAL requests with Delete by $1" "$(msgs "$1" 37 req 42)" "$C_N" &&
+		at_least "INFORMATIONAL responses to them" "$(msgs "$(other "$1")" 37 resp)" "$C_N" &&
+		no_error_notify
+}
+deleted_iks() {
+	deleted iks &&
+		at_least "charon 'received DELETE for IKE_SA'" \
+			"$(grep -c 'received DELETE for IKE_SA' "$T/sw/charon.log")" "$C_N"
+}
+deleted_sw() {
+	deleted sw &&
+		at_least "our ike.deleted.by_peer events" \
+			"$(grep -c 'ike.deleted.by_peer' "$T/iks.log")" "$C_N"
+}
+# swan_delete_gw / swan_delete_cl: charon deletes one CHILD SA, then every
+# IKE SA (the client's runningtime or the gateway's stop comes later).
+swan_delete() {
+	local id
+	id=$(sas "$1" | grep -o 'child-sas {net-[0-9]* {name=net uniqueid=[0-9]*' | head -n 1)
+	id=${id##*=}
+	swan_ctl "$1" "$T/sw" --terminate --child-id "$id" -t 5 >"$T/terminate.log" 2>&1 ||
+		{ echo "swanctl could not delete CHILD SA $id"; return 1; }
+	sleep 0.3
+	swan_ctl "$1" "$T/sw" --terminate --ike "$2" -t 5 >>"$T/terminate.log" 2>&1 ||
+		{ echo "swanctl could not delete the IKE SAs"; return 1; }
+	wait_none "$1" 3 || { echo "charon kept IKE SAs after deleting them"; return 1; }
+}
+swan_delete_gw() { swan_delete "$IKS_NS_GW" iks; }
+deleted_sw_child() {
+	at_least "our child.deleted events" "$(grep -c 'child.deleted' "$T/iks.log")" 1 &&
+		deleted_sw
 }
 
-# cell_judge KEYLOG: tshark verdict on the capture; prints the reason on
-# failure (and the decode of the capture on stderr).
-cell_judge() {
+# invalid_ke BY: BY answered IKE_SA_INIT with INVALID_KE_PAYLOAD (17) and the
+# other side retried with the group asked for (the SA's group: xdh).
+invalid_ke() {
+	at_least "IKE_SA_INIT responses with INVALID_KE_PAYLOAD by $1" \
+		"$(msgs "$1" 34 resp "" 17)" 1 &&
+		at_least "IKE_SA_INIT requests" "$(msgs "$(other "$1")" 34 req)" 2
+}
+invalid_ke_sw() { invalid_ke sw; }
+invalid_ke_iks() { invalid_ke iks; }
+
+# cookie BY: BY asked for a COOKIE (16390) and got it back.
+cookie() {
+	at_least "IKE_SA_INIT responses with COOKIE by $1" "$(msgs "$1" 34 resp "" 16390)" 1 &&
+		at_least "IKE_SA_INIT requests echoing COOKIE" \
+			"$(msgs "$(other "$1")" 34 req "" 16390)" 1
+}
+cookie_sw() { cookie sw; }
+cookie_iks() { cookie iks; }
+
+# two CHILD SAs per tunnel: the second by CREATE_CHILD_SA.
+children2_iks() { at_least "CREATE_CHILD_SA requests by us" "$(msgs iks 36 req)" "$C_N"; }
+children2_sw() { at_least "CREATE_CHILD_SA requests by charon" "$(msgs sw 36 req)" "$C_N"; }
+
+# transport mode: USE_TRANSPORT_MODE (16391) in IKE_AUTH both ways.
+transport_ok() {
+	at_least "IKE_AUTH requests with USE_TRANSPORT_MODE" "$(msgs "$1" 35 req "" 16391)" "$C_N" &&
+		at_least "IKE_AUTH responses with USE_TRANSPORT_MODE" \
+			"$(msgs "$(other "$1")" 35 resp "" 16391)" "$C_N"
+}
+transport_iks() { transport_ok iks; }
+transport_sw() { transport_ok sw; }
+
+# Our gateway's COOKIE: needs numoftunneltoenablecookie, which conf/ may
+# still refuse as not implemented: then SKIP with conf's own words.
+swan_iks_cookie() {
 	local out
-	capture_stop
-	if ! out=$(tshark_ike_check "$T/run.pcap" "$1" 2>"$T/judge.err"); then
-		echo "tshark: $out"
-		{
-			cat "$T/judge.err"
-			tshark -n -r "$T/run.pcap" 2>/dev/null | head -n 40
-		} >&2
-		return 1
+	cell_args iks_ike_numoftunneltoenablecookie=0
+	T=$(iks_tmp)
+	iks_conf "$T/verify.yaml" gateway
+	if ! out=$("$IKESWARM" exec -f "$T/verify.yaml" --verify 2>&1 >/dev/null); then
+		echo "SKIP:setup refused: $(printf '%s\n' "$out" | grep -m 1 -i cookie |
+			sed 's/^[^:]*:[0-9]*:[0-9]*: //')"
+		return 2
 	fi
+	swan_iks n=3 iks_ike_numoftunneltoenablecookie=0 check=cookie_iks
 }
 
-# show_logs: both sides' log tails on stderr after a failure.
-show_logs() {
-	local f
-	for f in "$T"/gw/charon.log "$T"/cl/charon.log "$T"/*.log; do
-		[ -f "$f" ] || continue
-		echo "--- $f" >&2
-		# without the hex dumps (log_ike=4) and swan_wait's vici polling
-		grep -v -e '> *[0-9]*: [0-9A-F][0-9A-F] ' -e 'vici client' "$f" | tail -n 25 >&2
-	done
-}
-
-# swan_side ROLE DIR PROP ESP: strongSwan config for one side.
-swan_side() {
-	if [ "$1" = gw ]; then
-		swan_conf "$2" local_addrs="$IKS_GW4" proposals="$3" esp_proposals="$4" \
-			local_ts=10.1.0.0/24 remote_ts=10.2.0.0/24
-	else
-		swan_conf "$2" local_addrs="$IKS_CL4" remote_addrs="$IKS_GW4" proposals="$3" \
-			esp_proposals="$4" local_ts=10.2.0.0/24 remote_ts=10.1.0.0/24
+# MOBIKE (issue 6): runs once the engine logs MOBIKE events.
+mobike_cell() {
+	if ! grep -q 'mobike\.update' "$IKESWARM" 2>/dev/null; then
+		echo "SKIP:MOBIKE not built yet (issue 6)"
+		return 2
 	fi
+	echo "MOBIKE is built but this cell is not written yet (t/interop/run.sh)"
+	return 1
 }
 
-cell_swan_swan() { # PROP ESP
-	cell_bed
-	swan_side gw "$T/gw" "$1" "$2"
-	swan_side cl "$T/cl" "$1" "$2"
+# libreswan: what was found on this host (t/interop/README.md).
+libreswan_cell() {
+	echo "SKIP:Debian's libreswan 4.10 conflicts with strongswan-libcharon and" \
+		"strongswan-starter (installing it removes the strongSwan peer), and pluto" \
+		"installs every CHILD SA as kernel XFRM ESP state with no userspace ESP;" \
+		"this kernel has none ('ip xfrm state add ... proto esp': Requested type not found)"
+	return 2
+}
+
+# strongSwan <-> strongSwan: the bed and the judge work (keylog from charon's log).
+swan_swan() { # PROP ESP
+	cell_args
+	cell_bed || { echo "capture did not start"; return 1; }
+	mkdir -p "$T/gw" "$T/cl"
+	swan_conf "$T/gw" local_addrs="$IKS_GW4" proposals="$1" esp_proposals="$2" \
+		local_ts=10.1.0.0/24 remote_ts=10.2.0.0/24
+	swan_conf "$T/cl" local_addrs="$IKS_CL4" remote_addrs="$IKS_GW4" proposals="$1" \
+		esp_proposals="$2" local_ts=10.2.0.1/32 remote_ts=10.1.0.0/24
 	swan_start "$IKS_NS_GW" "$T/gw" || { echo "responder charon did not start"; return 1; }
 	swan_start "$IKS_NS_CL" "$T/cl" || { echo "initiator charon did not start"; return 1; }
 	swan_ctl "$IKS_NS_CL" "$T/cl" --initiate --child net >"$T/initiate.log" 2>&1
-	swan_wait "$IKS_NS_GW" "$T/gw" 'state=INSTALLED' 10 ||
-		{ show_logs; echo "no CHILD SA"; return 1; }
+	swan_wait "$IKS_NS_GW" "$T/gw" 'state=INSTALLED' 10 || { diag; echo "no CHILD SA"; return 1; }
 	swan_keylog "$IKS_NS_CL" "$T/cl" >"$T/keylog"
 	ns_exec "$IKS_NS_CL" ping -n -q -c 1 -W 2 -I 10.2.0.1 10.1.0.1 >/dev/null ||
-		{ show_logs; echo "no traffic through the tunnel"; return 1; }
+		{ diag; echo "no traffic through the tunnel"; return 1; }
 	swan_ctl "$IKS_NS_CL" "$T/cl" --rekey --ike iks >/dev/null 2>&1
 	sleep 1
 	swan_keylog "$IKS_NS_CL" "$T/cl" >>"$T/keylog"
 	swan_ctl "$IKS_NS_CL" "$T/cl" --terminate --ike iks >/dev/null 2>&1
-	cell_judge "$T/keylog" || { show_logs; return 1; }
+	judge || { diag; return 1; }
 }
 
-# iks_setup ROLE FILE ENCR INTEG PRF DH ESPENC ESPINTEG: an ikeswarm setup
-# for one tunnel against the strongSwan side of swan_side.
-iks_setup() {
-	local ts_own ts_peer
-	{
-		echo "role: $1"
-		echo "numberoftunnels: 1"
-		if [ "$1" = client ]; then
-			echo "startclntaddr: $IKS_CL4/24"
-			echo "peeraddr: $IKS_GW4"
-			echo "bindifname: $IKS_IF_CL"
+# ---- the matrix ------------------------------------------------------------------
+# cell TAG NAME FN ARGS...: TAG ci = also in `make check` (20-interop.sh).
+
+# Algorithm sets, ikeswarm spelling.  IKE: every encryption with
+# sha256/prfsha256/modp2048, every integrity and every PRF with
+# aes-cbc-128/modp2048, every DH group with aes-cbc-128/sha256, and a few
+# strong combinations (one tunnel each).  ESP likewise.
+IKE_ENCRS="aes-cbc:128 aes-cbc:192 aes-cbc:256 3des aes-gcm-8:128 aes-gcm-8:192 aes-gcm-8:256
+aes-gcm-12:128 aes-gcm-12:192 aes-gcm-12:256 aes-gcm-16:128 aes-gcm-16:192 aes-gcm-16:256
+chacha20-poly1305"
+IKE_INTEGS="md5-96 sha1-96 sha256 sha384 sha512"
+IKE_PRFS="md5 sha1 sha256 sha384 sha512"
+IKE_DHS="1 2 5 14 15 16 17 18 19 20 21 31"
+IKE_MIXED="aes-cbc:256,sha512,sha512,21 aes-cbc:192,sha384,sha384,20 aes-gcm-16:128,,sha384,19
+aes-gcm-12:256,,sha512,31 3des,sha1-96,sha1,5"
+ESP_ENCS="aes-cbc:128 aes-cbc:192 aes-cbc:256 3des aes-gcm-8:128 aes-gcm-8:256 aes-gcm-12:128
+aes-gcm-12:256 aes-gcm-16:128 aes-gcm-16:192 aes-gcm-16:256 chacha20-poly1305 null"
+ESP_INTEGS="md5-96 sha1-96 sha384 sha512"
+
+# strongSwan rekeys: IKE SA at 3-4 s, CHILD SA at 2-3 s.  over_time and
+# life_time explicit: their defaults (10 % of rekey_time, in whole seconds)
+# are 0 here, and the SA would expire the moment it should rekey (seen:
+# "closing expired CHILD_SA", then a new CHILD SA instead of a rekey).
+SW_REKEY="sw_conn_rekey_time=4s sw_conn_over_time=3s sw_conn_rand_time=1s sw_child_rekey_time=3s
+sw_child_life_time=6s sw_child_rand_time=1s"
+
+# judge_for ENCR: tshark 4.0 cannot decrypt ChaCha20-Poly1305.
+judge_for() {
+	case $1 in chacha20-poly1305) echo judge=plain ;; *) echo judge=full ;; esac
+}
+
+cells() {
+	local d drv p e i r x
+	cell - swan-swan/aes128-sha256-modp2048 swan_swan aes128-sha256-modp2048 aes128-sha256
+	cell - swan-swan/aes256gcm16-prfsha256-x25519 swan_swan aes256gcm16-prfsha256-x25519 aes256gcm16
+	for d in iks-swan swan-iks; do
+		drv=$(echo "$d" | tr - _)
+		# the two main proposals, 5 tunnels each
+		cell ci "$d/aes128-sha256-modp2048" "$drv" n=5
+		cell ci "$d/aes256gcm16-prfsha256-x25519" "$drv" n=5 encr=aes-gcm-16:256 prf=sha256 \
+			dh=31 espenc=aes-gcm-16:256
+		# exchanges
+		if [ "$d" = iks-swan ]; then
+			cell ci "$d/rekey-by-iks" "$drv" n=2 rt=8s iks_ike_ikelifetime=4s iks_ike_margintime=1s \
+				iks_ike_jitter=false iks_child_lifetime=3s during=hold6_gw check=rekeys_iks
+			cell ci "$d/rekey-by-swan" "$drv" n=2 rt=8s $SW_REKEY \
+				during=hold6_gw check=rekeys_sw
+			cell - "$d/dpd-by-iks" "$drv" n=2 rt=4s iks_ike_forcedpd=true \
+				iks_ike_dpdinterval=1s check=dpd_iks
+			cell - "$d/dpd-by-swan" "$drv" n=2 rt=4s iks_ike_initiatedpd=false \
+				sw_conn_dpd_delay=1s during=hold3_gw check=dpd_sw
+			cell ci "$d/delete-by-iks" "$drv" n=2 check=deleted_iks
+			cell ci "$d/delete-by-swan" "$drv" n=2 rt=4s iks_top_tunnelmaxretry=1 \
+				during=swan_delete_gw check=deleted_sw_child
+			cell - "$d/cookie-by-swan" "$drv" n=5 sw_charon_cookie_threshold=1 check=cookie_sw
+			cell - "$d/invalid-ke-by-swan" "$drv" n=1 dh="19, 14" xdh=14 \
+				sprop=aes128-sha256-modp2048 check=invalid_ke_sw
+			cell - "$d/two-children" "$drv" n=2 children=2 check=children2_iks
+			cell - "$d/transport" "$drv" n=2 mode=transport check=transport_iks
+			cell ci "$d/ipv6" "$drv" n=2 fam=6
 		else
-			echo "bindifname: $IKS_IF_GW"
-			echo "bindifaddr: $IKS_GW4/24"
+			cell ci "$d/rekey-by-iks" "$drv" n=2 iks_ike_ikelifetime=4s iks_ike_margintime=1s \
+				iks_ike_jitter=false iks_child_lifetime=3s during=hold6_cl check=rekeys_iks
+			cell ci "$d/rekey-by-swan" "$drv" n=2 $SW_REKEY \
+				during=hold6_cl check=rekeys_sw
+			cell - "$d/dpd-by-iks" "$drv" n=2 iks_ike_forcedpd=true iks_ike_dpdinterval=1s \
+				during=hold3_cl check=dpd_iks
+			cell - "$d/dpd-by-swan" "$drv" n=2 iks_ike_initiatedpd=false sw_conn_dpd_delay=1s \
+				during=hold3_cl check=dpd_sw
+			cell ci "$d/delete-by-iks" "$drv" n=2 ending=iks check=deleted_iks
+			cell ci "$d/delete-by-swan" "$drv" n=2 check=deleted_sw
+			cell - "$d/cookie-by-iks" swan_iks_cookie
+			cell - "$d/invalid-ke-by-iks" "$drv" n=1 dh=14 sprop=aes128-sha256-ecp256-modp2048 \
+				check=invalid_ke_iks
+			cell - "$d/two-children" "$drv" n=2 children=2 check=children2_sw
+			cell - "$d/transport" "$drv" n=2 mode=transport check=transport_sw
+			cell - "$d/ipv6" "$drv" n=2 fam=6
 		fi
-		echo "ikeconf:"
-		echo "  psk: \"iks-test-psk\""
-		echo "  dhgrpid: [$6]"
-		echo "  ikeencyptalg: [$3]"
-		[ -n "$4" ] && echo "  ikeintegrityalg: [$4]"
-		echo "  ikeprfalg: [$5]"
-		echo "  childlist:"
-		echo "  - encalg: [$7]"
-		[ -n "$8" ] && echo "    integrityalg: [$8]"
-		if [ "$1" = client ]; then ts_own=10.2.0.0 ts_peer=10.1.0.0; else ts_own=10.1.0.0 ts_peer=10.2.0.0; fi
-		echo "    ownts:"
-		echo "    - {type: v4, startaddr: $ts_own, endaddr: ${ts_own%.0}.255}"
-		echo "    peerts:"
-		echo "    - {type: v4, startaddr: $ts_peer, endaddr: ${ts_peer%.0}.255}"
-	} >"$2"
+		# IKE algorithms, one tunnel each
+		for e in $IKE_ENCRS; do
+			p=$(sw_ike_prop "$e" sha256 sha256 14)
+			cell - "$d/ike/$p" "$drv" encr="$e" $(judge_for "$e")
+		done
+		for i in $IKE_INTEGS; do
+			[ "$i" = sha256 ] && continue
+			cell - "$d/ike/$(sw_ike_prop aes-cbc:128 "$i" sha256 14)" "$drv" integ="$i"
+		done
+		for r in $IKE_PRFS; do
+			[ "$r" = sha256 ] && continue
+			cell - "$d/ike/$(sw_ike_prop aes-cbc:128 sha256 "$r" 14)" "$drv" prf="$r"
+		done
+		for x in $IKE_DHS; do
+			[ "$x" = 14 ] && continue
+			cell - "$d/ike/$(sw_ike_prop aes-cbc:128 sha256 sha256 "$x")" "$drv" dh="$x"
+		done
+		for x in $IKE_MIXED; do
+			set -- $(echo "$x" | tr , ' ')
+			if is_aead "$1"; then
+				cell - "$d/ike/$(sw_ike_prop "$1" "" "$2" "$3")" "$drv" encr="$1" prf="$2" dh="$3"
+			else
+				cell - "$d/ike/$(sw_ike_prop "$1" "$2" "$3" "$4")" "$drv" encr="$1" integ="$2" \
+					prf="$3" dh="$4"
+			fi
+		done
+		# ESP algorithms, one tunnel each
+		for e in $ESP_ENCS; do
+			cell - "$d/esp/$(sw_esp_prop "$e" sha256)" "$drv" espenc="$e"
+		done
+		for i in $ESP_INTEGS; do
+			cell - "$d/esp/$(sw_esp_prop aes-cbc:128 "$i")" "$drv" espinteg="$i"
+		done
+		# MOBIKE scenarios strongSwan can play (../shared/MOBIKE.md)
+		if [ "$d" = iks-swan ]; then
+			for x in own-only peer-only-additional-addresses both cookie2-echo natd; do
+				cell - "$d/mobike/$x" mobike_cell
+			done
+		else
+			cell - "$d/mobike/swan-roams" mobike_cell
+		fi
+	done
+	cell - libreswan/all libreswan_cell
 }
 
-# The ikeswarm cells: written against the interface issue 4 specifies
-# (`ikeswarm exec -f SETUP -j --keylog FILE`, JSON `result`); never run yet.
-cell_iks_swan() { # PROP ESP ENCR INTEG PRF DH ESPENC ESPINTEG
-	engine_ready || { echo "SKIP:engine not built yet (ikeswarm exec has no --keylog)"; return 2; }
-	cell_bed
-	swan_side gw "$T/gw" "$1" "$2"
-	swan_start "$IKS_NS_GW" "$T/gw" || { echo "responder charon did not start"; return 1; }
-	iks_setup client "$T/client.yaml" "$3" "$4" "$5" "$6" "$7" "$8"
-	if ! ns_exec "$IKS_NS_CL" "$IKESWARM" exec -f "$T/client.yaml" -j \
-		--keylog "$T/keylog" >"$T/iks.json" 2>"$T/iks.log"; then
-		show_logs
-		echo "ikeswarm client failed: $(tail -n 1 "$T/iks.log")"
-		return 1
-	fi
-	grep -q '"result": *"pass"' "$T/iks.json" || { show_logs; echo "ikeswarm result not pass"; return 1; }
-	cell_judge "$T/keylog" || { show_logs; return 1; }
-}
-
-cell_swan_iks() { # PROP ESP ENCR INTEG PRF DH ESPENC ESPINTEG
-	engine_ready || { echo "SKIP:engine not built yet (ikeswarm exec has no --keylog)"; return 2; }
-	cell_bed
-	iks_setup gateway "$T/gateway.yaml" "$3" "$4" "$5" "$6" "$7" "$8"
-	ns_bg "$IKS_NS_GW" "$T/iks.log" "$IKESWARM" exec -f "$T/gateway.yaml" -j \
-		--keylog "$T/keylog"
-	sleep 1
-	swan_side cl "$T/cl" "$1" "$2"
-	swan_start "$IKS_NS_CL" "$T/cl" || { echo "initiator charon did not start"; return 1; }
-	swan_ctl "$IKS_NS_CL" "$T/cl" --initiate --child net >"$T/initiate.log" 2>&1
-	swan_wait "$IKS_NS_CL" "$T/cl" 'state=INSTALLED' 10 ||
-		{ show_logs; echo "no CHILD SA with the ikeswarm gateway"; return 1; }
-	swan_ctl "$IKS_NS_CL" "$T/cl" --terminate --ike iks >/dev/null 2>&1
-	cell_judge "$T/keylog" || { show_logs; return 1; }
-}
-
-cell_iks_iks() {
-	engine_ready || { echo "SKIP:engine not built yet (ikeswarm exec has no --keylog)"; return 2; }
-	echo "SKIP:ikeswarm <-> ikeswarm cell not written yet"
-	return 2
-}
-
-# run_cell NAME FUNC ARGS...: run one cell in a subshell (its own trap and
-# cleanup), print its line, add it to the Markdown table.
-run_cell() {
-	local name fn out rc verdict reason
-	name=$1 fn=$2
-	shift 2
-	case $name in $pattern) ;; *) return 0 ;; esac
+# cell TAG NAME FN ARGS...: run one cell in a subshell (its own namespaces,
+# trap and cleanup), print its line, add it to the table.
+cell() {
+	local tag name fn out rc verdict reason p hit t0
+	tag=$1 name=$2 fn=$3
+	shift 3
+	[ -n "$ci" ] && [ "$tag" != ci ] && return 0
+	hit=""
+	set -f
+	for p in $patterns; do
+		case $name in $p) hit=1 ;; esac
+	done
+	set +f
+	[ -n "$hit" ] || return 0
+	t0=$(date +%s)
 	out=$( ($fn "$@") 2>"$RUNTMP/cell.err")
 	rc=$?
 	reason=$(printf '%s\n' "$out" | tail -n 1)
 	case $rc in
-	0) verdict=PASS; echo "PASS $name" ;;
+	0) verdict=PASS; reason=""; echo "PASS $name" ;;
 	2) verdict=SKIP; reason=${reason#SKIP:}; echo "SKIP $name: $reason" ;;
-	*) verdict=FAIL; echo "FAIL $name: ${reason:-exit $rc}"; cat "$RUNTMP/cell.err" >&2
+	*) verdict=FAIL; reason=${reason:-exit $rc}; echo "FAIL $name: $reason"
+	   sed 's/^/# /' "$RUNTMP/cell.err" >&2
 	   FAILED=$((FAILED + 1)) ;;
 	esac
-	echo "| $name | $verdict | $reason |" >>"$RUNTMP/table.md"
+	echo "| \`$name\` | $verdict | $(($(date +%s) - t0)) s | $reason |" >>"$RUNTMP/table.md"
 }
 
 RUNTMP=$(mktemp -d) || exit 1
 FAILED=0
 trap 'ns_cleanup; rm -rf "$RUNTMP"' EXIT
+: >"$RUNTMP/table.md"
+cells
 {
 	echo "# ikeswarm interop matrix"
 	echo
-	echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(uname -r); strongSwan" \
-		"$(dpkg-query -W -f '${Version}' strongswan-charon 2>/dev/null)."
+	echo "Generated by \`make interop\` (t/interop/run.sh) on $(date -u +%Y-%m-%dT%H:%MZ)," \
+		"ikeswarm $(git rev-parse --short HEAD 2>/dev/null), kernel $(uname -r)," \
+		"strongSwan $(dpkg-query -W -f '${Version}' strongswan-charon 2>/dev/null)" \
+		"(kernel-libipsec), tshark $(dpkg-query -W -f '${Version}' tshark 2>/dev/null)."
+	echo "Every cell's capture is judged by tshark with the run's keylog; see"
+	echo "t/interop/README.md for what each cell asserts."
 	echo
-	echo "| cell | result | reason |"
-	echo "|---|---|---|"
-} >"$RUNTMP/table.md"
-
-while IFS='|' read -r name prop esp encr integ prf dh espenc espinteg; do
-	run_cell "swan-swan/$name" cell_swan_swan "$prop" "$esp"
-	run_cell "iks-swan/$name" cell_iks_swan "$prop" "$esp" "$encr" "$integ" "$prf" "$dh" \
-		"$espenc" "$espinteg"
-	run_cell "swan-iks/$name" cell_swan_iks "$prop" "$esp" "$encr" "$integ" "$prf" "$dh" \
-		"$espenc" "$espinteg"
-	run_cell "iks-iks/$name" cell_iks_iks
-done <<EOF
-$PROPOSALS
-EOF
-
-[ -n "$md" ] && cp "$RUNTMP/table.md" "$md"
+	echo "$(grep -c '| PASS |' "$RUNTMP/table.md") passed," \
+		"$(grep -c '| FAIL |' "$RUNTMP/table.md") failed," \
+		"$(grep -c '| SKIP |' "$RUNTMP/table.md") skipped."
+	echo
+	echo "| cell | result | time | reason |"
+	echo "|---|---|---|---|"
+	cat "$RUNTMP/table.md"
+} >"$RUNTMP/out.md"
+[ -n "$ci" ] || cat "$RUNTMP/out.md"
+[ -n "$md" ] && cp "$RUNTMP/out.md" "$md"
 [ "$FAILED" -eq 0 ]
