@@ -210,12 +210,13 @@ void engine_sa_established(struct engine *e, struct ikesa *sa)
 				e->t_first_ns = now;
 		}
 	}
-	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], qb[WLOG_QLEN];
 	wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "tunnel.up",
-		   "own=%s peer=%s port=%u encr=%s children=%u",
+		   "own=%s peer=%s port=%u encr=%s children=%u peer_id=%s",
 		   ip_addr_format(&sa->path.local, a, sizeof(a)),
 		   ip_addr_format(&sa->path.remote, b, sizeof(b)), sa->path.lport,
-		   ike_name_transform_id(IKE_TRANSFORM_ENCR, sa->suite.encr), sa->n_children);
+		   ike_name_transform_id(IKE_TRANSFORM_ENCR, sa->suite.encr), sa->n_children,
+		   wlog_q(sa->peer_id, qb));
 	if ((ic->initiatedpd || ic->forcedpd) && ic->dpdinterval_ns)
 		engine_timer_in(e, &sa->dpd_timer, ic->dpdinterval_ns);
 	if (sa->nat_local && sa->natt && ic->nattkeepaliveinterval_ns && e->io.keepalive) {

@@ -110,6 +110,7 @@ struct ikesa {
 	struct timer ka_timer;   /* NAT-T keepalives when we are behind a NAT */
 	uint64_t last_rx_ns;
 	const char *why;         /* why it failed or closed (static text) */
+	char peer_id[64];        /* the peer's IDi/IDr as text, for logs */
 };
 
 /* A new SA in state INIT with our SPI (spi, or a random one when 0)

@@ -3,6 +3,7 @@
  * A responder that cannot verify the AUTH answers AUTHENTICATION_FAILED
  * and drops the half-open SA; nothing else changes. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,58 @@ static int own_id(const struct ikesa *sa, uint8_t *body, size_t cap)
 	memset(body + 1, 0, 3);
 	memcpy(body + 4, text, n);
 	return (int)(4 + n);
+}
+
+/* The peer's identity as text: an address, or the FQDN/RFC822 name
+ * (non-printable octets as '?'); other types as "type:N". */
+static void id_text(const struct ike_id *id, char *out, size_t n)
+{
+	struct ip_addr a = { 0 };
+	if ((id->type == IKE_ID_IPV4_ADDR && id->len == 4) ||
+	    (id->type == IKE_ID_IPV6_ADDR && id->len == 16)) {
+		a.family = id->len == 4 ? 2 : 10; /* AF_INET, AF_INET6 */
+		memcpy(a.bytes, id->data, id->len);
+		ip_addr_format(&a, out, n);
+	} else if (id->type == IKE_ID_FQDN || id->type == IKE_ID_RFC822_ADDR) {
+		size_t k = 0;
+		for (; k < id->len && k + 1 < n; k++)
+			out[k] = id->data[k] > 0x20 && id->data[k] < 0x7f ? (char)id->data[k] : '?';
+		out[k] = 0;
+	} else {
+		snprintf(out, n, "type:%u", id->type);
+	}
+}
+
+/* matchpeerid: the peer's ID must be `peerid` ("&d": the tunnel index on
+ * a client, any number on the gateway).  True when it matches or when no
+ * match is asked for. */
+static bool peer_id_ok(const struct ikesa *sa)
+{
+	const struct conf_ike *ic = &sa->eng->cfg->ikeconf;
+	if (!ic->matchpeerid || !ic->peerid || !*ic->peerid)
+		return true;
+	const char *p = ic->peerid, *v = sa->peer_id;
+	while (*p) {
+		if (p[0] == '&' && p[1] == 'd') {
+			char num[16];
+			if (sa->tun) {
+				snprintf(num, sizeof(num), "%d", sa->tunnel);
+				size_t k = strlen(num);
+				if (strncmp(v, num, k) != 0)
+					return false;
+				v += k;
+			} else {
+				if (*v < '0' || *v > '9')
+					return false;
+				while (*v >= '0' && *v <= '9')
+					v++;
+			}
+			p += 2;
+		} else if (*p++ != *v++) {
+			return false;
+		}
+	}
+	return *v == 0;
 }
 
 static int psk_auth(const struct ikesa *sa, bool ours_initiator, const uint8_t *id_body,
@@ -164,6 +217,12 @@ static int auth_process(struct ikesa *sa, const struct ike_msg *m, const uint8_t
 		sa->why = "AUTHENTICATION_FAILED (peer's AUTH)";
 		return -EPERM;
 	}
+	id_text(&m->idr, sa->peer_id, sizeof(sa->peer_id));
+	if (!peer_id_ok(sa)) {
+		e->cnt.auth_failed++;
+		sa->why = "peer ID does not match peerid";
+		return -EPERM;
+	}
 	/* The IKE SA is authenticated; now the CHILD SA. */
 	struct ike_suite esp;
 	bool esn;
@@ -244,7 +303,8 @@ int task_auth_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out 
 		sa->why = "bad IKE_AUTH request";
 		return -EBADMSG;
 	}
-	if (psk_verify(sa, true, &m->idi, &m->auth) < 0) {
+	id_text(&m->idi, sa->peer_id, sizeof(sa->peer_id));
+	if (psk_verify(sa, true, &m->idi, &m->auth) < 0 || !peer_id_ok(sa)) {
 		e->cnt.auth_failed++;
 		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "ike.auth.failed",
 			   "peer=%016llx", (unsigned long long)sa->spi_i);

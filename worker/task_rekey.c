@@ -85,6 +85,7 @@ static void rekey_switch(struct ikesa *sa, struct ikesa *n)
 	n->path = sa->path;
 	n->natt = sa->natt;
 	n->nat_local = sa->nat_local;
+	memcpy(n->peer_id, sa->peer_id, sizeof(n->peer_id));
 	n->nat_remote = sa->nat_remote;
 	n->established_once = true;
 	sa_state(n, IKE_S_CREATED, NULL);

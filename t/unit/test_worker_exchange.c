@@ -709,6 +709,51 @@ START_TEST(no_nat_no_keepalives)
 }
 END_TEST
 
+
+/* myid with "&d": an RFC822 name per tunnel; the gateway checks it with
+ * matchpeerid (and refuses a wrong one); the client sees the gateway's
+ * address ID (client-src-addr default on the gateway: its own address). */
+START_TEST(ids_and_matchpeerid)
+{
+	free(C.cfg.ikeconf.myid);
+	C.cfg.ikeconf.myid = strdup("user&d@example.com");
+	free(G.cfg.ikeconf.peerid);
+	G.cfg.ikeconf.peerid = strdup("user&d@example.com");
+	G.cfg.ikeconf.matchpeerid = true;
+	go();
+	engine_start_tunnel(&C.e, 1);
+	pump();
+	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
+	struct ikesa *sa = C.e.tunnels[1].sa;
+	ck_assert_str_eq(sa->peer_id, "10.99.0.1");
+	struct ikesa *gsa = spi_map_get(&G.e.sas, sa->spi_r);
+	ck_assert_str_eq(gsa->peer_id, "user1@example.com");
+	/* Another name does not match. */
+	free(G.cfg.ikeconf.peerid);
+	G.cfg.ikeconf.peerid = strdup("admin&d@example.com");
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	ck_assert_int_eq(G.e.cnt.auth_failed, 1);
+	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
+	ck_assert_int_eq(G.e.cnt.live, 1);
+}
+END_TEST
+
+/* tunnelmode: false on both ends: USE_TRANSPORT_MODE agreed. */
+START_TEST(transport_mode)
+{
+	C.cfg.ikeconf.childlist[0].tunnelmode = false;
+	G.cfg.ikeconf.childlist[0].tunnelmode = false;
+	go();
+	engine_start_tunnel(&C.e, 0);
+	ck_assert_int_eq(C.n, 1);
+	pump();
+	struct ikesa *sa = C.e.tunnels[0].sa;
+	ck_assert(sa->children->transport);
+	ck_assert(((struct ikesa *)spi_map_get(&G.e.sas, sa->spi_r))->children->transport);
+}
+END_TEST
+
 static Suite *exchange_suite(void)
 {
 	Suite *s = suite_create("worker_exchange");
@@ -733,6 +778,8 @@ static Suite *exchange_suite(void)
 	tcase_add_loop_test(tc, ike_rekey_collision, 0, 8);
 	tcase_add_test(tc, gateway_survives_garbage);
 	tcase_add_test(tc, nat_keepalives);
+	tcase_add_test(tc, ids_and_matchpeerid);
+	tcase_add_test(tc, transport_mode);
 	tcase_add_test(tc, no_nat_no_keepalives);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
