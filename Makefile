@@ -97,6 +97,13 @@ check-kernel: $(BIN) $(filter $(BUILD)/t/test_kernel_%,$(TEST_BIN))
 	IKESWARM=$(abspath $(BIN)) PROBE_TEST=$(abspath $(BUILD)/t/test_kernel_probe) \
 	    sh t/kernel/run.sh
 
+# The whole interop matrix (strongSwan and tshark judge the engine, issue 8):
+# one line per cell, the table on stdout and in t/interop/RESULTS.md.  Root.
+# `make check` runs its CI subset (t/netns/20-interop.sh).
+.PHONY: interop
+interop: $(BIN)
+	IKESWARM=$(abspath $(BIN)) sh t/interop/run.sh -o t/interop/RESULTS.md
+
 check-asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
