@@ -60,7 +60,8 @@ int engine_init(struct engine *e, const struct config *cfg, int worker,
 	if (!e->crypto || !e->scratch)
 		goto nomem;
 	uint32_t n = cfg->numberoftunnels > 0 ? (uint32_t)cfg->numberoftunnels : 16;
-	if (spi_map_init(&e->sas, n) < 0 || spi_map_init(&e->half_open, n / 4) < 0)
+	if (spi_map_init(&e->sas, n) < 0 || spi_map_init(&e->half_open, n / 4) < 0 ||
+	    spi_map_init(&e->by_peer_id, n) < 0)
 		goto nomem;
 	rand_bytes(e->cookie_secret, sizeof(e->cookie_secret));
 	e->cnt.configured = cfg->numberoftunnels > 0 ? (uint64_t)cfg->numberoftunnels : 0;
@@ -109,6 +110,8 @@ void engine_fini(struct engine *e)
 		spi_map_free(&e->sas);
 	if (e->half_open.slots)
 		spi_map_free(&e->half_open);
+	if (e->by_peer_id.slots)
+		spi_map_free(&e->by_peer_id);
 	free(e->tunnels);
 	e->tunnels = NULL;
 	free(e->scratch);
@@ -353,6 +356,42 @@ void engine_child_armed(struct ikesa *sa, struct childsa *c)
 		engine_timer_in(e, &c->rekey_timer, d);
 }
 
+/* FNV-1a of the peer ID text: the key of by_peer_id (a collision only
+ * means an older SA is not found; the text is compared before acting). */
+static uint64_t peer_id_key(const char *id)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; *id; id++)
+		h = (h ^ (uint8_t)*id) * 0x100000001b3ull;
+	return h;
+}
+
+void engine_peer_id_seen(struct engine *e, struct ikesa *sa, bool initial_contact)
+{
+	if (!sa->peer_id[0])
+		return;
+	uint64_t k = peer_id_key(sa->peer_id);
+	struct ikesa *old = spi_map_get(&e->by_peer_id, k);
+	spi_map_set(&e->by_peer_id, k, sa);
+	if (!initial_contact || !old || old == sa || strcmp(old->peer_id, sa->peer_id) != 0 ||
+	    old->state == IKE_S_CLOSED)
+		return;
+	/* The peer says it has no other SA with us: drop the old one without
+	 * a word (it would not understand a DELETE). */
+	wlog_event(&e->log, WLOG_INFO, old->tunnel, ikesa_our_spi(old), "ike.initial_contact",
+		   "replaced_by=%016llx", (unsigned long long)ikesa_our_spi(sa));
+	engine_sa_fail(old, "initial contact");
+}
+
+void engine_peer_id_forget(struct engine *e, struct ikesa *sa)
+{
+	if (!sa->peer_id[0])
+		return;
+	uint64_t k = peer_id_key(sa->peer_id);
+	if (spi_map_get(&e->by_peer_id, k) == sa)
+		spi_map_del(&e->by_peer_id, k);
+}
+
 /* ---- receive ------------------------------------------------------------ */
 
 static void send_invalid_ike_spi(struct engine *e, const struct ike_path *to,
@@ -492,6 +531,7 @@ static void handle_request(struct engine *e, struct ikesa *sa, const struct ike_
 		}
 		ikesa_drop_init(sa);
 		engine_sa_established(e, sa);
+		engine_peer_id_seen(e, sa, ike_msg_notify(m, IKE_N_INITIAL_CONTACT) != NULL);
 		return;
 	}
 	if (close_after) {

@@ -58,6 +58,7 @@ struct engine {
 
 	struct spi_map sas;          /* our IKE SPI -> struct ikesa */
 	struct spi_map half_open;    /* gateway: peer's SPIi -> ikesa (until AUTH) */
+	struct spi_map by_peer_id;   /* hash of the peer's ID -> its newest IKE SA */
 	uint64_t n_half_open;
 
 	uint8_t cookie_secret[32];
@@ -124,6 +125,11 @@ void engine_on_child_rekey_timer(struct ikesa *sa, struct childsa *c);
 uint64_t engine_rekey_delay(const struct engine *e, uint64_t lifetime, bool initiator);
 /* A CHILD SA was created: arm its rekey timer. */
 void engine_child_armed(struct ikesa *sa, struct childsa *c);
+
+/* INITIAL_CONTACT (RFC 7296 2.4): sa is the newest IKE SA of its peer
+ * ID; with initial_contact, older IKE SAs of that ID are closed. */
+void engine_peer_id_seen(struct engine *e, struct ikesa *sa, bool initial_contact);
+void engine_peer_id_forget(struct engine *e, struct ikesa *sa);
 
 /* Put the result together (see result.h). */
 struct run_result;

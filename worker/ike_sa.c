@@ -179,6 +179,7 @@ uint8_t nonce_min(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
 void ikesa_free(struct ikesa *sa)
 {
 	struct engine *e = sa->eng;
+	engine_peer_id_forget(e, sa);
 	if (sa->collide_of && sa->collide_of->collide_sa == sa)
 		sa->collide_of->collide_sa = NULL;
 	if (sa->collide_sa && sa->collide_sa->collide_of == sa)

@@ -94,6 +94,8 @@ static void rekey_switch(struct ikesa *sa, struct ikesa *n)
 	wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "ike.rekey.done",
 		   "new=%016llx children=%u", (unsigned long long)ikesa_our_spi(n), n->n_children);
 	engine_sa_established(e, n);
+	if (!n->tun)
+		engine_peer_id_seen(e, n, false); /* gateway: the new SA stands for the peer */
 	sa_state(sa, IKE_S_REKEYED, NULL);
 	engine_timer_cancel(e, &sa->dpd_timer);
 	engine_timer_cancel(e, &sa->rekey_timer);

@@ -754,6 +754,34 @@ START_TEST(transport_mode)
 }
 END_TEST
 
+
+/* A client restarts without deleting (crash): its new IKE SA carries
+ * INITIAL_CONTACT and the gateway drops the stale one. */
+START_TEST(initial_contact_replaces_stale_sa)
+{
+	go();
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	ck_assert_int_eq(G.e.cnt.live, 1);
+	engine_fini(&C.e);      /* gone without a word */
+	timer_heap_free(&C.heap);
+	start_side(&C, 1);
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
+	ck_assert_int_eq(G.e.cnt.live, 1);
+	ck_assert_int_eq(G.e.cnt.state[IKE_S_CLOSED], 1);
+	/* Without INITIAL_CONTACT both would stay. */
+	engine_fini(&C.e);
+	timer_heap_free(&C.heap);
+	C.cfg.ikeconf.initialcontact = false;
+	start_side(&C, 1);
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	ck_assert_int_eq(G.e.cnt.live, 2);
+}
+END_TEST
+
 static Suite *exchange_suite(void)
 {
 	Suite *s = suite_create("worker_exchange");
@@ -780,6 +808,7 @@ static Suite *exchange_suite(void)
 	tcase_add_test(tc, nat_keepalives);
 	tcase_add_test(tc, ids_and_matchpeerid);
 	tcase_add_test(tc, transport_mode);
+	tcase_add_test(tc, initial_contact_replaces_stale_sa);
 	tcase_add_test(tc, no_nat_no_keepalives);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
