@@ -46,6 +46,8 @@ struct fastpath {
 	struct route_ref **routes;
 	size_t nroutes_cap, nroutes;
 	bool rule_known[2], rule_ours[2]; /* [0] IPv4, [1] IPv6 */
+	bool spd_known, spd_changed;
+	struct xfrm_hthresh spd_orig[2], spd_now[2]; /* SPD hash thresholds */
 	struct via_slot via[VIA_CACHE];
 };
 
@@ -526,6 +528,54 @@ size_t fp_installed(const struct fastpath *fp)
 	return fp->nrecs;
 }
 
+static int spd_reply(void *ctx, const struct nlmsghdr *h)
+{
+	return xfrm_policy_parse_spd(h, ctx);
+}
+
+/* Lowers the SPD hash thresholds to c's least specific selectors, so that
+ * its policies are hashed, not scanned (xfrm_policy.h).  The old values go
+ * back at fp_cleanup().  0 or -errno. */
+static int spd_tune(struct fastpath *fp, const struct fp_child *c)
+{
+	int k = fam_slot(c->local_ts[0].start.family), rc;
+	struct xfrm_hthresh t;
+	struct nl_msg *m = NULL;
+
+	if (!fp->spd_known) {
+		rc = xfrm_policy_build_getspd(&m);
+		if (rc)
+			return rc;
+		rc = nlp_request(fp->xp, m, spd_reply, fp->spd_orig);
+		nlmsg_free(m);
+		if (rc)
+			return rc;
+		memcpy(fp->spd_now, fp->spd_orig, sizeof(fp->spd_now));
+		fp->spd_known = true;
+	}
+	t = fp->spd_now[k];
+	for (unsigned i = 0; i < c->n_local_ts; i++) {
+		struct ip_prefix p;
+		fp_ts_prefix(&c->local_ts[i], &p);
+		t.lbits = p.len < t.lbits ? p.len : t.lbits;
+	}
+	for (unsigned i = 0; i < c->n_remote_ts; i++) {
+		struct ip_prefix p;
+		fp_ts_prefix(&c->remote_ts[i], &p);
+		t.rbits = p.len < t.rbits ? p.len : t.rbits;
+	}
+	if (t.lbits == fp->spd_now[k].lbits && t.rbits == fp->spd_now[k].rbits)
+		return 0;
+	/* in order with the policies that follow in the same pack */
+	rc = queue(fp->xp, xfrm_policy_build_hthresh(c->local_ts[0].start.family, t, &m), &m,
+		   NO_TAG, NULL);
+	if (rc)
+		return rc;
+	fp->spd_now[k] = t;
+	fp->spd_changed = true;
+	return 0;
+}
+
 /* Checks and records request i; 0 or -errno (then nothing is recorded). */
 static int install_prepare(struct fastpath *fp, const struct fp_child *c,
 			   struct route330_via *via)
@@ -537,6 +587,9 @@ static int install_prepare(struct fastpath *fp, const struct fp_child *c,
 		return rc;
 	if (rec_find(fp, c->reqid))
 		return -EEXIST;
+	rc = spd_tune(fp, c);
+	if (rc)
+		return rc;
 	if (c->mode == FP_TUNNEL) {
 		rc = via_of(fp, &c->ep.remote, false, via);
 		if (rc == 0)
@@ -757,6 +810,16 @@ int fp_cleanup(struct fastpath *fp)
 		failed += e != 0;
 		fp->rule_ours[slot] = false;
 		fp->rule_known[slot] = false;
+	}
+	if (fp->spd_changed) {
+		for (int f = AF_INET; f; f = f == AF_INET ? AF_INET6 : 0) {
+			int e = 0, slot = fam_slot(f);
+			queue(fp->xp, xfrm_policy_build_hthresh(f, fp->spd_orig[slot], &m), &m, 0, &e);
+			send_packs(fp, &e, 1, false);
+			failed += e != 0;
+			fp->spd_now[slot] = fp->spd_orig[slot];
+		}
+		fp->spd_changed = false;
 	}
 	free(ids);
 	free(err);

@@ -15,6 +15,10 @@
  * routed, source = the local TS when that is one address; the first such
  * route of a family adds `ip rule add priority 330 table 330`.
  *
+ * The SPD hash thresholds of the netns are lowered to the least specific
+ * selectors installed (xfrm_policy.h: else every policy op scans all
+ * inexact policies, O(n) per SA); fp_cleanup() puts the old values back.
+ *
  * Rekey keeps the traffic selectors: the new states go in before the old
  * ones go.  The policies' templates name the reqid, not an SPI, so when the
  * new CHILD SA keeps the reqid the policies stay as they are (the kernel
@@ -72,8 +76,8 @@ int fp_delete(struct fastpath *fp, const uint32_t *reqid, size_t count, int *err
  * (the first failure). */
 int fp_flush(struct fastpath *fp);
 
-/* End of a run: remove everything in the record, and the table 330 rules
- * this struct added.  Returns how many removals failed (0 = all gone). */
+/* End of a run: remove everything in the record, the table 330 rules this
+ * struct added, and restore the SPD hash thresholds it changed.  Returns how many removals failed (0 = all gone). */
 int fp_cleanup(struct fastpath *fp);
 
 /* CHILD SAs in the record. */

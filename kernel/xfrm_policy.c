@@ -202,6 +202,50 @@ int xfrm_policy_build_flush(struct nl_msg **out)
 	return 0;
 }
 
+int xfrm_policy_build_hthresh(int family, struct xfrm_hthresh t, struct nl_msg **out)
+{
+	struct nl_msg *m = nlmsg_alloc_simple(XFRM_MSG_NEWSPDINFO, 0);
+	struct xfrmu_spdhthresh h = { .lbits = t.lbits, .rbits = t.rbits };
+	uint32_t flags = 0;
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	rc = nlmsg_append(m, &flags, sizeof(flags), NLMSG_ALIGNTO);
+	if (rc == 0)
+		rc = nla_put(m, family == AF_INET6 ? XFRMA_SPD_IPV6_HTHRESH : XFRMA_SPD_IPV4_HTHRESH,
+			     sizeof(h), &h);
+	return finish(m, rc, out);
+}
+
+int xfrm_policy_build_getspd(struct nl_msg **out)
+{
+	struct nl_msg *m = nlmsg_alloc_simple(XFRM_MSG_GETSPDINFO, 0);
+	uint32_t flags = 0;
+
+	if (!m)
+		return -ENOMEM;
+	return finish(m, nlmsg_append(m, &flags, sizeof(flags), NLMSG_ALIGNTO), out);
+}
+
+int xfrm_policy_parse_spd(const struct nlmsghdr *h, struct xfrm_hthresh out[2])
+{
+	struct nlattr *tb[XFRMA_SPD_MAX + 1];
+	const int attr[2] = { XFRMA_SPD_IPV4_HTHRESH, XFRMA_SPD_IPV6_HTHRESH };
+
+	if (h->nlmsg_type != XFRM_MSG_NEWSPDINFO ||
+	    nlmsg_parse((struct nlmsghdr *)h, sizeof(uint32_t), tb, XFRMA_SPD_MAX, NULL) < 0)
+		return -EBADMSG;
+	for (int k = 0; k < 2; k++) {
+		if (!tb[attr[k]] || nla_len(tb[attr[k]]) < (int)sizeof(struct xfrmu_spdhthresh))
+			return -EBADMSG;
+		const struct xfrmu_spdhthresh *t = nla_data(tb[attr[k]]);
+		out[k].lbits = t->lbits;
+		out[k].rbits = t->rbits;
+	}
+	return 0;
+}
+
 int xfrm_socket_bypass(int fd, int family)
 {
 	struct xfrm_userpolicy_info p;

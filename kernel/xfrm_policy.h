@@ -36,6 +36,21 @@ int xfrm_policy_build_migrate(const struct fp_child *c, int dir, const struct fp
 /* XFRM_MSG_FLUSHPOLICY (main type; socket policies are not touched). */
 int xfrm_policy_build_flush(struct nl_msg **out);
 
+/* The SPD hash thresholds (`ip xfrm policy set hthresh4 LBITS RBITS`): a
+ * policy whose local prefix has at least lbits and remote prefix at least
+ * rbits bits is hashed by those bits; any other sits in the kernel's
+ * inexact lists, scanned on every insert, delete and migrate (10,000 SAs
+ * with a /16 local TS: 239 installs/s in UML, 4,660/s once hashed). */
+struct xfrm_hthresh {
+	uint8_t lbits, rbits;
+};
+
+/* XFRM_MSG_NEWSPDINFO setting family's thresholds; XFRM_MSG_GETSPDINFO and
+ * its answer (both families: [0] IPv4, [1] IPv6). */
+int xfrm_policy_build_hthresh(int family, struct xfrm_hthresh t, struct nl_msg **out);
+int xfrm_policy_build_getspd(struct nl_msg **out);
+int xfrm_policy_parse_spd(const struct nlmsghdr *h, struct xfrm_hthresh out[2]);
+
 /* The priority c's policies get: c->priority, or one from the selectors
  * (more specific = smaller = wins, as in strongSwan). */
 uint32_t xfrm_policy_priority(const struct fp_child *c, const struct fp_ts *lts,

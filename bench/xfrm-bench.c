@@ -1,0 +1,188 @@
+/* xfrm-bench: how fast the fastpath library (kernel/fastpath.h) installs,
+ * rekeys, migrates and deletes CHILD SAs, in a private network namespace
+ * of a kernel with ESP (make bench-xfrm runs it inside user-mode Linux).
+ *
+ *   xfrm-bench [-n COUNT] [-b BATCH] [-a gcm|cbc] [-g]
+ *
+ * Each CHILD SA: tunnel mode, ESN, replay window 128, two states, three
+ * policies (local 10.64.0.0/16 <-> its own remote /32), one table 330
+ * route.  -g: gateway style, every SA has its own peer address (one route
+ * lookup per SA); default: client style, one peer.  The requests go in
+ * calls of BATCH (default 1000).  Prints one line per phase and a summary;
+ * exit 0, or 77 with "SKIP" when the kernel has no ESP or no root. */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kernel/fastpath.h"
+#include "kernel/xfrm_probe.h"
+#include "proto/ike_ids.h"
+
+struct opts {
+	size_t n, batch;
+	bool cbc, gateway;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct ip_addr addr_plus(const char *base, uint64_t off)
+{
+	struct ip_addr a, r;
+	ip_addr_parse(base, &a);
+	ip_addr_add(&a, off, &r);
+	return r;
+}
+
+static void make_child(struct fp_child *c, size_t i, const struct opts *o, uint32_t spi_base)
+{
+	struct xfrm_alg_spec alg;
+
+	memset(c, 0, offsetof(struct fp_child, keymat));
+	c->reqid = (uint32_t)i + 1;
+	c->initiator = true;
+	c->mode = FP_TUNNEL;
+	c->ep.local = addr_plus("10.0.0.1", 0);
+	c->ep.remote = o->gateway ? addr_plus("10.1.0.0", i) : addr_plus("10.0.0.2", 0);
+	c->spi_out = spi_base + 2 * (uint32_t)i;
+	c->spi_in = spi_base + 2 * (uint32_t)i + 1;
+	c->encr_id = o->cbc ? IKE_ENCR_AES_CBC : IKE_ENCR_AES_GCM_16;
+	c->encr_keybits = 128;
+	c->integ_id = o->cbc ? IKE_INTEG_HMAC_SHA2_256_128 : IKE_INTEG_NONE;
+	c->esn = true;
+	c->replay_window = 128;
+	c->n_local_ts = 1;
+	c->n_remote_ts = 1;
+	c->local_ts[0].start = addr_plus("10.64.0.0", 0);
+	c->local_ts[0].end = addr_plus("10.64.255.255", 0);
+	c->local_ts[0].port_end = 65535;
+	c->remote_ts[0].start = addr_plus("10.128.0.0", i);
+	c->remote_ts[0].end = c->remote_ts[0].start;
+	c->remote_ts[0].port_end = 65535;
+	xfrm_alg_lookup(c->encr_id, c->encr_keybits, c->integ_id, &alg);
+	c->keymat_len = (uint16_t)(2 * xfrm_alg_dir_keylen(&alg));
+	for (unsigned k = 0; k < c->keymat_len; k++)
+		c->keymat[k] = (uint8_t)(i + k + spi_base);
+}
+
+enum phase { INSTALL, REKEY, MIGRATE, DELETE };
+static const char *const phase_name[] = { "install", "rekey", "migrate", "delete" };
+
+/* Runs one phase over all n in batches; returns the rate (SA/s) or -1. */
+static double run_phase(struct fastpath *fp, enum phase ph, struct fp_child *c,
+			const struct opts *o)
+{
+	size_t n = o->n, failed = 0;
+	int *err = calloc(o->batch, sizeof(*err));
+	uint32_t *ids = calloc(o->batch, sizeof(*ids));
+	struct fp_endpoints *to = calloc(o->batch, sizeof(*to));
+	int first_err = 0;
+	double t0 = now();
+
+	if (!err || !ids || !to)
+		return -1;
+	for (size_t at = 0; at < n; at += o->batch) {
+		size_t k = n - at < o->batch ? n - at : o->batch;
+		int rc;
+		for (size_t j = 0; j < k; j++) {
+			ids[j] = c[at + j].reqid;
+			to[j] = c[at + j].ep;
+			to[j].local = addr_plus("10.0.0.3", 0);
+		}
+		switch (ph) {
+		case INSTALL: rc = fp_install(fp, c + at, k, err); break;
+		case REKEY: rc = fp_rekey(fp, ids, c + at, k, err); break;
+		case MIGRATE: rc = fp_migrate(fp, ids, to, k, err); break;
+		default: rc = fp_delete(fp, ids, k, err); break;
+		}
+		if (rc < 0) {
+			fprintf(stderr, "xfrm-bench: %s: %s\n", phase_name[ph], strerror(-rc));
+			return -1;
+		}
+		for (size_t j = 0; j < k; j++) {
+			if (err[j] && !first_err)
+				first_err = err[j];
+			failed += err[j] != 0;
+		}
+	}
+	double dt = now() - t0;
+	printf("xfrm-bench: %-7s %zu CHILD SAs in %.3f s: %.0f SA/s (%zu failed%s%s)\n",
+	       phase_name[ph], n, dt, (double)n / dt, failed, first_err ? ", first: " : "",
+	       first_err ? strerror(-first_err) : "");
+	free(err);
+	free(ids);
+	free(to);
+	return failed ? -1 : (double)n / dt;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .n = 10000, .batch = 1000 };
+	struct fastpath *fp;
+	char why[256];
+	int opt, rc;
+
+	while ((opt = getopt(argc, argv, "n:b:a:g")) != -1) {
+		switch (opt) {
+		case 'n': o.n = strtoul(optarg, NULL, 10); break;
+		case 'b': o.batch = strtoul(optarg, NULL, 10); break;
+		case 'a': o.cbc = !strcmp(optarg, "cbc"); break;
+		case 'g': o.gateway = true; break;
+		default:
+			fprintf(stderr, "usage: xfrm-bench [-n COUNT] [-b BATCH] [-a gcm|cbc] [-g]\n");
+			return 2;
+		}
+	}
+	if (!o.n || !o.batch || o.n > 65536 * 2) {
+		fprintf(stderr, "xfrm-bench: COUNT 1..131072, BATCH >= 1\n");
+		return 2;
+	}
+	if (unshare(CLONE_NEWNET) < 0) {
+		printf("SKIP xfrm-bench: private netns: %s (needs root)\n", strerror(errno));
+		return 77;
+	}
+	if (system("ip link set lo up && ip addr add 10.0.0.1/8 dev lo") != 0) {
+		fprintf(stderr, "xfrm-bench: cannot set up lo\n");
+		return 1;
+	}
+	rc = xfrm_probe_esp(why, sizeof(why));
+	if (rc != 1) {
+		printf("SKIP xfrm-bench: %s\n", why);
+		return 77;
+	}
+	struct fp_child *c = malloc(o.n * sizeof(*c));
+	if (!c || fp_open(&fp) < 0) {
+		fprintf(stderr, "xfrm-bench: out of memory or no netlink\n");
+		return 1;
+	}
+	for (size_t i = 0; i < o.n; i++)
+		make_child(&c[i], i, &o, 0x10000);
+	printf("xfrm-bench: %zu CHILD SAs, %s, %s style, batches of %zu\n", o.n,
+	       o.cbc ? "AES-CBC-128/HMAC-SHA-256" : "AES-GCM-16-128",
+	       o.gateway ? "gateway (one peer each)" : "client (one peer)", o.batch);
+	double r[4];
+	r[INSTALL] = run_phase(fp, INSTALL, c, &o);
+	for (size_t i = 0; i < o.n; i++)
+		make_child(&c[i], i, &o, 0x1000000);
+	r[REKEY] = run_phase(fp, REKEY, c, &o);
+	r[MIGRATE] = run_phase(fp, MIGRATE, c, &o);
+	r[DELETE] = run_phase(fp, DELETE, c, &o);
+	int left = fp_cleanup(fp);
+	printf("xfrm-bench: summary n=%zu install=%.0f rekey=%.0f migrate=%.0f delete=%.0f SA/s"
+	       "%s\n", o.n, r[INSTALL], r[REKEY], r[MIGRATE], r[DELETE],
+	       left ? " (cleanup failed)" : "");
+	fp_close(fp);
+	free(c);
+	for (int p = 0; p < 4; p++)
+		if (r[p] < 0)
+			return 1;
+	return left ? 1 : 0;
+}
