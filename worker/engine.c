@@ -196,10 +196,7 @@ void engine_sa_established(struct engine *e, struct ikesa *sa)
 	const struct conf_ike *ic = &e->cfg->ikeconf;
 	uint64_t now = engine_now(e);
 	e->cnt.ike_established++;
-	if (!sa->initiator && spi_map_get(&e->half_open, sa->spi_i) == sa) {
-		spi_map_del(&e->half_open, sa->spi_i);
-		e->n_half_open--;
-	}
+	ikesa_half_open_del(sa);
 	engine_timer_cancel(e, &sa->life_timer);
 	if (!sa->established_once) {
 		sa->established_once = true;

@@ -154,6 +154,27 @@ void ikesa_drop_init(struct ikesa *sa)
 	sa->ni_len = sa->nr_len = sa->init_req_len = sa->init_resp_len = 0;
 }
 
+uint64_t half_open_key(uint64_t spi_i, const struct ike_path *from)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (unsigned i = 0; i < ip_addr_bits(&from->remote) / 8; i++)
+		h = (h ^ from->remote.bytes[i]) * 0x100000001b3ull;
+	h = (h ^ from->rport) * 0x100000001b3ull;
+	return spi_i ^ h;
+}
+
+void ikesa_half_open_del(struct ikesa *sa)
+{
+	struct engine *e = sa->eng;
+	if (sa->initiator || !sa->half_open_key)
+		return;
+	if (spi_map_get(&e->half_open, sa->half_open_key) == sa) {
+		spi_map_del(&e->half_open, sa->half_open_key);
+		e->n_half_open--;
+	}
+	sa->half_open_key = 0;
+}
+
 int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
 	size_t n = alen < blen ? alen : blen;
@@ -187,10 +208,7 @@ void ikesa_free(struct ikesa *sa)
 	uint64_t spi = ikesa_our_spi(sa);
 	if (spi_map_get(&e->sas, spi) == sa)
 		spi_map_del(&e->sas, spi);
-	if (!sa->initiator && spi_map_get(&e->half_open, sa->spi_i) == sa) {
-		spi_map_del(&e->half_open, sa->spi_i);
-		e->n_half_open--;
-	}
+	ikesa_half_open_del(sa);
 	engine_timer_cancel(e, &sa->dpd_timer);
 	engine_timer_cancel(e, &sa->rekey_timer);
 	engine_timer_cancel(e, &sa->life_timer);

@@ -86,6 +86,7 @@ struct ikesa {
 	uint8_t cookie[SA_COOKIE_MAX];
 	uint8_t cookie_len;
 	unsigned init_retries;   /* COOKIE / INVALID_KE restarts */
+	uint64_t half_open_key;  /* gateway: our entry in the half-open map, or 0 */
 
 	struct exch exch;        /* request in flight, cached response */
 	uint8_t taskq[SA_TASKQ]; /* enum task_kind, FIFO */
@@ -148,6 +149,11 @@ uint8_t nonce_min(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
 		  uint8_t out[SA_NONCE_CMP]);
 /* <0 when nonce a sorts before b (memcmp order, shorter first on a tie). */
 int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+
+/* Key of the gateway's half-open map: the peer's SPIi mixed with its
+ * address and port (two peers may pick the same SPIi). */
+uint64_t half_open_key(uint64_t spi_i, const struct ike_path *from);
+void ikesa_half_open_del(struct ikesa *sa);
 
 /* SPI as the 8 wire octets. */
 static inline void spi_bytes(uint64_t spi, uint8_t out[8])

@@ -314,8 +314,10 @@ static int cookie_gate(struct engine *e, const struct ike_msg *m, const struct i
 int task_init_respond(struct engine *e, const struct ike_path *from, const struct ike_msg *m,
 		      const uint8_t *raw, size_t raw_len)
 {
-	struct ikesa *sa = spi_map_get(&e->half_open, m->hdr.spi_i);
-	if (sa) {
+	uint64_t hkey = half_open_key(m->hdr.spi_i, from);
+	struct ikesa *sa = spi_map_get(&e->half_open, hkey);
+	if (sa && sa->spi_i == m->hdr.spi_i && !ip_addr_cmp(&sa->path.remote, &from->remote) &&
+	    sa->path.rport == from->rport) {
 		/* A retransmitted IKE_SA_INIT: the cached response again. */
 		if (m->hdr.msgid == 0 && exch_check_request(sa, 0, from) == 1)
 			return 0;
@@ -409,8 +411,10 @@ int task_init_respond(struct engine *e, const struct ike_path *from, const struc
 	ike_dh_free(sa->dh);
 	sa->dh = NULL;
 	sa->natt = natd_seen;
-	if (spi_map_add(&e->half_open, sa->spi_i, sa) == 0)
+	if (hkey && spi_map_add(&e->half_open, hkey, sa) == 0) {
+		sa->half_open_key = hkey;
 		e->n_half_open++;
+	}
 	sa_state(sa, IKE_S_CREATED, NULL);
 	/* A half-open SA that never authenticates goes away. */
 	uint64_t rt = e->cfg->ikeconf.retraninterval_ns;
