@@ -401,6 +401,58 @@ fail:
 	return err;
 }
 
+int udp_adopt(struct udp *u, int fd, unsigned flags, struct udp_sock **out)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct udp_sock *s = NULL;
+	int err;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return -errno;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	/* Options that matter before bind (REUSEPORT, FREEBIND) are the
+	 * opener's; these are the receive/send ones. */
+	err = configure(fd, ss.ss_family, flags & ~(unsigned)(UDP_F_REUSEPORT | UDP_F_REUSEADDR));
+	if (err)
+		goto fail;
+	set_bufsize(fd, SO_RCVBUFFORCE, SO_RCVBUF, u->rcvbuf);
+	set_bufsize(fd, SO_SNDBUFFORCE, SO_SNDBUF, u->sndbuf);
+	s->u = u;
+	s->fd = fd;
+	s->flags = flags;
+	from_sockaddr(&ss, &s->local, &s->port);
+	s->wildcard = is_any(&s->local);
+	if (!s->wildcard) {
+		s->hkey = addr_key(&s->local, s->port);
+		s->hnext = spi_map_get(&u->bound, s->hkey);
+		err = spi_map_set(&u->bound, s->hkey, s);
+		if (err)
+			goto fail;
+	}
+	err = loop_fd_add(u->loop, fd, EPOLLIN, on_readable, s);
+	if (err) {
+		if (!s->wildcard) {
+			if (s->hnext)
+				spi_map_set(&u->bound, s->hkey, s->hnext);
+			else
+				spi_map_del(&u->bound, s->hkey);
+		}
+		goto fail;
+	}
+	s->next = u->all;
+	if (u->all)
+		u->all->prev = s;
+	u->all = s;
+	if (out)
+		*out = s;
+	return 0;
+fail:
+	free(s);
+	return err;
+}
+
 static void unhash(struct udp *u, struct udp_sock *s)
 {
 	struct udp_sock *head = spi_map_get(&u->bound, s->hkey);

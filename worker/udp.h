@@ -91,6 +91,12 @@ void udp_set_bufsize(struct udp *u, int rcvbuf, int sndbuf);
  * IPV6_V6ONLY.  0 or -errno (-EEXIST when that address/port is open here). */
 int udp_open(struct udp *u, const struct ip_addr *local, uint16_t port, unsigned flags,
 	     struct udp_sock **out);
+/* Take over fd, a UDP socket already bound by someone else (the
+ * supervisor's SO_REUSEPORT group, worker/steer.h): pktinfo and the buffer
+ * sizes are set as udp_open() does; flags as there (UDP_F_NATT matters;
+ * REUSEPORT/REUSEADDR are the opener's business).  The fd is closed by
+ * udp_close()/udp_free().  0 or -errno (fd left open). */
+int udp_adopt(struct udp *u, int fd, unsigned flags, struct udp_sock **out);
 /* Close one socket (and unregister it from the loop). */
 void udp_close(struct udp *u, struct udp_sock *s);
 
