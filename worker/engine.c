@@ -141,7 +141,7 @@ int engine_start_tunnel(struct engine *e, int idx)
 	struct ike_path p = {
 		.local = t->addr, .remote = e->cfg->peeraddr, .lport = IKE_PORT, .rport = IKE_PORT,
 	};
-	struct ikesa *sa = ikesa_new(e, true, idx, &p, 0);
+	struct ikesa *sa = ikesa_new(e, true, t->idx, &p, 0);
 	if (!sa)
 		return -ENOMEM;
 	sa->tun = t;
@@ -149,7 +149,7 @@ int engine_start_tunnel(struct engine *e, int idx)
 	t->attempts++;
 	if (!e->t_first_ns)
 		e->t_first_ns = engine_now(e) ? engine_now(e) : 1;
-	wlog_event(&e->log, WLOG_VERBOSE, idx, sa->spi_i, "tunnel.start", "attempt=%d", t->attempts);
+	wlog_event(&e->log, WLOG_VERBOSE, t->idx, sa->spi_i, "tunnel.start", "attempt=%d", t->attempts);
 	return sa_queue_task(sa, TASK_INIT, 0);
 }
 
@@ -175,7 +175,32 @@ static void on_tunnel_retry(struct timer *tm, void *arg)
 {
 	(void)tm;
 	struct tunnel *t = arg;
-	engine_start_tunnel(t->eng, t->idx);
+	engine_start_tunnel(t->eng, (int)(t - t->eng->tunnels));
+}
+
+int engine_set_slice(struct engine *e, int first, int count)
+{
+	if (e->cfg->role != ROLE_CLIENT || first < 0 || count < 0 ||
+	    first + count > e->cfg->numberoftunnels)
+		return -EINVAL;
+	struct tunnel *t = calloc(count ? (size_t)count : 1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (int i = 0; i < e->n_tunnels; i++)
+		engine_timer_cancel(e, &e->tunnels[i].retry_timer);
+	free(e->tunnels);
+	e->tunnels = t;
+	e->n_tunnels = count;
+	e->next_start = 0;
+	e->cnt.configured = (uint64_t)count;
+	for (int i = 0; i < count; i++) {
+		t[i].eng = e;
+		t[i].idx = first + i;
+		if (plan_tunnel_addr(e->cfg, (unsigned)(first + i), 0, &t[i].addr) < 0)
+			t[i].addr = e->cfg->startclntaddr.addr;
+		timer_init(&t[i].retry_timer, on_tunnel_retry, &t[i]);
+	}
+	return 0;
 }
 
 int engine_start(struct engine *e)

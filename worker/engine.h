@@ -97,7 +97,12 @@ void engine_timer_cancel(struct engine *e, struct timer *t);
 /* Client: start the setup timer (tunnels every setupinterval) and the
  * run timer.  Gateway: only the run timer. */
 int engine_start(struct engine *e);
-/* Client: start tunnel idx now (tests). */
+/* Client: own only tunnels [first, first + count) of the setup (a worker's
+ * slice, conf plan_worker_slice()); "configured" becomes count.  Call after
+ * engine_init(), before engine_start().  0 or -EINVAL / -ENOMEM. */
+int engine_set_slice(struct engine *e, int first, int count);
+/* Client: start the tunnel at position idx of this engine's slice (the
+ * setup's tunnel idx unless engine_set_slice() was called) now (tests). */
 int engine_start_tunnel(struct engine *e, int idx);
 
 /* One IKE message received on path (after any non-ESP marker). */

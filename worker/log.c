@@ -41,6 +41,8 @@ void wlog_init(struct wlog *l, FILE *out, int level, int worker)
 	l->out = out;
 	l->level = level;
 	l->worker = worker;
+	l->sink = NULL;
+	l->sink_arg = NULL;
 }
 
 void wlog_event(const struct wlog *l, enum wlog_level level, int tunnel, uint64_t ike_spi,
@@ -48,6 +50,17 @@ void wlog_event(const struct wlog *l, enum wlog_level level, int tunnel, uint64_
 {
 	if (!wlog_enabled(l, level))
 		return;
+	if (l->sink) {
+		char tail[480] = "";
+		if (fmt) {
+			va_list ap;
+			va_start(ap, fmt);
+			vsnprintf(tail, sizeof(tail), fmt, ap);
+			va_end(ap);
+		}
+		l->sink(l->sink_arg, level, tunnel, ike_spi, event, tail);
+		return;
+	}
 	struct timespec ts;
 	struct tm tm;
 	char when[32];

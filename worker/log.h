@@ -22,6 +22,12 @@ struct wlog {
 	FILE *out;     /* NULL: discard everything */
 	int level;
 	int worker;    /* the "wN" field */
+	/* When set, events that pass the level go to sink instead of out
+	 * (a worker process forwards them to the supervisor's log); tail is
+	 * the formatted "k=v ..." part ("" when none). */
+	void (*sink)(void *arg, int level, int tunnel, uint64_t ike_spi, const char *event,
+		     const char *tail);
+	void *sink_arg;
 };
 
 void wlog_init(struct wlog *l, FILE *out, int level, int worker);
@@ -40,7 +46,7 @@ const char *wlog_q(const char *v, char buf[WLOG_QLEN]);
 
 static inline int wlog_enabled(const struct wlog *l, enum wlog_level level)
 {
-	return l->out && (int)level <= l->level;
+	return (l->out || l->sink) && (int)level <= l->level;
 }
 
 #endif
