@@ -47,7 +47,10 @@ static void make_child(struct fp_child *c, size_t i, const struct opts *o, uint3
 	struct xfrm_alg_spec alg;
 
 	memset(c, 0, offsetof(struct fp_child, keymat));
-	c->reqid = (uint32_t)i + 1;
+	/* scrambled: the kernel hashes states by (daddr ^ saddr) ^ reqid, and
+	 * a reqid counting up with the peer address fills few buckets
+	 * (child_sa.h) */
+	c->reqid = ((uint32_t)i + 1) * 0x9e3779b1u;
 	c->initiator = true;
 	c->mode = FP_TUNNEL;
 	c->ep.local = addr_plus("10.0.0.1", 0);

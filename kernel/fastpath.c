@@ -14,7 +14,7 @@
 #include "kernel/route330.h"
 #include "kernel/xfrm_policy.h"
 
-#define VIA_CACHE 64
+#define VIA_CACHE 1024 /* peers whose route is remembered */
 #define NO_TAG UINT32_MAX
 
 /* One installed CHILD SA: what removing it needs (no keys). */
@@ -37,6 +37,7 @@ struct route_ref {
 struct via_slot {
 	struct ip_addr dst;
 	struct route330_via via;
+	uint32_t gen; /* fastpath.via_gen when it was looked up */
 };
 
 struct fastpath {
@@ -49,6 +50,7 @@ struct fastpath {
 	bool spd_known, spd_changed;
 	struct xfrm_hthresh spd_orig[2], spd_now[2]; /* SPD hash thresholds */
 	struct via_slot via[VIA_CACHE];
+	uint32_t via_gen; /* bumped by fp_migrate: "fresh" = looked up since */
 };
 
 /* ---- hashing ---- */
@@ -375,34 +377,85 @@ static const struct ip_addr *route_src(const struct fp_child *c)
 	return NULL;
 }
 
-static int lookup_reply(void *ctx, const struct nlmsghdr *h)
+struct via_fill {
+	struct fastpath *fp;
+	const size_t *child;        /* child[q]: the request query q is for */
+	const struct ip_addr *dst;  /* dst[q]: its address */
+	struct route330_via *vias;  /* per request */
+	int *verr;                  /* per request: 0 or the lookup's -errno */
+};
+
+static int via_answer(void *ctx, size_t q, const struct nlmsghdr *h, int err)
 {
-	return route330_parse_lookup(h, ctx);
+	struct via_fill *f = ctx;
+	size_t i = f->child[q];
+
+	if (!err)
+		err = route330_parse_lookup(h, &f->vias[i]);
+	f->verr[i] = err;
+	if (!err) {
+		struct via_slot *s = &f->fp->via[addr_hash(&f->dst[q], 0) % VIA_CACHE];
+		s->dst = f->dst[q];
+		s->via = f->vias[i];
+		s->gen = f->fp->via_gen;
+	}
+	return 0;
 }
 
-/* Where packets to dst go now (`ip route get`), through a small cache
- * unless fresh. */
-static int via_of(struct fastpath *fp, const struct ip_addr *dst, bool fresh,
-		  struct route330_via *out)
+/* Where each of count peers (first, first + stride, ...; only where want[i])
+ * is routed now, all asked in one go (nl_pack.h nlp_query): a gateway has a
+ * peer per SA, and a query each would cost a round trip each.  The cache
+ * answers what it holds unless fresh; a peer equal to the last one asked
+ * is asked once.  vias[i]/verr[i] get the answers; 0 or -errno (socket). */
+static int vias_lookup(struct fastpath *fp, const struct ip_addr *first, size_t stride,
+		       size_t count, const bool *want, bool fresh, struct route330_via *vias,
+		       int *verr)
 {
-	struct via_slot *s = &fp->via[addr_hash(dst, 0) % VIA_CACHE];
-	struct nl_msg *m = NULL;
-	int rc;
+	size_t cap = count ? count : 1, n = 0;
+	size_t *child = malloc(cap * sizeof(*child)), *src = malloc(cap * sizeof(*src));
+	struct ip_addr *dst = malloc(cap * sizeof(*dst));
+	struct nl_msg **msgs = malloc(cap * sizeof(*msgs));
+	int rc = -ENOMEM;
 
-	if (!fresh && s->dst.family && ip_addr_cmp(&s->dst, dst) == 0) {
-		*out = s->via;
-		return 0;
+	if (!child || !src || !dst || !msgs)
+		goto out;
+	for (size_t i = 0; i < count; i++) {
+		const struct ip_addr *a = (const void *)((const char *)first + i * stride);
+		const struct via_slot *sl = &fp->via[addr_hash(a, 0) % VIA_CACHE];
+		verr[i] = 0;
+		src[i] = i;
+		if (!want[i])
+			continue;
+		if (sl->dst.family && !ip_addr_cmp(&sl->dst, a) && (!fresh || sl->gen == fp->via_gen)) {
+			vias[i] = sl->via;
+			continue;
+		}
+		verr[i] = -EAGAIN; /* until answered */
+		if (n && !ip_addr_cmp(&dst[n - 1], a)) {
+			src[i] = child[n - 1];
+			continue;
+		}
+		if (route330_build_lookup(a, &msgs[n]) < 0)
+			goto out;
+		child[n] = i;
+		dst[n++] = *a;
 	}
-	rc = route330_build_lookup(dst, &m);
-	if (rc)
-		return rc;
-	rc = nlp_request(fp->rp, m, lookup_reply, out);
-	nlmsg_free(m);
-	if (rc)
-		return rc;
-	s->dst = *dst;
-	s->via = *out;
-	return 0;
+	struct via_fill f = { fp, child, dst, vias, verr };
+	rc = n ? nlp_query(fp->rp, msgs, n, via_answer, &f) : 0;
+	for (size_t i = 0; i < count; i++) {
+		if (src[i] != i) {
+			vias[i] = vias[src[i]];
+			verr[i] = verr[src[i]];
+		}
+	}
+out:
+	for (size_t q = 0; q < n; q++)
+		nlmsg_free(msgs[q]);
+	free(child);
+	free(src);
+	free(dst);
+	free(msgs);
+	return rc;
 }
 
 /* The table 330 rule for family, added once (not ours when it was there). */
@@ -577,8 +630,7 @@ static int spd_tune(struct fastpath *fp, const struct fp_child *c)
 }
 
 /* Checks and records request i; 0 or -errno (then nothing is recorded). */
-static int install_prepare(struct fastpath *fp, const struct fp_child *c,
-			   struct route330_via *via)
+static int install_prepare(struct fastpath *fp, const struct fp_child *c)
 {
 	struct xfrm_alg_spec alg;
 	int rc = fp_child_check(c, &alg);
@@ -591,9 +643,7 @@ static int install_prepare(struct fastpath *fp, const struct fp_child *c,
 	if (rc)
 		return rc;
 	if (c->mode == FP_TUNNEL) {
-		rc = via_of(fp, &c->ep.remote, false, via);
-		if (rc == 0)
-			rc = rule_ensure(fp, c->remote_ts[0].start.family);
+		rc = rule_ensure(fp, c->remote_ts[0].start.family);
 		if (rc)
 			return rc;
 	}
@@ -613,15 +663,26 @@ int fp_install(struct fastpath *fp, const struct fp_child *c, size_t count, int 
 
 	if (!sent)
 		return -ENOMEM;
+	struct route330_via *vias = malloc((count ? count : 1) * sizeof(*vias));
+	int *verr = malloc((count ? count : 1) * sizeof(*verr));
+	int rc = -ENOMEM;
+
+	if (!vias || !verr)
+		goto out;
+	for (size_t i = 0; i < count; i++)
+		sent[i] = c[i].mode == FP_TUNNEL; /* "want" for the lookups */
+	rc = vias_lookup(fp, &c[0].ep.remote, sizeof(c[0]), count, sent, false, vias, verr);
+	if (rc < 0)
+		goto out;
 	for (size_t i = 0; i < count; i++) {
-		struct route330_via via;
-		err[i] = install_prepare(fp, &c[i], &via);
+		sent[i] = false;
+		err[i] = verr[i] ? verr[i] : install_prepare(fp, &c[i]);
 		if (err[i])
 			continue;
 		sent[i] = true;
 		emit_states_add(fp, &c[i], (uint32_t)i, err);
 		emit_policies(fp, &c[i], XP_ADD, (uint32_t)i, err);
-		emit_routes(fp, &c[i], true, &via, (uint32_t)i, err);
+		emit_routes(fp, &c[i], true, &vias[i], (uint32_t)i, err);
 	}
 	sock_err = send_packs(fp, err, count, false);
 	/* undo the failed ones: nothing half-installed stays */
@@ -637,15 +698,33 @@ int fp_install(struct fastpath *fp, const struct fp_child *c, size_t count, int 
 	}
 	if (undo)
 		send_packs(fp, NULL, count, true);
+	rc = count_failed(err, count, sock_err);
+out:
+	free(vias);
+	free(verr);
 	free(sent);
-	return count_failed(err, count, sock_err);
+	return rc;
+}
+
+/* Field by field: callers need not zero the padding. */
+static bool ts_equal(const struct fp_ts *a, const struct fp_ts *b)
+{
+	return !ip_addr_cmp(&a->start, &b->start) && !ip_addr_cmp(&a->end, &b->end) &&
+	       a->ip_proto == b->ip_proto && a->port_start == b->port_start &&
+	       a->port_end == b->port_end;
 }
 
 static bool same_ts(const struct rec *r, const struct fp_child *c)
 {
-	return r->n_lts == c->n_local_ts && r->n_rts == c->n_remote_ts &&
-	       !memcmp(r->ts, c->local_ts, r->n_lts * sizeof(r->ts[0])) &&
-	       !memcmp(r->ts + r->n_lts, c->remote_ts, r->n_rts * sizeof(r->ts[0]));
+	if (r->n_lts != c->n_local_ts || r->n_rts != c->n_remote_ts)
+		return false;
+	for (unsigned i = 0; i < r->n_lts; i++)
+		if (!ts_equal(&r->ts[i], &c->local_ts[i]))
+			return false;
+	for (unsigned i = 0; i < r->n_rts; i++)
+		if (!ts_equal(&r->ts[r->n_lts + i], &c->remote_ts[i]))
+			return false;
+	return true;
 }
 
 static bool same_ep(const struct fp_endpoints *a, const struct fp_endpoints *b)
@@ -725,12 +804,17 @@ int fp_rekey(struct fastpath *fp, const uint32_t *old_reqid, const struct fp_chi
 int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpoints *to,
 	       size_t count, int *err)
 {
+	size_t cap = count ? count : 1;
+	struct route330_via *vias = malloc(cap * sizeof(*vias));
+	int *verr = malloc(cap * sizeof(*verr));
+	bool *want = calloc(cap, sizeof(*want));
 	struct fp_child c;
-	int sock_err;
+	int rc = -ENOMEM;
 
+	if (!vias || !verr || !want)
+		goto out;
 	for (size_t i = 0; i < count; i++) {
 		struct rec *r = rec_find(fp, reqid[i]);
-		struct route330_via via;
 		err[i] = r ? 0 : -ENOENT;
 		if (err[i])
 			continue;
@@ -741,29 +825,43 @@ int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpo
 			err[i] = -EINVAL;
 			continue;
 		}
+		want[i] = r->mode == FP_TUNNEL;
+	}
+	/* the routes follow the new path to each peer, looked up afresh */
+	fp->via_gen++;
+	rc = vias_lookup(fp, &to[0].remote, sizeof(to[0]), count, want, true, vias, verr);
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < count; i++) {
+		struct rec *r = rec_find(fp, reqid[i]);
+		if (err[i])
+			continue;
 		child_from_rec(r, &c);
 		emit_migrate(fp, &c, &to[i], (uint32_t)i, err);
-		if (c.mode != FP_TUNNEL)
+		if (!want[i])
 			continue;
-		/* the routes follow the new path to the peer */
-		int e = via_of(fp, &to[i].remote, true, &via);
-		if (e && !err[i])
-			err[i] = e;
-		for (unsigned k = 0; k < c.n_remote_ts && !e; k++) {
+		if (verr[i] && !err[i])
+			err[i] = verr[i];
+		for (unsigned k = 0; k < c.n_remote_ts && !verr[i]; k++) {
 			struct ip_prefix p;
 			struct nl_msg *m = NULL;
 			fp_ts_prefix(&c.remote_ts[k], &p);
-			queue(fp->rp, route330_build(R330_REPLACE, &p, &via, route_src(&c), &m), &m,
+			queue(fp->rp, route330_build(R330_REPLACE, &p, &vias[i], route_src(&c), &m), &m,
 			      (uint32_t)i, err);
 		}
 	}
-	sock_err = send_packs(fp, err, count, false);
+	int sock_err = send_packs(fp, err, count, false);
 	for (size_t i = 0; i < count; i++) {
 		struct rec *r = rec_find(fp, reqid[i]);
 		if (r && !err[i] && !sock_err)
 			r->ep = to[i];
 	}
-	return count_failed(err, count, sock_err);
+	rc = count_failed(err, count, sock_err);
+out:
+	free(vias);
+	free(verr);
+	free(want);
+	return rc;
 }
 
 int fp_delete(struct fastpath *fp, const uint32_t *reqid, size_t count, int *err)

@@ -229,3 +229,73 @@ int nlp_request(struct nl_pack *p, struct nl_msg *msg, nlp_reply_fn fn, void *ct
 		rc = read_until(p, h->nlmsg_seq, h->nlmsg_seq, fn, ctx, &kerr);
 	return rc < 0 ? rc : kerr;
 }
+
+/* Answers of queries seq0 .. seq0+n-1 (the last asked for an ack). */
+static int read_query(struct nl_pack *p, uint32_t seq0, size_t n, size_t base, nlp_each_fn fn,
+		      void *ctx)
+{
+	uint32_t last = seq0 + (uint32_t)n - 1;
+	int fn_err = 0;
+
+	for (;;) {
+		ssize_t got = recv(p->fd, p->rx, RX_BUF, 0);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		size_t left = (size_t)got;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)p->rx; NLMSG_OK(h, left);
+		     h = NLMSG_NEXT(h, left)) {
+			uint32_t k = h->nlmsg_seq - seq0;
+			if (k >= n)
+				continue;
+			if (h->nlmsg_type != NLMSG_ERROR) {
+				if (!fn_err)
+					fn_err = fn(ctx, base + k, h, 0);
+				continue;
+			}
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+				continue;
+			int e = ((const struct nlmsgerr *)NLMSG_DATA(h))->error;
+			if (e && !fn_err)
+				fn_err = fn(ctx, base + k, NULL, e);
+			if (h->nlmsg_seq == last)
+				return fn_err; /* the ack (or failure) of the last one */
+		}
+	}
+}
+
+int nlp_query(struct nl_pack *p, struct nl_msg *const *msgs, size_t count, nlp_each_fn fn,
+	      void *ctx)
+{
+	int rc = nlp_flush(p);
+
+	if (rc < 0)
+		return rc;
+	for (size_t at = 0; at < count && rc == 0;) {
+		uint32_t seq0 = p->seq;
+		size_t n = 0, used = 0;
+		struct nlmsghdr *h = NULL;
+		while (at + n < count && n < NLP_QUERY_MAX) {
+			const struct nlmsghdr *src = nlmsg_hdr(msgs[at + n]);
+			size_t len = NLMSG_ALIGN(src->nlmsg_len);
+			if (used + len > NLP_BUF)
+				break;
+			h = (struct nlmsghdr *)(p->buf + used);
+			memcpy(h, src, src->nlmsg_len);
+			h->nlmsg_flags = (uint16_t)((src->nlmsg_flags | NLM_F_REQUEST) & ~NLM_F_ACK);
+			h->nlmsg_seq = p->seq++;
+			h->nlmsg_pid = 0;
+			used += len;
+			n++;
+		}
+		if (!n)
+			return -EMSGSIZE;
+		h->nlmsg_flags |= NLM_F_ACK;
+		rc = send_all(p->fd, p->buf, used);
+		if (rc == 0)
+			rc = read_query(p, seq0, n, at, fn, ctx);
+		at += n;
+	}
+	return rc;
+}

@@ -49,6 +49,16 @@ void nlp_reset(struct nl_pack *p);
 typedef int (*nlp_reply_fn)(void *ctx, const struct nlmsghdr *h);
 int nlp_request(struct nl_pack *p, struct nl_msg *msg, nlp_reply_fn fn, void *ctx);
 
+/* Many GET requests at once (not dumps): packed like nlp_flush(), at most
+ * NLP_QUERY_MAX a send so that the answers fit the receive buffer.  fn
+ * gets each answer: (i, reply, 0), or (i, NULL, -errno) when request i
+ * failed.  Flushes the pack first.  0, or -errno (socket; fn's first
+ * nonzero return). */
+#define NLP_QUERY_MAX 512
+typedef int (*nlp_each_fn)(void *ctx, size_t i, const struct nlmsghdr *h, int err);
+int nlp_query(struct nl_pack *p, struct nl_msg *const *msgs, size_t count, nlp_each_fn fn,
+	      void *ctx);
+
 /* The socket's fd (setsockopt by callers, tests). */
 int nlp_fd(const struct nl_pack *p);
 
