@@ -1,0 +1,680 @@
+#!/bin/sh
+# bench/run.sh [quick|full]: setup rate, CPU and memory per tunnel of
+# ikeswarm, side by side with the crypto floor (openssl speed) and with
+# strongSwan as the gateway, in one run on this machine (issue 9).
+#
+#   quick  1,000 tunnels per group (14, 31), both gateways; memory from
+#          1,000 vs 5,000 tunnels (x25519); < 2 minutes
+#   full   10,000 tunnels per group, both gateways; 1,000 for the scale
+#          baseline; 100,000 tunnels held HOLD s (default 600) with DPD
+#          30 s and CHILD rekeys; memory from 10,000 vs 100,000
+#
+#   profile [gw|cl] [GROUP] [N]   one ikeswarm pair (default gw 31 1000)
+#          with that side under callgrind (instruction counts: stable on a
+#          shared machine); prints the top functions, inclusive and self,
+#          and writes them to bench/results/<date>-profile-SIDE-gGROUP.txt
+#
+# Prints a Markdown table at the end and writes it to
+# bench/results/<UTC date>-<mode>.md (RESULTS_DIR overrides the folder).
+# Needs root (network namespaces).  Never run in CI: timings only.
+#
+# Environment: IKESWARM (binary), PROTO_BENCH (bench/proto-bench binary,
+# optional), HOLD (scale hold seconds), FULL_100K_G14=1 (also bring up
+# 100,000 tunnels with group 14), IKS_KEEP=1 (keep logs in /tmp); for a
+# trial of full mode at small sizes: FULL_N (10000), SCALE_N (100000),
+# SCALE_CHILD_LIFE (5m), SCALE_MARGIN (1m), SCALE_DPD (30s).
+#
+# How each figure is taken:
+# - rate: the client's -j `setup_rate` (first IKE_SA_INIT sent to last
+#   tunnel established, client clock); the client is stopped (SIGINT,
+#   graceful delete) once its log shows N `tunnel.up` lines.
+# - CPU per tunnel per side: on-CPU time (user+sys) of the side's process
+#   (/proc/PID/task/*/schedstat) when the last tunnel is up, minus the gateway's CPU
+#   before the client started; the client's count from its start (its
+#   address setup included).  One process per side (the engine has one
+#   worker for now; charon is one process with threads).
+# - memory: VmRSS of the side's process when all N are up.
+# Everything else is in the results file's notes.
+MODE=${1:-quick}
+case $MODE in quick | full | profile) ;;
+*) echo "usage: $0 [quick|full|profile [gw|cl] [GROUP] [N]]" >&2; exit 2 ;; esac
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+IKS_TEST=bench
+. "$ROOT/t/netns/lib.sh"
+IKESWARM=${IKESWARM:-$ROOT/ikeswarm}
+PROTO_BENCH=${PROTO_BENCH:-}
+RESULTS_DIR=${RESULTS_DIR:-$BENCH_DIR/results}
+HOLD=${HOLD:-600}
+FULL_N=${FULL_N:-10000}
+SCALE_N=${SCALE_N:-100000}
+SCALE_CHILD_LIFE=${SCALE_CHILD_LIFE:-5m}
+SCALE_MARGIN=${SCALE_MARGIN:-1m}
+SCALE_DPD=${SCALE_DPD:-30s}
+SCALE_INTERVAL=${SCALE_INTERVAL:-1ms}   # a 20,000 burst (0s) cost 78k retransmits
+ADDR_SIZES=${ADDR_SIZES:-10000 20000}
+ADDR_MAX=${ADDR_MAX:-120}
+need_root
+need_cmd ip awk openssl timeout
+[ -x "$IKESWARM" ] || skip "no ikeswarm binary at $IKESWARM (make)"
+
+C=$(nproc)
+TCK=$(getconf CLK_TCK)
+T=$(iks_tmp)
+PSK=bench-psk-0123456789
+CL_PREFIX=10.100.0.1/14          # client tunnel addresses (up to 262,142)
+CL_NET=10.100.0.0/14
+GW_TS_NET=10.1.0.0/16            # the gateway's protected subnet
+REC=$T/records                   # one "key value" line per figure
+: >"$REC"
+
+note() { echo "# $*" >&2; }
+now() { date +%s.%N; }
+put() { echo "$1 $2" >>"$REC"; }
+get() { awk -v k="$1" '$1 == k { v = $2 } END { print v }' "$REC"; }
+# calc EXPR: awk arithmetic, "-" when any operand is missing or "-".
+calc() { awk "BEGIN { OFMT = \"%.6f\"; print ($1) }" 2>/dev/null; }
+
+# ---- process figures -------------------------------------------------------
+
+# cpu_ticks PID: CPU time of PID in TCK units: the sum of its threads'
+# on-CPU nanoseconds (/proc/PID/task/*/schedstat, exact), or user+sys
+# from /proc/PID/stat (10 ms ticks) when schedstat is missing.
+cpu_ticks() {
+	if [ -r "/proc/$1/schedstat" ]; then
+		cat /proc/"$1"/task/*/schedstat 2>/dev/null |
+			awk -v t="$TCK" '{ s += $1 } END { printf "%.4f\n", s * t / 1e9 }'
+	else
+		sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+	fi
+}
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+jnum() { grep -o "\"$2\":[0-9.]*" "$1" 2>/dev/null | head -n 1 | cut -d: -f2; }
+
+# wait_gone PID SECONDS: wait for PID to exit (KILL after SECONDS).
+wait_gone() {
+	local i
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt $(($2 * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -0 "$1" 2>/dev/null && { note "pid $1 still running: KILL"; kill -KILL "$1"; }
+	wait "$1" 2>/dev/null
+}
+
+# ---- machine and crypto floor ---------------------------------------------
+
+machine() {
+	put cores "$C"
+	put cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo | tr ' ' '_')"
+	put kernel "$(uname -r)"
+	put mem_gb "$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
+	put load_start "$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' '/')"
+	put commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- worker proto conf kernel lib 2>/dev/null || echo +dirty)"
+	put openssl "$(openssl version | awk '{ print $2 }')"
+	put swan "$("$IKS_CHARON" --version 2>/dev/null | awk '{ print $NF }' | head -n 1)"
+}
+
+# openssl speed: one derive per op (speed.c makes both key pairs first and
+# times EVP_PKEY_derive alone), per CPU second (user time).
+crypto_floor() {
+	openssl speed -seconds 2 ffdh2048 ecdhx25519 >"$T/speed.out" 2>&1
+	put speed_14 "$(awk '/2048 bits ffdh/ && !/Doing/ { v = $NF } END { print v }' "$T/speed.out")"
+	put speed_31 "$(awk '/ecdh \(X25519\)/ && !/Doing/ { v = $NF } END { print v }' "$T/speed.out")"
+	# Our own key generation and derivation (proto/, per CPU second):
+	# the rows are "group derive/s ... keygen/s keygen+derive/s".
+	if [ -x "$PROTO_BENCH" ]; then
+		"$PROTO_BENCH" -n -s "$1" >"$T/proto.out" 2>&1
+		for g in 14 31; do
+			put derive_$g "$(awk -v g=$g '$1 == g { print $2 }' "$T/proto.out")"
+			put keygen_$g "$(awk -v g=$g '$1 == g { print $(NF - 1) }' "$T/proto.out")"
+		done
+	else
+		note "no proto-bench (PROTO_BENCH): keygen not measured"
+	fi
+}
+
+# ---- the test bed ------------------------------------------------------------
+
+bed() {
+	ns_pair
+	# The gateway reaches the client prefix through the client's veth
+	# address: one neighbour entry, not one per tunnel address (the ARP
+	# table is global and holds 1,024 entries by default).
+	ip -n "$IKS_NS_GW" route add "$CL_NET" via "$IKS_CL4"
+	# kernel-libipsec wants a local address inside charon's local_ts.
+	ip -n "$IKS_NS_GW" addr add 10.1.0.1/32 dev lo
+}
+
+# client_yaml FILE N GROUP [extra ikeconf lines...]
+client_yaml() {
+	local f n g
+	f=$1 n=$2 g=$3
+	shift 3
+	{
+		echo "role: client"
+		echo "numberoftunnels: $n"
+		echo "runningtime: 0s"
+		echo "startclntaddr: $CL_PREFIX"
+		echo "peeraddr: $IKS_GW4"
+		echo "bindifname: $IKS_IF_CL"
+		echo "setupinterval: $SETUPINTERVAL"
+		echo "tunnelretryinterval: 2s"
+		echo "tunnelmaxretry: 3"
+		echo "owntsaddrincrease: 1"
+		echo "peertsaddrincrease: 0"
+		echo "ikeconf:"
+		echo "  psk: $PSK"
+		echo "  dhgrpid: $g"
+		echo "  ikeencyptalg: aes-cbc:128"
+		echo "  ikeintegrityalg: sha256"
+		echo "  ikeprfalg: sha256"
+		echo "  retraninterval: $RETRAN"
+		echo "  maxretran: $MAXRETRAN"
+		for l in "$@"; do
+			echo "  $l"
+		done
+		echo "  childlist:"
+		echo "  - encalg: aes-cbc:128"
+		echo "    integrityalg: sha256"
+		echo "    lifetime: $CHILD_LIFE"
+		echo "    ownts:"
+		echo "    - {type: v4, startaddr: ${CL_PREFIX%/*}, endaddr: ${CL_PREFIX%/*}}"
+		echo "    peerts:"
+		echo "    - {type: v4, startaddr: 10.1.0.0, endaddr: 10.1.255.255}"
+	} >"$f"
+}
+
+# gw_yaml FILE N GROUP [extra ikeconf lines...]
+gw_yaml() {
+	local f n g
+	f=$1 n=$2 g=$3
+	shift 3
+	{
+		echo "role: gateway"
+		echo "numberoftunnels: $n"
+		echo "runningtime: 0s"
+		echo "bindifname: $IKS_IF_GW"
+		echo "bindifaddr: $IKS_GW4"
+		echo "ikeconf:"
+		echo "  psk: $PSK"
+		echo "  dhgrpid: $g"
+		echo "  ikeencyptalg: aes-cbc:128"
+		echo "  ikeintegrityalg: sha256"
+		echo "  ikeprfalg: sha256"
+		for l in "$@"; do
+			echo "  $l"
+		done
+		echo "  childlist:"
+		echo "  - encalg: aes-cbc:128"
+		echo "    integrityalg: sha256"
+		echo "    lifetime: 1h"
+	} >"$f"
+}
+
+# swan_files DIR GROUP: strongswan.conf and swanctl.conf of the charon
+# gateway.  Settings for many SAs (strongSwan's own load-test advice): a
+# large IKE SA table, no DoS cookies (the client load is the point), no
+# routes per CHILD SA (our gateway installs nothing either), logs off.
+swan_files() {
+	local dir prop
+	dir=$1
+	case $2 in 14) prop=aes128-sha256-modp2048 ;; 31) prop=aes128-sha256-curve25519 ;; esac
+	cat >"$dir/strongswan.conf" <<EOF
+charon {
+  load_modular = no
+  load = random nonce openssl pem pkcs1 x509 revocation constraints pubkey curve25519 aes sha1 sha2 hmac gcm kdf kernel-libipsec kernel-netlink socket-default vici
+  install_virtual_ip = no
+  install_routes = no
+  dos_protection = no
+  ikesa_table_size = 131072
+  ikesa_table_segments = 64
+  reuse_ikesa = no
+  plugins {
+    kernel-netlink { fwmark = !0x42 }
+    socket-default { fwmark = 0x42 }
+    kernel-libipsec { allow_peer_ts = yes }
+  }
+  syslog { daemon { default = -1 } }
+  filelog {
+    bench {
+      path = $dir/charon.log
+      default = 0
+    }
+  }
+}
+EOF
+	cat >"$dir/swanctl.conf" <<EOF
+connections {
+  bench {
+    version = 2
+    local_addrs = $IKS_GW4
+    proposals = $prop
+    dpd_delay = 0
+    rekey_time = 0
+    local {
+      auth = psk
+    }
+    remote {
+      auth = psk
+    }
+    children {
+      net {
+        local_ts = $GW_TS_NET
+        remote_ts = $CL_NET
+        esp_proposals = aes128-sha256
+        rekey_time = 0
+      }
+    }
+  }
+}
+secrets {
+  ike-bench {
+    secret = "$PSK"
+  }
+}
+EOF
+}
+
+# ---- one measured run ----------------------------------------------------------
+
+# pair NAME GW GROUP N HOLD [client ikeconf lines...]: gateway GW (iks|swan)
+# in the gateway namespace, the ikeswarm client with N tunnels; waits (at
+# most WAIT_MAX s) until N tunnels are up, samples CPU and memory, holds
+# HOLD s (sampling failures and memory), stops both.  Figures go to REC as
+# NAME.key.
+pair() {
+	local name gw g n hold d gwpid clpid cpu0 rss0 t0 t1 up i waited lim cl_up
+	name=$1 gw=$2 g=$3 n=$4 hold=$5
+	shift 5
+	d=$T/$name
+	mkdir -p "$d"
+	note "$name: $gw gateway, group $g, $n tunnels$([ "$hold" -gt 0 ] && echo ", hold ${hold}s")"
+	if [ "$gw" = iks ]; then
+		gw_yaml "$d/gw.yaml" "$n" "$g"
+		ip netns exec "$IKS_NS_GW" $WRAP_GW "$IKESWARM" exec -f "$d/gw.yaml" -j --lf "$d/gw.log" \
+			>"$d/gw.json" 2>"$d/gw.err" &
+		gwpid=$!
+		i=0
+		while ! grep -q run.start "$d/gw.log" 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+	else
+		swan_files "$d" "$g"
+		swan_start "$IKS_NS_GW" "$d" || { note "$name: charon did not start"; put "$name.error" charon; return 1; }
+		gwpid=$(cat "$d/charon.pid")
+	fi
+	kill -0 "$gwpid" 2>/dev/null || { note "$name: gateway died: $(tail -n 2 "$d/gw.err")"; put "$name.error" gateway; return 1; }
+	sleep 0.5
+	cpu0=$(cpu_ticks "$gwpid")
+	rss0=$(rss_kb "$gwpid")
+	client_yaml "$d/cl.yaml" "$n" "$g" "$@"
+	t0=$(now)
+	ip netns exec "$IKS_NS_CL" $WRAP_CL "$IKESWARM" exec -f "$d/cl.yaml" -j --lf "$d/cl.log" \
+		>"$d/cl.json" 2>"$d/cl.err" &
+	clpid=$!
+	lim=$(calc "int($WAIT_BASE + $n / $WAIT_RATE)")
+	up=0
+	while :; do
+		up=$(grep -c ' tunnel.up ' "$d/cl.log" 2>/dev/null)
+		[ "${up:-0}" -ge "$n" ] && break
+		kill -0 "$clpid" 2>/dev/null || break
+		waited=$(calc "$(now) - $t0")
+		[ "$(calc "$waited > $lim")" = 1 ] && { note "$name: $up of $n up after ${lim}s: giving up"; break; }
+		sleep 0.2
+	done
+	t1=$(now)
+	put "$name.up" "${up:-0}"
+	put "$name.wall" "$(calc "$t1 - $t0")"
+	put "$name.cpu_cl" "$(calc "$(cpu_ticks "$clpid") / $TCK")"
+	put "$name.cpu_gw" "$(calc "($(cpu_ticks "$gwpid") - $cpu0) / $TCK")"
+	put "$name.rss_cl" "$(rss_kb "$clpid")"
+	put "$name.rss_gw" "$(rss_kb "$gwpid")"
+	put "$name.rss_gw0" "$rss0"
+	if [ "$hold" -gt 0 ] && [ "${up:-0}" -ge "$n" ]; then
+		hold_phase "$name" "$d" "$hold" "$clpid" "$gwpid" "$n"
+	fi
+	put "$name.hwm_cl" "$(hwm_kb "$clpid")"
+	put "$name.hwm_gw" "$(hwm_kb "$gwpid")"
+	kill -INT "$clpid" 2>/dev/null
+	wait_gone "$clpid" 60
+	if [ "$gw" = iks ]; then
+		kill -TERM "$gwpid" 2>/dev/null
+		wait_gone "$gwpid" 30
+	else
+		swan_stop "$IKS_NS_GW" "$d"
+	fi
+	put "$name.rate" "$(jnum "$d/cl.json" setup_rate)"
+	put "$name.created" "$(jnum "$d/cl.json" created)"
+	put "$name.failed" "$(jnum "$d/cl.json" failed)"
+	put "$name.retransmits" "$(jnum "$d/cl.json" retransmits)"
+	put "$name.gw_dropped" "$(jnum "$d/gw.json" dropped)"
+	# Address setup: client start to its run.start line (the addresses
+	# are on the interface before it); both clocks in UTC seconds of day.
+	put "$name.addr_s" "$(awk -v t0="$t0" '/ run.start / {
+		split($1, a, "T"); split(a[2], b, ":"); sub("Z", "", b[3])
+		printf "%.3f\n", b[1] * 3600 + b[2] * 60 + b[3] - t0 % 86400; exit }' "$d/cl.log")"
+	note "$name: up=$up rate=$(get "$name.rate")/s cpu cl=$(get "$name.cpu_cl")s gw=$(get "$name.cpu_gw")s"
+	return 0
+}
+
+# trouble DIR: failure lines in both logs of a run.
+trouble() {
+	cat "$1/cl.log" "$1/gw.log" 2>/dev/null |
+		grep -c -E ' (tunnel|ike|child)\.failed | exchange\.timeout | ike\.rekey\.failed '
+}
+
+# hold_phase NAME DIR SECONDS CLPID GWPID N: keep the tunnels up, every 10 s
+# count trouble in both logs; record failures and rekey/DPD counts.
+hold_phase() {
+	local name d secs clpid gwpid n t_end bad bad0
+	name=$1 d=$2 secs=$3 clpid=$4 gwpid=$5 n=$6
+	t_end=$(calc "$(now) + $secs")
+	bad0=$(trouble "$d")
+	put "$name.trouble_setup" "$bad0"
+	while [ "$(calc "$(now) < $t_end")" = 1 ]; do
+		kill -0 "$clpid" 2>/dev/null && kill -0 "$gwpid" 2>/dev/null || {
+			note "$name: a side died during the hold"; put "$name.died" 1; break; }
+		sleep 10
+		bad=$(($(trouble "$d") - bad0))
+		note "$name: hold $(calc "int($t_end - $(now))")s left, trouble lines=$bad"
+	done
+	put "$name.trouble" "$(($(trouble "$d") - bad0))"
+	put "$name.child_rekeys" "$(grep -c ' child.rekeyed ' "$d/cl.log" "$d/gw.log" | awk -F: '{ s += $2 } END { print s }')"
+	put "$name.closed_early" "$(grep -c ' ike.closed ' "$d/cl.log")"
+}
+
+# addr_modes N...: time to give N addresses to an interface with ip -batch
+# (one RTM_NEWADDR each; the kernel's insert walks the interface's list, so
+# the cost grows with N) and to cover the prefix with one local route; in
+# a scratch namespace per size, each bounded by ADDR_MAX s.
+addr_modes() {
+	local n ns t0
+	for n in "$@"; do
+		ns_new "addr$n"
+		ns=$IKS_ID-addr$n
+		# no dummy module on these kernels: one end of a veth pair instead
+		ip -n "$ns" link add dummy0 type veth peer name dummy1
+		ip -n "$ns" link set dummy0 up
+		awk -v n="$n" 'BEGIN { for (i = 1; i <= n; i++)
+			printf "addr add 10.%d.%d.%d/14 dev dummy0\n", 100 + int(i / 65536),
+				int(i / 256) % 256, i % 256 }' >"$T/addrs.batch"
+		t0=$(now)
+		timeout "$ADDR_MAX" ip -n "$ns" -batch "$T/addrs.batch" >/dev/null 2>&1
+		put "addrmode.iface_s.$n" "$(calc "$(now) - $t0")"
+		put "addrmode.iface_n.$n" "$(ip -n "$ns" -4 -o addr show dev dummy0 | wc -l)"
+		t0=$(now)
+		ip -n "$ns" route add local "$CL_NET" dev lo
+		put "addrmode.route_s" "$(calc "$(now) - $t0")"
+		ip netns del "$ns"
+	done
+}
+
+# ---- report ----------------------------------------------------------------------
+
+# f VALUE [DIGITS]: a number with DIGITS decimals, "-" when empty.
+f() {
+	case $1 in '' | - | *[!0-9.e+-]*) echo "-" ;;
+	*) awk -v v="$1" -v d="${2:-1}" 'BEGIN { printf "%.*f\n", d, v }' ;; esac
+}
+# q A B: A / B, "-" when either is missing or B is 0.
+q() {
+	case "$1$2" in *-* | '') echo "-"; return ;; esac
+	[ -n "$1" ] && [ -n "$2" ] || { echo "-"; return; }
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.3f\n", a / b }'
+}
+# met VALUE OP GOAL: yes / no / - (no value).
+met() {
+	[ "$1" = - ] || [ -z "$1" ] && { echo "-"; return; }
+	awk -v v="$1" -v g="$3" -v op="$2" 'BEGIN {
+		ok = op == ">=" ? v >= g : v <= g; print ok ? "**yes**" : "**no**" }'
+}
+row() { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
+
+# per_tunnel NAME KEY: KEY (seconds) / tunnels up, in ms.
+per_tunnel_ms() {
+	local v up
+	v=$(get "$1.$2") up=$(get "$1.up")
+	[ -n "$v" ] && [ "${up:-0}" -gt 0 ] && calc "1000 * $v / $up" || echo "-"
+}
+# cpu_rate NAME: C / (client + gateway CPU s per tunnel): the rate on C
+# otherwise idle cores.
+cpu_rate() {
+	local a b
+	a=$(per_tunnel_ms "$1" cpu_cl) b=$(per_tunnel_ms "$1" cpu_gw)
+	[ "$a" = - ] || [ "$b" = - ] && { echo "-"; return; }
+	calc "$C * 1000 / ($a + $b)"
+}
+# share NAME: CPU seconds both sides used / (C x wall seconds of setup).
+share() {
+	local r up
+	r=$(get "$1.rate") up=$(get "$1.up")
+	[ -n "$r" ] && [ "$(calc "$r > 0")" = 1 ] || { echo "-"; return; }
+	calc "($(get "$1.cpu_cl") + $(get "$1.cpu_gw")) / ($up / $r) / $C"
+}
+# growth_bytes A B SIDE: (RSS at B - RSS at A) / (N_B - N_A), bytes.
+growth_bytes() {
+	local ra rb na nb
+	ra=$(get "$1.rss_$3") rb=$(get "$2.rss_$3") na=$(get "$1.up") nb=$(get "$2.up")
+	[ -n "$ra" ] && [ -n "$rb" ] && [ "${nb:-0}" -gt "${na:-0}" ] || { echo "-"; return; }
+	calc "1024 * ($rb - $ra) / ($nb - $na)"
+}
+# rss_per_tunnel NAME: gateway RSS growth from idle to N up, bytes per tunnel.
+rss_per_tunnel() {
+	local a b up
+	a=$(get "$1.rss_gw0") b=$(get "$1.rss_gw") up=$(get "$1.up")
+	[ -n "$a" ] && [ -n "$b" ] && [ "${up:-0}" -gt 0 ] || { echo "-"; return; }
+	calc "1024 * ($b - $a) / $up"
+}
+
+rate_rows() { # GROUP RUN SWANRUN N GOAL
+	local g r s n goal fl fa rr cr ratio kgd
+	g=$1 r=$2 s=$3 n=$4 goal=$5
+	fl=$(calc "$C * $(get speed_$g) / 4")
+	rr=$(get "$r.rate")
+	ratio=$(q "$rr" "$fl")
+	row "setup rate, group $g, $n tunnels, ikeswarm client + gateway ($(get "$r.up")/$n up)" \
+		"$(f "$rr") /s" "floor $(f "$fl") /s = $C x $(f "$(get speed_$g)") / 4" \
+		"$ratio" ">= $goal" "$(met "$ratio" '>=' "$goal")"
+	cr=$(cpu_rate "$r")
+	ratio=$(q "$cr" "$fl")
+	row "  same, CPU-bound: $C / (CPU s per tunnel, both sides); CPU share we got: $(f "$(share "$r")" 2)" \
+		"$(f "$cr") /s" "floor $(f "$fl") /s" "$ratio" ">= $goal" "$(met "$ratio" '>=' "$goal")"
+	if [ -n "$(get keygen_$g)" ]; then
+		# Each tunnel: one keygen + one derive per side, with proto/'s rates.
+		kgd=$(calc "1000 / $(get keygen_$g) + 1000 / $(get derive_$g)")
+		fa=$(calc "$C * 1000 / (2 * $kgd)")
+		row "  same, against proto/'s own keygen+derive floor" "$(f "$rr") /s" \
+			"$(f "$fa") /s = $C / (2 x $(f "$kgd" 3) ms)" "$(q "$rr" "$fa")" "-" "-"
+		row "  CPU per tunnel, client" "$(f "$(per_tunnel_ms "$r" cpu_cl)" 3) ms" \
+			"keygen+derive $(f "$kgd" 3) ms" "$(q "$(per_tunnel_ms "$r" cpu_cl)" "$kgd")" "-" "-"
+		row "  CPU per tunnel, gateway" "$(f "$(per_tunnel_ms "$r" cpu_gw)" 3) ms" \
+			"keygen+derive $(f "$kgd" 3) ms" "$(q "$(per_tunnel_ms "$r" cpu_gw)" "$kgd")" "-" "-"
+	fi
+	[ -n "$s" ] || return 0
+	ratio=$(q "$rr" "$(get "$s.rate")")
+	row "gateway rate vs strongSwan $(get swan), group $g, $n tunnels ($(get "$s.up")/$n up)" \
+		"$(f "$rr") /s" "strongSwan gw $(f "$(get "$s.rate")") /s" "$ratio" ">= 3" \
+		"$(met "$ratio" '>=' 3)"
+	ratio=$(q "$(cpu_rate "$r")" "$(cpu_rate "$s")")
+	row "  same, CPU-bound rates ($C / CPU s per tunnel, both sides)" \
+		"$(f "$(cpu_rate "$r")") /s" "strongSwan gw $(f "$(cpu_rate "$s")") /s" "$ratio" \
+		">= 3" "$(met "$ratio" '>=' 3)"
+	row "  gateway CPU per tunnel (ratio = strongSwan / ikeswarm)" \
+		"$(f "$(per_tunnel_ms "$r" cpu_gw)" 3) ms" "strongSwan $(f "$(per_tunnel_ms "$s" cpu_gw)" 3) ms" \
+		"$(q "$(per_tunnel_ms "$s" cpu_gw)" "$(per_tunnel_ms "$r" cpu_gw)")" "-" "-"
+	row "  gateway RSS growth idle -> $n up, per tunnel (ratio = ikeswarm / strongSwan)" \
+		"$(f "$(rss_per_tunnel "$r")" 0) B" "strongSwan $(f "$(rss_per_tunnel "$s")" 0) B" \
+		"$(q "$(rss_per_tunnel "$r")" "$(rss_per_tunnel "$s")")" "<= 4096 B" \
+		"$(met "$(rss_per_tunnel "$r")" '<=' 4096)"
+}
+
+report() {
+	local a b side v ratio
+	echo "# ikeswarm benchmark: $(date -u +%Y-%m-%d) ($MODE)"
+	echo
+	echo "Machine: $C cores, $(get cpu | tr '_' ' '), kernel $(get kernel)," \
+		"$(get mem_gb) GB; OpenSSL $(get openssl), strongSwan $(get swan);" \
+		"ikeswarm commit $(get commit)."
+	echo "Load average (1/5/15 min) at start $(get load_start), at end $(get load_end):" \
+		"the CPU is shared with other developers' builds and tests, so wall-clock" \
+		"rates are low and drift; the CPU-bound rows and the CPU per tunnel do not" \
+		"depend on that load."
+	echo "Started $START_UTC, took $(f "$(calc "$(now) - $START")" 0) s."
+	echo
+	echo "Crypto per CPU second: openssl speed ffdh2048 $(f "$(get speed_14)") op/s," \
+		"X25519 $(f "$(get speed_31)") op/s (an op is one EVP_PKEY_derive: speed.c" \
+		"makes the key pairs before timing); proto/ (bench/proto-bench):" \
+		"group 14 keygen $(f "$(get keygen_14)")/s derive $(f "$(get derive_14)")/s," \
+		"group 31 keygen $(f "$(get keygen_31)")/s derive $(f "$(get derive_31)")/s."
+	echo
+	row measurement ikeswarm reference ratio goal met
+	row --- --- --- --- --- ---
+	rate_rows 14 "$R14" "$S14" "$N_RATE" 0.75
+	rate_rows 31 "$R31" "$S31" "$N_RATE" 0.50
+	for side in cl gw; do
+		v=$(growth_bytes "$MEM_A" "$MEM_B" "$side")
+		row "memory per tunnel, $([ $side = cl ] && echo client || echo gateway): RSS(N=$(get "$MEM_B.up")) - RSS(N=$(get "$MEM_A.up")), / difference (group 31)" \
+			"$(f "$v" 0) B" "strongSwan gateway here: $(f "$(rss_per_tunnel "$S31")" 0) B (RSS growth idle -> N)" \
+			"$(q "$v" "$(rss_per_tunnel "$S31")")" "<= 4096 B" \
+			"$(met "$v" '<=' 4096)"
+	done
+	if [ "$MODE" = full ]; then
+		ratio=$(q "$(get "$SCALE.rate")" "$(get "$BASE1K.rate")")
+		row "setup rate at $SCALE_N vs at 1,000 (group 31)" "$(f "$(get "$SCALE.rate")") /s" \
+			"$(f "$(get "$BASE1K.rate")") /s at 1,000" "$ratio" ">= 0.8" "$(met "$ratio" '>=' 0.8)"
+		if [ -n "$SCALE14" ]; then
+			ratio=$(q "$(get "$SCALE14.rate")" "$(get "$BASE1K14.rate")")
+			row "setup rate at $SCALE_N vs at 1,000 (group 14)" "$(f "$(get "$SCALE14.rate")") /s" \
+				"$(f "$(get "$BASE1K14.rate")") /s at 1,000" "$ratio" ">= 0.8" "$(met "$ratio" '>=' 0.8)"
+		fi
+		v=$(get "$SCALE.up")
+		row "scale: $SCALE_N tunnels up (group 31, setupinterval $SCALE_INTERVAL), bring-up time" \
+			"$v up in $(f "$(calc "$v / $(get "$SCALE.rate")")" 0) s (client start to all up $(f "$(get "$SCALE.wall")" 0) s); $(get "$SCALE.retransmits") retransmits, $(get "$SCALE.trouble_setup") failure lines during bring-up" \
+			"-" "$(q "$v" "$SCALE_N")" "1.000" "$(met "$(q "$v" "$SCALE_N")" '>=' 1)"
+		v=$(get "$SCALE.trouble")
+		row "scale: held $HOLD s, DPD $SCALE_DPD (forced), CHILD lifetime $SCALE_CHILD_LIFE (margin $SCALE_MARGIN): failures" \
+			"${v:--} failure lines during the hold; $(get "$SCALE.closed_early") IKE SAs closed; $(get "$SCALE.child_rekeys") CHILD rekeys" \
+			"-" "-" "0" "$(met "${v:--}" '<=' 0)"
+		row "scale: peak memory (VmHWM)" \
+			"client $(f "$(calc "$(get "$SCALE.hwm_cl") / 1024")") MB, gateway $(f "$(calc "$(get "$SCALE.hwm_gw") / 1024")") MB" \
+			"-" "-" "-" "-"
+		v=""
+		for a in $ADDR_SIZES; do
+			v="$v$(get "addrmode.iface_n.$a") in $(f "$(get "addrmode.iface_s.$a")" 1) s; "
+		done
+		row "client addresses: the engine puts them on the interface (the only mode exec offers)" \
+			"$(f "$(get "$SCALE.addr_s")" 1) s for $SCALE_N (client start to run.start)" \
+			"ip -batch on an interface: ${v}one local route for the prefix: $(f "$(get addrmode.route_s)" 3) s" \
+			"-" "-" "-"
+	else
+		row "scale (100,000 held 10 min), rate at 100,000 vs 1,000" "full mode only" "-" "-" "-" "-"
+	fi
+	row "MOBIKE rotation rate" "not built yet (engine has no UPDATE_SA_ADDRESSES)" "-" "-" \
+		"100,000 every 60 s, 0 failed" "-"
+	row "kernel fastpath installs/s (UML)" "not built yet (installfastpath not in the engine)" \
+		"-" "-" "-" "-"
+	echo
+	echo "Runs (client view): name up/N rate retransmits; CPU s client/gateway; RSS KB client/gateway(idle gateway)"
+	echo
+	echo '```'
+	for a in $RUNS; do
+		printf '%-10s %s/%s %s/s retr=%s cpu=%s/%s rss=%s/%s(%s) addr=%ss\n' "$a" \
+			"$(get "$a.up")" "$(get "$a.n")" "$(get "$a.rate")" "$(get "$a.retransmits")" \
+			"$(get "$a.cpu_cl")" "$(get "$a.cpu_gw")" "$(get "$a.rss_cl")" "$(get "$a.rss_gw")" \
+			"$(get "$a.rss_gw0")" "$(get "$a.addr_s")"
+	done
+	echo '```'
+	echo
+	cat "$BENCH_DIR/notes.md" 2>/dev/null
+}
+
+# ---- main -------------------------------------------------------------------------
+
+# profile SIDE GROUP N: see the header.
+profile() {
+	local side g n cg out
+	side=${1:-gw} g=${2:-31} n=${3:-1000}
+	need_cmd valgrind callgrind_annotate
+	cg=$T/callgrind.out
+	eval "WRAP_$(echo "$side" | tr a-z A-Z)=\"valgrind -q --tool=callgrind --callgrind-out-file=$cg\""
+	RETRAN=60s WAIT_RATE=5
+	bed
+	pair "prof-$side" iks "$g" "$n" 0
+	mkdir -p "$RESULTS_DIR"
+	out=$RESULTS_DIR/$(date -u +%Y-%m-%d)-profile-$side-g$g.txt
+	{
+		echo "callgrind, ikeswarm $side, group $g, $(get "prof-$side.up")/$n tunnels," \
+			"commit $(get commit), $(date -u +%Y-%m-%dT%H:%MZ)"
+		echo "== inclusive =="
+		callgrind_annotate --inclusive=yes "$cg" 2>/dev/null | sed -n '1,60p'
+		echo "== self =="
+		callgrind_annotate "$cg" 2>/dev/null | sed -n '/^Ir/,$p' | sed -n '1,45p'
+	} >"$out"
+	cat "$out"
+	echo "written: $out" >&2
+}
+
+START=$(now)
+START_UTC=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+RUNS=""
+SETUPINTERVAL=0s                 # 0 is allowed: the client starts a batch per wake-up
+RETRAN=${RETRAN:-5s}             # fixed interval (no back-off in the engine)
+MAXRETRAN=${MAXRETRAN:-10}
+CHILD_LIFE=1h
+WAIT_BASE=20
+WAIT_RATE=50                     # give up below 50 tunnels/s
+machine
+if [ "$MODE" = profile ]; then
+	shift
+	profile "$@"
+	exit 0
+fi
+note "crypto floor (openssl speed, proto-bench)"
+if [ "$MODE" = quick ]; then crypto_floor 0.2; else crypto_floor 1; fi
+bed
+run() { # NAME GW GROUP N HOLD [client lines...]
+	RUNS="$RUNS $1"
+	put "$1.n" "$4"
+	pair "$@"
+}
+if [ "$MODE" = quick ]; then
+	N_RATE=1000
+	run iks14 iks 14 1000 0; R14=iks14
+	run iks31 iks 31 1000 0; R31=iks31
+	run swan14 swan 14 1000 0; S14=swan14
+	run swan31 swan 31 1000 0; S31=swan31
+	run iks31-5k iks 31 5000 0
+	MEM_A=iks31 MEM_B=iks31-5k
+else
+	N_RATE=$FULL_N
+	run iks14-1k iks 14 1000 0; BASE1K14=iks14-1k
+	run iks31-1k iks 31 1000 0; BASE1K=iks31-1k
+	run iks14 iks 14 "$N_RATE" 0; R14=iks14
+	run iks31 iks 31 "$N_RATE" 0; R31=iks31
+	run swan14 swan 14 "$N_RATE" 0; S14=swan14
+	run swan31 swan 31 "$N_RATE" 0; S31=swan31
+	addr_modes $ADDR_SIZES
+	CHILD_LIFE=$SCALE_CHILD_LIFE
+	SETUPINTERVAL=$SCALE_INTERVAL
+	run scale31 iks 31 "$SCALE_N" "$HOLD" "forcedpd: true" "dpdinterval: $SCALE_DPD" \
+		"ikelifetime: 1h" "margintime: $SCALE_MARGIN"
+	SCALE=scale31
+	CHILD_LIFE=1h
+	SETUPINTERVAL=0s
+	MEM_A=iks31 MEM_B=scale31
+	if [ "$FULL_100K_G14" = 1 ]; then
+		run scale14 iks 14 "$SCALE_N" 0; SCALE14=scale14
+	fi
+fi
+put load_end "$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' '/')"
+mkdir -p "$RESULTS_DIR"
+OUT=$RESULTS_DIR/$(date -u +%Y-%m-%d)-$MODE.md
+report >"$OUT"
+cat "$OUT"
+echo "written: $OUT" >&2
+[ -n "$IKS_KEEP" ] && cp "$REC" "$OUT.records"
+exit 0
