@@ -186,6 +186,7 @@ struct config {
 	int64_t mobikeaddrpergw;
 	uint64_t mobikeiplifetime_ns;
 	enum conf_mobike_change mobikechangeaddrtype;
+	bool mobikereturnroutability;    /* gateway: check a moved peer first */
 	struct ip_addr peeraddr;         /* unset when "" */
 	char *bindifname;
 	struct ip_prefix bindifaddr;     /* unset when ""; len 32/128 if no /len */

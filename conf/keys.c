@@ -78,6 +78,8 @@ const struct conf_key conf_keys[] = {
 	    "client: time on one address pair before moving to the next"),
 	ENUM("mobikechangeaddrtype", R(mobikechangeaddrtype), "own-only", change_names,
 	     "client: what moves: own-only, peer-only or both"),
+	BOOL("mobikereturnroutability", R(mobikereturnroutability), "true",
+	     "gateway: check a moved peer's new address before moving its CHILD SAs"),
 	TYPED("peeraddr", CT_ADDR, R(peeraddr), "", "client: the gateway's address"),
 	STR("bindifname", R(bindifname), "",
 	    "interface that gets the tunnel addresses (it may be flushed)"),

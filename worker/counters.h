@@ -45,6 +45,16 @@ struct counters {
 	uint64_t auth_failed;
 	uint64_t dpd_sent;
 	uint64_t keepalives;         /* NAT-T keepalives sent */
+	/* MOBIKE (worker/mobike.h); the updatingaddr gauge is in state[]. */
+	uint64_t mobike_updates_sent;     /* client: UPDATE_SA_ADDRESSES sent */
+	uint64_t mobike_updates_ok;       /* client: acknowledged; gateway: accepted */
+	uint64_t mobike_updates_failed;   /* moves given up / refused / COOKIE2 */
+	uint64_t mobike_updates_stale;    /* answers overtaken by a newer move */
+	uint64_t mobike_probes;           /* gateway: return routability checks */
+	uint64_t mobike_cookie2_mismatch;
+	uint64_t mobike_peerlist_changes;
+	uint64_t mobike_children_moved;   /* CHILD SAs moved to a new path */
+	uint64_t mobike_unsupported;      /* IKE SAs whose peer lacks MOBIKE */
 };
 
 /* Writes the gauges and totals as a JSON object body into f (no braces). */

@@ -10,6 +10,7 @@
 #include "proto/sk.h"
 #include "worker/engine.h"
 #include "worker/loop.h"
+#include "worker/mobike.h"
 #include "worker/result.h"
 #include "worker/task.h"
 #include "worker/udp.h"
@@ -537,6 +538,7 @@ static void handle_request(struct engine *e, struct ikesa *sa, const struct ike_
 			rc = task_child_respond(sa, m, out);
 		break;
 	case IKE_EXCH_INFORMATIONAL:
+		mobike_info_respond(sa, m, out, path);
 		rc = task_info_respond(sa, m, out, &close_after);
 		break;
 	default:

@@ -10,6 +10,7 @@
 #include "kernel/nl_addr.h"
 #include "worker/engine.h"
 #include "worker/loop.h"
+#include "worker/mobike_exec.h"
 #include "worker/result.h"
 #include "worker/rlimit.h"
 #include "worker/udp.h"
@@ -154,8 +155,11 @@ int engine_exec(const struct config *cfg, const struct engine_exec_opts *o)
 			goto out;
 		}
 	}
-	if (open_sockets(&x, cfg, stderr) < 0)
+	if (cfg->role == ROLE_GATEWAY && cfg->mobike && nladdr_open(&nl) < 0)
+		nl = NULL;
+	if (open_sockets(&x, cfg, stderr) < 0 || mobike_gw_setup(cfg, nl, x.udp, stderr) < 0)
 		goto out;
+	mobike_rpfilter_warn(cfg, stderr);
 	int sigs[] = { SIGINT, SIGTERM };
 	loop_signals(x.loop, sigs, 2, exec_signal, &x);
 	wlog_event(&x.e.log, WLOG_INFO, -1, 0, "run.start", "role=%s tunnels=%lld",

@@ -5,6 +5,7 @@
 
 #include "worker/engine.h"
 #include "worker/ike_sa.h"
+#include "worker/mobike.h"
 #include "worker/task.h"
 
 #define BIT(s) (1u << (s))
@@ -214,6 +215,7 @@ void ikesa_free(struct ikesa *sa)
 	engine_timer_cancel(e, &sa->life_timer);
 	engine_timer_cancel(e, &sa->ka_timer);
 	exch_free(sa);
+	mobike_free(sa);
 	while (sa->children) {
 		struct childsa *c = sa->children;
 		sa->children = c->next;

@@ -111,6 +111,7 @@ struct ikesa {
 	struct timer ka_timer;   /* NAT-T keepalives when we are behind a NAT */
 	uint64_t last_rx_ns;
 	const char *why;         /* why it failed or closed (static text) */
+	struct mobike *mob;      /* MOBIKE state (worker/mobike.h), NULL: off */
 	char peer_id[64];        /* the peer's IDi/IDr as text, for logs */
 };
 

@@ -43,8 +43,17 @@ void result_print_json(const struct run_result *r, FILE *f)
 	fprintf(f, "},\"retransmits\":%" PRIu64 ",\"responses_resent\":%" PRIu64
 		",\"dropped\":%" PRIu64 ",\"cookies\":%" PRIu64 ",\"auth_failed\":%" PRIu64
 		",\"ike_rekeyed\":%" PRIu64 ",\"child_created\":%" PRIu64
-		",\"child_rekeyed\":%" PRIu64 ",\"dpd_sent\":%" PRIu64 ",\"keepalives\":%" PRIu64 ",\"result\":\"%s\"}\n",
+		",\"child_rekeyed\":%" PRIu64 ",\"dpd_sent\":%" PRIu64 ",\"keepalives\":%" PRIu64,
 		c->retransmits, c->resp_resent, c->rx_dropped, c->cookies_sent, c->auth_failed,
-		c->ike_rekeyed, c->child_created, c->child_rekeyed, c->dpd_sent, c->keepalives,
-		result_pass(r) ? "pass" : "fail");
+		c->ike_rekeyed, c->child_created, c->child_rekeyed, c->dpd_sent, c->keepalives);
+	fprintf(f, ",\"mobike\":{\"updatingaddr\":%" PRIu64 ",\"updates_sent\":%" PRIu64
+		",\"updates_ok\":%" PRIu64 ",\"updates_failed\":%" PRIu64
+		",\"updates_stale\":%" PRIu64 ",\"probes\":%" PRIu64
+		",\"cookie2_mismatch\":%" PRIu64 ",\"peerlist_changes\":%" PRIu64
+		",\"children_moved\":%" PRIu64 ",\"unsupported\":%" PRIu64 "}",
+		c->state[IKE_S_UPDATINGADDR], c->mobike_updates_sent, c->mobike_updates_ok,
+		c->mobike_updates_failed, c->mobike_updates_stale, c->mobike_probes,
+		c->mobike_cookie2_mismatch, c->mobike_peerlist_changes, c->mobike_children_moved,
+		c->mobike_unsupported);
+	fprintf(f, ",\"result\":\"%s\"}\n", result_pass(r) ? "pass" : "fail");
 }

@@ -11,6 +11,7 @@
 #include "proto/auth.h"
 #include "proto/names.h"
 #include "worker/engine.h"
+#include "worker/mobike.h"
 #include "worker/task.h"
 
 #define ID_MAX 256
@@ -180,6 +181,8 @@ static int auth_build(struct ikesa *sa, struct msg_out *m)
 		ike_add_notify_simple(&m->b, IKE_N_INITIAL_CONTACT, NULL, 0);
 	if (!cc->tunnelmode)
 		ike_add_notify_simple(&m->b, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+	if (mobike_auth_build(sa, m) < 0)
+		return -ENOMEM;
 	struct ike_sa props;
 	struct ike_ts_list tsi, tsr;
 	if (prop_build_esp(e, 0, sa->td->spi_in, 0, &props) < 0)
@@ -257,6 +260,7 @@ static int auth_process(struct ikesa *sa, const struct ike_msg *m, const uint8_t
 	ikesa_drop_init(sa);
 	task_data_free(sa);
 	engine_sa_established(e, sa);
+	mobike_auth_done(sa, m);
 	for (unsigned ci = 1; ci < e->cfg->ikeconf.n_children; ci++)
 		sa_queue_task(sa, TASK_CHILD, (int)ci);
 	return rc < 0 ? rc : 0;
@@ -351,5 +355,5 @@ int task_auth_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out 
 		engine_child_armed(sa, c);
 	}
 	/* AUTH is computed over init_resp: build first, then drop. */
-	return 0;
+	return mobike_auth_respond(sa, m, out);
 }

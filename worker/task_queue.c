@@ -17,6 +17,8 @@ const struct task_ops *task_ops_of(enum task_kind k)
 	case TASK_DPD: return &task_dpd_ops;
 	case TASK_DELETE: return &task_delete_ops;
 	case TASK_CHILD_DELETE: return &task_child_delete_ops;
+	case TASK_MOBIKE_UPDATE: return &task_mobike_update_ops;
+	case TASK_MOBIKE_CHECK: return &task_mobike_check_ops;
 	default: return NULL;
 	}
 }

@@ -10,6 +10,7 @@
 #include "proto/crypto_dh.h"
 #include "proto/keys.h"
 #include "worker/engine.h"
+#include "worker/mobike.h"
 #include "worker/task.h"
 
 static uint64_t spi64(const uint8_t *p)
@@ -94,6 +95,7 @@ static void rekey_switch(struct ikesa *sa, struct ikesa *n)
 	wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "ike.rekey.done",
 		   "new=%016llx children=%u", (unsigned long long)ikesa_our_spi(n), n->n_children);
 	engine_sa_established(e, n);
+	mobike_rekeyed(sa, n);
 	if (!n->tun)
 		engine_peer_id_seen(e, n, false); /* gateway: the new SA stands for the peer */
 	sa_state(sa, IKE_S_REKEYED, NULL);

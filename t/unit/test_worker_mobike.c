@@ -1,0 +1,506 @@
+/* MOBIKE exchange tests without sockets: a client engine and a gateway
+ * engine in one process, every message handed across by the test (the
+ * harness of test_worker_exchange.c).  The receiver sees the sender's path
+ * mirrored, so a move of the client shows up at the gateway as the new
+ * addresses of the packet, as on the wire. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "proto/ike.h"
+#include "t/unit/tcheck.h"
+#include "worker/engine.h"
+#include "worker/mobike.h"
+#include "worker/task.h"
+
+#define QMAX 64
+#define PKTMAX 4096
+
+struct pkt {
+	struct ike_path path; /* as the sender saw it */
+	uint8_t data[PKTMAX];
+	size_t len;
+};
+
+struct side {
+	struct engine e;
+	unsigned keepalives;
+	struct config cfg;
+	struct timer_heap heap;
+	struct pkt q[QMAX];   /* sent, not yet delivered */
+	unsigned n;
+	unsigned sent;        /* everything ever sent */
+};
+
+static struct side C, G;
+
+static int cap_send(void *ctx, const struct ike_path *p, const uint8_t *pkt, size_t len)
+{
+	struct side *s = ctx;
+	s->sent++;
+	if (s->n >= QMAX || len > PKTMAX)
+		return -ENOBUFS;
+	s->q[s->n].path = *p;
+	memcpy(s->q[s->n].data, pkt, len);
+	s->q[s->n].len = len;
+	s->n++;
+	return 0;
+}
+
+static int cap_keepalive(void *ctx, const struct ike_path *p)
+{
+	(void)p;
+	((struct side *)ctx)->keepalives++;
+	return 0;
+}
+
+/* A NAT in front of the client: its source port 500/4500 appears to the
+ * gateway as 40500/44500 (and is mapped back on the way in). */
+static bool nat_on;
+
+/* MOBIKE on both sides: the client tunnel owns 2 addresses, the gateway 3;
+ * the client moves every 5 s. */
+static const char client_yaml[] =
+	"role: client\nnumberoftunnels: 2\nstartclntaddr: 10.1.0.2/16\n"
+	"peeraddr: 10.99.0.1\nbindifname: vcl\nsetupinterval: 10ms\n"
+	"tunnelmaxretry: 0\nmobike: true\nmobikeaddrpertunnel: 2\n"
+	"mobikeiplifetime: 5s\n"
+	"ikeconf:\n  psk: secret\n  retraninterval: 1s\n  maxretran: 2\n";
+static const char gateway_yaml[] =
+	"role: gateway\nnumberoftunnels: 2\nbindifname: vgw\nbindifaddr: 10.99.0.1/24\n"
+	"mobike: true\nmobikeaddrpergw: 3\n"
+	"ikeconf:\n  psk: secret\n  retraninterval: 1s\n  maxretran: 2\n";
+
+static void load(struct side *s, const char *yaml)
+{
+	struct conf_diag d = { 0 };
+	int rc = conf_load_string("test", yaml, strlen(yaml), &s->cfg, &d);
+	conf_diag_print(&d, stderr);
+	conf_diag_free(&d);
+	ck_assert_int_eq(rc, 0);
+}
+
+static void start_side(struct side *s, int worker)
+{
+	struct engine_io io = { .send = cap_send, .keepalive = cap_keepalive, .ctx = s };
+	timer_heap_init(&s->heap);
+	s->n = s->sent = 0;
+	ck_assert_int_eq(engine_init(&s->e, &s->cfg, worker, &io, &s->heap, NULL,
+				     getenv("TEST_LOG") ? stderr : NULL, 5), 0);
+	s->e.now_ns = 1000;
+}
+
+static void setup(void)
+{
+	nat_on = false;
+	memset(&C, 0, sizeof(C));
+	memset(&G, 0, sizeof(G));
+	load(&C, client_yaml);
+	load(&G, gateway_yaml);
+}
+
+/* After the test changed the configs. */
+static void go(void)
+{
+	start_side(&C, 1);
+	start_side(&G, 2);
+}
+
+static void teardown(void)
+{
+	engine_fini(&C.e);
+	engine_fini(&G.e);
+	timer_heap_free(&C.heap);
+	timer_heap_free(&G.heap);
+	config_free(&C.cfg);
+	config_free(&G.cfg);
+}
+
+/* Hand packet i of `from` to `to` (the receiver sees the path mirrored). */
+static void deliver_one(struct side *from, struct side *to, unsigned i)
+{
+	struct pkt p = from->q[i];
+	memmove(from->q + i, from->q + i + 1, (from->n - i - 1) * sizeof(struct pkt));
+	from->n--;
+	struct ike_path r = { .local = p.path.remote, .remote = p.path.local,
+			      .lport = p.path.rport, .rport = p.path.lport };
+	if (nat_on && to == &G)
+		r.rport += 40000;
+	if (nat_on && to == &C)
+		r.lport -= 40000;
+	engine_input(&to->e, &r, p.data, p.len);
+}
+
+/* Deliver everything both ways until quiet; timers due now run too (the
+ * gateway queues its return routability check from one). */
+static void pump(void)
+{
+	timer_run(&C.heap, C.e.now_ns);
+	timer_run(&G.heap, G.e.now_ns);
+	for (int guard = 0; guard < 200 && (C.n || G.n); guard++) {
+		if (C.n)
+			deliver_one(&C, &G, 0);
+		if (G.n)
+			deliver_one(&G, &C, 0);
+		timer_run(&C.heap, C.e.now_ns);
+		timer_run(&G.heap, G.e.now_ns);
+	}
+	ck_assert_int_eq(C.n + G.n, 0);
+}
+
+static void advance(uint64_t ns)
+{
+	C.e.now_ns += ns;
+	G.e.now_ns += ns;
+	timer_run(&C.heap, C.e.now_ns);
+	timer_run(&G.heap, G.e.now_ns);
+}
+
+static uint16_t msg_exchange(const struct pkt *p)
+{
+	return p->data[18];
+}
+
+
+
+static struct ip_addr A(const char *s)
+{
+	struct ip_addr a;
+	ck_assert_int_eq(ip_addr_parse(s, &a), 0);
+	return a;
+}
+
+static bool addr_is(const struct ip_addr *a, const char *s)
+{
+	struct ip_addr b = A(s);
+	return ip_addr_cmp(a, &b) == 0;
+}
+
+/* Bring tunnel 0 up; returns the client's SA. */
+static struct ikesa *up(void)
+{
+	go();
+	ck_assert_int_eq(engine_start_tunnel(&C.e, 0), 0);
+	pump();
+	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
+	ck_assert_int_eq(G.e.cnt.tunnels_created, 1);
+	return C.e.tunnels[0].sa;
+}
+
+static struct ikesa *gw_sa(const struct ikesa *csa)
+{
+	struct ikesa *g = spi_map_get(&G.e.sas, csa->spi_r);
+	ck_assert_ptr_nonnull(g);
+	return g;
+}
+
+/* Both sides see the same path (mirrored). */
+static void assert_agree(const struct ikesa *c, const struct ikesa *g)
+{
+	ck_assert(ip_addr_cmp(&c->path.local, &g->path.remote) == 0);
+	ck_assert(ip_addr_cmp(&c->path.remote, &g->path.local) == 0);
+	ck_assert_int_eq(c->path.lport, g->path.rport);
+	ck_assert_int_eq(c->path.rport, g->path.lport);
+}
+
+START_TEST(negotiated_with_lists)
+{
+	struct ikesa *c = up(), *g = gw_sa(c);
+	ck_assert_ptr_nonnull(c->mob);
+	ck_assert_ptr_nonnull(g->mob);
+	ck_assert(c->mob->peer_supported);
+	ck_assert(g->mob->peer_supported);
+	/* The gateway signed its two other addresses; the client its other one. */
+	ck_assert_int_eq(c->mob->n_peers, 3);
+	ck_assert(addr_is(&c->mob->peers[0], "10.99.0.1"));
+	ck_assert(addr_is(&c->mob->peers[1], "10.99.0.2"));
+	ck_assert(addr_is(&c->mob->peers[2], "10.99.0.3"));
+	ck_assert_int_eq(g->mob->n_peers, 2);
+	ck_assert(addr_is(&g->mob->peers[1], "10.1.0.3"));
+	/* IKE on 4500 from IKE_AUTH on. */
+	ck_assert_int_eq(c->path.lport, 4500);
+	ck_assert_int_eq(c->path.rport, 4500);
+	ck_assert_int_eq(C.e.cnt.mobike_peerlist_changes, 1);
+}
+END_TEST
+
+/* One move: the update leaves from the new path with NAT-D and COOKIE2;
+ * the gateway moves, checks return routability, moves the CHILD SA. */
+START_TEST(own_only_update)
+{
+	struct ikesa *c = up(), *g = gw_sa(c);
+	/* The timer moves it after mobikeiplifetime. */
+	advance(5 * NS_PER_SEC);
+	ck_assert_int_eq(C.n, 1);
+	ck_assert_int_eq(c->state, IKE_S_UPDATINGADDR);
+	ck_assert_int_eq(C.e.cnt.state[IKE_S_UPDATINGADDR], 1);
+	ck_assert(addr_is(&C.q[0].path.local, "10.1.0.3"));
+	ck_assert(addr_is(&C.q[0].path.remote, "10.99.0.1"));
+	ck_assert_int_eq(C.q[0].path.lport, 4500);
+	ck_assert_int_eq(C.q[0].path.rport, 4500);
+	ck_assert_int_eq(msg_exchange(&C.q[0]), IKE_EXCH_INFORMATIONAL);
+	deliver_one(&C, &G, 0);
+	/* The response, then (from a timer) the return routability check. */
+	ck_assert_int_eq(G.n, 1);
+	timer_run(&G.heap, G.e.now_ns);
+	ck_assert_int_eq(G.n, 2);
+	ck_assert_uint_eq(G.e.cnt.mobike_probes, 1);
+	ck_assert(addr_is(&g->path.remote, "10.1.0.3"));
+	ck_assert_uint_eq(G.e.cnt.mobike_children_moved, 0); /* not before the check */
+	pump();
+	ck_assert_int_eq(c->state, IKE_S_ESTABLISHED);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_sent, 1);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
+	ck_assert_uint_eq(G.e.cnt.mobike_updates_ok, 1);
+	ck_assert_uint_eq(G.e.cnt.mobike_probes, 1);
+	ck_assert_uint_eq(G.e.cnt.mobike_children_moved, 1);
+	ck_assert_uint_eq(C.e.cnt.mobike_children_moved, 1);
+	assert_agree(c, g);
+	ck_assert(!c->nat_local && !c->nat_remote && !g->nat_remote);
+	/* And back to the first address at the next lifetime (cyclic). */
+	advance(5 * NS_PER_SEC);
+	pump();
+	ck_assert(addr_is(&c->path.local, "10.1.0.2"));
+	assert_agree(c, g);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 2);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_failed + G.e.cnt.mobike_updates_failed, 0);
+}
+END_TEST
+
+START_TEST(peer_only_cycles)
+{
+	C.cfg.mobikechangeaddrtype = MOBIKE_PEER_ONLY;
+	struct ikesa *c = up(), *g = gw_sa(c);
+	const char *want[] = { "10.99.0.2", "10.99.0.3", "10.99.0.1", "10.99.0.2" };
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(mobike_move(c), 0);
+		ck_assert(addr_is(&C.q[0].path.remote, want[i]));
+		pump();
+		ck_assert(addr_is(&c->path.remote, want[i]));
+		ck_assert(addr_is(&c->path.local, "10.1.0.2"));
+		/* The gateway answered from the address the update reached. */
+		ck_assert(addr_is(&g->path.local, want[i]));
+		assert_agree(c, g);
+	}
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 4);
+	ck_assert_uint_eq(G.e.cnt.mobike_updates_ok, 4);
+}
+END_TEST
+
+/* both: own-major order, the peer changes fastest (K=2, P=3). */
+START_TEST(both_order)
+{
+	C.cfg.mobikechangeaddrtype = MOBIKE_BOTH;
+	struct ikesa *c = up(), *g = gw_sa(c);
+	const char *own[] = { "10.1.0.2", "10.1.0.2", "10.1.0.3", "10.1.0.3", "10.1.0.3",
+			      "10.1.0.2", "10.1.0.2" };
+	const char *peer[] = { "10.99.0.2", "10.99.0.3", "10.99.0.1", "10.99.0.2",
+			       "10.99.0.3", "10.99.0.1", "10.99.0.2" };
+	for (int i = 0; i < 7; i++) {
+		ck_assert_int_eq(mobike_move(c), 0);
+		pump();
+		ck_assert(addr_is(&c->path.local, own[i]));
+		ck_assert(addr_is(&c->path.remote, peer[i]));
+		assert_agree(c, g);
+	}
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 7);
+}
+END_TEST
+
+START_TEST(cookie2_mismatch_closes)
+{
+	struct ikesa *c = up();
+	ck_assert_int_eq(mobike_move(c), 0);
+	deliver_one(&C, &G, 0);
+	/* As if the peer echoed something else. */
+	c->mob->cookie2[0] ^= 0xff;
+	deliver_one(&G, &C, 0);
+	ck_assert_ptr_null(C.e.tunnels[0].sa);
+	ck_assert_uint_eq(C.e.cnt.mobike_cookie2_mismatch, 1);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_failed, 1);
+	ck_assert_uint_eq(C.e.cnt.live, 0);
+}
+END_TEST
+
+START_TEST(rr_cookie2_mismatch_closes_gateway_sa)
+{
+	struct ikesa *c = up(), *g = gw_sa(c);
+	ck_assert_int_eq(mobike_move(c), 0);
+	deliver_one(&C, &G, 0);
+	timer_run(&G.heap, G.e.now_ns); /* the check goes out */
+	g->mob->rr_cookie2[3] ^= 1;
+	pump();
+	ck_assert_uint_eq(G.e.cnt.mobike_cookie2_mismatch, 1);
+	ck_assert_uint_eq(G.e.cnt.live, 0);
+	ck_assert_uint_eq(G.e.cnt.mobike_children_moved, 0);
+}
+END_TEST
+
+START_TEST(no_return_routability)
+{
+	G.cfg.mobikereturnroutability = false;
+	struct ikesa *c = up();
+	ck_assert_int_eq(mobike_move(c), 0);
+	deliver_one(&C, &G, 0);
+	ck_assert_int_eq(G.n, 1); /* the response only */
+	ck_assert_uint_eq(G.e.cnt.mobike_children_moved, 1);
+	pump();
+	ck_assert_uint_eq(G.e.cnt.mobike_probes, 0);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
+}
+END_TEST
+
+/* NO_NATS_ALLOWED against a NAT that appears after IKE_AUTH: the gateway
+ * answers UNEXPECTED_NAT_DETECTED and keeps the old path; the client tries
+ * MOBIKE_MAX_RETRY times and falls back to the old pair. */
+START_TEST(no_nats_mismatch)
+{
+	C.cfg.disallownat = true;
+	struct ikesa *c = up(), *g = gw_sa(c);
+	struct ike_path before = g->path;
+	nat_on = true;
+	ck_assert_int_eq(mobike_move(c), 0);
+	pump();
+	ck_assert(addr_is(&g->path.remote, "10.1.0.2"));
+	ck_assert_int_eq(ip_addr_cmp(&g->path.remote, &before.remote), 0);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_sent, MOBIKE_MAX_RETRY);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_failed, 1);
+	ck_assert_uint_eq(G.e.cnt.mobike_updates_failed, MOBIKE_MAX_RETRY);
+	ck_assert_uint_eq(G.e.cnt.mobike_updates_ok, 0);
+	/* Back on the old pair, still up. */
+	ck_assert(addr_is(&c->path.local, "10.1.0.2"));
+	ck_assert_int_eq(c->state, IKE_S_ESTABLISHED);
+	ck_assert_ptr_nonnull(C.e.tunnels[0].sa);
+	/* Without the NAT the next move goes through. */
+	nat_on = false;
+	ck_assert_int_eq(mobike_move(c), 0);
+	pump();
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
+	assert_agree(c, g);
+}
+END_TEST
+
+START_TEST(peer_without_mobike)
+{
+	G.cfg.mobike = false;
+	struct ikesa *c = up();
+	ck_assert_ptr_nonnull(c->mob);
+	ck_assert(!c->mob->peer_supported);
+	ck_assert_ptr_null(gw_sa(c)->mob);
+	ck_assert_uint_eq(C.e.cnt.mobike_unsupported, 1);
+	ck_assert_int_eq(mobike_move(c), -ENOTSUP);
+	advance(30 * NS_PER_SEC);
+	pump();
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_sent, 0);
+	ck_assert_int_eq(C.e.cnt.state[IKE_S_UPDATINGADDR], 0);
+	ck_assert(addr_is(&c->path.local, "10.1.0.2"));
+}
+END_TEST
+
+/* A second move before the answer: the request in flight goes out again on
+ * the newer path at once, its answer is stale, a new update follows. */
+START_TEST(second_move_while_pending)
+{
+	C.cfg.mobikechangeaddrtype = MOBIKE_BOTH;
+	struct ikesa *c = up(), *g = gw_sa(c);
+	ck_assert_int_eq(mobike_move(c), 0);
+	ck_assert_int_eq(C.n, 1);
+	ck_assert_int_eq(mobike_move(c), 0);
+	ck_assert_int_eq(C.n, 2);
+	/* Bit-identical, on the new path. */
+	ck_assert_int_eq(C.q[0].len, C.q[1].len);
+	ck_assert(memcmp(C.q[0].data, C.q[1].data, C.q[0].len) == 0);
+	ck_assert(addr_is(&C.q[1].path.remote, "10.99.0.3"));
+	/* The first copy is lost; the retransmission arrives. */
+	C.n = 0;
+	memmove(&C.q[0], &C.q[1], sizeof(C.q[0]));
+	C.n = 1;
+	pump();
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_stale, 1);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_sent, 2);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
+	ck_assert(addr_is(&c->path.remote, "10.99.0.3"));
+	assert_agree(c, g);
+	ck_assert_int_eq(c->state, IKE_S_ESTABLISHED);
+}
+END_TEST
+
+/* Address lists replace each other; NO_ADDITIONAL_ADDRESSES clears; the
+ * address in use stays. */
+START_TEST(peer_list_replacement)
+{
+	struct ikesa *c = up();
+	static struct ike_msg m;
+	uint8_t a5[4] = { 10, 99, 0, 5 }, a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	memset(&m, 0, sizeof(m));
+	m.notify[0] = (struct ike_notify){ .type = IKE_N_ADDITIONAL_IP4_ADDRESS, .data = a5,
+					   .len = 4 };
+	m.notify[1] = (struct ike_notify){ .type = IKE_N_ADDITIONAL_IP6_ADDRESS, .data = a6,
+					   .len = 16 };
+	m.n_notify = 2;
+	struct ip_addr hdr = A("10.99.0.2");
+	ck_assert(mobike_peers_set(c, &c->path.remote, &hdr, &m));
+	ck_assert_int_eq(c->mob->n_peers, 4);
+	ck_assert(addr_is(&c->mob->peers[0], "10.99.0.1"));
+	ck_assert(addr_is(&c->mob->peers[1], "10.99.0.2"));
+	ck_assert(addr_is(&c->mob->peers[2], "10.99.0.5"));
+	ck_assert(addr_is(&c->mob->peers[3], "2001:db8::1"));
+	/* The same list again: no change. */
+	ck_assert(!mobike_peers_set(c, &c->path.remote, &hdr, &m));
+	m.notify[0] = (struct ike_notify){ .type = IKE_N_NO_ADDITIONAL_ADDRESSES };
+	m.n_notify = 1;
+	ck_assert(mobike_peers_set(c, &c->path.remote, &c->path.remote, &m));
+	ck_assert_int_eq(c->mob->n_peers, 1);
+	ck_assert(addr_is(&c->mob->peers[0], "10.99.0.1"));
+	/* peer-only with one address: no move, nothing sent. */
+	C.cfg.mobikechangeaddrtype = MOBIKE_PEER_ONLY;
+	ck_assert_int_eq(mobike_move(c), 0);
+	ck_assert_int_eq(C.n, 0);
+	ck_assert_uint_eq(C.e.cnt.mobike_peerlist_changes, 3);
+}
+END_TEST
+
+/* The IKE SA rekeyed after moves keeps the addresses and goes on moving. */
+START_TEST(rekey_keeps_path)
+{
+	struct ikesa *c = up();
+	ck_assert_int_eq(mobike_move(c), 0);
+	pump();
+	ck_assert_int_eq(sa_queue_task(c, TASK_IKE_REKEY, 0), 0);
+	pump();
+	struct ikesa *n = C.e.tunnels[0].sa;
+	ck_assert_ptr_ne(n, c);
+	ck_assert_ptr_nonnull(n->mob);
+	ck_assert(addr_is(&n->path.local, "10.1.0.3"));
+	ck_assert_int_eq(mobike_move(n), 0);
+	pump();
+	ck_assert(addr_is(&n->path.local, "10.1.0.2"));
+	assert_agree(n, gw_sa(n));
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 2);
+}
+END_TEST
+
+static Suite *mobike_suite(void)
+{
+	Suite *s = suite_create("worker_mobike");
+	TCase *tc = tcase_create("mobike");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, negotiated_with_lists);
+	tcase_add_test(tc, own_only_update);
+	tcase_add_test(tc, peer_only_cycles);
+	tcase_add_test(tc, both_order);
+	tcase_add_test(tc, cookie2_mismatch_closes);
+	tcase_add_test(tc, rr_cookie2_mismatch_closes_gateway_sa);
+	tcase_add_test(tc, no_return_routability);
+	tcase_add_test(tc, no_nats_mismatch);
+	tcase_add_test(tc, peer_without_mobike);
+	tcase_add_test(tc, second_move_while_pending);
+	tcase_add_test(tc, peer_list_replacement);
+	tcase_add_test(tc, rekey_keeps_path);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TCHECK_MAIN(mobike_suite)

@@ -1,0 +1,308 @@
+/* MOBIKE negotiation in IKE_AUTH, the INFORMATIONAL responder side
+ * (COOKIE2 echo, address lists, the gateway's UPDATE_SA_ADDRESSES), and
+ * the SA bookkeeping hooks (see mobike.h; the client's moves and the two
+ * MOBIKE tasks are in task_mobike.c). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/plan.h"
+#include "proto/natd.h"
+#include "worker/engine.h"
+#include "worker/mobike.h"
+#include "worker/mobike_int.h"
+#include "worker/task.h"
+#include "worker/udp.h"
+
+struct mobike *mobike_get(struct ikesa *sa)
+{
+	if (sa->mob)
+		return sa->mob;
+	struct mobike *mob = calloc(1, sizeof(*mob));
+	if (!mob)
+		return NULL;
+	mob->sa = sa;
+	timer_init(&mob->move_timer, mobike_on_move_timer, mob);
+	timer_init(&mob->rr_timer, mobike_on_rr_timer, mob);
+	mob->ok_path = mob->child_path = sa->path;
+	sa->mob = mob;
+	return mob;
+}
+
+void mobike_free(struct ikesa *sa)
+{
+	if (!sa->mob)
+		return;
+	engine_timer_cancel(sa->eng, &sa->mob->move_timer);
+	engine_timer_cancel(sa->eng, &sa->mob->rr_timer);
+	free(sa->mob);
+	sa->mob = NULL;
+}
+
+void mobike_rekeyed(struct ikesa *old, struct ikesa *n)
+{
+	struct mobike *mob = old->mob;
+	if (!mob)
+		return;
+	mobike_free(n);
+	old->mob = NULL;
+	n->mob = mob;
+	mob->sa = n;
+	mob->cookie2_out = false;
+	mob->any_update = false; /* message IDs start again on the new SA */
+	/* An update waiting on the old SA goes on with the new one. */
+	if (mob->update_wanted && !mobike_update_queued(n))
+		sa_queue_task(n, TASK_MOBIKE_UPDATE, 0);
+	if (mob->rr_wanted && !timer_armed(&mob->rr_timer))
+		sa_queue_task(n, TASK_MOBIKE_CHECK, 0);
+}
+
+void mobike_children_moved(struct ikesa *sa, const struct ike_path *old)
+{
+	struct engine *e = sa->eng;
+	struct mobike *mob = sa->mob;
+	(void)old;
+	/* FASTPATH HOOK: with installfastpath, migrate every CHILD SA's XFRM
+	 * states and policies (and the routes) from `old` to sa->path through
+	 * the kernel process here (kernel/fastpath.h migrate). */
+	if (mob)
+		mob->child_path = sa->path;
+	e->cnt.mobike_children_moved += sa->n_children;
+	if (wlog_enabled(&e->log, WLOG_VERBOSE)) {
+		char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
+		wlog_event(&e->log, WLOG_VERBOSE, sa->tunnel, ikesa_our_spi(sa),
+			   "mobike.children.moved", "own=%s peer=%s children=%u encap=%s",
+			   ip_addr_format(&sa->path.local, a, sizeof(a)),
+			   ip_addr_format(&sa->path.remote, b, sizeof(b)), sa->n_children,
+			   sa->nat_local || sa->nat_remote ? "udp" : "none");
+	}
+}
+
+/* ---- NAT-D and NO_NATS_ALLOWED ---------------------------------------- */
+
+static int natd_hash(const struct ikesa *sa, const struct ip_addr *a, uint16_t port,
+		     uint8_t out[IKE_NATD_LEN])
+{
+	uint8_t si[8], sr[8];
+	spi_bytes(sa->spi_i, si);
+	spi_bytes(sa->spi_r, sr);
+	return ike_natd_hash_raw(sa->eng->crypto, si, sr, a->bytes, ip_addr_bits(a) / 8, port,
+				 out);
+}
+
+int mobike_add_natd(const struct ikesa *sa, struct ike_builder *b, const struct ike_path *p)
+{
+	uint8_t h[IKE_NATD_LEN];
+	if (natd_hash(sa, &p->local, p->lport, h) < 0)
+		return -EIO;
+	ike_add_notify_simple(b, IKE_N_NAT_DETECTION_SOURCE_IP, h, sizeof(h));
+	if (natd_hash(sa, &p->remote, p->rport, h) < 0)
+		return -EIO;
+	ike_add_notify_simple(b, IKE_N_NAT_DETECTION_DESTINATION_IP, h, sizeof(h));
+	return 0;
+}
+
+bool mobike_read_natd(struct ikesa *sa, const struct ike_msg *m, const struct ike_path *p)
+{
+	uint8_t want_src[IKE_NATD_LEN], want_dst[IKE_NATD_LEN];
+	bool any = false, src_match = false, dst_match = true;
+	if (natd_hash(sa, &p->remote, p->rport, want_src) < 0 ||
+	    natd_hash(sa, &p->local, p->lport, want_dst) < 0)
+		return false;
+	for (unsigned i = 0; i < m->n_notify; i++) {
+		const struct ike_notify *n = &m->notify[i];
+		if (n->type == IKE_N_NAT_DETECTION_SOURCE_IP) {
+			any = true;
+			if (n->len == IKE_NATD_LEN && !memcmp(n->data, want_src, IKE_NATD_LEN))
+				src_match = true;
+		} else if (n->type == IKE_N_NAT_DETECTION_DESTINATION_IP) {
+			any = true;
+			dst_match = n->len == IKE_NATD_LEN &&
+				    !memcmp(n->data, want_dst, IKE_NATD_LEN);
+		}
+	}
+	if (any) {
+		sa->nat_remote = !src_match;
+		sa->nat_local = !dst_match;
+	}
+	return any;
+}
+
+/* NO_NATS_ALLOWED data as the sender sees path p: its address, ours, its
+ * port, ours (RFC 4555 4: src, dst, src port, dst port). */
+size_t mobike_nonats_data(const struct ike_path *p, uint8_t out[36])
+{
+	size_t al = ip_addr_bits(&p->local) / 8;
+	memcpy(out, p->local.bytes, al);
+	memcpy(out + al, p->remote.bytes, al);
+	out[2 * al] = p->lport >> 8, out[2 * al + 1] = (uint8_t)p->lport;
+	out[2 * al + 2] = p->rport >> 8, out[2 * al + 3] = (uint8_t)p->rport;
+	return 2 * al + 4;
+}
+
+/* The peer's NO_NATS_ALLOWED against the headers of the request that
+ * reached us on `path` (local: ours).  True when they agree. */
+static bool nonats_ok(const struct ike_notify *n, const struct ike_path *path)
+{
+	struct ike_path mirrored = { .local = path->remote, .remote = path->local,
+				     .lport = path->rport, .rport = path->lport };
+	uint8_t want[36];
+	size_t len = mobike_nonats_data(&mirrored, want);
+	return n->len == len && memcmp(n->data, want, len) == 0;
+}
+
+/* ---- IKE_AUTH ----------------------------------------------------------- */
+
+int mobike_auth_build(struct ikesa *sa, struct msg_out *m)
+{
+	struct engine *e = sa->eng;
+	const struct config *cfg = e->cfg;
+	if (!cfg->mobike || !sa->tun)
+		return 0;
+	if (!mobike_get(sa))
+		return -ENOMEM;
+	unsigned K = plan_addrs_per_tunnel(cfg);
+	struct ip_addr own[MOBIKE_MAX_PEERS];
+	unsigned n = 0;
+	for (unsigned k = 0; k < K && n < MOBIKE_MAX_PEERS; k++)
+		if (plan_tunnel_addr(cfg, (unsigned)sa->tunnel, k, &own[n]) == 0)
+			n++;
+	ike_add_notify_simple(&m->b, IKE_N_MOBIKE_SUPPORTED, NULL, 0);
+	mobike_add_list(&m->b, own, n, &sa->path.local);
+	if (config_disallownat(cfg)) {
+		uint8_t d[36];
+		ike_add_notify_simple(&m->b, IKE_N_NO_NATS_ALLOWED, d,
+				      mobike_nonats_data(&sa->path, d));
+	}
+	return 0;
+}
+
+void mobike_auth_done(struct ikesa *sa, const struct ike_msg *m)
+{
+	struct engine *e = sa->eng;
+	struct mobike *mob = sa->mob;
+	if (!mob)
+		return;
+	mob->peer_supported = ike_msg_notify(m, IKE_N_MOBIKE_SUPPORTED) != NULL;
+	mob->ok_path = mob->child_path = sa->path;
+	mob->own_idx = 0;
+	if (!mob->peer_supported) {
+		/* Logged once per IKE SA; no move will ever be sent. */
+		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "mobike.unsupported",
+			   "peer=%s", "no MOBIKE_SUPPORTED");
+		e->cnt.mobike_unsupported++;
+		return;
+	}
+	mobike_peers_set(sa, &sa->path.remote, &sa->path.remote, m);
+	if (e->cfg->mobikeiplifetime_ns)
+		engine_timer_in(e, &mob->move_timer, e->cfg->mobikeiplifetime_ns);
+}
+
+int mobike_auth_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out *out)
+{
+	struct engine *e = sa->eng;
+	const struct config *cfg = e->cfg;
+	if (!cfg->mobike || !ike_msg_notify(m, IKE_N_MOBIKE_SUPPORTED))
+		return 0;
+	struct mobike *mob = mobike_get(sa);
+	if (!mob)
+		return -ENOMEM;
+	mob->peer_supported = true;
+	mobike_peers_set(sa, &sa->path.remote, &sa->path.remote, m);
+	struct ip_addr own[MOBIKE_MAX_PEERS];
+	unsigned n = 0, K = plan_gw_addrs(cfg);
+	for (unsigned k = 0; k < K && n < MOBIKE_MAX_PEERS; k++)
+		if (plan_gw_addr(cfg, k, &own[n]) == 0)
+			n++;
+	ike_add_notify_simple(&out->b, IKE_N_MOBIKE_SUPPORTED, NULL, 0);
+	mobike_add_list(&out->b, own, n, &sa->path.local);
+	return 0;
+}
+
+/* ---- INFORMATIONAL responder ------------------------------------------- */
+
+static void fail_log(struct ikesa *sa, const char *reason, const struct ike_path *p)
+{
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
+	wlog_event(&sa->eng->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "mobike.update.failed",
+		   "reason=%s own=%s peer=%s", reason,
+		   ip_addr_format(&p->local, a, sizeof(a)), ip_addr_format(&p->remote, b, sizeof(b)));
+}
+
+/* Gateway: UPDATE_SA_ADDRESSES (RFC 4555 3.5) that reached us on path. */
+static void update_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out *out,
+			   const struct ike_path *path)
+{
+	struct engine *e = sa->eng;
+	struct mobike *mob = sa->mob;
+	const struct ike_notify *nn = ike_msg_notify(m, IKE_N_NO_NATS_ALLOWED);
+	if (nn && !nonats_ok(nn, path)) {
+		/* 3.9: say so to the real source and change nothing. */
+		ike_add_notify_simple(&out->b, IKE_N_UNEXPECTED_NAT_DETECTED, NULL, 0);
+		e->cnt.mobike_updates_failed++;
+		fail_log(sa, "UNEXPECTED_NAT_DETECTED", path);
+		return;
+	}
+	bool had_natd = ike_msg_notify(m, IKE_N_NAT_DETECTION_SOURCE_IP) != NULL;
+	if (mob->any_update && m->hdr.msgid < mob->last_update_msgid) {
+		/* A newer update was processed already: just reply. */
+		if (had_natd)
+			mobike_add_natd(sa, &out->b, path);
+		return;
+	}
+	struct ike_path old = sa->path;
+	/* New addresses and ports from the IP/UDP headers only. */
+	sa->path = *path;
+	sa->natt = path->lport != IKE_PORT;
+	mobike_read_natd(sa, m, path);
+	if (had_natd)
+		mobike_add_natd(sa, &out->b, path);
+	mob->any_update = true;
+	mob->last_update_msgid = m->hdr.msgid;
+	e->cnt.mobike_updates_ok++;
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], c[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN];
+	wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "mobike.update.ok",
+		   "old_own=%s old_peer=%s own=%s peer=%s port=%u nat=%s",
+		   ip_addr_format(&old.local, a, sizeof(a)), ip_addr_format(&old.remote, b, sizeof(b)),
+		   ip_addr_format(&sa->path.local, c, sizeof(c)),
+		   ip_addr_format(&sa->path.remote, d, sizeof(d)), sa->path.rport,
+		   sa->nat_remote ? "peer" : sa->nat_local ? "us" : "none");
+	if (e->cfg->mobikereturnroutability) {
+		if (!mob->rr_wanted) {
+			/* Queued from a timer: our response goes out first. */
+			mob->rr_wanted = true;
+			engine_timer_in(e, &mob->rr_timer, 0);
+		}
+	} else {
+		mobike_children_moved(sa, &mob->child_path);
+	}
+}
+
+void mobike_info_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out *out,
+			 const struct ike_path *path)
+{
+	struct engine *e = sa->eng;
+	const struct ike_notify *c2 = ike_msg_notify(m, IKE_N_COOKIE2);
+	/* RFC 4555 3.7: COOKIE2 echoed unchanged (8 to 64 octets). */
+	if (c2 && c2->len >= 8 && c2->len <= 64)
+		ike_add_notify_simple(&out->b, IKE_N_COOKIE2, c2->data, c2->len);
+	struct mobike *mob = sa->mob;
+	if (!mob || !mob->peer_supported)
+		return;
+	if (mobike_msg_has_list(m)) {
+		const struct ike_notify *nn = ike_msg_notify(m, IKE_N_NO_NATS_ALLOWED);
+		if (nn && !nonats_ok(nn, path))
+			ike_add_notify_simple(&out->b, IKE_N_UNEXPECTED_NAT_DETECTED, NULL, 0);
+		else
+			mobike_peers_set(sa, &sa->path.remote, &path->remote, m);
+	}
+	if (ike_msg_notify(m, IKE_N_UPDATE_SA_ADDRESSES)) {
+		if (sa->initiator) {
+			/* Only the original initiator moves the SA (4555 2.1). */
+			wlog_event(&e->log, WLOG_VERBOSE, sa->tunnel, ikesa_our_spi(sa),
+				   "mobike.update.ignored", "reason=from-responder");
+			return;
+		}
+		update_respond(sa, m, out, path);
+	}
+}

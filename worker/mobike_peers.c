@@ -1,0 +1,138 @@
+/* MOBIKE address lists (RFC 4555 3.6) and the client's choice of the next
+ * address pair (see mobike.h for the order). */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conf/plan.h"
+#include "worker/engine.h"
+#include "worker/mobike.h"
+
+static bool list_has(const struct ip_addr *l, unsigned n, const struct ip_addr *a)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (ip_addr_cmp(&l[i], a) == 0)
+			return true;
+	return false;
+}
+
+static void list_put(struct ip_addr *l, unsigned *n, const struct ip_addr *a)
+{
+	if (*n < MOBIKE_MAX_PEERS && !ip_addr_is_unset(a) && !list_has(l, *n, a))
+		l[(*n)++] = *a;
+}
+
+bool mobike_msg_has_list(const struct ike_msg *m)
+{
+	for (unsigned i = 0; i < m->n_notify; i++) {
+		uint16_t t = m->notify[i].type;
+		if (t == IKE_N_ADDITIONAL_IP4_ADDRESS || t == IKE_N_ADDITIONAL_IP6_ADDRESS ||
+		    t == IKE_N_NO_ADDITIONAL_ADDRESSES)
+			return true;
+	}
+	return false;
+}
+
+void mobike_list_text(const struct ip_addr *list, unsigned n, char *out, size_t cap)
+{
+	size_t k = 0;
+	out[0] = 0;
+	for (unsigned i = 0; i < n && k + IP_ADDR_STRLEN + 2 < cap; i++) {
+		if (i)
+			out[k++] = ',';
+		ip_addr_format(&list[i], out + k, cap - k);
+		k += strlen(out + k);
+	}
+	if (!n)
+		snprintf(out, cap, "-");
+}
+
+bool mobike_peers_set(struct ikesa *sa, const struct ip_addr *in_use,
+		      const struct ip_addr *hdr, const struct ike_msg *m)
+{
+	struct mobike *mob = sa->mob;
+	struct ip_addr l[MOBIKE_MAX_PEERS];
+	unsigned n = 0;
+	list_put(l, &n, in_use);
+	list_put(l, &n, hdr);
+	bool cleared = m && ike_msg_notify(m, IKE_N_NO_ADDITIONAL_ADDRESSES);
+	for (unsigned i = 0; m && !cleared && i < m->n_notify; i++) {
+		const struct ike_notify *nt = &m->notify[i];
+		struct ip_addr a = { 0 };
+		if (nt->type == IKE_N_ADDITIONAL_IP4_ADDRESS && nt->len == 4)
+			a.family = AF_INET;
+		else if (nt->type == IKE_N_ADDITIONAL_IP6_ADDRESS && nt->len == 16)
+			a.family = AF_INET6;
+		else
+			continue;
+		memcpy(a.bytes, nt->data, nt->len);
+		list_put(l, &n, &a);
+	}
+	bool changed = n != mob->n_peers || memcmp(l, mob->peers, n * sizeof(l[0])) != 0;
+	if (!changed)
+		return false;
+	struct engine *e = sa->eng;
+	if (wlog_enabled(&e->log, WLOG_INFO)) {
+		char o[MOBIKE_MAX_PEERS * (IP_ADDR_STRLEN + 1) + 2];
+		char nw[sizeof(o)];
+		mobike_list_text(mob->peers, mob->n_peers, o, sizeof(o));
+		mobike_list_text(l, n, nw, sizeof(nw));
+		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "mobike.peerlist",
+			   "old=%s new=%s", o, nw);
+	}
+	memcpy(mob->peers, l, n * sizeof(l[0]));
+	mob->n_peers = n;
+	e->cnt.mobike_peerlist_changes++;
+	return true;
+}
+
+void mobike_add_list(struct ike_builder *b, const struct ip_addr *list, unsigned n,
+		     const struct ip_addr *skip)
+{
+	unsigned added = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (skip && ip_addr_cmp(&list[i], skip) == 0)
+			continue;
+		unsigned len = ip_addr_bits(&list[i]) / 8;
+		ike_add_notify_simple(b, len == 16 ? IKE_N_ADDITIONAL_IP6_ADDRESS :
+				      IKE_N_ADDITIONAL_IP4_ADDRESS, list[i].bytes, len);
+		added++;
+	}
+	if (!added)
+		ike_add_notify_simple(b, IKE_N_NO_ADDITIONAL_ADDRESSES, NULL, 0);
+}
+
+/* Index of the address in use in the peer list (0 when absent: the list
+ * always starts with the address in use when it was received). */
+static unsigned peer_index(const struct mobike *mob, const struct ip_addr *a)
+{
+	for (unsigned i = 0; i < mob->n_peers; i++)
+		if (ip_addr_cmp(&mob->peers[i], a) == 0)
+			return i;
+	return 0;
+}
+
+void mobike_next_pair(const struct ikesa *sa, unsigned *own_idx, struct ip_addr *peer)
+{
+	const struct config *cfg = sa->eng->cfg;
+	const struct mobike *mob = sa->mob;
+	unsigned K = plan_addrs_per_tunnel(cfg);
+	unsigned P = mob->n_peers ? mob->n_peers : 1;
+	unsigned o = mob->own_idx % K, p = peer_index(mob, &sa->path.remote);
+	switch (cfg->mobikechangeaddrtype) {
+	case MOBIKE_OWN_ONLY:
+		o = (o + 1) % K;
+		break;
+	case MOBIKE_PEER_ONLY:
+		p = (p + 1) % P;
+		break;
+	case MOBIKE_BOTH: {
+		unsigned c = (o * P + p + 1) % (K * P);
+		o = c / P;
+		p = c % P;
+		break;
+	}
+	}
+	*own_idx = o;
+	*peer = mob->n_peers ? mob->peers[p] : sa->path.remote;
+}
