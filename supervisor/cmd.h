@@ -22,6 +22,9 @@ int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_cli(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
+/* Internal: the children of `ikeswarm exec` (supervisor/sup_child.c). */
+int cmd_worker(int argc, char **argv);
+int cmd_kernel(int argc, char **argv);
 
 /* cmd_cli with its streams given (tests).  Exit codes: 0 reply ok, 1 error
  * reply, 2 bad usage, 3 no answer (unreachable, timeout, garbage). */

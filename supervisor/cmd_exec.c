@@ -2,11 +2,13 @@
  * --verify print the plan.  Running the test is the engine's (not built). */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf/conf.h"
 #include "conf/plan.h"
 #include "supervisor/cmd.h"
+#include "supervisor/sup.h"
 #include "worker/engine.h"
 
 int cmd_exec(int argc, char **argv)
@@ -18,11 +20,13 @@ int cmd_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "keylog", required_argument, NULL, 'k' },
 		{ "lf", required_argument, NULL, 'l' },
+		{ "workers", required_argument, NULL, 'W' },
+		{ "single", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cmd *self = cmd_find("exec");
 	const char *file = NULL, *keylog = NULL, *logfile = NULL;
-	int verify = 0, json = 0, opt;
+	int verify = 0, json = 0, single = 0, workers = 0, opt;
 
 	optind = 0;
 	opterr = 0;
@@ -42,6 +46,16 @@ int cmd_exec(int argc, char **argv)
 			break;
 		case 'l':
 			logfile = optarg;
+			break;
+		case 'W':
+			workers = atoi(optarg);
+			if (workers < 1 || workers > 256) {
+				fprintf(stderr, "ikeswarm exec: --workers wants 1..256\n");
+				return 2;
+			}
+			break;
+		case 's':
+			single = 1;
 			break;
 		case 'h':
 			cmd_usage(self, 0);
@@ -81,6 +95,10 @@ int cmd_exec(int argc, char **argv)
 	} else if (verify) {
 		plan_print(&cfg, file, stdout);
 		rc = 0;
+	} else if (!single) {
+		struct sup_opts so = { .json = json, .keylog_path = keylog, .log_path = logfile,
+				       .setup_path = file, .workers = (unsigned)workers };
+		rc = sup_run(&cfg, &so);
 	} else {
 		struct engine_exec_opts eo = { .json = json, .keylog_path = keylog,
 					       .log_path = logfile };

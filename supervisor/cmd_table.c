@@ -11,7 +11,11 @@ const struct cmd ikeswarm_cmds[] = {
 	  "  --verify    validate the setup and print the plan; start nothing\n"
 	  "  -j          print the result as one JSON object\n"
 	  "  --keylog FILE  write the IKE SA keys as a Wireshark IKEv2 decryption table\n"
-	  "  --lf FILE   append the event log to FILE (default: stdout; stderr with -j)\n" },
+	  "  --lf FILE   the event log (default ikeswarm.log; with --single: stdout,\n"
+	  "              stderr with -j)\n"
+	  "  --workers N worker processes (default: the setup's 'workers', else the\n"
+	  "              online CPUs; never more than tunnels)\n"
+	  "  --single    run everything in this one process (no supervisor)\n" },
 	{ "default", cmd_default, "write the commented default setup",
 	  "ikeswarm default setup [-f FILE]\n"
 	  "  -f FILE     write to FILE instead of standard output\n" },
@@ -34,6 +38,10 @@ const struct cmd ikeswarm_cmds[] = {
 	{ "help", cmd_help, "list subcommands or show one's usage",
 	  "ikeswarm help [CMD]\n" },
 	{ "version", cmd_version, "print the version", "ikeswarm version\n" },
+	{ "__worker", cmd_worker, "(internal) a worker process of 'ikeswarm exec'",
+	  "ikeswarm __worker ... (started by 'ikeswarm exec' only)\n" },
+	{ "__kernel", cmd_kernel, "(internal) the kernel process of 'ikeswarm exec'",
+	  "ikeswarm __kernel --url URL (started by 'ikeswarm exec' only)\n" },
 	{ NULL, NULL, NULL, NULL },
 };
 

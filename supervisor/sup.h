@@ -1,0 +1,115 @@
+/* The supervisor of `ikeswarm exec`: the process tree of one run.
+ *
+ *   ikeswarm-sup ─┬─ ikeswarm-kernel   netlink (kernel/kproc.h)
+ *                 ├─ ikeswarm-w0       engine on tunnels [0, T/W) (worker/wmain.h)
+ *                 └─ ikeswarm-w1 ...
+ *
+ * Children are started by fork + exec of our own binary with an internal
+ * subcommand (`ikeswarm __worker ...`, `ikeswarm __kernel ...`): nng runs
+ * threads, and a forked copy of a threaded process may only exec.  Before
+ * the exec a child sets PR_SET_PDEATHSIG (workers SIGKILL, the kernel
+ * process SIGTERM so it still removes its addresses), so no child outlives
+ * the supervisor.  Each names itself with PR_SET_NAME.
+ *
+ * Sockets: the supervisor opens every worker's UDP sockets (steered
+ * SO_REUSEPORT groups, worker/steer.h) and keeps them for the whole run, so
+ * a restarted worker gets the same fds and the group's indexes never move.
+ * Messages: one nng PAIR socket per worker on ipc://RUNDIR/wN (hello,
+ * stats, events up; commands down, answered by id), one REQ socket to the
+ * kernel process on ipc://RUNDIR/kernel.  RUNDIR is a private mkdtemp
+ * folder, removed at exit. */
+#ifndef IKESWARM_SUPERVISOR_SUP_H
+#define IKESWARM_SUPERVISOR_SUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+#include <nng/nng.h>
+
+#include "conf/config.h"
+#include "worker/wmain.h"
+
+struct sup_opts {
+	bool json;
+	const char *keylog_path;
+	const char *log_path;    /* NULL: ikeswarm.log */
+	const char *setup_path;  /* re-read by each child */
+	unsigned workers;        /* 0: plan_workers() */
+};
+
+/* Run cfg (loaded from o->setup_path) as a supervisor with workers and a
+ * kernel process; print progress and the result; returns the exit code
+ * (0 every tunnel created, 1 not, or the run failed). */
+int sup_run(const struct config *cfg, const struct sup_opts *o);
+
+/* ---- inside the supervisor ---- */
+
+struct sup;
+struct control;
+struct logfile;
+
+struct sup_worker {
+	struct sup *sup;
+	int idx;
+	pid_t pid;               /* 0: not running */
+	int starts;              /* incarnations started */
+	bool exited_ok;          /* last incarnation ended normally */
+	bool final;              /* its last stats arrived */
+	int first, count;
+	char url[160];
+	nng_socket sock;
+	int sock_fd;
+	int fds[WMAIN_MAX_FDS];
+	unsigned fd_flags[WMAIN_MAX_FDS];
+	int nfds;
+	json_t *counters;        /* latest stats of this incarnation */
+	json_t *dead;            /* cumulative counters of earlier incarnations */
+};
+
+/* Process helpers (sup_proc.c). */
+pid_t sup_spawn_worker(struct sup *s, struct sup_worker *w);
+pid_t sup_spawn_kernel(struct sup *s);
+/* "exit status 3" / "signal 9 (Killed)" into buf. */
+const char *sup_status_text(int status, char *buf, size_t size);
+
+/* The run's state that the pieces share (sup_run.c owns it). */
+struct sup {
+	const struct config *cfg;
+	const struct sup_opts *o;
+	char self[4096];         /* our binary (/proc/self/exe resolved) */
+	char rundir[128];
+	unsigned nworkers;
+	struct sup_worker *w;
+	pid_t kernel_pid;
+	char kernel_url[160];
+	struct loop *loop;
+	struct logfile *log;
+	struct control *ctl;
+	int stdout_level;        /* "log" request: events echoed to stdout (0: none) */
+	char stdout_keyword[64];
+	bool stopping, aborting, failed;
+	char error[200];         /* why the run failed, for the result */
+	char last_error[200];    /* last ERROR event, for summary */
+	uint64_t start_us, start_mono_ns;
+	int64_t next_id;
+	struct sup_pending *pend;
+};
+
+/* Merged counters of every worker (new object). */
+json_t *sup_merged(struct sup *s);
+/* Control handlers (sup_ctl.c). */
+void sup_ctl_register(struct sup *s);
+/* A worker's answer to a routed command (sup_ctl.c). */
+void sup_ctl_answer(struct sup *s, struct sup_worker *w, json_t *m);
+/* Fail what waits on worker w (it died), or everything (w NULL). */
+void sup_ctl_drop(struct sup *s, struct sup_worker *w, const char *why);
+void sup_ctl_expire(struct sup *s);
+/* Log one supervisor event (worker -1 unless given). */
+void sup_log(struct sup *s, int level, int worker, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Start a graceful stop of every worker (SIGTERM); bounded. */
+void sup_stop(struct sup *s, const char *why);
+
+#endif

@@ -1,0 +1,632 @@
+/* sup_run(): the supervisor's life (see sup.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pair0/pair.h>
+
+#include "conf/plan.h"
+#include "kernel/kproc.h"
+#include "lib/msg.h"
+#include "supervisor/control.h"
+#include "supervisor/logfile.h"
+#include "supervisor/sup.h"
+#include "worker/loop.h"
+#include "worker/result.h"
+#include "worker/steer.h"
+#include "worker/udp.h"
+
+#define KERNEL_TIMEOUT_MS 300000   /* 100k addresses take minutes */
+#define STOP_BOUND_NS (20 * NS_PER_SEC)
+#define KERNEL_EXIT_WAIT_S 60
+#define MAX_RESTARTS 20             /* per worker: then give it up */
+
+static struct timer progress_timer, stop_timer;
+
+static uint64_t real_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void sup_log(struct sup *s, int level, int worker, const char *event, const char *fmt, ...)
+{
+	char text[400] = "";
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(text, sizeof(text), fmt, ap);
+		va_end(ap);
+	}
+	struct log_event ev = { .level = level, .worker = worker, .tunnel = -1, .name = event,
+				.text = text[0] ? text : NULL };
+	if (level == LOGL_ERROR)
+		snprintf(s->last_error, sizeof(s->last_error), "%s %s", event, text);
+	if (s->log)
+		logfile_write(s->log, &ev);
+	if (level == LOGL_ERROR && !s->o->json)
+		fprintf(stderr, "ikeswarm: %s %s\n", event, text);
+}
+
+/* ---- merged counters ---- */
+
+static bool is_time_key(const char *k)
+{
+	return !strcmp(k, "first_us") || !strcmp(k, "last_created_us") || !strcmp(k, "start_us");
+}
+
+static void add_into(json_t *sum, const json_t *c, bool cumulative_only)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)c, k, v) {
+		json_int_t x = json_integer_value(v);
+		json_t *cur = json_object_get(sum, k);
+		json_int_t y = cur ? json_integer_value(cur) : 0;
+		if (!strcmp(k, "stopping") || !strcmp(k, "final"))
+			continue;
+		if (is_time_key(k)) {
+			if (cumulative_only || !x)
+				continue;
+			if (!cur || !y || (strcmp(k, "last_created_us") ? x < y : x > y))
+				json_object_set_new(sum, k, json_integer(x));
+			continue;
+		}
+		json_object_set_new(sum, k, json_integer(x + y));
+	}
+}
+
+json_t *sup_merged(struct sup *s)
+{
+	json_t *sum = json_object();
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		if (s->w[i].counters)
+			add_into(sum, s->w[i].counters, false);
+		if (s->w[i].dead)
+			add_into(sum, s->w[i].dead, true);
+	}
+	return sum;
+}
+
+static uint64_t jget(const json_t *o, const char *k)
+{
+	json_int_t v = json_integer_value(json_object_get(o, k));
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+/* What survives a worker's death: totals, not gauges or tunnel counts
+ * (the next incarnation creates its slice's tunnels again). */
+static void keep_dead(struct sup_worker *w)
+{
+	static const char *const cumulative[] = {
+		"total", "attempts_failed", "ike_established", "ike_rekeyed", "child_created",
+		"child_rekeyed", "child_deleted", "retransmits", "responses_resent", "dropped",
+		"cookies", "auth_failed", "dpd_sent", "keepalives", "events_dropped", NULL,
+	};
+	if (!w->counters)
+		return;
+	if (!w->dead)
+		w->dead = json_object();
+	for (int i = 0; cumulative[i]; i++) {
+		uint64_t v = jget(w->counters, cumulative[i]) + jget(w->dead, cumulative[i]);
+		json_object_set_new(w->dead, cumulative[i], json_integer((json_int_t)v));
+	}
+	json_decref(w->counters);
+	w->counters = NULL;
+}
+
+static void result_from(struct sup *s, const json_t *m, struct counters *c, struct run_result *r)
+{
+	memset(c, 0, sizeof(*c));
+	memset(r, 0, sizeof(*r));
+	for (int i = 0; i < IKE_S_COUNT; i++)
+		c->state[i] = jget(m, ike_state_name(i));
+	c->total = jget(m, "total");
+	c->live = jget(m, "live");
+	c->has_child = jget(m, "has_child");
+	c->configured = s->cfg->numberoftunnels > 0 ? (uint64_t)s->cfg->numberoftunnels : 0;
+	c->tunnels_created = jget(m, "tunnels_created");
+	c->tunnels_failed = jget(m, "tunnels_failed");
+	c->attempts_failed = jget(m, "attempts_failed");
+	c->ike_established = jget(m, "ike_established");
+	c->ike_rekeyed = jget(m, "ike_rekeyed");
+	c->child_created = jget(m, "child_created");
+	c->child_rekeyed = jget(m, "child_rekeyed");
+	c->child_deleted = jget(m, "child_deleted");
+	c->retransmits = jget(m, "retransmits");
+	c->resp_resent = jget(m, "responses_resent");
+	c->rx_dropped = jget(m, "dropped");
+	c->cookies_sent = jget(m, "cookies");
+	c->auth_failed = jget(m, "auth_failed");
+	c->dpd_sent = jget(m, "dpd_sent");
+	c->keepalives = jget(m, "keepalives");
+	r->role = s->cfg->role == ROLE_CLIENT ? "client" : "gateway";
+	r->configured = c->configured;
+	r->created = c->tunnels_created;
+	r->failed = s->cfg->role == ROLE_CLIENT && r->created < r->configured ?
+		    r->configured - r->created : 0;
+	r->duration_s = (double)(real_us() - s->start_us) / 1e6;
+	uint64_t first = jget(m, "first_us"), last = jget(m, "last_created_us");
+	if (first && last > first)
+		r->setup_s = (double)(last - first) / 1e6;
+	r->c = c;
+}
+
+/* ---- progress ---- */
+
+static void progress(struct sup *s, bool end)
+{
+	bool tty = isatty(STDOUT_FILENO);
+	static uint64_t last_plain_us;
+	if (s->o->json)
+		return;
+	uint64_t now = real_us();
+	if (!tty && !end && now - last_plain_us < 5000000)
+		return;
+	last_plain_us = now;
+	json_t *m = sup_merged(s);
+	struct counters c;
+	struct run_result r;
+	result_from(s, m, &c, &r);
+	unsigned alive = 0;
+	for (unsigned i = 0; i < s->nworkers; i++)
+		alive += s->w[i].pid != 0;
+	printf("%sup %" PRIu64 "  created %" PRIu64 "/%" PRIu64 "  failed %" PRIu64
+	       "  rate %.1f/s  elapsed %.0fs  workers %u/%u%s", tty ? "\r" : "",
+	       c.state[IKE_S_ESTABLISHED], r.created, r.configured, c.tunnels_failed,
+	       result_setup_rate(&r), r.duration_s, alive, s->nworkers,
+	       tty && !end ? "   " : "\n");
+	fflush(stdout);
+	json_decref(m);
+}
+
+static void on_progress(struct timer *t, void *arg)
+{
+	(void)t;
+	struct sup *s = arg;
+	progress(s, false);
+	sup_ctl_expire(s);
+	loop_timer_in(s->loop, &progress_timer, NS_PER_SEC);
+}
+
+/* ---- stop ---- */
+
+static void kill_workers(struct sup *s, int sig)
+{
+	for (unsigned i = 0; i < s->nworkers; i++)
+		if (s->w[i].pid > 0)
+			kill(s->w[i].pid, sig);
+}
+
+static void on_stop_timer(struct timer *t, void *arg)
+{
+	(void)t;
+	struct sup *s = arg;
+	sup_log(s, LOGL_ERROR, -1, "stop.deadline", "workers did not end in time: killed");
+	kill_workers(s, SIGKILL);
+}
+
+void sup_stop(struct sup *s, const char *why)
+{
+	if (s->stopping) {
+		sup_log(s, LOGL_INFO, -1, "stop.now", "why=%s", why);
+		s->aborting = true;
+		kill_workers(s, SIGKILL);
+		return;
+	}
+	s->stopping = true;
+	sup_log(s, LOGL_INFO, -1, "stop", "why=%s", why);
+	kill_workers(s, SIGTERM);
+	loop_timer_in(s->loop, &stop_timer, STOP_BOUND_NS);
+}
+
+/* ---- worker messages ---- */
+
+static void echo_stdout(struct sup *s, const json_t *m)
+{
+	struct log_event ev;
+	char line[1024];
+	if (!s->stdout_level || s->o->json || log_event_from_msg(m, &ev) < 0 ||
+	    ev.level > s->stdout_level)
+		return;
+	log_format(&ev, line, sizeof(line));
+	if (log_filter_match(s->stdout_level, s->stdout_keyword, ev.level, line))
+		fputs(line, stdout);
+}
+
+static void drain_worker(struct sup *s, struct sup_worker *w)
+{
+	for (;;) {
+		json_t *m;
+		const struct msg_type *t;
+		char why[MSG_WHY_LEN];
+		int rc = msg_recv(w->sock, NNG_FLAG_NONBLOCK, &m, &t, why, sizeof(why));
+		if (rc == -EAGAIN)
+			return;
+		if (rc == -EBADMSG) {
+			sup_log(s, LOGL_ERROR, w->idx, "msg.dropped", "why=\"%s\"", why);
+			continue;
+		}
+		if (rc < 0)
+			return;
+		if (!strcmp(t->name, "event")) {
+			logfile_write_msg(s->log, m);
+			echo_stdout(s, m);
+			if (json_integer_value(json_object_get(m, "level")) == LOGL_ERROR)
+				snprintf(s->last_error, sizeof(s->last_error), "w%d %s", w->idx,
+					 json_string_value(json_object_get(m, "name")));
+		} else if (!strcmp(t->name, "stats")) {
+			json_t *c = json_object_get(m, "counters");
+			json_decref(w->counters);
+			w->counters = json_incref(c);
+			if (jget(c, "final"))
+				w->final = true;
+		} else if (!strcmp(t->name, "hello")) {
+			sup_log(s, LOGL_VERB, w->idx, "worker.hello", "pid=%" PRIu64 " first=%d count=%d",
+				jget(m, "pid"), w->first, w->count);
+		} else if (t->dir == MSG_ANSWER) {
+			sup_ctl_answer(s, w, m);
+		}
+		json_decref(m);
+	}
+}
+
+static void on_worker_sock(struct loop *loop, int fd, uint32_t ev, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)ev;
+	struct sup_worker *w = arg;
+	drain_worker(w->sup, w);
+}
+
+/* ---- children ---- */
+
+static bool all_workers_gone(const struct sup *s)
+{
+	for (unsigned i = 0; i < s->nworkers; i++)
+		if (s->w[i].pid > 0)
+			return false;
+	return true;
+}
+
+static void worker_ended(struct sup *s, struct sup_worker *w, int status)
+{
+	char st[64];
+	drain_worker(s, w); /* its last stats and events, if any */
+	w->pid = 0;
+	sup_status_text(status, st, sizeof(st));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		w->exited_ok = true;
+		sup_log(s, LOGL_VERB, w->idx, "worker.exit", "%s", st);
+		return;
+	}
+	sup_log(s, LOGL_ERROR, w->idx, "worker.died", "%s restarts=%d", st, w->starts - 1);
+	if (s->stopping)
+		return;
+	if (s->cfg->abortonerr) {
+		snprintf(s->error, sizeof(s->error), "worker %d died (%s) and abortonerr is set",
+			 w->idx, st);
+		s->failed = true;
+		sup_stop(s, "abortonerr");
+		return;
+	}
+	if (w->starts > MAX_RESTARTS) {
+		snprintf(s->error, sizeof(s->error), "worker %d died %d times: given up", w->idx,
+			 w->starts);
+		return;
+	}
+	keep_dead(w);
+	w->final = false;
+	sup_ctl_drop(s, w, "the worker died");
+	pid_t pid = sup_spawn_worker(s, w);
+	if (pid > 0) {
+		w->pid = pid;
+		w->starts++;
+		sup_log(s, LOGL_INFO, w->idx, "worker.restarted", "pid=%d", (int)pid);
+	}
+}
+
+static void reap(struct sup *s)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == s->kernel_pid) {
+			char st[64];
+			s->kernel_pid = 0;
+			sup_log(s, LOGL_ERROR, -1, "kernel.died", "%s",
+				sup_status_text(status, st, sizeof(st)));
+			if (!s->error[0])
+				snprintf(s->error, sizeof(s->error),
+					 "the kernel process died (%s): run stopped", st);
+			s->failed = true;
+			if (!s->stopping)
+				sup_stop(s, "kernel process died");
+			continue;
+		}
+		for (unsigned i = 0; i < s->nworkers; i++)
+			if (s->w[i].pid == pid)
+				worker_ended(s, &s->w[i], status);
+	}
+	if (all_workers_gone(s))
+		loop_stop(s->loop);
+}
+
+static void on_signal(struct loop *loop, int signo, void *arg)
+{
+	(void)loop;
+	struct sup *s = arg;
+	if (signo == SIGCHLD) {
+		reap(s);
+		return;
+	}
+	sup_stop(s, signo == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+/* ---- setup ---- */
+
+static int open_sockets(struct sup *s)
+{
+	const struct config *cfg = s->cfg;
+	struct ip_addr a = { 0 };
+	int fds[STEER_MAX_WORKERS];
+	if (cfg->role == ROLE_CLIENT)
+		a.family = cfg->startclntaddr.addr.family;
+	else
+		a = cfg->bindifaddr.addr;
+	for (int natt = 0; natt <= 1; natt++) {
+		int rc = steer_group_open(&a, natt ? IKE_NATT_PORT : IKE_PORT, natt, s->nworkers, fds);
+		if (rc < 0) {
+			snprintf(s->error, sizeof(s->error),
+				 "cannot open the IKE sockets (UDP %d) for %u workers: %s",
+				 natt ? IKE_NATT_PORT : IKE_PORT, s->nworkers, strerror(-rc));
+			return rc;
+		}
+		for (unsigned i = 0; i < s->nworkers; i++) {
+			struct sup_worker *w = &s->w[i];
+			w->fds[w->nfds] = fds[i];
+			w->fd_flags[w->nfds] = UDP_F_FREEBIND | (natt ? UDP_F_NATT : 0);
+			w->nfds++;
+		}
+	}
+	return 0;
+}
+
+/* The client's addresses of worker w's slice, by the kernel process. */
+static int add_slice_addrs(struct sup *s, struct kproc_client *kc, struct sup_worker *w)
+{
+	const struct config *cfg = s->cfg;
+	unsigned k = plan_addrs_per_tunnel(cfg);
+	struct ip_prefix p = { .len = cfg->startclntaddr.len };
+	char txt[IP_PREFIX_STRLEN], why[120];
+	if (!w->count)
+		return 0;
+	if (ip_addr_add(&cfg->startclntaddr.addr, (uint64_t)w->first * k, &p.addr) < 0)
+		return -ERANGE;
+	json_t *req = msg_new("addr.add", 0);
+	json_object_set_new(req, "ifname", json_string(cfg->bindifname));
+	json_object_set_new(req, "prefix", json_string(ip_prefix_format(&p, txt, sizeof(txt))));
+	json_object_set_new(req, "count", json_integer((json_int_t)w->count * k));
+	int rc = kproc_call(kc, req, why, sizeof(why));
+	if (rc < 0)
+		snprintf(s->error, sizeof(s->error), "could not put the tunnel addresses on %s: %s",
+			 cfg->bindifname, why);
+	return rc;
+}
+
+static int open_worker_sock(struct sup *s, struct sup_worker *w)
+{
+	snprintf(w->url, sizeof(w->url), "ipc://%s/w%d", s->rundir, w->idx);
+	int rv = nng_pair0_open(&w->sock);
+	if (!rv)
+		rv = nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, MSG_MAX_SIZE);
+	if (!rv)
+		rv = nng_socket_set_int(w->sock, NNG_OPT_RECVBUF, 8192);
+	if (!rv)
+		rv = nng_listen(w->sock, w->url, NULL, 0);
+	if (!rv)
+		rv = nng_socket_get_int(w->sock, NNG_OPT_RECVFD, &w->sock_fd);
+	if (rv)
+		return msg_nng_errno(rv);
+	return loop_fd_add(s->loop, w->sock_fd, EPOLLIN, on_worker_sock, w);
+}
+
+static void on_control(struct loop *loop, int fd, uint32_t ev, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)ev;
+	struct sup *s = arg;
+	control_handle(s->ctl);
+}
+
+static void print_result(struct sup *s, int *code)
+{
+	json_t *m = sup_merged(s);
+	struct counters c;
+	struct run_result r;
+	result_from(s, m, &c, &r);
+	if (s->o->json)
+		result_print_json(&r, stdout);
+	else
+		result_print_text(&r, stdout);
+	fflush(stdout);
+	*code = s->failed ? 1 : result_exit_code(&r);
+	json_decref(m);
+}
+
+static void wait_kernel(struct sup *s)
+{
+	if (s->kernel_pid <= 0)
+		return;
+	kill(s->kernel_pid, SIGTERM);
+	for (int i = 0; i < KERNEL_EXIT_WAIT_S * 10; i++) {
+		int st;
+		if (waitpid(s->kernel_pid, &st, WNOHANG) == s->kernel_pid) {
+			s->kernel_pid = 0;
+			return;
+		}
+		usleep(100 * 1000);
+	}
+	kill(s->kernel_pid, SIGKILL);
+	waitpid(s->kernel_pid, NULL, 0);
+	s->kernel_pid = 0;
+}
+
+int sup_run(const struct config *cfg, const struct sup_opts *o)
+{
+	struct sup s = { .cfg = cfg, .o = o, .next_id = 1 };
+	struct kproc_client *kc = NULL;
+	int code = 1, rc;
+	char url[200];
+
+	prctl(PR_SET_NAME, "ikeswarm-sup");
+	ssize_t n = readlink("/proc/self/exe", s.self, sizeof(s.self) - 1);
+	if (n <= 0) {
+		fprintf(stderr, "ikeswarm: cannot find my own binary: %s\n", strerror(errno));
+		return 1;
+	}
+	s.self[n] = 0;
+	s.nworkers = o->workers ? o->workers : plan_workers(cfg);
+	if (cfg->role == ROLE_CLIENT && cfg->numberoftunnels > 0 &&
+	    s.nworkers > (unsigned)cfg->numberoftunnels)
+		s.nworkers = (unsigned)cfg->numberoftunnels;
+	if (s.nworkers > STEER_MAX_WORKERS)
+		s.nworkers = STEER_MAX_WORKERS;
+	s.start_us = real_us();
+	const char *tmp = getenv("TMPDIR");
+	snprintf(s.rundir, sizeof(s.rundir), "%s/ikeswarm-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(s.rundir)) {
+		fprintf(stderr, "ikeswarm: runtime folder %s: %s\n", s.rundir, strerror(errno));
+		return 1;
+	}
+	struct logfile_opts lo = {
+		.path = o->log_path ? o->log_path : "ikeswarm.log", .level = (int)cfg->loglevel,
+		.keyword = cfg->logkeyword, .cap_bytes = (uint64_t)cfg->logfilesizecap << 20,
+		.in_mem = cfg->loginmem,
+	};
+	rc = logfile_open(&s.log, &lo);
+	if (rc < 0) {
+		fprintf(stderr, "ikeswarm: log file %s: %s\n", lo.path, strerror(-rc));
+		goto out;
+	}
+	s.w = calloc(s.nworkers, sizeof(*s.w));
+	s.loop = loop_new();
+	if (!s.w || !s.loop)
+		goto out;
+	s.start_mono_ns = loop_now(s.loop);
+	int sigs[] = { SIGINT, SIGTERM, SIGCHLD };
+	loop_signals(s.loop, sigs, 3, on_signal, &s);
+	for (unsigned i = 0; i < s.nworkers; i++) {
+		struct sup_worker *w = &s.w[i];
+		unsigned first = 0, count = 0;
+		w->sup = &s;
+		w->idx = (int)i;
+		if (cfg->role == ROLE_CLIENT)
+			plan_worker_slice((unsigned)cfg->numberoftunnels, s.nworkers, i, &first, &count);
+		w->first = (int)first;
+		w->count = (int)count;
+		if ((rc = open_worker_sock(&s, w)) < 0) {
+			snprintf(s.error, sizeof(s.error), "runtime socket %s: %s", w->url,
+				 strerror(-rc));
+			goto out;
+		}
+	}
+	if (open_sockets(&s) < 0)
+		goto out;
+	snprintf(s.kernel_url, sizeof(s.kernel_url), "ipc://%s/kernel", s.rundir);
+	s.kernel_pid = sup_spawn_kernel(&s);
+	if (s.kernel_pid <= 0 || kproc_client_open(&kc, s.kernel_url, KERNEL_TIMEOUT_MS) < 0) {
+		snprintf(s.error, sizeof(s.error), "cannot start the kernel process");
+		goto out;
+	}
+	sup_log(&s, LOGL_INFO, -1, "run.start", "role=%s tunnels=%lld workers=%u",
+		cfg->role == ROLE_CLIENT ? "client" : "gateway", (long long)cfg->numberoftunnels,
+		s.nworkers);
+	char addr[IP_ADDR_STRLEN];
+	ip_addr_format(&cfg->apilistenaddr, addr, sizeof(addr));
+	if (control_url(url, sizeof(url), addr, (unsigned)cfg->apilistenport) == 0 &&
+	    (rc = control_open(&s.ctl, url)) == 0) {
+		sup_ctl_register(&s);
+		loop_fd_add(s.loop, control_fd(s.ctl), EPOLLIN, on_control, &s);
+	} else {
+		sup_log(&s, LOGL_ERROR, -1, "control.unavailable", "url=%s why=\"%s\"", url,
+			strerror(-rc));
+	}
+	for (unsigned i = 0; i < s.nworkers && !s.stopping; i++) {
+		struct sup_worker *w = &s.w[i];
+		if (cfg->role == ROLE_CLIENT && add_slice_addrs(&s, kc, w) < 0) {
+			s.failed = true;
+			sup_stop(&s, "addresses");
+			break;
+		}
+		pid_t pid = sup_spawn_worker(&s, w);
+		if (pid <= 0) {
+			snprintf(s.error, sizeof(s.error), "fork: %s", strerror(-(int)pid));
+			s.failed = true;
+			sup_stop(&s, "fork");
+			break;
+		}
+		w->pid = pid;
+		w->starts = 1;
+		/* SIGCHLD of a worker that died at once is read by the loop. */
+	}
+	timer_init(&progress_timer, on_progress, &s);
+	timer_init(&stop_timer, on_stop_timer, &s);
+	loop_timer_in(s.loop, &progress_timer, NS_PER_SEC);
+	reap(&s);
+	while (!all_workers_gone(&s)) {
+		if (loop_run(s.loop) < 0)
+			break;
+	}
+	loop_timer_cancel(s.loop, &progress_timer);
+	loop_timer_cancel(s.loop, &stop_timer);
+	progress(&s, true);
+	if (s.error[0])
+		sup_log(&s, LOGL_ERROR, -1, "run.error", "why=\"%s\"", s.error);
+	print_result(&s, &code);
+out:
+	if (s.error[0])
+		fprintf(stderr, "ikeswarm: %s\n", s.error);
+	kill_workers(&s, SIGKILL);
+	for (unsigned i = 0; s.w && i < s.nworkers; i++)
+		if (s.w[i].pid > 0)
+			waitpid(s.w[i].pid, NULL, 0);
+	kproc_client_close(kc);
+	wait_kernel(&s);
+	sup_ctl_drop(&s, NULL, "the run ended");
+	control_close(s.ctl);
+	for (unsigned i = 0; s.w && i < s.nworkers; i++) {
+		struct sup_worker *w = &s.w[i];
+		if (w->sock_fd > 0)
+			loop_fd_del(s.loop, w->sock_fd);
+		nng_close(w->sock);
+		for (int k = 0; k < w->nfds; k++)
+			close(w->fds[k]);
+		json_decref(w->counters);
+		json_decref(w->dead);
+		char path[200];
+		snprintf(path, sizeof(path), "%s/w%d", s.rundir, w->idx);
+		unlink(path);
+	}
+	char path[200];
+	snprintf(path, sizeof(path), "%s/kernel", s.rundir);
+	unlink(path);
+	rmdir(s.rundir);
+	free(s.w);
+	if (s.loop)
+		loop_free(s.loop);
+	logfile_close(s.log);
+	return code;
+}

@@ -1,0 +1,466 @@
+/* A worker process (see wmain.h). */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pair0/pair.h>
+
+#include "lib/msg.h"
+#include "proto/names.h"
+#include "worker/engine.h"
+#include "worker/loop.h"
+#include "worker/task.h"
+#include "worker/udp.h"
+#include "worker/wmain.h"
+
+#define STATS_NS (500 * NS_PER_MS)
+#define SEND_QUEUE 8192      /* messages nng may hold for the supervisor */
+#define LIST_MAX 100000
+
+struct wm {
+	const struct config *cfg;
+	const struct wmain_opts *o;
+	struct loop *loop;
+	struct udp *udp;
+	struct engine e;
+	bool engine_ok;
+	nng_socket sock;
+	struct timer stats_timer;
+	uint64_t events_dropped;
+	uint64_t start_mono_ns;
+};
+
+static uint64_t real_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* A monotonic instant of the loop as microseconds since the epoch. */
+static uint64_t mono_to_real_us(const struct wm *w, uint64_t mono_ns)
+{
+	uint64_t now = loop_now(w->loop);
+	uint64_t back = now > mono_ns ? (now - mono_ns) / 1000u : 0;
+	return real_us() - back;
+}
+
+static void send_up(struct wm *w, json_t *m)
+{
+	if (m && msg_send(w->sock, m, NNG_FLAG_NONBLOCK) < 0)
+		w->events_dropped++;
+	json_decref(m);
+}
+
+/* ---- engine glue ---- */
+
+static int io_send(void *ctx, const struct ike_path *p, const uint8_t *pkt, size_t len)
+{
+	struct wm *w = ctx;
+	return udp_send(w->udp, &p->local, p->lport, &p->remote, p->rport, pkt, len);
+}
+
+static int io_keepalive(void *ctx, const struct ike_path *p)
+{
+	struct wm *w = ctx;
+	return udp_send_keepalive(w->udp, &p->local, p->lport, &p->remote, p->rport);
+}
+
+static void on_rx(struct udp *u, const struct udp_dgram *d, void *arg)
+{
+	(void)u;
+	struct wm *w = arg;
+	if (d->kind != UDP_IKE)
+		return;
+	struct ike_path p = {
+		.local = d->local, .remote = d->peer, .lport = d->local_port, .rport = d->peer_port,
+	};
+	engine_input(&w->e, &p, d->data, d->len);
+}
+
+static void on_event(void *arg, int level, int tunnel, uint64_t ike, const char *event,
+		     const char *tail)
+{
+	struct wm *w = arg;
+	send_up(w, msg_event(level, w->o->worker, tunnel, ike, event, NULL,
+			     tail && *tail ? tail : NULL));
+}
+
+/* ---- stats ---- */
+
+static json_t *counters_json(struct wm *w, bool final)
+{
+	const struct counters *c = &w->e.cnt;
+	const struct engine *e = &w->e;
+	json_t *o = json_object();
+	for (int s = 0; s < IKE_S_COUNT; s++)
+		json_object_set_new(o, ike_state_name(s), json_integer((json_int_t)c->state[s]));
+#define PUT(k, v) json_object_set_new(o, k, json_integer((json_int_t)(v)))
+	PUT("total", c->total);
+	PUT("live", c->live);
+	PUT("has_child", c->has_child);
+	PUT("configured", c->configured);
+	PUT("tunnels_created", c->tunnels_created);
+	PUT("tunnels_failed", c->tunnels_failed);
+	PUT("attempts_failed", c->attempts_failed);
+	PUT("ike_established", c->ike_established);
+	PUT("ike_rekeyed", c->ike_rekeyed);
+	PUT("child_created", c->child_created);
+	PUT("child_rekeyed", c->child_rekeyed);
+	PUT("child_deleted", c->child_deleted);
+	PUT("retransmits", c->retransmits);
+	PUT("responses_resent", c->resp_resent);
+	PUT("dropped", c->rx_dropped);
+	PUT("cookies", c->cookies_sent);
+	PUT("auth_failed", c->auth_failed);
+	PUT("dpd_sent", c->dpd_sent);
+	PUT("keepalives", c->keepalives);
+	PUT("events_dropped", w->events_dropped);
+	PUT("first_us", e->t_first_ns ? mono_to_real_us(w, e->t_first_ns) : 0);
+	PUT("last_created_us", e->t_last_created_ns ? mono_to_real_us(w, e->t_last_created_ns) : 0);
+	PUT("start_us", mono_to_real_us(w, w->start_mono_ns));
+	PUT("stopping", e->stopping);
+	PUT("final", final);
+#undef PUT
+	return o;
+}
+
+static void send_stats(struct wm *w, bool final)
+{
+	json_t *m = msg_new("stats", -1);
+	json_object_set_new(m, "worker", json_integer(w->o->worker));
+	json_object_set_new(m, "counters", counters_json(w, final));
+	json_object_set_new(m, "time", json_integer((json_int_t)real_us()));
+	if (final) {
+		/* The last word: wait for room rather than lose it. */
+		msg_send(w->sock, m, 0);
+		json_decref(m);
+		return;
+	}
+	send_up(w, m);
+}
+
+static void on_stats_timer(struct timer *t, void *arg)
+{
+	(void)t;
+	struct wm *w = arg;
+	send_stats(w, false);
+	loop_timer_in(w->loop, &w->stats_timer, STATS_NS);
+}
+
+/* ---- commands ---- */
+
+static void put_addr(json_t *o, const char *k, const struct ip_addr *a)
+{
+	char b[IP_ADDR_STRLEN];
+	json_object_set_new(o, k, json_string(ip_addr_format(a, b, sizeof(b))));
+}
+
+static void put_spi(json_t *o, const char *k, uint64_t spi, unsigned bits)
+{
+	char b[20];
+	json_object_set_new(o, k, json_string(msg_spi_format(spi, bits, b, sizeof(b))));
+}
+
+static json_t *sa_brief(struct wm *w, const struct ikesa *sa)
+{
+	json_t *o = json_object();
+	put_spi(o, "spi", ikesa_our_spi(sa), 64);
+	json_object_set_new(o, "worker", json_integer(w->o->worker));
+	if (sa->tunnel >= 0)
+		json_object_set_new(o, "tunnel", json_integer(sa->tunnel));
+	json_object_set_new(o, "state", json_string(ike_state_name(sa->state)));
+	put_addr(o, "local", &sa->path.local);
+	json_object_set_new(o, "local_port", json_integer(sa->path.lport));
+	put_addr(o, "peer", &sa->path.remote);
+	json_object_set_new(o, "peer_port", json_integer(sa->path.rport));
+	json_object_set_new(o, "initiator", json_boolean(sa->initiator));
+	json_object_set_new(o, "children", json_integer(sa->n_children));
+	return o;
+}
+
+static json_t *sa_full(struct wm *w, const struct ikesa *sa)
+{
+	json_t *o = sa_brief(w, sa);
+	put_spi(o, "spi_i", sa->spi_i, 64);
+	put_spi(o, "spi_r", sa->spi_r, 64);
+	json_object_set_new(o, "encr", json_string(ike_name_transform_id(1, sa->suite.encr)));
+	json_object_set_new(o, "encr_keybits", json_integer(sa->suite.encr_keybits));
+	json_object_set_new(o, "prf", json_string(ike_name_transform_id(2, sa->suite.prf)));
+	json_object_set_new(o, "integ", json_string(ike_name_transform_id(3, sa->suite.integ)));
+	json_object_set_new(o, "dh", json_string(ike_name_transform_id(4, sa->suite.dh)));
+	json_object_set_new(o, "natt", json_boolean(sa->natt));
+	json_object_set_new(o, "nat_local", json_boolean(sa->nat_local));
+	json_object_set_new(o, "nat_remote", json_boolean(sa->nat_remote));
+	json_object_set_new(o, "peer_id", json_string(sa->peer_id));
+	uint64_t now = loop_now(w->loop);
+	json_object_set_new(o, "idle_ms", json_integer((json_int_t)(sa->last_rx_ns && now > sa->last_rx_ns ?
+						(now - sa->last_rx_ns) / NS_PER_MS : 0)));
+	json_t *ch = json_array();
+	for (const struct childsa *c = sa->children; c; c = c->next) {
+		json_t *x = json_object();
+		put_spi(x, "spi_in", c->spi_in, 32);
+		put_spi(x, "spi_out", c->spi_out, 32);
+		json_array_append_new(ch, x);
+	}
+	json_object_set_new(o, "child_sas", ch);
+	return o;
+}
+
+static json_t *child_json(struct wm *w, const struct ikesa *sa, const struct childsa *c)
+{
+	json_t *o = json_object();
+	put_spi(o, "spi", c->spi_in, 32);
+	put_spi(o, "spi_out", c->spi_out, 32);
+	put_spi(o, "ike", ikesa_our_spi(sa), 64);
+	json_object_set_new(o, "worker", json_integer(w->o->worker));
+	if (sa->tunnel >= 0)
+		json_object_set_new(o, "tunnel", json_integer(sa->tunnel));
+	put_addr(o, "local", &sa->path.local);
+	put_addr(o, "peer", &sa->path.remote);
+	json_object_set_new(o, "encr", json_string(ike_name_transform_id(1, c->esp.encr)));
+	json_object_set_new(o, "encr_keybits", json_integer(c->esp.encr_keybits));
+	json_object_set_new(o, "integ", json_string(ike_name_transform_id(3, c->esp.integ)));
+	json_object_set_new(o, "mode", json_string(c->transport ? "transport" : "tunnel"));
+	json_object_set_new(o, "esn", json_boolean(c->esn));
+	json_object_set_new(o, "rekeying", json_boolean(c->rekeying));
+	return o;
+}
+
+/* The CHILD SA with our SPI spi: a scan (control requests only). */
+static struct childsa *find_child(struct wm *w, uint32_t spi, struct ikesa **owner)
+{
+	uint32_t pos = 0;
+	uint64_t key;
+	struct ikesa *sa;
+	while ((sa = spi_map_next(&w->e.sas, &pos, &key))) {
+		struct childsa *c = childsa_find_in(sa, spi);
+		if (c) {
+			*owner = sa;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static json_t *cmd_list(struct wm *w, const json_t *m, bool child)
+{
+	const json_t *sv = json_object_get(m, "start"), *lv = json_object_get(m, "len");
+	uint64_t start = sv ? (uint64_t)json_integer_value(sv) : 0;
+	uint64_t len = lv ? (uint64_t)json_integer_value(lv) : 100;
+	if (len > LIST_MAX)
+		len = LIST_MAX;
+	json_t *arr = json_array();
+	uint64_t idx = 0, total = 0;
+	uint32_t pos = 0;
+	uint64_t key;
+	struct ikesa *sa;
+	while ((sa = spi_map_next(&w->e.sas, &pos, &key))) {
+		if (!child) {
+			if (idx >= start && json_array_size(arr) < len)
+				json_array_append_new(arr, sa_brief(w, sa));
+			idx++;
+			continue;
+		}
+		for (const struct childsa *c = sa->children; c; c = c->next, idx++)
+			if (idx >= start && json_array_size(arr) < len)
+				json_array_append_new(arr, child_json(w, sa, c));
+	}
+	total = idx;
+	json_t *r = msg_reply(msg_id(m));
+	json_object_set_new(r, "total", json_integer((json_int_t)total));
+	json_object_set_new(r, child ? "child_sas" : "ike_sas", arr);
+	return r;
+}
+
+static json_t *handle_cmd(struct wm *w, const json_t *m, const struct msg_type *t)
+{
+	int64_t id = msg_id(m);
+	const char *n = t->name;
+	uint64_t spi = 0;
+	const json_t *sv = json_object_get(m, "spi");
+	if (sv)
+		msg_spi_parse(json_string_value(sv), !strcmp(n, "dump") ? 64 : 32, &spi);
+	if (!strcmp(n, "summary")) {
+		json_t *r = msg_reply(id);
+		json_object_set_new(r, "counters", counters_json(w, false));
+		return r;
+	}
+	if (!strcmp(n, "list") || !strcmp(n, "listchild"))
+		return cmd_list(w, m, n[4] == 'c');
+	if (!strcmp(n, "dump")) {
+		struct ikesa *sa = spi_map_get(&w->e.sas, spi);
+		if (!sa)
+			return msg_error(id, "dump: no IKE SA with that SPI");
+		json_t *r = msg_reply(id);
+		json_object_set_new(r, "ike_sa", sa_full(w, sa));
+		return r;
+	}
+	if (!strcmp(n, "dumpchild") || !strcmp(n, "rekeychild")) {
+		struct ikesa *sa = NULL;
+		struct childsa *c = find_child(w, (uint32_t)spi, &sa);
+		if (!c)
+			return msg_error(id, !strcmp(n, "dumpchild") ? "dumpchild: no CHILD SA with that SPI"
+						       : "rekeychild: no CHILD SA with that SPI");
+		if (n[0] == 'r') {
+			if (c->rekeying || c->replaced || sa->state != IKE_S_ESTABLISHED)
+				return msg_error(id, "rekeychild: that CHILD SA is busy");
+			c->rekeying = true;
+			sa_queue_task(sa, TASK_CHILD_REKEY, (int)c->spi_in);
+			return msg_reply(id);
+		}
+		json_t *r = msg_reply(id);
+		json_object_set_new(r, "child_sa", child_json(w, sa, c));
+		return r;
+	}
+	if (!strcmp(n, "stop")) {
+		const json_t *g = json_object_get(m, "graceful");
+		if (g && json_is_false(g)) {
+			w->e.done = true;
+			loop_stop(w->loop);
+		} else {
+			engine_stop(&w->e);
+		}
+		return msg_reply(id);
+	}
+	if (!strcmp(n, "log")) {
+		w->e.log.level = (int)json_integer_value(json_object_get(m, "level"));
+		return msg_reply(id);
+	}
+	if (!strcmp(n, "uptime")) {
+		json_t *r = msg_reply(id);
+		json_object_set_new(r, "uptime_s", json_real((double)(loop_now(w->loop) -
+								    w->start_mono_ns) / 1e9));
+		return r;
+	}
+	return msg_error(id, "unknown command");
+}
+
+static void on_sock(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)events;
+	struct wm *w = arg;
+	for (;;) {
+		json_t *m;
+		const struct msg_type *t;
+		char why[MSG_WHY_LEN];
+		int rc = msg_recv(w->sock, NNG_FLAG_NONBLOCK, &m, &t, why, sizeof(why));
+		if (rc == -EAGAIN)
+			break;
+		if (rc == -EBADMSG) {
+			wlog_event(&w->e.log, WLOG_ERROR, -1, 0, "msg.dropped", "why=\"%s\"", why);
+			continue;
+		}
+		if (rc < 0)
+			break;
+		json_t *r = t->dir == MSG_CMD ? handle_cmd(w, m, t)
+					      : msg_error(msg_id(m), "not a command");
+		msg_send(w->sock, r, NNG_FLAG_NONBLOCK);
+		json_decref(r);
+		json_decref(m);
+	}
+}
+
+static void on_signal(struct loop *loop, int signo, void *arg)
+{
+	struct wm *w = arg;
+	wlog_event(&w->e.log, WLOG_INFO, -1, 0, "signal", "signo=%d", signo);
+	if (w->e.stopping) {
+		w->e.done = true;
+		loop_stop(loop);
+		return;
+	}
+	engine_stop(&w->e);
+}
+
+static int open_pair(struct wm *w)
+{
+	int rv = nng_pair0_open(&w->sock);
+	if (rv)
+		return msg_nng_errno(rv);
+	nng_socket_set_size(w->sock, NNG_OPT_RECVMAXSZ, MSG_MAX_SIZE);
+	nng_socket_set_int(w->sock, NNG_OPT_SENDBUF, SEND_QUEUE);
+	nng_socket_set_ms(w->sock, NNG_OPT_SENDTIMEO, 2000);
+	rv = nng_dial(w->sock, w->o->url, NULL, 0);
+	return msg_nng_errno(rv);
+}
+
+int wmain_run(const struct config *cfg, const struct wmain_opts *o)
+{
+	struct wm w = { .cfg = cfg, .o = o };
+	int rc = 1, fd;
+	w.loop = loop_new();
+	w.udp = w.loop ? udp_new(w.loop, on_rx, &w) : NULL;
+	if (!w.udp)
+		goto out;
+	w.start_mono_ns = loop_now(w.loop);
+	int err = open_pair(&w);
+	if (err < 0) {
+		fprintf(stderr, "ikeswarm-w%d: cannot reach the supervisor at %s: %s\n", o->worker,
+			o->url, strerror(-err));
+		goto out;
+	}
+	struct engine_io io = { .send = io_send, .keepalive = io_keepalive, .ctx = &w };
+	if (engine_init(&w.e, cfg, o->worker, &io, loop_timers(w.loop), w.loop, NULL,
+			o->loglevel) < 0) {
+		fprintf(stderr, "ikeswarm-w%d: out of memory or OpenSSL lacks an algorithm\n",
+			o->worker);
+		goto out;
+	}
+	w.engine_ok = true;
+	w.e.log.sink = on_event;
+	w.e.log.sink_arg = &w;
+	if (cfg->role == ROLE_CLIENT && engine_set_slice(&w.e, o->first, o->count) < 0)
+		goto out;
+	if (o->keylog_path && *o->keylog_path) {
+		w.e.keylog.f = fopen(o->keylog_path, "a");
+		if (w.e.keylog.f)
+			setvbuf(w.e.keylog.f, NULL, _IOFBF, 1 << 14);
+	}
+	udp_set_bufsize(w.udp, 8 << 20, 8 << 20);
+	for (int i = 0; i < o->nfds; i++) {
+		err = udp_adopt(w.udp, o->fds[i], o->fd_flags[i], NULL);
+		if (err < 0) {
+			fprintf(stderr, "ikeswarm-w%d: fd %d: %s\n", o->worker, o->fds[i],
+				strerror(-err));
+			goto out;
+		}
+	}
+	if (msg_recv_fd(w.sock, &fd) < 0 || loop_fd_add(w.loop, fd, EPOLLIN, on_sock, &w) < 0)
+		goto out;
+	int sigs[] = { SIGINT, SIGTERM };
+	loop_signals(w.loop, sigs, 2, on_signal, &w);
+	json_t *hello = msg_new("hello", -1);
+	json_object_set_new(hello, "worker", json_integer(o->worker));
+	json_object_set_new(hello, "pid", json_integer(getpid()));
+	json_object_set_new(hello, "first", json_integer(o->first));
+	json_object_set_new(hello, "count", json_integer(o->count));
+	send_up(&w, hello);
+	timer_init(&w.stats_timer, on_stats_timer, &w);
+	loop_timer_in(w.loop, &w.stats_timer, STATS_NS);
+	engine_start(&w.e);
+	while (!w.e.done) {
+		if (loop_run(w.loop) < 0)
+			break;
+	}
+	loop_timer_cancel(w.loop, &w.stats_timer);
+	send_stats(&w, true);
+	/* nng does not linger: give the last messages time to leave. */
+	usleep(200 * 1000);
+	rc = 0;
+out:
+	if (w.engine_ok)
+		engine_fini(&w.e);
+	nng_close(w.sock);
+	if (w.udp)
+		udp_free(w.udp);
+	if (w.loop)
+		loop_free(w.loop);
+	return rc;
+}
