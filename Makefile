@@ -131,14 +131,15 @@ lab: $(BIN)
 # and 100,000 tunnels, strongSwan side by side, long); `make bench-quick`
 # the 1,000-tunnel one (< 2 minutes).  Both need root; never in CI.
 .PHONY: bench-quick
-bench: $(BIN) $(BUILD)/bench/proto-bench
+BENCH_BINS := $(BUILD)/bench/proto-bench $(BUILD)/bench/xfrm-bench
+BENCH_ENV   = IKESWARM=$(abspath $(BIN)) PROTO_BENCH=$(abspath $(BUILD)/bench/proto-bench) \
+	      XFRM_BENCH=$(abspath $(BUILD)/bench/xfrm-bench)
+bench: $(BIN) $(BENCH_BINS)
 	$(BUILD)/bench/proto-bench
-	IKESWARM=$(abspath $(BIN)) PROTO_BENCH=$(abspath $(BUILD)/bench/proto-bench) \
-	    sh bench/run.sh full
+	$(BENCH_ENV) sh bench/run.sh full
 
-bench-quick: $(BIN) $(BUILD)/bench/proto-bench
-	IKESWARM=$(abspath $(BIN)) PROTO_BENCH=$(abspath $(BUILD)/bench/proto-bench) \
-	    sh bench/run.sh quick
+bench-quick: $(BIN) $(BENCH_BINS)
+	$(BENCH_ENV) sh bench/run.sh quick
 
 # The fastpath library's install/rekey/migrate/delete rates (10,000 CHILD
 # SAs) inside user-mode Linux, the kernel with ESP here (bench/xfrm-bench.c).

@@ -19,7 +19,7 @@
 # Needs root (network namespaces).  Never run in CI: timings only.
 #
 # Environment: IKESWARM (binary), PROTO_BENCH (bench/proto-bench binary,
-# optional), HOLD (scale hold seconds), FULL_100K_G14=1 (also bring up
+# optional), XFRM_BENCH (bench/xfrm-bench binary, optional: run in UML), HOLD (scale hold seconds), FULL_100K_G14=1 (also bring up
 # 100,000 tunnels with group 14), IKS_KEEP=1 (keep logs in /tmp); for a
 # trial of full mode at small sizes: FULL_N (10000), SCALE_N (100000),
 # SCALE_CHILD_LIFE (5m), SCALE_MARGIN (1m), SCALE_DPD (30s).
@@ -44,6 +44,7 @@ IKS_TEST=bench
 . "$ROOT/t/netns/lib.sh"
 IKESWARM=${IKESWARM:-$ROOT/ikeswarm}
 PROTO_BENCH=${PROTO_BENCH:-}
+XFRM_BENCH=${XFRM_BENCH:-}
 RESULTS_DIR=${RESULTS_DIR:-$BENCH_DIR/results}
 HOLD=${HOLD:-600}
 FULL_N=${FULL_N:-10000}
@@ -413,6 +414,23 @@ addr_modes() {
 	done
 }
 
+# xfrm_bench: the fastpath library's install rate for 10,000 CHILD SAs in
+# user-mode Linux (bench/xfrm-bench.c, the kernel room's benchmark), client
+# style (one peer) and gateway style (-g); skipped without XFRM_BENCH.
+xfrm_bench() {
+	local style args
+	[ -x "$XFRM_BENCH" ] || { note "no xfrm-bench (XFRM_BENCH): fastpath row skipped"; return 0; }
+	for style in client gateway; do
+		args="-n 10000"
+		[ $style = gateway ] && args="$args -g"
+		sh "$ROOT/t/kernel/uml.sh" -t 300 "$BENCH_DIR/xfrm-bench.sh" "$XFRM_BENCH" $args \
+			>"$T/xfrm-$style.out" 2>&1
+		put "xfrm.$style" "$(sed -n 's/.*summary n=[0-9]* install=\([0-9.]*\) .*/\1/p' "$T/xfrm-$style.out")"
+		put "xfrm.kernel" "$(sed -n 's/^xfrm-bench: kernel \([^,]*\),.*/\1/p' "$T/xfrm-$style.out")"
+		[ -n "$(get "xfrm.$style")" ] || note "xfrm-bench $style: $(tail -n 2 "$T/xfrm-$style.out")"
+	done
+}
+
 # ---- report ----------------------------------------------------------------------
 
 # f VALUE [DIGITS]: a number with DIGITS decimals, "-" when empty.
@@ -575,8 +593,10 @@ report() {
 	fi
 	row "MOBIKE rotation rate" "not built yet (engine has no UPDATE_SA_ADDRESSES)" "-" "-" \
 		"100,000 every 60 s, 0 failed" "-"
-	row "kernel fastpath installs/s (UML)" "not built yet (installfastpath not in the engine)" \
-		"-" "-" "-" "-"
+	row "kernel fastpath: CHILD SA installs/s through the kernel process" \
+		"not built yet (installfastpath not in the engine)" \
+		"the fastpath library alone (xfrm-bench, 10,000 SAs, UML kernel $(get xfrm.kernel), 1 CPU): $(f "$(get xfrm.client)" 0) /s client style, $(f "$(get xfrm.gateway)" 0) /s gateway style" \
+		"-" "-" "-"
 	echo
 	echo "Runs (client view): name up/N rate retransmits; CPU s client/gateway; RSS KB client/gateway(idle gateway)"
 	echo
@@ -670,6 +690,7 @@ else
 		run scale14 iks 14 "$SCALE_N" 0; SCALE14=scale14
 	fi
 fi
+xfrm_bench
 put load_end "$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' '/')"
 mkdir -p "$RESULTS_DIR"
 OUT=$RESULTS_DIR/$(date -u +%Y-%m-%d)-$MODE.md
