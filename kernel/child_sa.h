@@ -38,7 +38,11 @@ struct fp_endpoints {
 };
 
 struct fp_child {
-	uint32_t reqid;          /* nonzero; one CHILD SA per reqid */
+	uint32_t reqid;          /* nonzero; one CHILD SA per reqid.  The
+				  * kernel hashes states by daddr ^ saddr ^
+				  * reqid: a reqid counting up with the peer
+				  * address piles them into few buckets, so
+				  * scramble it (counter * odd constant) */
 	bool initiator;          /* we were the initiator of the exchange that
 				  * created the SA (the KEYMAT order) */
 	uint8_t mode;            /* enum fp_mode */

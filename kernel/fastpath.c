@@ -463,10 +463,11 @@ static int rule_ensure(struct fastpath *fp, int family)
 {
 	int k = fam_slot(family), rc;
 	struct nl_msg *m = NULL;
-	size_t n;
+	size_t n, n0;
 
 	if (fp->rule_known[k])
 		return 0;
+	nlp_fails(fp->rp, &n0);
 	rc = route330_rule_build(R330_ADD, family, &m);
 	if (rc == 0)
 		rc = queue(fp->rp, 0, &m, NO_TAG, NULL);
@@ -474,10 +475,13 @@ static int rule_ensure(struct fastpath *fp, int family)
 		rc = nlp_flush(fp->rp);
 	if (rc < 0)
 		return rc;
-	/* the rule's answer is the newest failure, if it failed (the tag
-	 * keeps it out of any request's err[]) */
+	/* the rule's answer is a new failure tagged NO_TAG, if it failed (the
+	 * tag keeps it out of any request's err[]) */
 	const struct nlp_fail *f = nlp_fails(fp->rp, &n);
-	rc = n && f[n - 1].tag == NO_TAG ? f[n - 1].err : 0;
+	rc = 0;
+	for (size_t j = n0; j < n; j++)
+		if (f[j].tag == NO_TAG)
+			rc = f[j].err;
 	if (rc && rc != -EEXIST)
 		return rc;
 	fp->rule_known[k] = true;
@@ -504,8 +508,13 @@ static void emit_routes(struct fastpath *fp, const struct fp_child *c, bool add,
 					err[tag] = -ENOMEM;
 				continue;
 			}
+			/* a gateway of the outer family cannot serve an inner route
+			 * of the other: then the interface alone */
+			struct route330_via v = *via;
+			if (v.gw.family && v.gw.family != p.addr.family)
+				memset(&v.gw, 0, sizeof(v.gw));
 			if (fresh)
-				queue(fp->rp, route330_build(R330_REPLACE, &p, via, route_src(c), &m),
+				queue(fp->rp, route330_build(R330_REPLACE, &p, &v, route_src(c), &m),
 				      &m, tag, err);
 		} else if (route_unref(fp, &p)) {
 			queue(fp->rp, route330_build(R330_DEL, &p, NULL, NULL, &m), &m, tag, err);
@@ -845,8 +854,11 @@ int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpo
 		for (unsigned k = 0; k < c.n_remote_ts && !verr[i]; k++) {
 			struct ip_prefix p;
 			struct nl_msg *m = NULL;
+			struct route330_via v = vias[i];
 			fp_ts_prefix(&c.remote_ts[k], &p);
-			queue(fp->rp, route330_build(R330_REPLACE, &p, &vias[i], route_src(&c), &m), &m,
+			if (v.gw.family && v.gw.family != p.addr.family)
+				memset(&v.gw, 0, sizeof(v.gw)); /* as in emit_routes */
+			queue(fp->rp, route330_build(R330_REPLACE, &p, &v, route_src(&c), &m), &m,
 			      (uint32_t)i, err);
 		}
 	}

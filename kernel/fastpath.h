@@ -13,7 +13,11 @@
  * traffic selectors (fwd in tunnel mode only), and in tunnel mode a route
  * in table 330 for each remote TS, via where the peer's outer address is
  * routed, source = the local TS when that is one address; the first such
- * route of a family adds `ip rule add priority 330 table 330`.
+ * route of a family adds `ip rule add priority 330 table 330`.  That
+ * source must be a local address already (remote access: put the virtual
+ * IP on `virtualipif` first), or the kernel refuses the route (-EINVAL)
+ * and the install is undone.  The peers' routes are looked up once per
+ * batch in one packed query and remembered (VIA_CACHE peers).
  *
  * The SPD hash thresholds of the netns are lowered to the least specific
  * selectors installed (xfrm_policy.h: else every policy op scans all
