@@ -60,7 +60,7 @@ sw_raw_encr() { # prints "ALG" or "ALG KEYSIZE"
 	aes-cbc:*) echo "AES_CBC ${1#aes-cbc:}" ;;
 	aes-gcm-*) local icv=${1#aes-gcm-}; echo "AES_GCM_${icv%%:*} ${1##*:}" ;;
 	chacha20-poly1305) echo CHACHA20_POLY1305 ;;
-	3des) echo 3DES ;;
+	3des) echo 3DES_CBC ;;
 	null) echo NULL ;;
 	esac
 }
@@ -233,6 +233,7 @@ swan_conns() {
 
 # c_swaddr K: the outer address of strongSwan connection K (client side).
 c_swaddr() {
+	[ -n "$C_NAT" ] && { echo "10.98.0.$((20 + $1))"; return; }
 	if [ "$C_FAM" = 6 ]; then echo "fd00:99::$((0x20 + $1))"; else echo "10.99.0.$((20 + $1))"; fi
 }
 
@@ -243,7 +244,7 @@ cell_args() {
 	local kv k v
 	C_N=1 C_CHILDREN=1 C_MODE=tunnel C_FAM=4 C_ENCR=aes-cbc:128 C_INTEG=sha256
 	C_PRF=sha256 C_DH=14 C_ESPENC=aes-cbc:128 C_ESPINTEG=sha256 C_SPROP="" C_SESP=""
-	C_IKS="" C_SW="" C_RT="" C_DURING="" C_CHECK="" C_ENDING=swan C_JUDGE=full C_XDH=""
+	C_IKS="" C_SW="" C_RT="" C_DURING="" C_CHECK="" C_ENDING=swan C_JUDGE=full C_XDH="" C_NAT=""
 	for kv in "$@"; do
 		k=${kv%%=*}
 		v=${kv#*=}
@@ -266,6 +267,7 @@ cell_args() {
 		check) C_CHECK=$v ;;
 		ending) C_ENDING=$v ;;
 		judge) C_JUDGE=$v ;;
+		nat) C_NAT=$v ;;
 		iks_*) C_IKS="$C_IKS ${k#iks_}=$v" ;;
 		sw_*) C_SW="$C_SW ${k#sw_}=$v" ;;
 		*) echo "cell: unknown key $k"; return 1 ;;
@@ -283,6 +285,16 @@ cell_args() {
 		C_GW=$IKS_GW4 C_CL=$IKS_CL4 C_CLBASE=10.99.0.10 C_PLEN=24
 		C_NETLO=10.99.0.0 C_NETHI=10.99.0.255
 	fi
+	# behind the NAT the client side lives in 10.98.0.0/24
+	if [ -n "$C_NAT" ]; then C_CLBASE=10.98.0.10 C_CL=10.98.0.2; fi
+}
+
+# no_transport: kernel-libipsec has tunnel mode only (charon: "IPsec SA:
+# unsupported mode", seen), and the host kernel has no ESP for kernel-netlink.
+no_transport() {
+	[ "$C_MODE" = transport ] || return 1
+	echo "SKIP:strongSwan's kernel-libipsec supports tunnel mode only (charon:" \
+		"'IPsec SA: unsupported mode') and this kernel has no ESP for kernel-netlink"
 }
 
 # ---- bed, waits, diagnostics ---------------------------------------------------
@@ -291,7 +303,7 @@ cell_args() {
 # (kernel-libipsec needs one per narrowed local selector), capture; sets T.
 cell_bed() {
 	local k
-	ns_pair
+	if [ -n "$C_NAT" ]; then nat_trio || return 1; else ns_pair; fi
 	T=$(iks_tmp)
 	mkdir -p "$T/sw"
 	ip -n "$IKS_NS_GW" addr add 10.1.0.1/32 dev lo
@@ -303,6 +315,42 @@ cell_bed() {
 		k=$((k + 1))
 	done
 	capture_start "$IKS_NS_GW" "$IKS_IF_GW" "$T/run.pcap" || return 1
+}
+
+# nat_trio: like ns_pair, but the client side sits behind a NAT router:
+# client (vcl 10.98.0.2/24) -- (vnc 10.98.0.1) nat (vng 10.99.0.2) --
+# (vgw 10.99.0.1) gateway; nftables masquerades what leaves vng.  IPv4 only.
+nat_trio() {
+	local nat
+	ns_new gw
+	ns_new cl
+	ns_new nat
+	nat=$IKS_ID-nat
+	ip link add "$IKS_IF_GW" netns "$IKS_NS_GW" type veth peer name vng netns "$nat" &&
+		ip link add "$IKS_IF_CL" netns "$IKS_NS_CL" type veth peer name vnc netns "$nat" ||
+		{ echo "veth creation failed"; return 1; }
+	ip -n "$IKS_NS_GW" addr add "$IKS_GW4/24" dev "$IKS_IF_GW"
+	ip -n "$nat" addr add 10.99.0.2/24 dev vng
+	ip -n "$nat" addr add 10.98.0.1/24 dev vnc
+	ip -n "$IKS_NS_CL" addr add 10.98.0.2/24 dev "$IKS_IF_CL"
+	ip -n "$IKS_NS_GW" link set "$IKS_IF_GW" up
+	ip -n "$IKS_NS_CL" link set "$IKS_IF_CL" up
+	ip -n "$nat" link set vng up
+	ip -n "$nat" link set vnc up
+	ip -n "$IKS_NS_CL" route add default via 10.98.0.1
+	ns_sysctl "$nat" net.ipv4.ip_forward=1
+	ns_exec "$nat" nft add table ip iksnat &&
+		ns_exec "$nat" nft add chain ip iksnat post \
+			'{ type nat hook postrouting priority 100; }' &&
+		ns_exec "$nat" nft add rule ip iksnat post oifname vng masquerade ||
+		{ echo "nftables masquerade failed"; return 1; }
+}
+
+# keepalives SRC: NAT-T keepalives (one 0xFF octet on UDP 4500) from SRC
+# in the capture.
+keepalives() {
+	tshark -n -r "$T/run.pcap" -Y "udpencap.nat_keepalive && ip.src == $1" -T fields \
+		-e frame.number 2>/dev/null | grep -c .
 }
 
 # sas NS: `swanctl --list-sas --raw` of the cell's charon (one line per IKE SA).
@@ -426,6 +474,7 @@ iks_swan() {
 	local pid rc up why
 	cell_args "$@" || return 1
 	C_OURS_GW=0
+	no_transport && return 2
 	[ -n "$C_RT" ] || C_RT=3s
 	cell_bed || { echo "capture did not start"; return 1; }
 	if [ "$C_MODE" = transport ]; then
@@ -490,6 +539,7 @@ swan_iks() {
 	local pid rc up why k j i
 	cell_args "$@" || return 1
 	C_OURS_GW=1
+	no_transport && return 2
 	[ -n "$C_RT" ] || C_RT=60s
 	cell_bed || { echo "capture did not start"; return 1; }
 	k=0

@@ -160,6 +160,21 @@ transport_ok() {
 transport_iks() { transport_ok iks; }
 transport_sw() { transport_ok sw; }
 
+# NAT-T through a real NAT (nftables masquerade in a third namespace).
+nat_iks() {
+	at_least "our keepalives" "$(jnum "$T/iks.json" keepalives)" $((2 * C_N)) &&
+		at_least "keepalives from the NAT (10.99.0.2) in the capture" \
+			"$(keepalives 10.99.0.2)" $((2 * C_N)) &&
+		at_least "charon's IKE SAs with remote-host=10.99.0.2 (the NAT)" \
+			"$(grep -c 'remote-host=10.99.0.2 ' "$T/sas.up")" "$C_N"
+}
+nat_sw() {
+	at_least "charon's keepalives from the NAT (10.99.0.2)" "$(keepalives 10.99.0.2)" "$C_N" ||
+		return 1
+	[ "$(jnum "$T/iks.json" dropped)" = 0 ] ||
+		{ echo "we dropped $(jnum "$T/iks.json" dropped) packets"; return 1; }
+}
+
 # Our gateway's COOKIE: needs numoftunneltoenablecookie, which conf/ may
 # still refuse as not implemented: then SKIP with conf's own words.
 swan_iks_cookie() {
@@ -175,10 +190,28 @@ swan_iks_cookie() {
 	swan_iks n=3 iks_ike_numoftunneltoenablecookie=0 check=cookie_iks
 }
 
-# MOBIKE (issue 6): runs once the engine logs MOBIKE events.
+# MOBIKE (issue 6).  Probed once per run: a client with `mobike: true`
+# against charon with `mobike = yes`; MOBIKE is there when our IKE_AUTH
+# request carries MOBIKE_SUPPORTED (16396).  (A string in the binary would
+# not do: the lab's report already knows the mobike.* event names.)
+has_mobike_supported() {
+	at_least "IKE_AUTH requests with MOBIKE_SUPPORTED" "$(msgs iks 35 req "" 16396)" 1
+}
+mobike_built() {
+	if [ ! -f "$RUNTMP/mobike" ]; then
+		if (iks_swan n=1 iks_top_mobike=true sw_mobike=yes check=has_mobike_supported \
+			>/dev/null 2>&1); then
+			echo yes >"$RUNTMP/mobike"
+		else
+			echo no >"$RUNTMP/mobike"
+		fi
+	fi
+	[ "$(cat "$RUNTMP/mobike")" = yes ]
+}
 mobike_cell() {
-	if ! grep -q 'mobike\.update' "$IKESWARM" 2>/dev/null; then
-		echo "SKIP:MOBIKE not built yet (issue 6)"
+	if ! mobike_built; then
+		echo "SKIP:MOBIKE not built yet (issue 6): with mobike: true our IKE_AUTH" \
+			"request carries no MOBIKE_SUPPORTED"
 		return 2
 	fi
 	echo "MOBIKE is built but this cell is not written yet (t/interop/run.sh)"
@@ -277,6 +310,8 @@ cells() {
 			cell - "$d/two-children" "$drv" n=2 children=2 check=children2_iks
 			cell - "$d/transport" "$drv" n=2 mode=transport check=transport_iks
 			cell ci "$d/ipv6" "$drv" n=2 fam=6
+			cell - "$d/nat-keepalive" "$drv" n=2 nat=1 rt=5s iks_ike_nattkeepaliveinterval=1s \
+				check=nat_iks
 		else
 			cell ci "$d/rekey-by-iks" "$drv" n=2 iks_ike_ikelifetime=4s iks_ike_margintime=1s \
 				iks_ike_jitter=false iks_child_lifetime=3s during=hold6_cl check=rekeys_iks
@@ -294,6 +329,7 @@ cells() {
 			cell - "$d/two-children" "$drv" n=2 children=2 check=children2_sw
 			cell - "$d/transport" "$drv" n=2 mode=transport check=transport_sw
 			cell - "$d/ipv6" "$drv" n=2 fam=6
+			cell - "$d/nat" "$drv" n=2 nat=1 sw_charon_keep_alive=1s during=hold3_cl check=nat_sw
 		fi
 		# IKE algorithms, one tunnel each
 		for e in $IKE_ENCRS; do
