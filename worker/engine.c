@@ -299,6 +299,8 @@ void engine_on_life_timer(struct ikesa *sa)
 {
 	if (sa->state == IKE_S_INIT || sa->state == IKE_S_CREATED)
 		engine_sa_fail(sa, "half-open timeout");
+	else if (sa->state == IKE_S_REKEYED)
+		engine_sa_fail(sa, "rekeyed, never deleted by the peer");
 }
 
 void engine_on_keepalive_timer(struct ikesa *sa)

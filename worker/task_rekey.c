@@ -101,6 +101,9 @@ static void rekey_switch(struct ikesa *sa, struct ikesa *n)
 	sa_state(sa, IKE_S_REKEYED, NULL);
 	engine_timer_cancel(e, &sa->dpd_timer);
 	engine_timer_cancel(e, &sa->rekey_timer);
+	/* Whoever deletes the old SA (us or the peer), it must not linger. */
+	uint64_t rt = e->cfg->ikeconf.retraninterval_ns;
+	engine_timer_in(e, &sa->life_timer, rt * (uint64_t)(e->cfg->ikeconf.maxretran + 2));
 }
 
 /* ---- initiator ------------------------------------------------------- */

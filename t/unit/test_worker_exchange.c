@@ -782,6 +782,29 @@ START_TEST(initial_contact_replaces_stale_sa)
 }
 END_TEST
 
+
+/* After an IKE rekey the old SA goes even when its DELETE is lost for
+ * good: the peer's old SA times out instead of lingering. */
+START_TEST(rekeyed_sa_does_not_linger)
+{
+	go();
+	engine_start_tunnel(&C.e, 0);
+	pump();
+	sa_queue_task(C.e.tunnels[0].sa, TASK_IKE_REKEY, 0);
+	deliver_one(&C, &G, 0);
+	deliver_one(&G, &C, 0);
+	ck_assert_int_eq(G.e.cnt.live, 2);
+	for (int i = 0; i < 6; i++) {
+		C.n = 0; /* every DELETE of the old SA is lost */
+		advance(NS_PER_SEC);
+	}
+	ck_assert_int_eq(G.e.cnt.live, 1);
+	ck_assert_int_eq(C.e.cnt.live, 1);
+	ck_assert_int_eq(C.e.cnt.state[IKE_S_ESTABLISHED], 1);
+	ck_assert_int_eq(G.e.cnt.state[IKE_S_ESTABLISHED], 1);
+}
+END_TEST
+
 static Suite *exchange_suite(void)
 {
 	Suite *s = suite_create("worker_exchange");
@@ -809,6 +832,7 @@ static Suite *exchange_suite(void)
 	tcase_add_test(tc, ids_and_matchpeerid);
 	tcase_add_test(tc, transport_mode);
 	tcase_add_test(tc, initial_contact_replaces_stale_sa);
+	tcase_add_test(tc, rekeyed_sa_does_not_linger);
 	tcase_add_test(tc, no_nat_no_keepalives);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
