@@ -13,6 +13,7 @@
 #include "proto/names.h"
 #include "worker/engine.h"
 #include "worker/loop.h"
+#include "worker/mobike_stats.h"
 #include "worker/task.h"
 #include "worker/udp.h"
 #include "worker/wmain.h"
@@ -120,6 +121,7 @@ static json_t *counters_json(struct wm *w, bool final)
 	PUT("dpd_sent", c->dpd_sent);
 	PUT("keepalives", c->keepalives);
 	PUT("events_dropped", w->events_dropped);
+	mobike_stats_put(o, c);
 	PUT("first_us", e->t_first_ns ? mono_to_real_us(w, e->t_first_ns) : 0);
 	PUT("last_created_us", e->t_last_created_ns ? mono_to_real_us(w, e->t_last_created_ns) : 0);
 	PUT("start_us", mono_to_real_us(w, w->start_mono_ns));
