@@ -10,6 +10,7 @@
 #include "supervisor/cmd.h"
 #include "supervisor/sup.h"
 #include "worker/engine.h"
+#include "worker/mobike_exec.h"
 
 int cmd_exec(int argc, char **argv)
 {
@@ -86,6 +87,8 @@ int cmd_exec(int argc, char **argv)
 	struct conf_diag diag = { 0 };
 	int rc = conf_load_file(file, &cfg, &diag);
 	conf_diag_print(&diag, stderr);
+	if (rc == 0 && !verify)
+		mobike_rpfilter_warn(&cfg, stderr);
 	if (rc < 0) {
 		fprintf(stderr, "ikeswarm exec: %s: %u error%s\n", file, diag.n_errors,
 			diag.n_errors == 1 ? "" : "s");

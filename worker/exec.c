@@ -159,7 +159,6 @@ int engine_exec(const struct config *cfg, const struct engine_exec_opts *o)
 		nl = NULL;
 	if (open_sockets(&x, cfg, stderr) < 0 || mobike_gw_setup(cfg, nl, x.udp, stderr) < 0)
 		goto out;
-	mobike_rpfilter_warn(cfg, stderr);
 	int sigs[] = { SIGINT, SIGTERM };
 	loop_signals(x.loop, sigs, 2, exec_signal, &x);
 	wlog_event(&x.e.log, WLOG_INFO, -1, 0, "run.start", "role=%s tunnels=%lld",
