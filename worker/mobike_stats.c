@@ -1,6 +1,9 @@
 /* MOBIKE counters by name (see mobike_stats.h). */
 #include <stddef.h>
 
+#include "conf/plan.h"
+#include "worker/engine.h"
+#include "worker/mobike.h"
 #include "worker/mobike_stats.h"
 
 static const size_t offs[] = {
@@ -38,4 +41,36 @@ void mobike_stats_get(const json_t *o, struct counters *c)
 		json_int_t v = json_integer_value(json_object_get(o, mobike_stat_names[i]));
 		*(uint64_t *)((char *)c + offs[i]) = v > 0 ? (uint64_t)v : 0;
 	}
+}
+
+static json_t *addr_json(const struct ip_addr *a)
+{
+	char b[IP_ADDR_STRLEN];
+	return json_string(ip_addr_format(a, b, sizeof(b)));
+}
+
+void mobike_dump_json(json_t *o, const struct ikesa *sa)
+{
+	const struct mobike *mob = sa->mob;
+	const struct config *cfg = sa->eng->cfg;
+	if (!mob)
+		return;
+	json_t *m = json_object(), *own = json_array(), *peer = json_array();
+	unsigned n = sa->tun ? plan_addrs_per_tunnel(cfg) : plan_gw_addrs(cfg);
+	for (unsigned k = 0; k < n && k < 64; k++) {
+		struct ip_addr a;
+		int rc = sa->tun ? plan_tunnel_addr(cfg, (unsigned)sa->tunnel, k, &a) :
+				   plan_gw_addr(cfg, k, &a);
+		if (rc == 0)
+			json_array_append_new(own, addr_json(&a));
+	}
+	for (unsigned i = 0; i < mob->n_peers; i++)
+		json_array_append_new(peer, addr_json(&mob->peers[i]));
+	json_object_set_new(m, "agreed", json_boolean(mob->peer_supported));
+	json_object_set_new(m, "own", addr_json(&sa->path.local));
+	json_object_set_new(m, "peer", addr_json(&sa->path.remote));
+	json_object_set_new(m, "own_list", own);
+	json_object_set_new(m, "peer_list", peer);
+	json_object_set_new(m, "updating", json_boolean(sa->state == IKE_S_UPDATINGADDR));
+	json_object_set_new(o, "mobike", m);
 }

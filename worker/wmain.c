@@ -210,6 +210,7 @@ static json_t *sa_full(struct wm *w, const struct ikesa *sa)
 		json_array_append_new(ch, x);
 	}
 	json_object_set_new(o, "child_sas", ch);
+	mobike_dump_json(o, sa);
 	return o;
 }
 
