@@ -10,6 +10,7 @@
 #include "kernel/nl_addr.h"
 #include "worker/engine.h"
 #include "worker/loop.h"
+#include "worker/mobike_addrmon.h"
 #include "worker/mobike_exec.h"
 #include "worker/result.h"
 #include "worker/rlimit.h"
@@ -164,6 +165,8 @@ int engine_exec(const struct config *cfg, const struct engine_exec_opts *o)
 	wlog_event(&x.e.log, WLOG_INFO, -1, 0, "run.start", "role=%s tunnels=%lld",
 		   cfg->role == ROLE_CLIENT ? "client" : "gateway",
 		   (long long)cfg->numberoftunnels);
+	struct mobike_addrmon *addrmon = NULL;
+	mobike_addrmon_open(&addrmon, &x.e, x.loop);
 	engine_start(&x.e);
 	while (!x.e.done) {
 		if (loop_run(x.loop) < 0)
@@ -171,6 +174,7 @@ int engine_exec(const struct config *cfg, const struct engine_exec_opts *o)
 		if (!x.e.done && loop_stopped(x.loop))
 			break;
 	}
+	mobike_addrmon_close(addrmon);
 	struct run_result res;
 	engine_result(&x.e, &res);
 	if (o->json)

@@ -82,6 +82,10 @@ void mobike_free(struct ikesa *sa);
 /* Client: move now (the timer's work; tests call it). 0, or -EAGAIN when
  * postponed, -ENOTSUP without MOBIKE agreed. */
 int mobike_move(struct ikesa *sa);
+/* Client: our address in use is gone: move to the next pair with another
+ * own address now, whatever the SA is doing.  0, -ENOENT (no other own
+ * address), -ENOTSUP. */
+int mobike_move_away(struct ikesa *sa);
 
 /* Where the CHILD SAs of sa move to sa->path (both roles).  The fastpath
  * hook: XFRM migrate goes here once the kernel process is wired in. */

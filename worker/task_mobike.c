@@ -105,6 +105,30 @@ int mobike_move(struct ikesa *sa)
 	return 0;
 }
 
+int mobike_move_away(struct ikesa *sa)
+{
+	struct mobike *mob = sa->mob;
+	struct engine *e = sa->eng;
+	if (!mob || !mob->peer_supported || !sa->tun)
+		return -ENOTSUP;
+	if (sa->state == IKE_S_CLOSING || sa->state == IKE_S_REKEYED || e->stopping)
+		return -ECANCELED;
+	unsigned K = plan_addrs_per_tunnel(e->cfg), oi;
+	struct ip_addr own, peer;
+	mobike_next_pair(sa, &oi, &peer);
+	if (oi == mob->own_idx % K)
+		oi = (oi + 1) % K; /* peer-only: the own address must change too */
+	if (oi == mob->own_idx % K ||
+	    plan_tunnel_addr(e->cfg, (unsigned)sa->tunnel, oi, &own) < 0)
+		return -ENOENT;
+	struct ike_path old = sa->path;
+	set_path(sa, oi, &own, &peer);
+	log_pair(sa, WLOG_INFO, "mobike.move", &old, "why=address-deleted");
+	if (e->cfg->mobikeiplifetime_ns)
+		engine_timer_in(e, &mob->move_timer, e->cfg->mobikeiplifetime_ns);
+	return 0;
+}
+
 void mobike_on_move_timer(struct timer *t, void *arg)
 {
 	(void)t;

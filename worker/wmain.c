@@ -13,6 +13,7 @@
 #include "proto/names.h"
 #include "worker/engine.h"
 #include "worker/loop.h"
+#include "worker/mobike_addrmon.h"
 #include "worker/mobike_stats.h"
 #include "worker/task.h"
 #include "worker/udp.h"
@@ -447,11 +448,16 @@ int wmain_run(const struct config *cfg, const struct wmain_opts *o)
 	send_up(&w, hello);
 	timer_init(&w.stats_timer, on_stats_timer, &w);
 	loop_timer_in(w.loop, &w.stats_timer, STATS_NS);
+	struct mobike_addrmon *addrmon = NULL;
+	if (mobike_addrmon_open(&addrmon, &w.e, w.loop) < 0)
+		fprintf(stderr, "ikeswarm-w%d: no address events: a deleted address is noticed "
+			"at the next move only\n", o->worker);
 	engine_start(&w.e);
 	while (!w.e.done) {
 		if (loop_run(w.loop) < 0)
 			break;
 	}
+	mobike_addrmon_close(addrmon);
 	loop_timer_cancel(w.loop, &w.stats_timer);
 	send_stats(&w, true);
 	/* nng does not linger: give the last messages time to leave. */

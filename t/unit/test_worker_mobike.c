@@ -12,6 +12,7 @@
 #include "t/unit/tcheck.h"
 #include "worker/engine.h"
 #include "worker/mobike.h"
+#include "worker/mobike_addrmon.h"
 #include "worker/task.h"
 
 #define QMAX 64
@@ -481,6 +482,26 @@ START_TEST(rekey_keeps_path)
 }
 END_TEST
 
+/* Our address in use deleted: the tunnel moves at once, even in peer-only
+ * mode (the own address must change); other addresses are ignored. */
+START_TEST(own_address_deleted)
+{
+	C.cfg.mobikechangeaddrtype = MOBIKE_PEER_ONLY;
+	struct ikesa *c = up(), *g = gw_sa(c);
+	struct ip_addr other = A("10.1.0.3"), used = A("10.1.0.2"), far = A("10.2.0.9");
+	ck_assert_int_eq(mobike_addr_deleted(&C.e, &other), 0);
+	ck_assert_int_eq(mobike_addr_deleted(&C.e, &far), 0);
+	ck_assert_int_eq(C.n, 0);
+	ck_assert_int_eq(mobike_addr_deleted(&C.e, &used), 1);
+	ck_assert_int_eq(C.n, 1);
+	pump();
+	ck_assert(addr_is(&c->path.local, "10.1.0.3"));
+	ck_assert(addr_is(&c->path.remote, "10.99.0.2"));
+	assert_agree(c, g);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
+}
+END_TEST
+
 static Suite *mobike_suite(void)
 {
 	Suite *s = suite_create("worker_mobike");
@@ -498,6 +519,7 @@ static Suite *mobike_suite(void)
 	tcase_add_test(tc, second_move_while_pending);
 	tcase_add_test(tc, peer_list_replacement);
 	tcase_add_test(tc, rekey_keeps_path);
+	tcase_add_test(tc, own_address_deleted);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
