@@ -56,6 +56,7 @@ struct sup_worker {
 	pid_t pid;               /* 0: not running */
 	int starts;              /* incarnations started */
 	bool exited_ok;          /* last incarnation ended normally */
+	bool hello;              /* this incarnation said hello */
 	bool final;              /* its last stats arrived */
 	int first, count;
 	char url[160];

@@ -18,6 +18,9 @@ static void child_prepare(pid_t parent, int deathsig)
 	prctl(PR_SET_PDEATHSIG, deathsig);
 	if (getppid() != parent)
 		_exit(127); /* the supervisor died before we asked */
+	/* Our own process group: a terminal's Ctrl-C (or `timeout`) reaches
+	 * the supervisor only, which then stops the children in order. */
+	setpgid(0, 0);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL); /* the loop's signalfd mask */

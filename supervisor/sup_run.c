@@ -272,6 +272,7 @@ static void drain_worker(struct sup *s, struct sup_worker *w)
 			if (jget(c, "final"))
 				w->final = true;
 		} else if (!strcmp(t->name, "hello")) {
+			w->hello = true;
 			sup_log(s, LOGL_VERB, w->idx, "worker.hello", "pid=%" PRIu64 " first=%d count=%d",
 				jget(m, "pid"), w->first, w->count);
 		} else if (t->dir == MSG_ANSWER) {
@@ -314,6 +315,14 @@ static void worker_ended(struct sup *s, struct sup_worker *w, int status)
 	sup_log(s, LOGL_ERROR, w->idx, "worker.died", "%s restarts=%d", st, w->starts - 1);
 	if (s->stopping)
 		return;
+	if (!w->hello) {
+		/* It never came up (its stderr says why): restarting would
+		 * only fail again. */
+		snprintf(s->error, sizeof(s->error), "worker %d could not start (%s)", w->idx, st);
+		s->failed = true;
+		sup_stop(s, "worker could not start");
+		return;
+	}
 	if (s->cfg->abortonerr) {
 		snprintf(s->error, sizeof(s->error), "worker %d died (%s) and abortonerr is set",
 			 w->idx, st);
@@ -328,6 +337,7 @@ static void worker_ended(struct sup *s, struct sup_worker *w, int status)
 	}
 	keep_dead(w);
 	w->final = false;
+	w->hello = false;
 	sup_ctl_drop(s, w, "the worker died");
 	pid_t pid = sup_spawn_worker(s, w);
 	if (pid > 0) {

@@ -412,9 +412,10 @@ int udp_adopt(struct udp *u, int fd, unsigned flags, struct udp_sock **out)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	/* Options that matter before bind (REUSEPORT, FREEBIND) are the
-	 * opener's; these are the receive/send ones. */
-	err = configure(fd, ss.ss_family, flags & ~(unsigned)(UDP_F_REUSEPORT | UDP_F_REUSEADDR));
+	/* Options that matter before bind (V6ONLY, REUSEPORT, FREEBIND) are
+	 * the opener's; pktinfo is ours. */
+	err = ss.ss_family == AF_INET6 ? set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)
+				       : set_int(fd, IPPROTO_IP, IP_PKTINFO, 1);
 	if (err)
 		goto fail;
 	set_bufsize(fd, SO_RCVBUFFORCE, SO_RCVBUF, u->rcvbuf);
