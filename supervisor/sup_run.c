@@ -21,6 +21,7 @@
 #include "supervisor/logfile.h"
 #include "supervisor/sup.h"
 #include "worker/loop.h"
+#include "worker/mobike_stats.h"
 #include "worker/result.h"
 #include "worker/steer.h"
 #include "worker/udp.h"
@@ -121,6 +122,11 @@ static void keep_dead(struct sup_worker *w)
 		uint64_t v = jget(w->counters, cumulative[i]) + jget(w->dead, cumulative[i]);
 		json_object_set_new(w->dead, cumulative[i], json_integer((json_int_t)v));
 	}
+	for (int i = 0; mobike_stat_names[i]; i++) {
+		const char *k = mobike_stat_names[i];
+		uint64_t v = jget(w->counters, k) + jget(w->dead, k);
+		json_object_set_new(w->dead, k, json_integer((json_int_t)v));
+	}
 	json_decref(w->counters);
 	w->counters = NULL;
 }
@@ -150,6 +156,7 @@ static void result_from(struct sup *s, const json_t *m, struct counters *c, stru
 	c->auth_failed = jget(m, "auth_failed");
 	c->dpd_sent = jget(m, "dpd_sent");
 	c->keepalives = jget(m, "keepalives");
+	mobike_stats_get(m, c);
 	r->role = s->cfg->role == ROLE_CLIENT ? "client" : "gateway";
 	r->configured = c->configured;
 	r->created = c->tunnels_created;
@@ -393,6 +400,8 @@ static int open_sockets(struct sup *s)
 	int fds[STEER_MAX_WORKERS];
 	if (cfg->role == ROLE_CLIENT)
 		a.family = cfg->startclntaddr.addr.family;
+	else if (plan_gw_addrs(cfg) > 1)
+		a.family = cfg->bindifaddr.addr.family; /* MOBIKE: every gateway address */
 	else
 		a = cfg->bindifaddr.addr;
 	for (int natt = 0; natt <= 1; natt++) {
@@ -411,6 +420,27 @@ static int open_sockets(struct sup *s)
 		}
 	}
 	return 0;
+}
+
+/* MOBIKE gateway: bindifaddr + 1 ... + mobikeaddrpergw - 1 on bindifname,
+ * by the kernel process (bindifaddr itself is the user's). */
+static int add_gw_addrs(struct sup *s, struct kproc_client *kc)
+{
+	const struct config *cfg = s->cfg;
+	unsigned n = plan_gw_addrs(cfg);
+	struct ip_prefix p = { .len = cfg->bindifaddr.len };
+	char txt[IP_PREFIX_STRLEN], why[120];
+	if (n < 2 || plan_gw_addr(cfg, 1, &p.addr) < 0)
+		return 0;
+	json_t *req = msg_new("addr.add", 0);
+	json_object_set_new(req, "ifname", json_string(cfg->bindifname));
+	json_object_set_new(req, "prefix", json_string(ip_prefix_format(&p, txt, sizeof(txt))));
+	json_object_set_new(req, "count", json_integer((json_int_t)n - 1));
+	int rc = kproc_call(kc, req, why, sizeof(why));
+	if (rc < 0)
+		snprintf(s->error, sizeof(s->error), "could not put the gateway addresses on %s: %s",
+			 cfg->bindifname, why);
+	return rc;
 }
 
 /* The client's addresses of worker w's slice, by the kernel process. */
@@ -573,6 +603,10 @@ int sup_run(const struct config *cfg, const struct sup_opts *o)
 	} else {
 		sup_log(&s, LOGL_ERROR, -1, "control.unavailable", "url=%s why=\"%s\"", url,
 			strerror(-rc));
+	}
+	if (cfg->role == ROLE_GATEWAY && add_gw_addrs(&s, kc) < 0) {
+		s.failed = true;
+		sup_stop(&s, "addresses");
 	}
 	for (unsigned i = 0; i < s.nworkers && !s.stopping; i++) {
 		struct sup_worker *w = &s.w[i];

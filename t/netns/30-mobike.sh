@@ -1,0 +1,194 @@
+#!/bin/sh
+# MOBIKE on the wire: ikeswarm client <-> ikeswarm gateway in two
+# namespaces on a veth pair, every tunnel moving every 2 s for several
+# rotations.
+#  mobike_own    own-only, 100 tunnels x 2 own addresses, gateway 2 addresses
+#  mobike_peer   peer-only, gateway with mobikeaddrpergw 3
+#  mobike_both   both (own-major order), 2 x 3 pairs
+#  mobike_v6     own-only over IPv6, 50 tunnels
+# For each: both -j results pass; the client made no new IKE SA (every
+# tunnel stayed up: total == tunnels); every tunnel had >= 3 acknowledged
+# updates; no update failed or mismatched a COOKIE2 on either side; the
+# gateway accepted as many updates as the client saw acknowledged; both
+# sides' last addresses agree tunnel by tunnel (client log vs gateway log);
+# the peer-only/both cells used every gateway address.
+# MOBIKE_EXEC_ARGS=--single runs both sides as one process each.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_cmd ip timeout awk sort
+IKESWARM=${IKESWARM:-$(cd "$(dirname "$0")/../.." && pwd)/ikeswarm}
+[ -x "$IKESWARM" ] || skip "no ikeswarm binary at $IKESWARM (make)"
+
+# The gateway owns 10.99.0.1 .. .3 (and fd00:99::1 .. ::3): the client's
+# veth address must stay out of that range.
+IKS_CL4=10.99.0.100
+IKS_CL6=fd00:99::100
+ns_pair
+T=$(iks_tmp)
+ip -n "$IKS_NS_GW" route add 10.98.0.0/16 dev "$IKS_IF_GW"
+ip -n "$IKS_NS_GW" route add fd00:98::/64 dev "$IKS_IF_GW"
+
+N=100
+LIFE=2s
+EXEC_ARGS=${MOBIKE_EXEC_ARGS:-}   # e.g. --single: the one-process engine
+jnum() {
+	grep -o "\"$2\":[0-9.]*" "$1" | head -n 1 | cut -d: -f2
+}
+jstr() {
+	grep -o "\"$2\":\"[a-z]*\"" "$1" | head -n 1 | cut -d'"' -f4
+}
+
+# v6_children OWN PEER: an IPv6 childlist, selectors fd00:OWN:: / fd00:PEER::.
+v6_children() {
+	printf '  childlist:\n  - ownts:\n'
+	printf '    - {type: v6, startaddr: "fd00:%s::", endaddr: "fd00:%s::ffff"}\n' "$1" "$1"
+	printf '    peerts:\n'
+	printf '    - {type: v6, startaddr: "fd00:%s::", endaddr: "fd00:%s::ffff"}\n' "$2" "$2"
+}
+
+# write_pair NAME N CHANGE GWADDRS FAMILY
+write_pair() {
+	local name n change gwn fam start peer gwa
+	name=$1 n=$2 change=$3 gwn=$4 fam=$5
+	if [ "$fam" = 6 ]; then
+		start=fd00:98::1/64 peer=$IKS_GW6 gwa=$IKS_GW6/64
+	else
+		start=10.98.0.1/16 peer=$IKS_GW4 gwa=$IKS_GW4/24
+	fi
+	cat >"$T/$name-cl.yaml" <<EOF
+role: client
+numberoftunnels: $n
+runningtime: 9s
+startclntaddr: $start
+peeraddr: $peer
+bindifname: $IKS_IF_CL
+setupinterval: 5ms
+tunnelretryinterval: 1s
+tunnelmaxretry: 3
+mobike: true
+mobikeaddrpertunnel: 2
+mobikeiplifetime: $LIFE
+mobikechangeaddrtype: $change
+ikeconf:
+  psk: iks-mobike-test
+  retraninterval: 1s
+EOF
+	cat >"$T/$name-gw.yaml" <<EOF
+role: gateway
+numberoftunnels: $n
+runningtime: 13s
+bindifname: $IKS_IF_GW
+bindifaddr: $gwa
+mobike: true
+mobikeaddrpergw: $gwn
+ikeconf:
+  psk: iks-mobike-test
+  retraninterval: 1s
+EOF
+	if [ "$fam" = 6 ]; then
+		v6_children 2 1 >>"$T/$name-cl.yaml"
+		v6_children 1 2 >>"$T/$name-gw.yaml"
+	fi
+}
+
+run_pair() {
+	local name
+	name=$1
+	ip netns exec "$IKS_NS_GW" timeout 60 "$IKESWARM" exec $EXEC_ARGS -f "$T/$name-gw.yaml" -j \
+		--lf "$T/$name-gw.log" >"$T/$name-gw.json" 2>"$T/$name-gw.err" &
+	gwpid=$!
+	sleep 0.3
+	ip netns exec "$IKS_NS_CL" timeout 60 "$IKESWARM" exec $EXEC_ARGS -f "$T/$name-cl.yaml" -j \
+		--lf "$T/$name-cl.log" >"$T/$name-cl.json" 2>"$T/$name-cl.err"
+	CL_RC=$?
+	wait $gwpid
+	GW_RC=$?
+}
+
+# Last "own peer" of every tunnel (client: by tN) / IKE SA (gateway: by
+# ike=, written as the client sees it), sorted.
+last_pairs_cl() {
+	awk '/ mobike.update.ok / { t = $4; own = ""; peer = "";
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^own=/) own = substr($i, 5);
+			if ($i ~ /^peer=/) peer = substr($i, 6);
+		}
+		last[t] = own " " peer }
+		END { for (t in last) print last[t] }' "$1" | sort
+}
+last_pairs_gw() {
+	awk '/ mobike.update.ok / { s = $5; own = ""; peer = "";
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^own=/) own = substr($i, 5);
+			if ($i ~ /^peer=/) peer = substr($i, 6);
+		}
+		last[s] = peer " " own }
+		END { for (s in last) print last[s] }' "$1" | sort
+}
+
+# check_cell NAME N [GWADDRS]: all the assertions of the header.
+check_cell() {
+	local name n gwn why side v cl_ok gw_ok min used
+	name=$1 n=$2 gwn=${3:-0}
+	why=""
+	for side in cl gw; do
+		if [ "$(jstr "$T/$name-$side.json" result)" != pass ] ||
+			[ "$(jnum "$T/$name-$side.json" created)" != "$n" ]; then
+			why="$why $side: $(cat "$T/$name-$side.json" "$T/$name-$side.err" | tail -n 3)"
+		fi
+		for v in updates_failed cookie2_mismatch; do
+			[ "$(jnum "$T/$name-$side.json" $v)" = 0 ] ||
+				why="$why $side $v=$(jnum "$T/$name-$side.json" $v)"
+		done
+	done
+	[ "$CL_RC" = 0 ] && [ "$GW_RC" = 0 ] || why="$why exit codes cl=$CL_RC gw=$GW_RC"
+	v=$(jnum "$T/$name-cl.json" total)
+	[ "$v" = "$n" ] || why="$why client made $v IKE SAs for $n tunnels"
+	cl_ok=$(jnum "$T/$name-cl.json" updates_ok)
+	gw_ok=$(jnum "$T/$name-gw.json" updates_ok)
+	[ "${cl_ok:-0}" -ge $((n * 3)) ] || why="$why only $cl_ok updates acknowledged"
+	[ "$cl_ok" = "$gw_ok" ] || why="$why client ok=$cl_ok gateway accepted=$gw_ok"
+	min=$(awk '/ mobike.update.ok / { c[$4]++ } END { m = -1;
+		for (t in c) if (m < 0 || c[t] < m) m = c[t]; print (length(c) == '"$n"') ? m : 0 }' \
+		"$T/$name-cl.log")
+	[ "${min:-0}" -ge 3 ] || why="$why some tunnel had only $min acknowledged updates"
+	last_pairs_cl "$T/$name-cl.log" >"$T/$name-cl.pairs"
+	last_pairs_gw "$T/$name-gw.log" >"$T/$name-gw.pairs"
+	cmp -s "$T/$name-cl.pairs" "$T/$name-gw.pairs" ||
+		why="$why last addresses differ ($(diff "$T/$name-cl.pairs" "$T/$name-gw.pairs" |
+			head -n 3 | tr '\n' ' '))"
+	if [ "$gwn" -gt 1 ]; then
+		used=$(awk '/ mobike.update.ok / { for (i = 1; i <= NF; i++)
+			if ($i ~ /^peer=/) print $i }' "$T/$name-cl.log" | sort -u | wc -l)
+		[ "$used" = "$gwn" ] || why="$why the client used $used of $gwn gateway addresses"
+	fi
+	if [ -z "$why" ]; then
+		pass "$name"
+		iks_log "$name: $n tunnels, $cl_ok updates acknowledged, min per tunnel $min"
+	else
+		fail "$name" "$why"
+	fi
+}
+
+write_pair mobike_own $N own-only 2 4
+run_pair mobike_own
+check_cell mobike_own $N
+
+write_pair mobike_peer $N peer-only 3 4
+run_pair mobike_peer
+check_cell mobike_peer $N 3
+
+write_pair mobike_both $N both 3 4
+run_pair mobike_both
+check_cell mobike_both $N 3
+
+write_pair mobike_v6 50 own-only 2 6
+run_pair mobike_v6
+check_cell mobike_v6 50
+
+# The gateway's extra addresses and the client's are gone afterwards.
+left=$(ip -n "$IKS_NS_GW" -4 addr show dev "$IKS_IF_GW" | grep -c 'inet 10\.99\.0\.[23]/')
+[ "$left" = 0 ] && pass mobike_gw_addrs_removed ||
+	fail mobike_gw_addrs_removed "$left gateway addresses left on $IKS_IF_GW"
+
+finish
