@@ -146,17 +146,17 @@ static int ns_sysctls(FILE *err, const char *ns, const char *const *kv, size_t n
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-/* rp_filter loose and promote_secondaries on `all`, `default` and (when
+/* rp_filter off and promote_secondaries on `all`, `default` and (when
  * not NULL) the interface ifname. */
 static int ns_tune(FILE *err, const char *ns, const char *ifname)
 {
 	char rp[64], ps[64];
 	const char *kv[] = {
-		"ipv4/conf/all/rp_filter", "2",
-		"ipv4/conf/default/rp_filter", "2",
+		"ipv4/conf/all/rp_filter", "0",
+		"ipv4/conf/default/rp_filter", "0",
 		"ipv4/conf/all/promote_secondaries", "1",
 		"ipv4/conf/default/promote_secondaries", "1",
-		rp, "2",
+		rp, "0",
 		ps, "1",
 	};
 	size_t n = sizeof(kv) / sizeof(kv[0]);

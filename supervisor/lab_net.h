@@ -7,8 +7,8 @@
  *   vgw 10.99.0.1/24  <---- veth ---->   vcl 10.99.0.254/24
  *   route 10.98.0.0/16 via 10.99.0.254   (tunnel addresses 10.98.0.0/16,
  *                                         put on vcl by the client)
- * In both: lo up, promote_secondaries=1 and rp_filter=2 (loose) on all,
- * default and the veth end. */
+ * In both: lo up, promote_secondaries=1 and rp_filter=0 on all, default
+ * and the veth end (MOBIKE moves; `ikeswarm exec` warns otherwise). */
 #ifndef IKESWARM_SUPERVISOR_LAB_NET_H
 #define IKESWARM_SUPERVISOR_LAB_NET_H
 

@@ -74,15 +74,13 @@ bool lab_side_take(struct lab_side *s, const char *line)
 	else if (strcmp(ev, "tunnel.failed") == 0)
 		s->failed++;
 	else if (strcmp(ev, "mobike.update.ok") == 0)
-		s->moves++; /* issue 6's event name; none until the engine moves tunnels */
+		s->moves++;
 	else if (strcmp(ev, "ike.rekeyed") == 0 || strcmp(ev, "child.rekeyed") == 0)
 		s->rekeys++;
 	else if (strcmp(ev, "run.start") == 0)
 		s->started = true;
 	return strcmp(level, "ERROR") == 0 || strncmp(ev, "run.", 4) == 0 ||
-	       strcmp(ev, "stop") == 0 || strcmp(ev, "signal") == 0 || ends_with(ev, ".failed") ||
-	       (strncmp(ev, "mobike.", 7) == 0 && strcmp(ev, "mobike.update.ok") != 0 &&
-		strncmp(ev, "mobike.update.sent", 18) != 0);
+	       strcmp(ev, "stop") == 0 || strcmp(ev, "signal") == 0 || ends_with(ev, ".failed");
 }
 
 static long jlong(json_t *o, const char *key)
@@ -123,6 +121,9 @@ int lab_result_parse(const char *out, struct lab_result *r)
 	r->retransmits = jlong(o, "retransmits");
 	r->ike_rekeyed = jlong(o, "ike_rekeyed");
 	r->child_rekeyed = jlong(o, "child_rekeyed");
+	json_t *mob = json_object_get(o, "mobike");
+	r->mobike_ok = json_is_object(mob) ? jlong(mob, "updates_ok") : -1;
+	r->mobike_failed = json_is_object(mob) ? jlong(mob, "updates_failed") : -1;
 	json_t *v = json_object_get(o, "setup_rate");
 	r->setup_rate = json_is_number(v) ? json_number_value(v) : 0;
 	v = json_object_get(o, "duration_s");
@@ -158,7 +159,10 @@ void lab_result_print(FILE *f, const char *name, const struct lab_result *r, int
 		fprintf(f, ", %ld retransmits", r->retransmits);
 	if (r->ike_rekeyed > 0 || r->child_rekeyed > 0)
 		fprintf(f, ", rekeys %ld IKE %ld CHILD", r->ike_rekeyed, r->child_rekeyed);
-	if (s && s->moves > 0)
+	if (r->mobike_ok > 0 || r->mobike_failed > 0)
+		fprintf(f, ", MOBIKE updates %ld ok %ld failed", r->mobike_ok,
+			r->mobike_failed > 0 ? r->mobike_failed : 0);
+	else if (s && s->moves > 0)
 		fprintf(f, ", %ld MOBIKE moves", s->moves);
 	fputc('\n', f);
 }

@@ -26,8 +26,7 @@ bool lab_log_parse(const char *line, char *level, size_t level_sz, char *event,
 		   size_t event_sz);
 
 /* Count the line's event in s; true when it should be shown even when not
- * verbose: not a log line, an ERROR, run.*, stop, signal, *.failed,
- * mobike warnings. */
+ * verbose: not a log line, an ERROR, run.*, stop, signal, *.failed. */
 bool lab_side_take(struct lab_side *s, const char *line);
 
 /* One side's end-of-run JSON result (worker/result.h), as far as shown. */
@@ -38,6 +37,7 @@ struct lab_result {
 	long configured, created, failed;
 	double setup_rate, duration_s;
 	long retransmits, ike_rekeyed, child_rekeyed;
+	long mobike_ok, mobike_failed;  /* "mobike": {"updates_ok", ...}; -1 absent */
 };
 
 /* The last line of out that is a JSON object.  0, or -1 (r->have false). */

@@ -22,6 +22,9 @@
 #include "supervisor/lab_report.h"
 #include "supervisor/lab_run.h"
 
+/* The event log goes to the child's stderr, our pipe.  Not /dev/stderr: a
+ * log rotation would rename that (the lab setups have no size cap). */
+#define LAB_LOG "/proc/self/fd/2"
 #define KILL_MS 5000              /* SIGKILL, then give up waiting */
 #define DRAIN_MS 2000             /* both reaped: their pipes end within */
 #define TICK_MS 1000              /* progress at most this often */
@@ -81,7 +84,7 @@ static void stop_cl(struct lab_run *L, uint64_t now)
 
 static int start_client(struct lab_run *L)
 {
-	const char *argv[] = { "ikeswarm", "exec", "-f", L->cl_yaml, "-j", NULL };
+	const char *argv[] = { "ikeswarm", "exec", "-f", L->cl_yaml, "-j", "--lf", LAB_LOG, NULL };
 	int rc = lab_child_spawn(&L->cl, L->cl_ns, L->dir, "/proc/self/exe", argv);
 	if (rc < 0)
 		lab_say("cannot start the client: %s", strerror(-rc));
@@ -221,7 +224,7 @@ static void read_signals(struct lab_run *L, uint64_t now)
 
 void lab_run(struct lab_run *L)
 {
-	const char *argv[] = { "ikeswarm", "exec", "-f", L->gw_yaml, "-j", NULL };
+	const char *argv[] = { "ikeswarm", "exec", "-f", L->gw_yaml, "-j", "--lf", LAB_LOG, NULL };
 	int rc = lab_child_spawn(&L->gw, L->gw_ns, L->dir, "/proc/self/exe", argv);
 	if (rc < 0) {
 		lab_say("cannot start the gateway: %s", strerror(-rc));

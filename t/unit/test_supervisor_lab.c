@@ -129,6 +129,8 @@ START_TEST(log_lines)
 	ck_assert(!lab_side_take(&s, line));
 	snprintf(line, sizeof(line), "%s INFO w0 t1 ike=02 mobike.update.failed reason=x", ts);
 	ck_assert(lab_side_take(&s, line));
+	snprintf(line, sizeof(line), "%s INFO w0 t1 ike=02 mobike.peerlist old=- new=a,b", ts);
+	ck_assert(!lab_side_take(&s, line)); /* one per tunnel: not shown */
 	snprintf(line, sizeof(line), "%s ERROR w0 t1 ike=02 child.keys.fail", ts);
 	ck_assert(lab_side_take(&s, line));
 	snprintf(line, sizeof(line), "%s INFO w0 t1 ike=02 child.rekeyed", ts);
@@ -155,6 +157,12 @@ START_TEST(results)
 	ck_assert(r.setup_rate > 91.5 && r.setup_rate < 91.7);
 	ck_assert(lab_result_ok(&r, 20));
 	ck_assert(!lab_result_ok(&r, 21)); /* a different count than asked */
+	ck_assert_int_eq(r.mobike_ok, -1); /* no "mobike" object */
+	ck_assert_int_eq(lab_result_parse("{\"configured\":2,\"created\":2,\"result\":\"pass\","
+					  "\"mobike\":{\"updates_ok\":7,\"updates_failed\":1}}",
+					  &r), 0);
+	ck_assert_int_eq(r.mobike_ok, 7);
+	ck_assert_int_eq(r.mobike_failed, 1);
 
 	const char *fail = "{\"role\":\"gateway\",\"configured\":20,\"created\":19,"
 			   "\"failed\":1,\"result\":\"fail\"}";
@@ -219,7 +227,7 @@ START_TEST(namespace_lifecycle)
 	struct lab_child c;
 	lab_child_init(&c, "gw");
 	const char *sh[] = { "sh", "-c",
-		       "test \"$(cat /proc/sys/net/ipv4/conf/vgw/rp_filter)\" = 2 && "
+		       "test \"$(cat /proc/sys/net/ipv4/conf/vgw/rp_filter)\" = 0 && "
 		       "test \"$(cat /proc/sys/net/ipv4/conf/vgw/promote_secondaries)\" = 1 && "
 		       "echo ok && exec sleep 30",
 		       NULL };
