@@ -1,0 +1,265 @@
+#!/bin/sh
+# ikeswarm exec as a process tree (supervisor, kernel process, workers),
+# client and gateway in two namespaces on a veth pair:
+#  procs_wN          N = 1, 2, 4 workers on both sides: 200 tunnels, both -j
+#                    results pass with the same counts; the one log file has
+#                    lines from every worker, all in the log format
+#  procs_names       the processes name themselves (ikeswarm-sup,
+#                    ikeswarm-kernel, ikeswarm-w0 ...) and workers are
+#                    children of the supervisor
+#  procs_cli_*       every control request against a running client (and
+#                    list/dump on the gateway) with `ikeswarm cli` one-shot,
+#                    the answers parsed as JSON; bad requests get JSON errors
+#  procs_kill_client kill -9 of a client worker mid-run: worker.died logged,
+#                    the worker restarted, its tunnels up again, result pass
+#  procs_sigint      SIGINT to the supervisor: graceful stop, DELETEs seen by
+#                    the gateway, exit bounded
+#  procs_clean       after everything: no process in the namespaces, no
+#                    runtime folder, the client's addresses removed
+. "$(dirname "$0")/lib.sh"
+need_root
+need_cmd ip timeout python3
+IKESWARM=${IKESWARM:-$(cd "$(dirname "$0")/../.." && pwd)/ikeswarm}
+[ -x "$IKESWARM" ] || skip "no ikeswarm binary at $IKESWARM (make)"
+
+ns_pair
+T=$(iks_tmp)
+RT=$T/rt # TMPDIR of every run: their runtime folders go here
+mkdir -p "$RT"
+ip -n "$IKS_NS_GW" route add 10.98.0.0/16 dev "$IKS_IF_GW"
+
+# jnum FILE KEY: the first "KEY":number of a JSON file.
+jnum() {
+	grep -o "\"$2\":[0-9.]*" "$1" | head -n 1 | cut -d: -f2
+}
+
+# write_conf FILE ROLE TUNNELS RUNNINGTIME WORKERS [extra top-level lines...]
+write_conf() {
+	local f role n rt w
+	f=$1 role=$2 n=$3 rt=$4 w=$5
+	shift 5
+	{
+		echo "role: $role"
+		echo "numberoftunnels: $n"
+		echo "runningtime: $rt"
+		echo "workers: $w"
+		if [ "$role" = client ]; then
+			echo "startclntaddr: 10.98.0.1/16"
+			echo "peeraddr: $IKS_GW4"
+			echo "bindifname: $IKS_IF_CL"
+			echo "setupinterval: 5ms"
+			echo "tunnelretryinterval: 1s"
+			echo "tunnelmaxretry: 3"
+		else
+			echo "bindifname: $IKS_IF_GW"
+			echo "bindifaddr: $IKS_GW4"
+		fi
+		for l in "$@"; do
+			echo "$l"
+		done
+		echo "ikeconf:"
+		echo "  psk: iks-procs-test"
+	} >"$f"
+}
+
+# start_gw NAME: the gateway in the background (pid in GWPID).
+start_gw() {
+	TMPDIR=$RT ip netns exec "$IKS_NS_GW" timeout 90 "$IKESWARM" exec -f "$T/$1-gw.yaml" -j \
+		--lf "$T/$1-gw.log" >"$T/$1-gw.json" 2>"$T/$1-gw.err" &
+	GWPID=$!
+	sleep 0.5
+}
+
+# run_cl NAME: the client in the foreground (exit code in CL_RC).
+run_cl() {
+	TMPDIR=$RT ip netns exec "$IKS_NS_CL" timeout 90 "$IKESWARM" exec -f "$T/$1-cl.yaml" -j \
+		--lf "$T/$1-cl.log" >"$T/$1-cl.json" 2>"$T/$1-cl.err"
+	CL_RC=$?
+}
+
+# log_ok LOG WORKERS: every line in the log format; lines from w0..w(N-1).
+log_ok() {
+	python3 - "$1" "$2" <<'PY'
+import re, sys
+path, n = sys.argv[1], int(sys.argv[2])
+rx = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z (ERROR|INFO|VERB|DEBUG|TRACE) '
+                r'w(\d+|-) t(\d+|-)( ike=[0-9a-f]{16})? [a-z][a-z0-9_.]*( .*)?$')
+seen = set()
+for i, line in enumerate(open(path), 1):
+    m = rx.match(line.rstrip('\n'))
+    if not m:
+        sys.exit('%s:%d: not a log line: %r' % (path, i, line[:120]))
+    seen.add(m.group(2))
+missing = [w for w in map(str, range(n)) if w not in seen]
+if missing:
+    sys.exit('%s: no line from worker(s) %s' % (path, ','.join(missing)))
+PY
+}
+
+# ---- workers = 1, 2, 4 ----
+ref=""
+for w in 1 2 4; do
+	name=w$w
+	write_conf "$T/$name-gw.yaml" gateway 200 8s $w
+	write_conf "$T/$name-cl.yaml" client 200 4s $w
+	start_gw $name
+	run_cl $name
+	wait $GWPID
+	GW_RC=$?
+	got="cl:$(jnum "$T/$name-cl.json" created)/$(jnum "$T/$name-cl.json" failed)"
+	got="$got gw:$(jnum "$T/$name-gw.json" created) closed:$(jnum "$T/$name-gw.json" closed)"
+	if [ $CL_RC -ne 0 ] || [ $GW_RC -ne 0 ]; then
+		fail procs_$name "exit codes client $CL_RC gateway $GW_RC ($got; $(tail -n 1 "$T/$name-cl.err"))"
+	elif [ "$got" != "cl:200/0 gw:200 closed:200" ]; then
+		fail procs_$name "results $got"
+	elif [ -n "$ref" ] && [ "$got" != "$ref" ]; then
+		fail procs_$name "results differ from workers=1: $got vs $ref"
+	elif ! out=$(log_ok "$T/$name-cl.log" $w 2>&1 && log_ok "$T/$name-gw.log" $w 2>&1); then
+		fail procs_$name "$out"
+	else
+		pass procs_$name
+	fi
+	ref=$got
+done
+
+# ---- a long run to look at: names, control requests, kill -9 ----
+write_conf "$T/long-gw.yaml" gateway 100 80s 2 "apilistenport: 12340"
+write_conf "$T/long-cl.yaml" client 100 60s 2 "apilistenport: 12341"
+start_gw long
+TMPDIR=$RT ip netns exec "$IKS_NS_CL" timeout 90 "$IKESWARM" exec -f "$T/long-cl.yaml" -j \
+	--lf "$T/long-cl.log" >"$T/long-cl.json" 2>"$T/long-cl.err" &
+CLPID=$!
+sleep 2.5
+
+cl_cli() {
+	ip netns exec "$IKS_NS_CL" "$IKESWARM" cli --svr tcp://127.0.0.1:12341 --timeout 5 "$@" \
+		>"$T/cli.out" 2>"$T/cli.err"
+	CLI_RC=$?
+}
+# jq_py EXPR: evaluate EXPR with r = the parsed reply in $T/cli.out
+jq_py() {
+	python3 -c "import json,sys; r=json.load(open('$T/cli.out')); sys.exit(0 if ($1) else 1)"
+}
+jq_get() {
+	python3 -c "import json; r=json.load(open('$T/cli.out')); print($1)"
+}
+
+# names: the client's tree
+sup=$(ip netns pids "$IKS_NS_CL" | while read -r p; do
+	[ "$(cat /proc/$p/comm 2>/dev/null)" = ikeswarm-sup ] && echo $p; done | head -n 1)
+names=""
+if [ -n "$sup" ]; then
+	for p in $(ip netns pids "$IKS_NS_CL"); do
+		[ "$(awk '{print $4}' /proc/$p/stat 2>/dev/null)" = "$sup" ] &&
+			names="$names $(cat /proc/$p/comm)"
+	done
+fi
+names=$(echo $names | tr ' ' '\n' | sort | tr '\n' ' ')
+if [ "$names" = "ikeswarm-kernel ikeswarm-w0 ikeswarm-w1 " ]; then
+	pass procs_names
+else
+	fail procs_names "supervisor '$sup', children: '$names'"
+fi
+
+cl_cli summary
+check procs_cli_summary jq_py "r['ok'] and r['configured'] == 100 and r['created'] == 100 and len(r['workers']) == 2"
+cl_cli uptime
+check procs_cli_uptime jq_py "r['ok'] and r['uptime_s'] > 1"
+cl_cli list 0 150
+check procs_cli_list jq_py "r['ok'] and r['total'] == 100 and len(r['ike_sas']) == 100 and {s['worker'] for s in r['ike_sas']} == {0, 1}"
+spi1=$(jq_get "[s['spi'] for s in r['ike_sas'] if s['worker'] == 1][0]")
+cl_cli list 95 10
+check procs_cli_list_window jq_py "r['ok'] and len(r['ike_sas']) == 5"
+cl_cli dump "$spi1"
+check procs_cli_dump jq_py "r['ok'] and r['ike_sa']['spi'] == '$spi1' and r['ike_sa']['state'] == 'established' and r['ike_sa']['worker'] == 1"
+cl_cli listchild 0 3
+check procs_cli_listchild jq_py "r['ok'] and r['total'] == 100 and len(r['child_sas']) == 3"
+cspi=$(jq_get "r['child_sas'][0]['spi']")
+cl_cli dumpchild "$cspi"
+check procs_cli_dumpchild jq_py "r['ok'] and r['child_sa']['spi'] == '$cspi' and r['child_sa']['mode'] == 'tunnel'"
+cl_cli rekeychild "$cspi"
+check procs_cli_rekeychild jq_py "r['ok']"
+cl_cli log 3 child
+check procs_cli_log jq_py "r['ok'] and r['level'] == 3 and r['keyword'] == 'child'"
+# bad ones: each gets a JSON error and changes nothing
+cl_cli dump 7f00000000000001
+check procs_cli_bad_worker jq_py "not r['ok'] and 'error' in r"
+cl_cli dump 0011223344556677
+check procs_cli_bad_spi jq_py "not r['ok'] and 'no IKE SA' in r['error']"
+cl_cli dumpchild 01000001
+check procs_cli_bad_child jq_py "not r['ok']"
+cl_cli log 9
+check procs_cli_bad_level test "$CLI_RC" -eq 2
+cl_cli nosuchcommand
+check procs_cli_unknown test "$CLI_RC" -eq 2
+if command -v nngcat >/dev/null 2>&1; then
+	for req in '{"cmd":"dump","spi":"xyz"}' '{"cmd":"frobnicate"}' 'not json' '{"cmd":"list","len":-1}'; do
+		ip netns exec "$IKS_NS_CL" timeout 5 nngcat --req --dial tcp://127.0.0.1:12341 \
+			--data "$req" --format ascii >"$T/cli.out" 2>&1
+		sed -i 's/^"//; s/"$//; s/\\"/"/g' "$T/cli.out"
+		check "procs_cli_raw_$(echo "$req" | tr -cd 'a-z' | cut -c1-12)" \
+			jq_py "r['ok'] is False and r['type'] == 'error'"
+	done
+else
+	iks_log "nngcat missing: raw malformed requests not sent"
+fi
+cl_cli summary
+check procs_cli_unchanged jq_py "r['ok'] and r['created'] == 100"
+# the gateway routes too
+ip netns exec "$IKS_NS_GW" "$IKESWARM" cli --svr tcp://127.0.0.1:12340 list 0 200 >"$T/cli.out" 2>&1
+check procs_cli_gw_list jq_py "r['ok'] and r['total'] == 100 and {s['worker'] for s in r['ike_sas']} == {0, 1}"
+gspi=$(jq_get "r['ike_sas'][-1]['spi']")
+ip netns exec "$IKS_NS_GW" "$IKESWARM" cli --svr tcp://127.0.0.1:12340 dump "$gspi" >"$T/cli.out" 2>&1
+check procs_cli_gw_dump jq_py "r['ok'] and r['ike_sa']['spi'] == '$gspi'"
+
+# kill -9 client worker 1: restarted, its tunnels come back
+w1=""
+for p in $(ip netns pids "$IKS_NS_CL"); do
+	[ "$(cat /proc/$p/comm 2>/dev/null)" = ikeswarm-w1 ] && w1=$p
+done
+kill -9 $w1
+sleep 4
+cl_cli summary
+check procs_kill_client_back jq_py "r['ok'] and r['workers'][1]['starts'] == 2 and r['counters']['established'] == 100"
+cl_cli stop
+check procs_cli_stop jq_py "r['ok'] and r['graceful']"
+wait $CLPID
+CL_RC=$?
+if [ $CL_RC -ne 0 ] || [ "$(jnum "$T/long-cl.json" created)" != 100 ]; then
+	fail procs_kill_client "exit $CL_RC, created $(jnum "$T/long-cl.json" created)"
+elif ! grep -q ' w1 t- worker.died signal=9' "$T/long-cl.log" ||
+     ! grep -q ' w1 t- worker.restarted' "$T/long-cl.log"; then
+	fail procs_kill_client "no worker.died signal=9 / worker.restarted in the log"
+else
+	pass procs_kill_client
+fi
+
+# SIGINT to the gateway's supervisor: graceful, bounded
+t0=$(date +%s)
+kill -INT $GWPID 2>/dev/null # timeout passes it on to the supervisor
+wait $GWPID
+t1=$(date +%s)
+if [ $((t1 - t0)) -gt 25 ]; then
+	fail procs_sigint "took $((t1 - t0)) s"
+elif ! grep -q 'stop why=SIGINT' "$T/long-gw.log"; then
+	fail procs_sigint "no stop in the gateway log"
+elif [ -z "$(jnum "$T/long-gw.json" created)" ]; then
+	fail procs_sigint "no result: $(tail -n 1 "$T/long-gw.err")"
+else
+	pass procs_sigint
+fi
+
+# nothing left
+sleep 0.5
+left=$(ip netns pids "$IKS_NS_CL"; ip netns pids "$IKS_NS_GW")
+naddr=$(ip -n "$IKS_NS_CL" -4 addr show dev "$IKS_IF_CL" | grep -c 'inet ')
+if [ -n "$left" ]; then
+	fail procs_clean "processes left: $(for p in $left; do cat /proc/$p/comm; done | tr '\n' ' ')"
+elif [ -n "$(ls -A "$RT")" ]; then
+	fail procs_clean "runtime files left: $(ls -A "$RT")"
+elif [ "$naddr" -ne 1 ]; then
+	fail procs_clean "$naddr IPv4 addresses on the client veth"
+else
+	pass procs_clean
+fi
+finish
