@@ -21,7 +21,7 @@ int mobike_addr_deleted(struct engine *e, const struct ip_addr *a)
 	uint64_t off;
 	if (cfg->role != ROLE_CLIENT || !cfg->mobike || !e->n_tunnels ||
 	    a->family != cfg->startclntaddr.addr.family ||
-	    ip_addr_diff(a, &cfg->startclntaddr.addr, &off) < 0)
+	    ip_addr_diff(&cfg->startclntaddr.addr, a, &off) < 0)
 		return 0;
 	uint64_t K = plan_addrs_per_tunnel(cfg);
 	uint64_t t = off / K, first = (uint64_t)e->tunnels[0].idx;

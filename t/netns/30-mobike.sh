@@ -6,6 +6,8 @@
 #  mobike_peer   peer-only, gateway with mobikeaddrpergw 3
 #  mobike_both   both (own-major order), 2 x 3 pairs
 #  mobike_v6     own-only over IPv6, 50 tunnels
+#  mobike_peer_without_mobike, mobike_own_addr_deleted,
+#  mobike_rpfilter_warning (see their sections)
 # For each: both -j results pass; the client made no new IKE SA (every
 # tunnel stayed up: total == tunnels); every tunnel had >= 3 acknowledged
 # updates; no update failed or mismatched a COOKIE2 on either side; the
@@ -58,7 +60,7 @@ write_pair() {
 	cat >"$T/$name-cl.yaml" <<EOF
 role: client
 numberoftunnels: $n
-runningtime: 9s
+runningtime: 9900ms
 startclntaddr: $start
 peeraddr: $peer
 bindifname: $IKS_IF_CL
@@ -185,6 +187,47 @@ check_cell mobike_both $N 3
 write_pair mobike_v6 50 own-only 2 6
 run_pair mobike_v6
 check_cell mobike_v6 50
+
+# ---- a gateway without MOBIKE: no UPDATE_SA_ADDRESSES ever -----------------
+write_pair mobike_nopeer 20 own-only 2 4
+sed -i 's/^mobike: true$/mobike: false/' "$T/mobike_nopeer-gw.yaml"
+run_pair mobike_nopeer
+u=$(jnum "$T/mobike_nopeer-cl.json" unsupported)
+s=$(jnum "$T/mobike_nopeer-cl.json" updates_sent)
+if [ "$(jstr "$T/mobike_nopeer-cl.json" result)" = pass ] && [ "$u" = 20 ] && [ "$s" = 0 ] &&
+	[ "$(grep -c ' mobike.unsupported ' "$T/mobike_nopeer-cl.log")" = 20 ]; then
+	pass mobike_peer_without_mobike
+else
+	fail mobike_peer_without_mobike "unsupported=$u updates_sent=$s"
+fi
+
+# ---- an own address deleted under a tunnel: it moves at once ---------------
+# Tunnel 3 owns 10.98.0.7 and .8; moves are hourly, so only the deletion
+# can move it.
+write_pair mobike_del 20 own-only 2 4
+sed -i 's/^mobikeiplifetime: .*/mobikeiplifetime: 1h/' "$T/mobike_del-cl.yaml"
+( sleep 3; ip -n "$IKS_NS_CL" addr del 10.98.0.7/16 dev "$IKS_IF_CL" ) &
+delpid=$!
+run_pair mobike_del
+wait $delpid
+if [ "$(jstr "$T/mobike_del-cl.json" result)" = pass ] &&
+	grep -q ' t3 .* mobike.addr.deleted own=10.98.0.7' "$T/mobike_del-cl.log" &&
+	grep -q ' t3 .* mobike.update.ok .* own=10.98.0.8 ' "$T/mobike_del-cl.log" &&
+	[ "$(jnum "$T/mobike_del-gw.json" updates_ok)" = 1 ]; then
+	pass mobike_own_addr_deleted
+else
+	fail mobike_own_addr_deleted "$(grep ' t3 .*mobike' "$T/mobike_del-cl.log" | tail -n 2)"
+fi
+
+# ---- rp_filter on: exec says how to turn it off -----------------------------
+ns_sysctl "$IKS_NS_GW" "net.ipv4.conf.$IKS_IF_GW.rp_filter=1"
+sed -i 's/^runningtime: .*/runningtime: 1s/' "$T/mobike_own-gw.yaml"
+ip netns exec "$IKS_NS_GW" timeout 20 "$IKESWARM" exec $EXEC_ARGS -f "$T/mobike_own-gw.yaml" \
+	--lf "$T/rpf.log" >/dev/null 2>"$T/rpf.err"
+ns_sysctl "$IKS_NS_GW" "net.ipv4.conf.$IKS_IF_GW.rp_filter=0"
+grep -q "sysctl -w net.ipv4.conf.$IKS_IF_GW.rp_filter=0" "$T/rpf.err" &&
+	grep -q "sysctl -w net.ipv4.conf.all.rp_filter=0" "$T/rpf.err" &&
+	pass mobike_rpfilter_warning || fail mobike_rpfilter_warning "$(head -n 2 "$T/rpf.err")"
 
 # The gateway's extra addresses and the client's are gone afterwards.
 left=$(ip -n "$IKS_NS_GW" -4 addr show dev "$IKS_IF_GW" | grep -c 'inet 10\.99\.0\.[23]/')

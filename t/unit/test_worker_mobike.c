@@ -499,6 +499,15 @@ START_TEST(own_address_deleted)
 	ck_assert(addr_is(&c->path.remote, "10.99.0.2"));
 	assert_agree(c, g);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
+	/* Tunnel 1 owns 10.1.0.4 and .5. */
+	ck_assert_int_eq(engine_start_tunnel(&C.e, 1), 0);
+	pump();
+	struct ikesa *c1 = C.e.tunnels[1].sa;
+	struct ip_addr t1 = A("10.1.0.4");
+	ck_assert_int_eq(mobike_addr_deleted(&C.e, &t1), 1);
+	pump();
+	ck_assert(addr_is(&c1->path.local, "10.1.0.5"));
+	assert_agree(c1, gw_sa(c1));
 }
 END_TEST
 
