@@ -3,7 +3,7 @@
 # library (kernel/fastpath.h) with real ESP.  The driver is the Check test
 # t/unit/test_kernel_xfrm_esp.c, built on the host (make check-kernel) and
 # run here: per algorithm (AES-CBC/HMAC-SHA-256, AES-GCM-16 in UDP,
-# ChaCha20-Poly1305) it installs a CHILD SA between two namespaces, pings
+# ChaCha20-Poly1305, AES-GCM-12 over IPv6) it installs a CHILD SA between two namespaces, pings
 # through, rekeys and migrates during a ping, deletes, and checks that no
 # state, policy, table 330 route or rule is left.
 # Then t/unit/test_kernel_xfrm.c (policies, routes, flush, and a batched
@@ -22,7 +22,8 @@ fi
 
 out=$(IKESWARM_EXPECT_ESP=1 CK_DEFAULT_TIMEOUT=120 "$bin" 2>&1); rc=$?
 failed=0
-for name in xfrmlib-cbc-sha256 xfrmlib-gcm16-udpencap xfrmlib-chacha20-newreqid; do
+for name in xfrmlib-cbc-sha256 xfrmlib-gcm16-udpencap xfrmlib-chacha20-newreqid \
+		xfrmlib-gcm12-ipv6; do
 	if printf '%s\n' "$out" | grep -q "^PASS-DETAIL $name:"; then
 		echo "PASS esp-$name"
 	else

@@ -4,7 +4,8 @@
  * migrate) during a ping, delete, and nothing left behind.  One test per
  * algorithm: AES-CBC + HMAC-SHA-256 (plain ESP), AES-GCM-16 (ESP in UDP on
  * 4500, with the IKE-side UDP_ENCAP socket and its bypass policy) and
- * ChaCha20-Poly1305 (rekey to a new reqid; removed by fp_cleanup()).
+ * ChaCha20-Poly1305 (rekey to a new reqid; removed by fp_cleanup()) and
+ * AES-GCM-12 over IPv6 (outer and inner).
  *
  * Needs root and a kernel with ESP: on the host (no ESP) it says SKIP;
  * t/kernel/esp-xfrmlib.sh runs it inside user-mode Linux with
@@ -31,10 +32,19 @@
 #define CL "xfrmlib-cl"
 #define GW "xfrmlib-gw"
 #define O_CL "10.99.0.2"
-#define O_CL2 "10.99.0.3"
 #define O_GW "10.99.0.1"
 #define I_CL "10.10.1.1"
 #define I_GW "10.10.2.1"
+
+/* The addresses of one scenario: outer (veth, plen), the client's next
+ * outer address (MOBIKE), inner (lo). */
+struct addrs {
+	const char *o_cl, *o_cl2, *o_gw, *i_cl, *i_gw, *plen;
+};
+static const struct addrs V4 = { O_CL, "10.99.0.3", O_GW, I_CL, I_GW, "24" };
+static const struct addrs V6 = { "fd00:99::2", "fd00:99::3", "fd00:99::1", "fd00:10:1::1",
+				 "fd00:10:2::1", "64" };
+static const struct addrs *AD = &V4;
 #define PING_MS 50
 
 struct side {
@@ -186,8 +196,8 @@ static struct fp_child child_cl(uint32_t reqid, uint16_t encr, uint16_t bits, ui
 	c.reqid = reqid;
 	c.initiator = true;
 	c.mode = FP_TUNNEL;
-	c.ep.local = A(O_CL);
-	c.ep.remote = A(O_GW);
+	c.ep.local = A(AD->o_cl);
+	c.ep.remote = A(AD->o_gw);
 	if (udp) {
 		c.ep.local_port = 4500;
 		c.ep.remote_port = 4500;
@@ -201,8 +211,8 @@ static struct fp_child child_cl(uint32_t reqid, uint16_t encr, uint16_t bits, ui
 	c.replay_window = 128;
 	c.n_local_ts = 1;
 	c.n_remote_ts = 1;
-	c.local_ts[0] = ts_host(I_CL);
-	c.remote_ts[0] = ts_host(I_GW);
+	c.local_ts[0] = ts_host(AD->i_cl);
+	c.remote_ts[0] = ts_host(AD->i_gw);
 	ck_assert_int_eq(xfrm_alg_lookup(encr, bits, integ, &alg), 0);
 	c.keymat_len = (uint16_t)(2 * xfrm_alg_dir_keylen(&alg));
 	for (unsigned i = 0; i < c.keymat_len; i++)
@@ -244,8 +254,8 @@ static pid_t ping_start(int nsfd, int count, int *outfd)
 		dup2(fds[1], 2);
 		if (setns(nsfd, CLONE_NEWNET) < 0)
 			_exit(127);
-		execlp("ping", "ping", "-n", "-q", "-c", c, "-i", iv, "-W", "1", "-I", I_CL, I_GW,
-		       (char *)NULL);
+		execlp("ping", "ping", "-n", "-q", "-c", c, "-i", iv, "-W", "1", "-I", AD->i_cl,
+		       AD->i_gw, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -301,19 +311,43 @@ static bool sa_gone(struct side *s, const char *dst, uint32_t spi)
 	return fp_sa_get(s->fp, &d, spi, &i) == -ESRCH;
 }
 
-/* Lines that `cmd` prints (in ns). */
-static int lines_of(const char *cmd)
-{
-	FILE *f = popen(cmd, "r");
-	char line[512];
-	int n = 0;
+/* What both namespaces hold, from iproute2 (one shell, few execs: every
+ * exec costs ~50 ms in UML). */
+struct holds {
+	int states, policies, socket_policies, routes330, rules330;
+};
 
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		n++;
+static struct holds holdings(void)
+{
+	FILE *f = popen("for n in " CL " " GW "; do "
+			/* not one -batch: after "xfrm state" it lists no policy */
+			"echo @xfrm; ip -n $n xfrm state; ip -n $n xfrm policy; "
+			"echo @route; printf 'route show table 330\\nrule\\n' | ip -n $n -batch -; "
+			"printf 'route show table 330\\nrule\\n' | ip -6 -n $n -batch - "
+			"2>/dev/null; done", "r");
+	struct holds h = { 0 };
+	char line[512];
+	bool xfrm = false;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "@xfrm", 5) || !strncmp(line, "@route", 6)) {
+			xfrm = line[1] == 'x';
+			continue;
+		}
+		if (xfrm) {
+			h.states += strstr(line, "proto esp spi") != NULL;
+			h.policies += !strncmp(line, "\tdir ", 5);
+			h.socket_policies += !strncmp(line, "\tsocket ", 8);
+		} else if (strchr(line, ':') && line[0] >= '0' && line[0] <= '9' &&
+			   strstr(line, ":\tfrom ")) {
+			h.rules330 += strstr(line, "lookup 330") != NULL;
+		} else {
+			h.routes330++;
+		}
+	}
 	pclose(f);
-	return n;
+	return h;
 }
 
 struct scenario {
@@ -323,6 +357,33 @@ struct scenario {
 	bool new_reqid;     /* the rekey changes the reqid (policies updated) */
 	bool by_cleanup;    /* removed by fp_cleanup() instead of fp_delete() */
 };
+
+/* Before each test: the client's outer address only (IPv4, or IPv6 too),
+ * and the addresses of the family the test uses. */
+static void reset_addresses(const struct addrs *ad)
+{
+	char cmd[600];
+
+	AD = ad;
+	if (geteuid() != 0)
+		return;
+	if (ad == &V6) {
+		/* an IPv6 socket loads the ipv6 module in UML, where ip(8)
+		 * cannot (it is not built in there) */
+		int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+		if (fd >= 0)
+			close(fd);
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "ip -n " CL " addr flush dev vcl 2>/dev/null; "
+		 "ip -n " CL " addr add " O_CL "/24 dev vcl 2>/dev/null; "
+		 "ip -n " CL " addr add %s/%s dev vcl nodad 2>/dev/null; "
+		 "ip -n " GW " addr add %s/%s dev vgw nodad 2>/dev/null; "
+		 "ip -n " CL " addr add %s dev lo 2>/dev/null; "
+		 "ip -n " GW " addr add %s dev lo 2>/dev/null; true",
+		 ad->o_cl, ad->plen, ad->o_gw, ad->plen, ad->i_cl, ad->i_gw);
+	sh(cmd);
+}
 
 /* Ping `count` packets in the background while fn runs at ~1/3 of it;
  * at most `lost` may get no answer. */
@@ -338,6 +399,21 @@ static void ping_across(struct side *cl, int count, int lost, const char *what)
 		      what, sent, got);
 }
 
+/* With VERBOSE set: how long each step took (the UML suite has a budget). */
+static void mark(const char *name, const char *step)
+{
+	static struct timespec t0;
+	struct timespec t;
+
+	if (!getenv("VERBOSE"))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (step)
+		fprintf(stderr, "%s: %s %.0f ms\n", name, step,
+			(double)(t.tv_sec - t0.tv_sec) * 1e3 + (double)(t.tv_nsec - t0.tv_nsec) / 1e6);
+	t0 = t;
+}
+
 static void run_scenario(const struct scenario *sc)
 {
 	struct side cl, gw;
@@ -346,10 +422,12 @@ static void run_scenario(const struct scenario *sc)
 	int err[1], fd, sent, got;
 	pid_t pid;
 
+	mark(sc->name, NULL);
 	if (!can_run(sc->name))
 		return;
-	side_open(&cl, CL, O_CL, sc->udp);
-	side_open(&gw, GW, O_GW, sc->udp);
+	mark(sc->name, "probe");
+	side_open(&cl, CL, AD->o_cl, sc->udp);
+	side_open(&gw, GW, AD->o_gw, sc->udp);
 	ck_assert_int_eq(fp_flush(cl.fp), 0);
 	ck_assert_int_eq(fp_flush(gw.fp), 0);
 
@@ -357,36 +435,47 @@ static void run_scenario(const struct scenario *sc)
 	ck_assert_int_eq(fp_install(cl.fp, &c, 1, err), 0);
 	ck_assert_int_eq(fp_install(gw.fp, &g, 1, err), 0);
 	ck_assert_int_eq(fp_installed(cl.fp), 1);
+	mark(sc->name, "install");
 	ping_across(&cl, 3, 0, "installed");
-	ck_assert_uint_ge(sa_info(&cl, O_GW, c.spi_out).packets, 3);
-	ck_assert_uint_ge(sa_info(&cl, O_CL, c.spi_in).packets, 3);
-	ck_assert_uint_ge(sa_info(&gw, O_CL, g.spi_out).packets, 3);
-	ck_assert_uint_ge(sa_info(&gw, O_GW, g.spi_in).packets, 3);
+	mark(sc->name, "ping");
+	/* what iproute2 sees (the same count proves nothing is left below) */
+	struct holds h = holdings();
+	ck_assert_msg(h.states == 4 && h.policies == 6 && h.routes330 == 2 && h.rules330 == 2,
+		      "installed: %d states, %d policies, %d table 330 routes, %d rules",
+		      h.states, h.policies, h.routes330, h.rules330);
+	ck_assert_uint_ge(sa_info(&cl, AD->o_gw, c.spi_out).packets, 3);
+	ck_assert_uint_ge(sa_info(&cl, AD->o_cl, c.spi_in).packets, 3);
+	ck_assert_uint_ge(sa_info(&gw, AD->o_cl, g.spi_out).packets, 3);
+	ck_assert_uint_ge(sa_info(&gw, AD->o_gw, g.spi_in).packets, 3);
 	if (sc->udp)
-		ck_assert_int_eq(sa_info(&cl, O_GW, c.spi_out).encap_dport, 4500);
+		ck_assert_int_eq(sa_info(&cl, AD->o_gw, c.spi_out).encap_dport, 4500);
 
 	/* rekey during a ping: new SPIs and keys (reqid kept or new) */
 	struct fp_child c2 = child_cl(sc->new_reqid ? 101 : 100, sc->encr, sc->bits, sc->integ,
 				      sc->udp, 0x2000, 0x55);
 	struct fp_child g2 = gw_of(&c2);
 	uint32_t old = c.reqid;
-	pid = ping_start(cl.nsfd, 30, &fd);
-	sleep_ms(10 * PING_MS);
+	pid = ping_start(cl.nsfd, 24, &fd);
+	sleep_ms(8 * PING_MS);
 	ck_assert_int_eq(fp_rekey(gw.fp, &old, &g2, 1, err), 0);
 	ck_assert_int_eq(fp_rekey(cl.fp, &old, &c2, 1, err), 0);
 	ping_wait(pid, fd, &sent, &got);
-	ck_assert_msg(sent == 30 && got >= 29, "rekey: ping %d sent, %d answered", sent, got);
-	ck_assert(sa_gone(&cl, O_GW, c.spi_out) && sa_gone(&cl, O_CL, c.spi_in));
-	ck_assert(sa_gone(&gw, O_CL, g.spi_out) && sa_gone(&gw, O_GW, g.spi_in));
-	ck_assert_uint_ge(sa_info(&cl, O_GW, c2.spi_out).packets, 10);
-	ck_assert_uint_ge(sa_info(&gw, O_GW, g2.spi_in).packets, 10);
+	ck_assert_msg(sent == 24 && got >= 23, "rekey: ping %d sent, %d answered", sent, got);
+	mark(sc->name, "rekey");
+	ck_assert(sa_gone(&cl, AD->o_gw, c.spi_out) && sa_gone(&cl, AD->o_cl, c.spi_in));
+	ck_assert(sa_gone(&gw, AD->o_cl, g.spi_out) && sa_gone(&gw, AD->o_gw, g.spi_in));
+	ck_assert_uint_ge(sa_info(&cl, AD->o_gw, c2.spi_out).packets, 10);
+	ck_assert_uint_ge(sa_info(&gw, AD->o_gw, g2.spi_in).packets, 10);
 	ck_assert_int_eq(fp_installed(cl.fp), 1);
 
 	/* MOBIKE: the client's address moves during a ping; the states keep
 	 * their sequence numbers */
 	/* a secondary of the /24: promoted when the old address goes below
 	 * (promote_secondaries is on) */
-	ck_assert_int_eq(sh("ip -n " CL " addr add " O_CL2 "/24 dev vcl"), 0);
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "ip -n " CL " addr add %s/%s dev vcl%s", AD->o_cl2, AD->plen,
+		 AD == &V6 ? " nodad" : "");
+	ck_assert_int_eq(sh(cmd), 0);
 	int old_udp = cl.udp;
 	if (sc->udp) {
 		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(4500) };
@@ -394,7 +483,7 @@ static void run_scenario(const struct scenario *sc)
 		/* the client's IKE socket on its new address (the old one stays
 		 * until the SA has moved: it decapsulates until then) */
 		ck_assert_int_eq(setns(cl.nsfd, CLONE_NEWNET), 0);
-		inet_pton(AF_INET, O_CL2, &sin.sin_addr);
+		inet_pton(AF_INET, AD->o_cl2, &sin.sin_addr);
 		cl.udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		ck_assert_int_eq(bind(cl.udp, (struct sockaddr *)&sin, sizeof(sin)), 0);
 		ck_assert_int_eq(setsockopt(cl.udp, IPPROTO_UDP, 100, &type, sizeof(type)), 0);
@@ -402,28 +491,31 @@ static void run_scenario(const struct scenario *sc)
 		ck_assert_int_eq(setns(home, CLONE_NEWNET), 0);
 		close(home);
 	}
-	uint64_t oseq = sa_info(&cl, O_GW, c2.spi_out).oseq;
+	uint64_t oseq = sa_info(&cl, AD->o_gw, c2.spi_out).oseq;
 	ck_assert_uint_ge(oseq, 10);
 	struct fp_endpoints cl_to = c2.ep, gw_to = g2.ep;
-	cl_to.local = A(O_CL2);
-	gw_to.remote = A(O_CL2);
-	pid = ping_start(cl.nsfd, 30, &fd);
-	sleep_ms(10 * PING_MS);
+	cl_to.local = A(AD->o_cl2);
+	gw_to.remote = A(AD->o_cl2);
+	pid = ping_start(cl.nsfd, 24, &fd);
+	sleep_ms(8 * PING_MS);
 	ck_assert_int_eq(fp_migrate(gw.fp, &c2.reqid, &gw_to, 1, err), 0);
 	ck_assert_int_eq(fp_migrate(cl.fp, &c2.reqid, &cl_to, 1, err), 0);
 	ping_wait(pid, fd, &sent, &got);
-	ck_assert_msg(sent == 30 && got >= 29, "migrate: ping %d sent, %d answered", sent, got);
+	ck_assert_msg(sent == 24 && got >= 23, "migrate: ping %d sent, %d answered", sent, got);
+	mark(sc->name, "migrate");
 	if (old_udp >= 0 && old_udp != cl.udp)
 		close(old_udp);
-	struct xfrm_sa_info out = sa_info(&cl, O_GW, c2.spi_out);
-	struct xfrm_sa_info in = sa_info(&gw, O_GW, g2.spi_in);
+	struct xfrm_sa_info out = sa_info(&cl, AD->o_gw, c2.spi_out);
+	struct xfrm_sa_info in = sa_info(&gw, AD->o_gw, g2.spi_in);
 	ck_assert_int_eq(ip_addr_cmp(&out.src, &cl_to.local), 0);
 	ck_assert_int_eq(ip_addr_cmp(&in.src, &cl_to.local), 0);
 	ck_assert_uint_gt(out.oseq, oseq + 10);
-	ck_assert(sa_gone(&gw, O_CL, g2.spi_out));
-	(void)sa_info(&gw, O_CL2, g2.spi_out);
-	ck_assert_int_eq(sh("ip -n " CL " addr del " O_CL "/24 dev vcl"), 0);
+	ck_assert(sa_gone(&gw, AD->o_cl, g2.spi_out));
+	(void)sa_info(&gw, AD->o_cl2, g2.spi_out);
+	snprintf(cmd, sizeof(cmd), "ip -n " CL " addr del %s/%s dev vcl", AD->o_cl, AD->plen);
+	ck_assert_int_eq(sh(cmd), 0);
 	ping_across(&cl, 3, 0, "after migrate, old address gone");
+	mark(sc->name, "old address gone");
 
 	/* delete (or cleanup): nothing left */
 	if (sc->by_cleanup) {
@@ -436,20 +528,21 @@ static void run_scenario(const struct scenario *sc)
 		ck_assert_int_eq(fp_cleanup(gw.fp), 0);
 	}
 	ck_assert_int_eq(fp_installed(cl.fp), 0);
+	h = holdings();
 	if (sc->udp) {
-		/* the IKE sockets' bypass policies are there until they close */
-		ck_assert_int_eq(lines_of("ip -n " CL " xfrm policy | grep 'socket in'"), 1);
-		ck_assert_int_eq(lines_of("ip -n " GW " xfrm policy | grep 'socket out'"), 1);
+		/* the IKE sockets' bypass policies (in, out) are there until
+		 * they close */
+		ck_assert_int_eq(h.socket_policies, 4);
 		close(cl.udp);
 		close(gw.udp);
 		cl.udp = gw.udp = -1;
+		h = holdings();
 	}
-	ck_assert_int_eq(lines_of("ip -n " CL " xfrm state; ip -n " GW " xfrm state"), 0);
-	ck_assert_int_eq(lines_of("ip -n " CL " xfrm policy; ip -n " GW " xfrm policy"), 0);
-	ck_assert_int_eq(lines_of("ip -n " CL " route show table 330; "
-				  "ip -n " GW " route show table 330"), 0);
-	ck_assert_int_eq(lines_of("ip -n " CL " rule | grep 330; ip -n " GW " rule | grep 330"),
-			 0);
+	ck_assert_msg(h.states == 0 && h.policies == 0 && h.socket_policies == 0 &&
+		      h.routes330 == 0 && h.rules330 == 0,
+		      "left: %d states, %d policies, %d socket policies, %d table 330 routes, "
+		      "%d rules", h.states, h.policies, h.socket_policies, h.routes330, h.rules330);
+	mark(sc->name, "delete and checks");
 	printf("PASS-DETAIL %s: ping through, rekey and migrate kept it up, nothing left\n",
 	       sc->name);
 	side_close(&cl);
@@ -468,19 +561,11 @@ static void fixture_down(void)
 		ns_teardown();
 }
 
-/* Each test starts from the client on O_CL only. */
-static void reset_addresses(void)
-{
-	if (geteuid() == 0)
-		sh("ip -n " CL " addr flush dev vcl 2>/dev/null; "
-		   "ip -n " CL " addr add " O_CL "/24 dev vcl 2>/dev/null");
-}
-
 START_TEST(cbc_sha256)
 {
 	struct scenario sc = { "xfrmlib-cbc-sha256", IKE_ENCR_AES_CBC, 256,
 			       IKE_INTEG_HMAC_SHA2_256_128, false, false, false };
-	reset_addresses();
+	reset_addresses(&V4);
 	run_scenario(&sc);
 }
 END_TEST
@@ -489,7 +574,7 @@ START_TEST(gcm16_udp)
 {
 	struct scenario sc = { "xfrmlib-gcm16-udpencap", IKE_ENCR_AES_GCM_16, 128,
 			       IKE_INTEG_NONE, true, false, false };
-	reset_addresses();
+	reset_addresses(&V4);
 	run_scenario(&sc);
 }
 END_TEST
@@ -498,7 +583,16 @@ START_TEST(chacha_newreqid)
 {
 	struct scenario sc = { "xfrmlib-chacha20-newreqid", IKE_ENCR_CHACHA20_POLY1305, 0,
 			       IKE_INTEG_NONE, false, true, true };
-	reset_addresses();
+	reset_addresses(&V4);
+	run_scenario(&sc);
+}
+END_TEST
+
+START_TEST(gcm12_ipv6)
+{
+	struct scenario sc = { "xfrmlib-gcm12-ipv6", IKE_ENCR_AES_GCM_12, 256,
+			       IKE_INTEG_NONE, false, false, false };
+	reset_addresses(&V6);
 	run_scenario(&sc);
 }
 END_TEST
@@ -513,6 +607,7 @@ static Suite *esp_suite(void)
 	tcase_add_test(tc, cbc_sha256);
 	tcase_add_test(tc, gcm16_udp);
 	tcase_add_test(tc, chacha_newreqid);
+	tcase_add_test(tc, gcm12_ipv6);
 	suite_add_tcase(s, tc);
 	return s;
 }
