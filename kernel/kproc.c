@@ -110,15 +110,19 @@ static void serve_one(struct kproc *k)
 	json_t *m = NULL, *a = NULL;
 	const struct msg_type *t;
 	char why[MSG_WHY_LEN];
-	int rc = msg_recv(k->sock, NNG_FLAG_NONBLOCK, &m, &t, why, sizeof(why));
-	if (rc == -EAGAIN)
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = msg_nng_errno(nng_recv(k->sock, &buf, &len, NNG_FLAG_NONBLOCK | NNG_FLAG_ALLOC));
+	if (rc < 0)
 		return;
-	if (rc == -EBADMSG) {
-		/* REP must answer something, or the requester waits forever. */
+	rc = msg_decode(buf, len, false, &m, &t, why, sizeof(why));
+	if (rc < 0) {
+		/* REP must answer something, or the requester waits forever;
+		 * with the id when one can be read, so it is matched. */
+		json_t *raw = json_loadb(buf, len, 0, NULL);
 		fprintf(stderr, "ikeswarm-kernel: dropped a request: %s\n", why);
-		a = msg_error(-1, why);
-	} else if (rc < 0) {
-		return;
+		a = msg_error(json_is_object(raw) ? msg_id(raw) : -1, why);
+		json_decref(raw);
 	} else if (t->dir != MSG_KERNEL) {
 		a = answer_err(msg_id(m), EOPNOTSUPP, t->name);
 	} else if (!strcmp(t->name, "addr.add") || !strcmp(t->name, "addr.del")) {
@@ -133,6 +137,7 @@ static void serve_one(struct kproc *k)
 		msg_send(k->sock, a, 0);
 	json_decref(a);
 	json_decref(m);
+	nng_free(buf, len);
 }
 
 int kproc_main(const char *url)
