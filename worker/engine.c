@@ -166,7 +166,7 @@ static void on_setup_timer(struct timer *tm, void *arg)
 	for (int batch = 0; batch < 32 && !e->stopping && e->next_start < e->n_tunnels &&
 			    e->setup_due_ns <= now; batch++) {
 		engine_start_tunnel(e, e->next_start++);
-		e->setup_due_ns += e->cfg->setupinterval_ns;
+		e->setup_due_ns += e->setup_step_ns ? e->setup_step_ns : e->cfg->setupinterval_ns;
 	}
 	if (!e->stopping && e->next_start < e->n_tunnels)
 		timer_arm(e->timers, &e->setup_timer, e->setup_due_ns > now ? e->setup_due_ns : now);
@@ -204,13 +204,22 @@ int engine_set_slice(struct engine *e, int first, int count)
 	return 0;
 }
 
+void engine_set_pacing(struct engine *e, unsigned nworkers)
+{
+	uint64_t iv = e->cfg->setupinterval_ns;
+	if (nworkers < 1)
+		nworkers = 1;
+	e->setup_step_ns = iv * nworkers;
+	e->setup_offset_ns = iv * (uint64_t)((unsigned)e->worker % nworkers);
+}
+
 int engine_start(struct engine *e)
 {
 	if (e->cfg->runningtime_ns)
 		engine_timer_in(e, &e->run_timer, e->cfg->runningtime_ns);
 	if (e->cfg->role == ROLE_CLIENT && e->n_tunnels) {
-		e->setup_due_ns = engine_now(e);
-		return engine_timer_in(e, &e->setup_timer, 0);
+		e->setup_due_ns = engine_now(e) + e->setup_offset_ns;
+		return engine_timer_in(e, &e->setup_timer, e->setup_offset_ns);
 	}
 	return 0;
 }

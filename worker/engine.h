@@ -71,6 +71,8 @@ struct engine {
 	int next_start;              /* next tunnel the setup timer starts */
 	struct timer setup_timer;
 	uint64_t setup_due_ns;       /* when tunnel next_start is due */
+	uint64_t setup_step_ns;      /* between two starts here (0: setupinterval) */
+	uint64_t setup_offset_ns;    /* this worker's first start after engine_start */
 
 	struct timer run_timer;      /* runningtime */
 	struct timer stop_timer;     /* graceful stop deadline */
@@ -97,6 +99,11 @@ void engine_timer_cancel(struct engine *e, struct timer *t);
 /* Client: start the setup timer (tunnels every setupinterval) and the
  * run timer.  Gateway: only the run timer. */
 int engine_start(struct engine *e);
+/* Several workers share the client's setup rate: with nworkers of them,
+ * each starts its tunnels every nworkers * setupinterval, worker w first
+ * at w * setupinterval, so that together they start one tunnel every
+ * setupinterval as the setup asks.  Call before engine_start(). */
+void engine_set_pacing(struct engine *e, unsigned nworkers);
 /* Client: own only tunnels [first, first + count) of the setup (a worker's
  * slice, conf plan_worker_slice()); "configured" becomes count.  Call after
  * engine_init(), before engine_start().  0 or -EINVAL / -ENOMEM. */

@@ -422,6 +422,7 @@ int wmain_run(const struct config *cfg, const struct wmain_opts *o)
 	w.e.log.sink_arg = &w;
 	if (cfg->role == ROLE_CLIENT && engine_set_slice(&w.e, o->first, o->count) < 0)
 		goto out;
+	engine_set_pacing(&w.e, o->nworkers > 0 ? (unsigned)o->nworkers : 1);
 	if (o->keylog_path && *o->keylog_path) {
 		w.e.keylog.f = fopen(o->keylog_path, "a");
 		if (w.e.keylog.f)

@@ -805,6 +805,30 @@ START_TEST(rekeyed_sa_does_not_linger)
 }
 END_TEST
 
+
+/* Two client workers share setupinterval: each starts every 2 intervals,
+ * the second one interval later, so together one start per interval. */
+START_TEST(setup_pacing_across_workers)
+{
+	C.cfg.setupinterval_ns = 10 * NS_PER_MS;
+	C.cfg.numberoftunnels = 4;
+	go();
+	engine_set_pacing(&C.e, 2);
+	C.e.worker = 1;
+	engine_set_pacing(&C.e, 2); /* as worker 1 of 2 */
+	ck_assert_int_eq(engine_start(&C.e), 0);
+	timer_run(&C.heap, C.e.now_ns);
+	ck_assert_int_eq(C.sent, 0);          /* worker 1 waits one interval */
+	advance(10 * NS_PER_MS);
+	ck_assert_int_eq(C.sent, 1);
+	advance(10 * NS_PER_MS);
+	ck_assert_int_eq(C.sent, 1);          /* its next start: 2 intervals later */
+	advance(10 * NS_PER_MS);
+	ck_assert_int_eq(C.sent, 2);
+	C.n = 0;
+}
+END_TEST
+
 static Suite *exchange_suite(void)
 {
 	Suite *s = suite_create("worker_exchange");
@@ -833,6 +857,7 @@ static Suite *exchange_suite(void)
 	tcase_add_test(tc, transport_mode);
 	tcase_add_test(tc, initial_contact_replaces_stale_sa);
 	tcase_add_test(tc, rekeyed_sa_does_not_linger);
+	tcase_add_test(tc, setup_pacing_across_workers);
 	tcase_add_test(tc, no_nat_no_keepalives);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
