@@ -28,12 +28,14 @@
 #                         sw_charon_cookie_threshold=1, ...)
 #   rt                    ikeswarm runningtime [client 3s; gateway 60s,
 #                         stopped with SIGTERM when the cell is done]
+#   bed=FN                run FN once the namespaces exist (extra addresses)
 #   during=FN             run FN once every SA is up (the cell's action)
 #   check=FN              run FN at the end (extra assertions; files in $T)
 #   ending                swan_iks: swan (strongSwan deletes, default) | iks
 #                         (the gateway deletes on SIGTERM)
 #   judge [full]          full: every IKE message decrypts with our keylog;
 #                         plain: malformed/ICV only (tshark 4.0 has no ChaCha20)
+# IKS_EXEC_ARGS (environment): extra `ikeswarm exec` arguments, e.g. --single.
 # Files a check sees: $T/iks.json (our -j result), $T/iks.log (our event
 # log), $T/iks.err, $T/sw/charon.log, $T/run.pcap, $T/keylog, $T/dump
 # (tshark_ike_dump lines), $T/sas.up (--list-sas --raw once all was up).
@@ -193,7 +195,7 @@ swan_conns() {
 			echo "    local_addrs = $(c_swaddr $k)"
 			echo "    remote_addrs = $C_GW"
 			echo "    proposals = $C_SPROP"
-			echo "    mobike = no"
+			echo "    mobike = $(c_swmobike)"
 			for kv in $C_SW; do
 				case $kv in conn_*) kv=${kv#conn_}; echo "    ${kv%%=*} = ${kv#*=}" ;; esac
 			done
@@ -231,6 +233,16 @@ swan_conns() {
 	} >"$dir/swanctl.conf"
 }
 
+# c_swmobike: the sw_mobike=... of the cell, else no.
+c_swmobike() {
+	local kv m
+	m=no
+	for kv in $C_SW; do
+		case $kv in mobike=*) m=${kv#mobike=} ;; esac
+	done
+	echo "$m"
+}
+
 # c_swaddr K: the outer address of strongSwan connection K (client side).
 c_swaddr() {
 	[ -n "$C_NAT" ] && { echo "10.98.0.$((20 + $1))"; return; }
@@ -244,7 +256,7 @@ cell_args() {
 	local kv k v
 	C_N=1 C_CHILDREN=1 C_MODE=tunnel C_FAM=4 C_ENCR=aes-cbc:128 C_INTEG=sha256
 	C_PRF=sha256 C_DH=14 C_ESPENC=aes-cbc:128 C_ESPINTEG=sha256 C_SPROP="" C_SESP=""
-	C_IKS="" C_SW="" C_RT="" C_DURING="" C_CHECK="" C_ENDING=swan C_JUDGE=full C_XDH="" C_NAT=""
+	C_IKS="" C_SW="" C_RT="" C_DURING="" C_CHECK="" C_ENDING=swan C_JUDGE=full C_XDH="" C_NAT="" C_BED=""
 	for kv in "$@"; do
 		k=${kv%%=*}
 		v=${kv#*=}
@@ -268,6 +280,7 @@ cell_args() {
 		ending) C_ENDING=$v ;;
 		judge) C_JUDGE=$v ;;
 		nat) C_NAT=$v ;;
+		bed) C_BED=$v ;;
 		iks_*) C_IKS="$C_IKS ${k#iks_}=$v" ;;
 		sw_*) C_SW="$C_SW ${k#sw_}=$v" ;;
 		*) echo "cell: unknown key $k"; return 1 ;;
@@ -477,6 +490,7 @@ iks_swan() {
 	no_transport && return 2
 	[ -n "$C_RT" ] || C_RT=3s
 	cell_bed || { echo "capture did not start"; return 1; }
+	if [ -n "$C_BED" ]; then $C_BED || { echo "$C_BED failed"; return 1; }; fi
 	if [ "$C_MODE" = transport ]; then
 		swan_conf "$T/sw" local_addrs="$C_GW" proposals="$C_SPROP" esp_proposals="$C_SESP" \
 			child_mode=transport $C_SW || { echo "bad strongSwan keys"; return 1; }
@@ -487,8 +501,8 @@ iks_swan() {
 	fi
 	swan_start "$IKS_NS_GW" "$T/sw" || { diag; echo "charon responder did not start"; return 1; }
 	iks_conf "$T/iks.yaml" client
-	ns_bg "$IKS_NS_CL" "$T/iks.json" sh -c 'exec timeout 60 "$@" 2>"$0"' "$T/iks.err" \
-		"$IKESWARM" exec -f "$T/iks.yaml" -j --keylog "$T/keylog" --lf "$T/iks.log"
+	ns_bg "$IKS_NS_CL" "$T/iks.json" sh -c 'exec timeout --foreground 60 "$@" 2>"$0"' "$T/iks.err" \
+		"$IKESWARM" exec -f "$T/iks.yaml" -j --keylog "$T/keylog" --lf "$T/iks.log" $IKS_EXEC_ARGS
 	pid=$IKS_LAST_PID
 	if ! wait_up "$IKS_NS_GW" 15; then
 		up=$(count_up "$IKS_NS_GW")
@@ -542,14 +556,15 @@ swan_iks() {
 	no_transport && return 2
 	[ -n "$C_RT" ] || C_RT=60s
 	cell_bed || { echo "capture did not start"; return 1; }
+	if [ -n "$C_BED" ]; then $C_BED || { echo "$C_BED failed"; return 1; }; fi
 	k=0
 	while [ $k -lt "$C_N" ]; do
 		ip -n "$IKS_NS_CL" addr add "$(c_swaddr $k)/$C_PLEN" dev "$IKS_IF_CL" nodad
 		k=$((k + 1))
 	done
 	iks_conf "$T/iks.yaml" gateway
-	ns_bg "$IKS_NS_GW" "$T/iks.json" sh -c 'exec timeout 90 "$@" 2>"$0"' "$T/iks.err" \
-		"$IKESWARM" exec -f "$T/iks.yaml" -j --keylog "$T/keylog" --lf "$T/iks.log"
+	ns_bg "$IKS_NS_GW" "$T/iks.json" sh -c 'exec timeout --foreground 90 "$@" 2>"$0"' "$T/iks.err" \
+		"$IKESWARM" exec -f "$T/iks.yaml" -j --keylog "$T/keylog" --lf "$T/iks.log" $IKS_EXEC_ARGS
 	pid=$IKS_LAST_PID
 	i=0
 	while ! ns_exec "$IKS_NS_GW" ss -Hlun 2>/dev/null | grep -q ':4500 '; do
@@ -635,15 +650,17 @@ swan_iks() {
 # msgs BY EXCH KIND [PAYLOADS [NOTIFY]]: how many IKE messages of the
 # capture (tshark's decode, $T/dump) of exchange EXCH (34 IKE_SA_INIT, 35
 # IKE_AUTH, 36 CREATE_CHILD_SA, 37 INFORMATIONAL), KIND req|resp, were sent
-# by BY (iks = ikeswarm, sw = strongSwan).  PAYLOADS "=46" matches the
+# by BY (iks = ikeswarm, sw = strongSwan; the gateway side is C_GW and the
+# extra gateway address 10.99.0.3 of the MOBIKE cells).  PAYLOADS "=46" matches the
 # payload list exactly (an empty INFORMATIONAL), "42" one that holds it;
 # NOTIFY a notify type the message carries.
 msgs() {
-	awk -v gw="$C_GW" -v by="$1" -v ours_gw="$C_OURS_GW" -v x="$2" -v kind="$3" \
+	awk -v gw=" $C_GW 10.99.0.3 " -v by="$1" -v ours_gw="$C_OURS_GW" -v x="$2" -v kind="$3" \
 		-v pl="$4" -v nt="$5" '
 	{
 		src = $2; sub(/:[0-9]+$/, "", src)
-		ours = ours_gw ? (src == gw) : (src != gw)
+		atgw = index(gw, " " src " ") > 0
+		ours = ours_gw ? atgw : !atgw
 		if ((by == "iks") != ours || $4 != x || $7 != kind) next
 		if (pl ~ /^=/ && $8 != substr(pl, 2)) next
 		if (pl != "" && pl !~ /^=/ && index("," $8 ",", "," pl ",") == 0) next
