@@ -540,8 +540,11 @@ static void handle_request(struct engine *e, struct ikesa *sa, const struct ike_
 		rc = task_auth_respond(sa, m, out);
 		break;
 	case IKE_EXCH_CREATE_CHILD_SA:
+		/* UPDATINGADDR too: strongSwan rekeys its CHILD SAs right after
+		 * answering our UPDATE_SA_ADDRESSES (its answer may come later). */
 		if (sa->state != IKE_S_ESTABLISHED && sa->state != IKE_S_DPD &&
-		    sa->state != IKE_S_CHILD_REKEYING && sa->state != IKE_S_REKEYING)
+		    sa->state != IKE_S_CHILD_REKEYING && sa->state != IKE_S_REKEYING &&
+		    sa->state != IKE_S_UPDATINGADDR)
 			ike_add_notify_simple(&out->b, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		else if (m->has_sa && m->sa.n_prop && m->sa.prop[0].protocol == IKE_PROTO_IKE)
 			rc = task_ike_rekey_respond(sa, m, out);

@@ -482,6 +482,25 @@ START_TEST(rekey_keeps_path)
 }
 END_TEST
 
+/* The peer rekeys a CHILD SA while our update is in flight (strongSwan
+ * does right after answering it): accepted, not TEMPORARY_FAILURE. */
+START_TEST(peer_child_rekey_during_update)
+{
+	struct ikesa *c = up(), *g = gw_sa(c);
+	ck_assert_int_eq(mobike_move(c), 0);
+	ck_assert_int_eq(c->state, IKE_S_UPDATINGADDR);
+	engine_on_child_rekey_timer(g, g->children);
+	ck_assert_int_eq(G.n, 1);
+	deliver_one(&G, &C, 0);    /* the rekey reaches the updating client */
+	ck_assert_int_eq(C.e.cnt.child_rekeyed, 1);
+	pump();
+	ck_assert_uint_eq(G.e.cnt.child_rekeyed, 1);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
+	ck_assert_int_eq(c->state, IKE_S_ESTABLISHED);
+	assert_agree(c, g);
+}
+END_TEST
+
 /* Our address in use deleted: the tunnel moves at once, even in peer-only
  * mode (the own address must change); other addresses are ignored. */
 START_TEST(own_address_deleted)
@@ -529,6 +548,7 @@ static Suite *mobike_suite(void)
 	tcase_add_test(tc, peer_list_replacement);
 	tcase_add_test(tc, rekey_keeps_path);
 	tcase_add_test(tc, own_address_deleted);
+	tcase_add_test(tc, peer_child_rekey_during_update);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
