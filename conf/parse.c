@@ -261,6 +261,13 @@ static void walk_map(struct conf_ctx *c, yaml_document_t *doc, yaml_node_t *map,
 			continue;
 		}
 		const char *key = (const char *)kn->data.scalar.value;
+		/* A key is one name: a dotted path or a [] in it would let
+		 * 'ikeconf.childlist[].encalg' at the top reach a field of a
+		 * list element through the wrong base (found by fuzz_conf). */
+		if (strpbrk(key, ".[]")) {
+			unknown_key(c, kn, map_path, display, key);
+			continue;
+		}
 		snprintf(path, sizeof(path), "%s%s%s", map_path, *map_path ? "." : "", key);
 		snprintf(name, sizeof(name), "%s%s%s", display, *display ? "." : "", key);
 		const struct conf_key *k = conf_key_find(path);

@@ -490,6 +490,31 @@ START_TEST(truncations_and_flips_never_crash)
 }
 END_TEST
 
+/* A dotted path or [] as a key is not a key (fuzz_conf found it reaching a
+ * list element's field through the top-level base). */
+START_TEST(dotted_keys_refused)
+{
+	struct config cfg;
+	struct conf_diag d;
+	static const char *const keys[] = {
+		"ikeconf.childlist[].encalg", "ikeconf.psk", "childlist[]", "flapconf.flapping",
+	};
+	for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "role: gateway\nbindifname: eth0\n"
+			 "bindifaddr: 10.99.0.1/24\n%s: 10.99.0.1\n", keys[i]);
+		ck_assert_int_eq(load_text(text, &cfg, &d), -EINVAL);
+		unsigned hit = 0;
+		for (unsigned m = 0; m < d.n; m++)
+			if (strncmp(d.msgs[m].text, "t.yaml:4:1: unknown key", 23) == 0)
+				hit++;
+		ck_assert_msg(hit == 1, "%s: no unknown-key error at 4:1", keys[i]);
+		conf_diag_free(&d);
+		config_free(&cfg);
+	}
+}
+END_TEST
+
 START_TEST(table_invariants)
 {
 	for (unsigned i = 0; i < conf_nkeys; i++) {
@@ -526,6 +551,7 @@ static Suite *parse_suite(void)
 	Suite *s = suite_create("conf");
 	TCase *bad = tcase_create("bad files");
 	tcase_add_test(bad, three_errors_with_lines);
+	tcase_add_test(bad, dotted_keys_refused);
 	tcase_add_test(bad, bad_types_all_reported);
 	tcase_add_test(bad, unbuilt_features_named);
 	tcase_add_test(bad, missing_mandatory_keys);
