@@ -118,21 +118,30 @@ void mobike_next_pair(const struct ikesa *sa, unsigned *own_idx, struct ip_addr 
 	const struct mobike *mob = sa->mob;
 	unsigned K = plan_addrs_per_tunnel(cfg);
 	unsigned P = mob->n_peers ? mob->n_peers : 1;
-	unsigned o = mob->own_idx % K, p = peer_index(mob, &sa->path.remote);
-	switch (cfg->mobikechangeaddrtype) {
-	case MOBIKE_OWN_ONLY:
-		o = (o + 1) % K;
-		break;
-	case MOBIKE_PEER_ONLY:
-		p = (p + 1) % P;
-		break;
-	case MOBIKE_BOTH: {
-		unsigned c = (o * P + p + 1) % (K * P);
-		o = c / P;
-		p = c % P;
-		break;
+	unsigned o0 = mob->own_idx % K, p0 = peer_index(mob, &sa->path.remote);
+	unsigned o = o0, p = p0;
+	/* Our own addresses are all of startclntaddr's family: peer addresses
+	 * of the other family are passed over (at most one full turn). */
+	for (unsigned tries = 0; tries < K * P; tries++) {
+		switch (cfg->mobikechangeaddrtype) {
+		case MOBIKE_OWN_ONLY:
+			o = (o + 1) % K;
+			break;
+		case MOBIKE_PEER_ONLY:
+			p = (p + 1) % P;
+			break;
+		case MOBIKE_BOTH: {
+			unsigned c = (o * P + p + 1) % (K * P);
+			o = c / P;
+			p = c % P;
+			break;
+		}
+		}
+		if (!mob->n_peers || mob->peers[p].family == sa->path.local.family)
+			break;
 	}
-	}
+	if (mob->n_peers && mob->peers[p].family != sa->path.local.family)
+		o = o0, p = p0;
 	*own_idx = o;
 	*peer = mob->n_peers ? mob->peers[p] : sa->path.remote;
 }

@@ -449,13 +449,21 @@ START_TEST(peer_list_replacement)
 	ck_assert(addr_is(&c->mob->peers[3], "2001:db8::1"));
 	/* The same list again: no change. */
 	ck_assert(!mobike_peers_set(c, &c->path.remote, &hdr, &m));
+	/* peer-only walks the IPv4 addresses only (our own are IPv4). */
+	C.cfg.mobikechangeaddrtype = MOBIKE_PEER_ONLY;
+	const char *walk[] = { "10.99.0.2", "10.99.0.5", "10.99.0.1", "10.99.0.2" };
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(mobike_move(c), 0);
+		pump();
+		ck_assert(addr_is(&c->path.remote, walk[i]));
+	}
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 4);
 	m.notify[0] = (struct ike_notify){ .type = IKE_N_NO_ADDITIONAL_ADDRESSES };
 	m.n_notify = 1;
 	ck_assert(mobike_peers_set(c, &c->path.remote, &c->path.remote, &m));
 	ck_assert_int_eq(c->mob->n_peers, 1);
-	ck_assert(addr_is(&c->mob->peers[0], "10.99.0.1"));
+	ck_assert(addr_is(&c->mob->peers[0], "10.99.0.2"));
 	/* peer-only with one address: no move, nothing sent. */
-	C.cfg.mobikechangeaddrtype = MOBIKE_PEER_ONLY;
 	ck_assert_int_eq(mobike_move(c), 0);
 	ck_assert_int_eq(C.n, 0);
 	ck_assert_uint_eq(C.e.cnt.mobike_peerlist_changes, 3);
