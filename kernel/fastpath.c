@@ -15,7 +15,16 @@
 #include "kernel/xfrm_policy.h"
 
 #define VIA_CACHE 1024 /* peers whose route is remembered */
+/* A message's tag: the request it belongs to and its place k in it, so
+ * that undoing a failed request removes exactly what it did add (never a
+ * colliding state or policy of another SA). */
+#define TAG(i, k) ((uint32_t)(i) << 8 | (uint32_t)(k))
+#define TAG_REQ(t) ((t) >> 8)
+#define TAG_K(t) ((t) & 0xffu)
 #define NO_TAG UINT32_MAX
+#define MAX_REQUESTS (1u << 23) /* requests per call, so TAG_REQ(NO_TAG) is none */
+enum { K_OUT = 0, K_IN = 1, K_POL = 2, K_ROUTE = 200 }; /* < 256: 2 + 3*8*8 < 200 */
+#define MASK_BYTES 32 /* one bit per k */
 
 /* One installed CHILD SA: what removing it needs (no keys). */
 struct rec {
@@ -264,8 +273,8 @@ static int queue(struct nl_pack *p, int built, struct nl_msg **mp, uint32_t tag,
 		memset(nlmsg_hdr(m), 0, nlmsg_hdr(m)->nlmsg_len); /* may hold keys */
 		nlmsg_free(m);
 	}
-	if (rc < 0 && err && tag != NO_TAG && err[tag] == 0)
-		err[tag] = rc;
+	if (rc < 0 && err && tag != NO_TAG && err[TAG_REQ(tag)] == 0)
+		err[TAG_REQ(tag)] = rc;
 	return rc;
 }
 
@@ -274,27 +283,32 @@ static bool is_gone(int e)
 	return e == -ENOENT || e == -ESRCH || e == -EADDRNOTAVAIL;
 }
 
-/* Send both packs; the first failure of each request lands in err[tag]
- * (when ignore_gone, "already gone" answers are no failure).  Returns
- * -errno of a socket failure, else 0. */
-static int send_packs(struct fastpath *fp, int *err, size_t count, bool ignore_gone)
+/* Send both packs; the first failure of each request lands in its err[]
+ * (when ignore_gone, "already gone" answers are no failure), and when
+ * failed is given, the failed message's bit in the request's mask.
+ * Returns -errno of a socket failure, else 0. */
+static int send_packs(struct fastpath *fp, int *err, size_t count, bool ignore_gone,
+		      uint8_t *failed)
 {
 	struct nl_pack *packs[2] = { fp->xp, fp->rp };
 	int sock_err = 0;
 
-	for (size_t k = 0; k < 2; k++) {
-		int rc = nlp_flush(packs[k]);
+	for (size_t pk = 0; pk < 2; pk++) {
+		int rc = nlp_flush(packs[pk]);
 		size_t n;
-		const struct nlp_fail *f = nlp_fails(packs[k], &n);
+		const struct nlp_fail *f = nlp_fails(packs[pk], &n);
 		if (rc < 0 && !sock_err)
 			sock_err = rc;
 		for (size_t j = 0; j < n; j++) {
-			if (f[j].tag >= count || !err || (ignore_gone && is_gone(f[j].err)))
+			uint32_t i = TAG_REQ(f[j].tag), k = TAG_K(f[j].tag);
+			if (i >= count || !err || (ignore_gone && is_gone(f[j].err)))
 				continue;
-			if (err[f[j].tag] == 0)
-				err[f[j].tag] = f[j].err;
+			if (err[i] == 0)
+				err[i] = f[j].err;
+			if (failed)
+				failed[i * MASK_BYTES + k / 8] |= (uint8_t)(1u << (k % 8));
 		}
-		nlp_reset(packs[k]);
+		nlp_reset(packs[pk]);
 	}
 	return sock_err;
 }
@@ -315,56 +329,60 @@ static int fam_slot(int family)
 	return family == AF_INET6;
 }
 
-static void emit_states_add(struct fastpath *fp, const struct fp_child *c, uint32_t tag,
-			    int *err)
+static bool bit(const uint8_t *mask, unsigned k)
+{
+	return mask && (mask[k / 8] >> (k % 8)) & 1;
+}
+
+static void emit_states_add(struct fastpath *fp, const struct fp_child *c, size_t i, int *err)
 {
 	struct xfrm_alg_spec alg;
 	struct nl_msg *m = NULL;
 	int rc = xfrm_alg_lookup(c->encr_id, c->encr_keybits, c->integ_id, &alg);
 
 	for (int d = FP_OUT; d <= FP_IN && rc == 0; d++)
-		rc = queue(fp->xp, xfrm_sa_build_add(c, &alg, (enum fp_dir)d, &m), &m, tag, err);
-	if (rc < 0 && err && err[tag] == 0)
-		err[tag] = rc;
+		rc = queue(fp->xp, xfrm_sa_build_add(c, &alg, (enum fp_dir)d, &m), &m,
+			   TAG(i, d == FP_OUT ? K_OUT : K_IN), err);
+	if (rc < 0 && err && err[i] == 0)
+		err[i] = rc;
 }
 
+/* Deletes the out and/or in state, but not where skip has its bit. */
 static void emit_states_del(struct fastpath *fp, const struct fp_endpoints *ep,
-			    uint32_t spi_in, uint32_t spi_out, uint32_t tag, int *err)
+			    uint32_t spi_in, uint32_t spi_out, size_t i, int *err,
+			    const uint8_t *skip)
 {
 	struct nl_msg *m = NULL;
 
-	queue(fp->xp, xfrm_sa_build_del(&ep->remote, spi_out, &m), &m, tag, err);
-	queue(fp->xp, xfrm_sa_build_del(&ep->local, spi_in, &m), &m, tag, err);
+	if (!bit(skip, K_OUT))
+		queue(fp->xp, xfrm_sa_build_del(&ep->remote, spi_out, &m), &m, TAG(i, K_OUT), err);
+	if (!bit(skip, K_IN))
+		queue(fp->xp, xfrm_sa_build_del(&ep->local, spi_in, &m), &m, TAG(i, K_IN), err);
 }
 
+static const int policy_dirs[] = { XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD };
+
+/* Policy messages (op), or with `to` their migration; k = K_POL + n in
+ * loop order; not where skip has the bit. */
 static void emit_policies(struct fastpath *fp, const struct fp_child *c,
-			  enum xfrm_policy_op op, uint32_t tag, int *err)
+			  enum xfrm_policy_op op, const struct fp_endpoints *to, size_t i,
+			  int *err, const uint8_t *skip)
 {
-	static const int dirs[] = { XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD };
 	size_t ndirs = c->mode == FP_TUNNEL ? 3 : 2;
 	struct nl_msg *m = NULL;
+	unsigned k = K_POL;
 
 	for (unsigned l = 0; l < c->n_local_ts; l++)
 		for (unsigned r = 0; r < c->n_remote_ts; r++)
-			for (size_t d = 0; d < ndirs; d++)
-				queue(fp->xp, xfrm_policy_build(c, op, dirs[d], &c->local_ts[l],
-								&c->remote_ts[r], &m),
-				      &m, tag, err);
-}
-
-static void emit_migrate(struct fastpath *fp, const struct fp_child *c,
-			 const struct fp_endpoints *to, uint32_t tag, int *err)
-{
-	static const int dirs[] = { XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD };
-	size_t ndirs = c->mode == FP_TUNNEL ? 3 : 2;
-	struct nl_msg *m = NULL;
-
-	for (unsigned l = 0; l < c->n_local_ts; l++)
-		for (unsigned r = 0; r < c->n_remote_ts; r++)
-			for (size_t d = 0; d < ndirs; d++)
-				queue(fp->xp, xfrm_policy_build_migrate(c, dirs[d], &c->local_ts[l],
-									&c->remote_ts[r], to, &m),
-				      &m, tag, err);
+			for (size_t d = 0; d < ndirs; d++, k++) {
+				const struct fp_ts *lts = &c->local_ts[l], *rts = &c->remote_ts[r];
+				int b;
+				if (bit(skip, k))
+					continue;
+				b = to ? xfrm_policy_build_migrate(c, policy_dirs[d], lts, rts, to, &m)
+				       : xfrm_policy_build(c, op, policy_dirs[d], lts, rts, &m);
+				queue(fp->xp, b, &m, TAG(i, k), err);
+			}
 }
 
 /* The source of c's routes: the local TS when it is one address. */
@@ -490,9 +508,9 @@ static int rule_ensure(struct fastpath *fp, int family)
 }
 
 /* Route messages for c's remote TS: add (a reference each; the first adds),
- * or drop references (the last deletes). */
+ * or drop references (the last deletes, unless skip says its add failed). */
 static void emit_routes(struct fastpath *fp, const struct fp_child *c, bool add,
-			const struct route330_via *via, uint32_t tag, int *err)
+			const struct route330_via *via, size_t i, int *err, const uint8_t *skip)
 {
 	struct nl_msg *m = NULL;
 
@@ -504,8 +522,8 @@ static void emit_routes(struct fastpath *fp, const struct fp_child *c, bool add,
 		fp_ts_prefix(&c->remote_ts[r], &p);
 		if (add) {
 			if (route_ref(fp, &p, &fresh) < 0) {
-				if (err && err[tag] == 0)
-					err[tag] = -ENOMEM;
+				if (err && err[i] == 0)
+					err[i] = -ENOMEM;
 				continue;
 			}
 			/* a gateway of the outer family cannot serve an inner route
@@ -515,19 +533,22 @@ static void emit_routes(struct fastpath *fp, const struct fp_child *c, bool add,
 				memset(&v.gw, 0, sizeof(v.gw));
 			if (fresh)
 				queue(fp->rp, route330_build(R330_REPLACE, &p, &v, route_src(c), &m),
-				      &m, tag, err);
-		} else if (route_unref(fp, &p)) {
-			queue(fp->rp, route330_build(R330_DEL, &p, NULL, NULL, &m), &m, tag, err);
+				      &m, TAG(i, K_ROUTE + r), err);
+		} else if (route_unref(fp, &p) && !bit(skip, K_ROUTE + r)) {
+			queue(fp->rp, route330_build(R330_DEL, &p, NULL, NULL, &m), &m,
+			      TAG(i, K_ROUTE + r), err);
 		}
 	}
 }
 
-/* Everything of c, as far as it is there; answers "gone" are expected. */
-static void emit_remove(struct fastpath *fp, const struct fp_child *c, uint32_t tag, int *err)
+/* Everything of c, as far as it is there, except what skip marks as never
+ * added; answers "gone" are expected. */
+static void emit_remove(struct fastpath *fp, const struct fp_child *c, size_t i, int *err,
+			const uint8_t *skip)
 {
-	emit_policies(fp, c, XP_DEL, tag, err);
-	emit_states_del(fp, &c->ep, c->spi_in, c->spi_out, tag, err);
-	emit_routes(fp, c, false, NULL, tag, err);
+	emit_policies(fp, c, XP_DEL, NULL, i, err, skip);
+	emit_states_del(fp, &c->ep, c->spi_in, c->spi_out, i, err, skip);
+	emit_routes(fp, c, false, NULL, i, err, skip);
 }
 
 /* ---- the operations ---- */
@@ -667,16 +688,16 @@ static int install_prepare(struct fastpath *fp, const struct fp_child *c)
 
 int fp_install(struct fastpath *fp, const struct fp_child *c, size_t count, int *err)
 {
-	bool *sent = calloc(count ? count : 1, sizeof(*sent));
-	int sock_err;
+	if (count > MAX_REQUESTS)
+		return -E2BIG;
+	size_t cap = count ? count : 1;
+	bool *sent = calloc(cap, sizeof(*sent));
+	struct route330_via *vias = malloc(cap * sizeof(*vias));
+	int *verr = malloc(cap * sizeof(*verr));
+	uint8_t *failed = calloc(cap, MASK_BYTES);
+	int sock_err, rc = -ENOMEM;
 
-	if (!sent)
-		return -ENOMEM;
-	struct route330_via *vias = malloc((count ? count : 1) * sizeof(*vias));
-	int *verr = malloc((count ? count : 1) * sizeof(*verr));
-	int rc = -ENOMEM;
-
-	if (!vias || !verr)
+	if (!sent || !vias || !verr || !failed)
 		goto out;
 	for (size_t i = 0; i < count; i++)
 		sent[i] = c[i].mode == FP_TUNNEL; /* "want" for the lookups */
@@ -689,11 +710,11 @@ int fp_install(struct fastpath *fp, const struct fp_child *c, size_t count, int 
 		if (err[i])
 			continue;
 		sent[i] = true;
-		emit_states_add(fp, &c[i], (uint32_t)i, err);
-		emit_policies(fp, &c[i], XP_ADD, (uint32_t)i, err);
-		emit_routes(fp, &c[i], true, &vias[i], (uint32_t)i, err);
+		emit_states_add(fp, &c[i], i, err);
+		emit_policies(fp, &c[i], XP_ADD, NULL, i, err, NULL);
+		emit_routes(fp, &c[i], true, &vias[i], i, err, NULL);
 	}
-	sock_err = send_packs(fp, err, count, false);
+	sock_err = send_packs(fp, err, count, false, failed);
 	/* undo the failed ones: nothing half-installed stays */
 	bool undo = false;
 	for (size_t i = 0; i < count; i++) {
@@ -702,16 +723,19 @@ int fp_install(struct fastpath *fp, const struct fp_child *c, size_t count, int 
 		if (err[i] == 0)
 			err[i] = sock_err;
 		free(rec_unlink(fp, c[i].reqid));
-		emit_remove(fp, &c[i], (uint32_t)i, NULL);
+		/* what failed was never added: a state or policy that collided
+		 * is another SA's, not ours to remove */
+		emit_remove(fp, &c[i], i, NULL, failed + i * MASK_BYTES);
 		undo = true;
 	}
 	if (undo)
-		send_packs(fp, NULL, count, true);
+		send_packs(fp, NULL, count, true, NULL);
 	rc = count_failed(err, count, sock_err);
 out:
 	free(vias);
 	free(verr);
 	free(sent);
+	free(failed);
 	return rc;
 }
 
@@ -745,12 +769,18 @@ static bool same_ep(const struct fp_endpoints *a, const struct fp_endpoints *b)
 int fp_rekey(struct fastpath *fp, const uint32_t *old_reqid, const struct fp_child *c,
 	     size_t count, int *err)
 {
+	if (count > MAX_REQUESTS)
+		return -E2BIG;
 	bool *added = calloc(count ? count : 1, sizeof(*added));
+	uint8_t *failed = calloc(count ? count : 1, MASK_BYTES);
 	struct xfrm_alg_spec alg;
 	int sock_err;
 
-	if (!added)
+	if (!added || !failed) {
+		free(added);
+		free(failed);
 		return -ENOMEM;
+	}
 	/* phase 1: the new states, next to the old ones */
 	for (size_t i = 0; i < count; i++) {
 		struct rec *r = rec_find(fp, old_reqid[i]);
@@ -764,9 +794,9 @@ int fp_rekey(struct fastpath *fp, const uint32_t *old_reqid, const struct fp_chi
 		if (err[i])
 			continue;
 		added[i] = true;
-		emit_states_add(fp, &c[i], (uint32_t)i, err);
+		emit_states_add(fp, &c[i], i, err);
 	}
-	sock_err = send_packs(fp, err, count, false);
+	sock_err = send_packs(fp, err, count, false, failed);
 	/* phase 2: the policies when their template changes, then the old
 	 * states; where phase 1 failed, its half is removed again and the old
 	 * SA stays as it was */
@@ -776,17 +806,20 @@ int fp_rekey(struct fastpath *fp, const uint32_t *old_reqid, const struct fp_chi
 			continue;
 		if (err[i] || sock_err) {
 			added[i] = false;
-			emit_states_del(fp, &c[i].ep, c[i].spi_in, c[i].spi_out, NO_TAG, NULL);
+			/* only the new state that went in: the other collided
+			 * (or was never sent) */
+			emit_states_del(fp, &c[i].ep, c[i].spi_in, c[i].spi_out, i, NULL,
+					failed + i * MASK_BYTES);
 			if (!err[i])
 				err[i] = sock_err;
 			continue;
 		}
 		if (r->reqid != c[i].reqid || !same_ep(&r->ep, &c[i].ep) ||
 		    r->priority != c[i].priority)
-			emit_policies(fp, &c[i], XP_UPDATE, (uint32_t)i, err);
-		emit_states_del(fp, &r->ep, r->spi_in, r->spi_out, (uint32_t)i, err);
+			emit_policies(fp, &c[i], XP_UPDATE, NULL, i, err, NULL);
+		emit_states_del(fp, &r->ep, r->spi_in, r->spi_out, i, err, NULL);
 	}
-	int rc = send_packs(fp, err, count, true);
+	int rc = send_packs(fp, err, count, true, NULL);
 	if (!sock_err)
 		sock_err = rc;
 	/* the record follows the kernel: where phase 1 worked the new states
@@ -807,6 +840,7 @@ int fp_rekey(struct fastpath *fp, const uint32_t *old_reqid, const struct fp_chi
 		}
 	}
 	free(added);
+	free(failed);
 	return count_failed(err, count, sock_err);
 }
 
@@ -846,7 +880,7 @@ int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpo
 		if (err[i])
 			continue;
 		child_from_rec(r, &c);
-		emit_migrate(fp, &c, &to[i], (uint32_t)i, err);
+		emit_policies(fp, &c, XP_UPDATE, &to[i], i, err, NULL);
 		if (!want[i])
 			continue;
 		if (verr[i] && !err[i])
@@ -859,10 +893,10 @@ int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpo
 			if (v.gw.family && v.gw.family != p.addr.family)
 				memset(&v.gw, 0, sizeof(v.gw)); /* as in emit_routes */
 			queue(fp->rp, route330_build(R330_REPLACE, &p, &v, route_src(&c), &m), &m,
-			      (uint32_t)i, err);
+			      TAG(i, K_ROUTE + k), err);
 		}
 	}
-	int sock_err = send_packs(fp, err, count, false);
+	int sock_err = send_packs(fp, err, count, false, NULL);
 	for (size_t i = 0; i < count; i++) {
 		struct rec *r = rec_find(fp, reqid[i]);
 		if (r && !err[i] && !sock_err)
@@ -887,9 +921,9 @@ int fp_delete(struct fastpath *fp, const uint32_t *reqid, size_t count, int *err
 			continue;
 		child_from_rec(r, &c);
 		free(r);
-		emit_remove(fp, &c, (uint32_t)i, err);
+		emit_remove(fp, &c, i, err, NULL);
 	}
-	return count_failed(err, count, send_packs(fp, err, count, true));
+	return count_failed(err, count, send_packs(fp, err, count, true, NULL));
 }
 
 int fp_cleanup(struct fastpath *fp)
@@ -916,7 +950,7 @@ int fp_cleanup(struct fastpath *fp)
 		if (!fp->rule_ours[slot])
 			continue;
 		queue(fp->rp, route330_rule_build(R330_DEL, f, &m), &m, 0, &e);
-		send_packs(fp, &e, 1, true);
+		send_packs(fp, &e, 1, true, NULL);
 		failed += e != 0;
 		fp->rule_ours[slot] = false;
 		fp->rule_known[slot] = false;
@@ -925,7 +959,7 @@ int fp_cleanup(struct fastpath *fp)
 		for (int f = AF_INET; f; f = f == AF_INET ? AF_INET6 : 0) {
 			int e = 0, slot = fam_slot(f);
 			queue(fp->xp, xfrm_policy_build_hthresh(f, fp->spd_orig[slot], &m), &m, 0, &e);
-			send_packs(fp, &e, 1, false);
+			send_packs(fp, &e, 1, false, NULL);
 			failed += e != 0;
 			fp->spd_now[slot] = fp->spd_orig[slot];
 		}
@@ -986,7 +1020,7 @@ static int flush330(struct fastpath *fp, int type)
 	}
 	free(d.m);
 	if (rc == 0)
-		rc = send_packs(fp, &e, 1, true);
+		rc = send_packs(fp, &e, 1, true, NULL);
 	return rc ? rc : e;
 }
 
@@ -997,7 +1031,7 @@ int fp_flush(struct fastpath *fp)
 
 	queue(fp->xp, xfrm_policy_build_flush(&m), &m, 0, &e);
 	queue(fp->xp, xfrm_sa_build_flush(&m), &m, 0, &e);
-	rc = send_packs(fp, &e, 1, false);
+	rc = send_packs(fp, &e, 1, false, NULL);
 	if (!rc)
 		rc = e;
 	e = flush330(fp, RTM_GETROUTE);

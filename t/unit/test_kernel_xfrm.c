@@ -408,6 +408,37 @@ START_TEST(install_clean_either_way)
 		ck_assert_int_eq(grep_count("ip xfrm policy", "dir "), 12);
 		ck_assert_int_eq(grep_count("ip route show table 330", NULL), 3);
 		uint32_t id = 7;
+		/* a rekey whose new inbound state collides (c[2]'s SPI on the
+		 * same address): refused, the old SA untouched, the new
+		 * outbound state that did go in removed again */
+		struct fp_child n = c[0];
+		n.spi_out = 0x9999;
+		n.spi_in = c[2].spi_in;
+		ck_assert_int_eq(fp_rekey(fp, &id, &n, 1, err), 1);
+		ck_assert_int_eq(err[0], -EEXIST);
+		ck_assert_int_eq(grep_count("ip xfrm state", "proto esp spi"), 4);
+		ck_assert_int_eq(grep_count("ip xfrm state", "spi 0x00001234"), 1);
+		ck_assert_int_eq(grep_count("ip xfrm state", "spi 0x00009999"), 0);
+		/* a good one: new states in, old ones out, same reqid */
+		n.spi_in = 0x2222;
+		ck_assert_int_eq(fp_rekey(fp, &id, &n, 1, err), 0);
+		ck_assert_int_eq(grep_count("ip xfrm state", "proto esp spi"), 4);
+		ck_assert_int_eq(grep_count("ip xfrm state", "spi 0x00001234"), 0);
+		ck_assert_int_eq(grep_count("ip xfrm state", "spi 0x00002222"), 1);
+		ck_assert_int_eq(fp_installed(fp), 2);
+		/* an install colliding with reqid 7 (its inbound SPI, its
+		 * selectors): refused, and its undo leaves reqid 7 whole */
+		struct fp_child d = n;
+		d.reqid = 9;
+		d.spi_out = 0x7777;
+		ck_assert_int_eq(fp_install(fp, &d, 1, err), 1);
+		ck_assert_int_eq(err[0], -EEXIST);
+		ck_assert_int_eq(grep_count("ip xfrm state", "proto esp spi"), 4);
+		ck_assert_int_eq(grep_count("ip xfrm state", "spi 0x00002222"), 1);
+		ck_assert_int_eq(grep_count("ip xfrm state", "spi 0x00007777"), 0);
+		ck_assert_int_eq(grep_count("ip xfrm policy", "dir "), 12);
+		ck_assert_int_eq(grep_count("ip route show table 330", NULL), 3);
+		ck_assert_int_eq(fp_installed(fp), 2);
 		ck_assert_int_eq(fp_delete(fp, &id, 1, err), 0);
 		/* the route c[2] shares stays with it */
 		ck_assert_int_eq(grep_count("ip route show table 330", NULL), 2);
