@@ -70,17 +70,23 @@ int lab_run_cmd(char *const argv[])
 	return 128 + WTERMSIG(status);
 }
 
-/* ip ARGS... (NULL-terminated); 0 on success, -1 after saying what failed. */
+/* ip ARGS... (NULL-terminated, at most IP_ARGS_MAX); 0 on success, -1
+ * after saying what failed. */
+#define IP_ARGS_MAX 30
 static int ip(FILE *err, ...)
 {
-	char *argv[16] = { "ip" };
+	char *argv[IP_ARGS_MAX + 2] = { "ip" };
 	size_t n = 1;
 	va_list ap;
 	va_start(ap, err);
-	while (n < sizeof(argv) / sizeof(argv[0]) - 1 && (argv[n] = va_arg(ap, char *)))
-		n++;
+	while ((argv[n] = va_arg(ap, char *))) {
+		if (++n > IP_ARGS_MAX) {
+			va_end(ap);
+			fprintf(err, "ikeswarm lab: internal error: ip with too many arguments\n");
+			return -1;
+		}
+	}
 	va_end(ap);
-	argv[n] = NULL;
 	int rc = lab_run_cmd(argv);
 	if (rc == 0)
 		return 0;
@@ -181,8 +187,8 @@ int lab_net_up(struct lab_net *n, FILE *err)
 	if (ns_tune(err, n->gw, NULL) < 0 || ns_tune(err, n->cl, NULL) < 0)
 		return -1;
 	/* Both ends made inside the namespaces: the host never sees them. */
-	if (ip(err, "-n", n->gw, "link", "add", LAB_GW_IF, "type", "veth", "peer", "name",
-	       LAB_CL_IF, "netns", n->cl, NULL) < 0)
+	if (ip(err, "-n", n->gw, "link", "add", LAB_GW_IF, "address", LAB_GW_MAC, "type", "veth",
+	       "peer", "name", LAB_CL_IF, "address", LAB_CL_MAC, "netns", n->cl, NULL) < 0)
 		return -1;
 	if (ns_tune(err, n->gw, LAB_GW_IF) < 0 || ns_tune(err, n->cl, LAB_CL_IF) < 0)
 		return -1;
@@ -195,10 +201,20 @@ int lab_net_up(struct lab_net *n, FILE *err)
 		return -1;
 	/* The gateway reaches every client tunnel address through the client's
 	 * own veth address: one neighbour entry, however many tunnels. */
-	char via[32];
+	char via[32], gw1[32];
 	snprintf(via, sizeof(via), "%s", LAB_CL_ADDR);
 	*strchr(via, '/') = '\0';
+	snprintf(gw1, sizeof(gw1), "%s", LAB_GW_ADDR);
+	*strchr(gw1, '/') = '\0';
 	if (ip(err, "-n", n->gw, "route", "add", LAB_CL_NET, "via", via, NULL) < 0)
+		return -1;
+	/* Permanent neighbours: immune to a full shared ARP table (lab_net.h). */
+	if (ip(err, "-n", n->gw, "neigh", "replace", via, "lladdr", LAB_CL_MAC, "dev", LAB_GW_IF,
+	       "nud", "permanent", NULL) < 0 ||
+	    ip(err, "-n", n->cl, "neigh", "replace", gw1, "lladdr", LAB_GW_MAC, "dev", LAB_CL_IF,
+	       "nud", "permanent", NULL) < 0 ||
+	    ip(err, "-n", n->cl, "neigh", "replace", LAB_GW_ADDR2, "lladdr", LAB_GW_MAC, "dev",
+	       LAB_CL_IF, "nud", "permanent", NULL) < 0)
 		return -1;
 	return 0;
 }

@@ -8,7 +8,14 @@
  *   route 10.98.0.0/16 via 10.99.0.254   (tunnel addresses 10.98.0.0/16,
  *                                         put on vcl by the client)
  * In both: lo up, promote_secondaries=1 and rp_filter=0 on all, default
- * and the veth end (MOBIKE moves; `ikeswarm exec` warns otherwise). */
+ * and the veth end (MOBIKE moves; `ikeswarm exec` warns otherwise).
+ *
+ * The veth ends get fixed MAC addresses and each side a permanent
+ * neighbour entry for the other's addresses (10.99.0.1 and .2 on the
+ * client's side, 10.99.0.254 on the gateway's): the kernel's ARP table is
+ * shared by all namespaces and its gc_thresh3 limit (1024 by default)
+ * counts every namespace's entries, so another test filling it would leave
+ * the lab without ARP (seen here).  Permanent entries are exempt. */
 #ifndef IKESWARM_SUPERVISOR_LAB_NET_H
 #define IKESWARM_SUPERVISOR_LAB_NET_H
 
@@ -22,6 +29,9 @@
 #define LAB_GW_ADDR "10.99.0.1/24"
 #define LAB_CL_ADDR "10.99.0.254/24"
 #define LAB_CL_NET "10.98.0.0/16"
+#define LAB_GW_ADDR2 "10.99.0.2"        /* the gateway's second MOBIKE address */
+#define LAB_GW_MAC "02:69:6b:73:00:01"  /* locally administered */
+#define LAB_CL_MAC "02:69:6b:73:00:fe"
 
 struct lab_net {
 	char gw[40], cl[40];     /* namespace names */

@@ -221,6 +221,13 @@ START_TEST(namespace_lifecycle)
 	ck_assert_int_eq(lab_run_cmd(rg), 0);
 	char *rt[] = { "ip", "-n", n.gw, "route", "get", "10.98.0.7", NULL };
 	ck_assert_int_eq(lab_run_cmd(rt), 0);
+	/* The permanent neighbour entries are there (grep exits 0 on a match). */
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "ip -n %s neigh show 10.99.0.254 | grep -q 'PERMANENT' && "
+		 "ip -n %s neigh show 10.99.0.2 | grep -q '%s.*PERMANENT'", n.gw, n.cl,
+		 LAB_GW_MAC);
+	char *sh_neigh[] = { "sh", "-c", cmd, NULL };
+	ck_assert_int_eq(lab_run_cmd(sh_neigh), 0);
 
 	/* A shell inside the gateway namespace checks the sysctls the lab
 	 * set there, says ok, and sleeps until lab_net_down kills it. */
