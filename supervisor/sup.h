@@ -84,6 +84,8 @@ struct sup {
 	unsigned nworkers;
 	struct sup_worker *w;
 	pid_t kernel_pid;
+	bool kernel_died;        /* it died during the run (its record with it) */
+	json_t *added;           /* addr.add requests it answered, for that case */
 	char kernel_url[160];
 	struct loop *loop;
 	struct logfile *log;

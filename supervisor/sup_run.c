@@ -362,6 +362,7 @@ static void reap(struct sup *s)
 		if (pid == s->kernel_pid) {
 			char st[64];
 			s->kernel_pid = 0;
+			s->kernel_died = true;
 			sup_log(s, LOGL_ERROR, -1, "kernel.died", "%s",
 				sup_status_text(status, st, sizeof(st)));
 			if (!s->error[0])
@@ -422,6 +423,51 @@ static int open_sockets(struct sup *s)
 	return 0;
 }
 
+/* An addr.add through the kernel process, remembered (a copy of the
+ * request) so that the addresses can still be removed if that process dies
+ * with its own record (undo_after_kernel_death). */
+static int kernel_add(struct sup *s, struct kproc_client *kc, json_t *req, char *why,
+		      size_t whylen)
+{
+	json_t *copy = json_deep_copy(req);
+	int rc = kproc_call(kc, req, why, whylen);
+	if (rc == 0 && copy) {
+		if (!s->added)
+			s->added = json_array();
+		json_array_append(s->added, copy);
+	}
+	json_decref(copy);
+	return rc;
+}
+
+/* The kernel process died without removing what it added: a fresh one
+ * removes the addresses we asked for, then cleans up after itself. */
+static void undo_after_kernel_death(struct sup *s)
+{
+	struct kproc_client *kc = NULL;
+	size_t i;
+	json_t *req;
+	char why[160];
+	int failed = 0;
+	if (!json_array_size(s->added))
+		return;
+	snprintf(s->kernel_url, sizeof(s->kernel_url), "ipc://%s/kernel2", s->rundir);
+	s->kernel_pid = sup_spawn_kernel(s);
+	if (s->kernel_pid <= 0 || kproc_client_open(&kc, s->kernel_url, KERNEL_TIMEOUT_MS) < 0) {
+		sup_log(s, LOGL_ERROR, -1, "kernel.cleanup.failed", "why=\"cannot start it again\"");
+		return;
+	}
+	json_array_foreach(s->added, i, req) {
+		json_t *del = json_deep_copy(req);
+		json_object_set_new(del, "type", json_string("addr.del"));
+		if (kproc_call(kc, del, why, sizeof(why)) < 0)
+			failed++;
+	}
+	sup_log(s, failed ? LOGL_ERROR : LOGL_INFO, -1, "kernel.cleanup", "requests=%zu failed=%d",
+		json_array_size(s->added), failed);
+	kproc_client_close(kc);
+}
+
 /* MOBIKE gateway: bindifaddr + 1 ... + mobikeaddrpergw - 1 on bindifname,
  * by the kernel process (bindifaddr itself is the user's). */
 static int add_gw_addrs(struct sup *s, struct kproc_client *kc)
@@ -436,7 +482,7 @@ static int add_gw_addrs(struct sup *s, struct kproc_client *kc)
 	json_object_set_new(req, "ifname", json_string(cfg->bindifname));
 	json_object_set_new(req, "prefix", json_string(ip_prefix_format(&p, txt, sizeof(txt))));
 	json_object_set_new(req, "count", json_integer((json_int_t)n - 1));
-	int rc = kproc_call(kc, req, why, sizeof(why));
+	int rc = kernel_add(s, kc, req, why, sizeof(why));
 	if (rc < 0)
 		snprintf(s->error, sizeof(s->error), "could not put the gateway addresses on %s: %s",
 			 cfg->bindifname, why);
@@ -458,7 +504,7 @@ static int add_slice_addrs(struct sup *s, struct kproc_client *kc, struct sup_wo
 	json_object_set_new(req, "ifname", json_string(cfg->bindifname));
 	json_object_set_new(req, "prefix", json_string(ip_prefix_format(&p, txt, sizeof(txt))));
 	json_object_set_new(req, "count", json_integer((json_int_t)w->count * k));
-	int rc = kproc_call(kc, req, why, sizeof(why));
+	int rc = kernel_add(s, kc, req, why, sizeof(why));
 	if (rc < 0)
 		snprintf(s->error, sizeof(s->error), "could not put the tunnel addresses on %s: %s",
 			 cfg->bindifname, why);
@@ -649,6 +695,14 @@ out:
 			waitpid(s.w[i].pid, NULL, 0);
 	kproc_client_close(kc);
 	wait_kernel(&s);
+	if (s.kernel_died) {
+		undo_after_kernel_death(&s);
+		wait_kernel(&s);
+	}
+	json_decref(s.added);
+	char kpath[200];
+	snprintf(kpath, sizeof(kpath), "%s/kernel2", s.rundir);
+	unlink(kpath);
 	sup_ctl_drop(&s, NULL, "the run ended");
 	control_close(s.ctl);
 	for (unsigned i = 0; s.w && i < s.nworkers; i++) {

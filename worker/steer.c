@@ -68,7 +68,7 @@ int steer_attach(int fd, bool natt, unsigned nworkers)
 	return 0;
 }
 
-static int open_one(const struct ip_addr *local, uint16_t port)
+static int open_one(const struct ip_addr *local, uint16_t port, bool reuse)
 {
 	int one = 1, err;
 	bool v6 = local->family == AF_INET6;
@@ -90,7 +90,7 @@ static int open_one(const struct ip_addr *local, uint16_t port)
 		memcpy(&s4->sin_addr, local->bytes, 4);
 		sl = sizeof(*s4);
 	}
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+	if ((reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) ||
 	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
 	    setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_FREEBIND : IP_FREEBIND,
 		       &one, sizeof(one)) < 0 ||
@@ -109,8 +109,15 @@ int steer_group_open(const struct ip_addr *local, uint16_t port, bool natt,
 	int rc = -EINVAL;
 	if (!nworkers || nworkers > STEER_MAX_WORKERS)
 		return -EINVAL;
+	/* Nobody else may hold the port: a plain bind fails when someone does
+	 * (another run in this namespace would otherwise join our group and
+	 * take half of our packets).  A race with a concurrent opener remains. */
+	rc = open_one(local, port, false);
+	if (rc < 0)
+		return rc;
+	close(rc);
 	for (i = 0; i < nworkers; i++) {
-		rc = open_one(local, port);
+		rc = open_one(local, port, true);
 		if (rc < 0)
 			goto fail;
 		fds[i] = rc;

@@ -43,7 +43,8 @@ int steer_program(bool natt, unsigned nworkers, struct sock_filter *prog, size_t
 /* Attach that program to fd (a SO_REUSEPORT UDP socket).  0 or -errno. */
 int steer_attach(int fd, bool natt, unsigned nworkers);
 
-/* Open nworkers UDP sockets (close-on-exec, non-blocking) with SO_REUSEPORT
+/* Check that nobody holds (local, port) -- -EADDRINUSE otherwise -- then
+ * open nworkers UDP sockets (close-on-exec, non-blocking) with SO_REUSEPORT
  * and IP(V6)_FREEBIND, bind them to (local, port) in order -- fds[i] is
  * worker i's -- and attach the program.  IPv6 sockets are V6ONLY.  0 or
  * -errno (everything opened is closed again). */

@@ -404,6 +404,11 @@ int wmain_run(const struct config *cfg, const struct wmain_opts *o)
 	if (!w.udp)
 		goto out;
 	w.start_mono_ns = loop_now(w.loop);
+	/* Block the stop signals before nng starts its threads: they inherit
+	 * the mask, and a thread that does not block SIGTERM would take it
+	 * with the default action (the worker died of it). */
+	int sigs[] = { SIGINT, SIGTERM };
+	loop_signals(w.loop, sigs, 2, on_signal, &w);
 	int err = open_pair(&w);
 	if (err < 0) {
 		fprintf(stderr, "ikeswarm-w%d: cannot reach the supervisor at %s: %s\n", o->worker,
@@ -439,8 +444,6 @@ int wmain_run(const struct config *cfg, const struct wmain_opts *o)
 	}
 	if (msg_recv_fd(w.sock, &fd) < 0 || loop_fd_add(w.loop, fd, EPOLLIN, on_sock, &w) < 0)
 		goto out;
-	int sigs[] = { SIGINT, SIGTERM };
-	loop_signals(w.loop, sigs, 2, on_signal, &w);
 	json_t *hello = msg_new("hello", -1);
 	json_object_set_new(hello, "worker", json_integer(o->worker));
 	json_object_set_new(hello, "pid", json_integer(getpid()));

@@ -12,8 +12,17 @@
 #                    the answers parsed as JSON; bad requests get JSON errors
 #  procs_kill_client kill -9 of a client worker mid-run: worker.died logged,
 #                    the worker restarted, its tunnels up again, result pass
-#  procs_sigint      SIGINT to the supervisor: graceful stop, DELETEs seen by
-#                    the gateway, exit bounded
+#  procs_sigint      SIGINT to the supervisor: graceful stop, exit bounded
+#  procs_sigint_graceful SIGINT to a client with tunnels up: its DELETEs
+#                    close them on the gateway, exit 0
+#  procs_kill_gw     kill -9 of a gateway worker: restarted; the clients' DPD
+#                    notices and every tunnel comes back
+#  procs_abortonerr  with abortonerr a dead worker ends the run, exit 1
+#  procs_kernel_died kill -9 of the client's kernel process: the run stops
+#                    with a clear error and its addresses are still removed
+#  procs_sigint_twice a second SIGINT stops at once
+#  procs_second_run_refused a second client in the same namespace gets a
+#                    clear error instead of sharing the IKE ports
 #  procs_clean       after everything: no process in the namespaces, no
 #                    runtime folder, the client's addresses removed
 . "$(dirname "$0")/lib.sh"
@@ -44,12 +53,12 @@ write_conf() {
 		echo "runningtime: $rt"
 		echo "workers: $w"
 		if [ "$role" = client ]; then
-			echo "startclntaddr: 10.98.0.1/16"
+			echo "startclntaddr: ${CL_START:-10.98.0.1}/16"
 			echo "peeraddr: $IKS_GW4"
 			echo "bindifname: $IKS_IF_CL"
 			echo "setupinterval: 5ms"
 			echo "tunnelretryinterval: 1s"
-			echo "tunnelmaxretry: 3"
+			echo "tunnelmaxretry: ${CL_RETRY:-3}"
 		else
 			echo "bindifname: $IKS_IF_GW"
 			echo "bindifaddr: $IKS_GW4"
@@ -59,6 +68,9 @@ write_conf() {
 		done
 		echo "ikeconf:"
 		echo "  psk: iks-procs-test"
+		printf '%s\n' "$IKE_EXTRA" | while IFS= read -r l; do
+			[ -z "$l" ] || echo "  $l"
+		done
 	} >"$f"
 }
 
@@ -75,6 +87,12 @@ run_cl() {
 	TMPDIR=$RT ip netns exec "$IKS_NS_CL" timeout 90 "$IKESWARM" exec -f "$T/$1-cl.yaml" -j \
 		--lf "$T/$1-cl.log" >"$T/$1-cl.json" 2>"$T/$1-cl.err"
 	CL_RC=$?
+}
+
+comm_pid() { # comm_pid NS NAME: the pid of the process called NAME in NS
+	for p in $(ip netns pids "$1"); do
+		[ "$(cat /proc/$p/comm 2>/dev/null)" = "$2" ] && echo $p
+	done | head -n 1
 }
 
 # log_ok LOG WORKERS: every line in the log format; lines from w0..w(N-1).
@@ -236,17 +254,144 @@ fi
 
 # SIGINT to the gateway's supervisor: graceful, bounded
 t0=$(date +%s)
-kill -INT $GWPID 2>/dev/null # timeout passes it on to the supervisor
+# (to the supervisor itself: `timeout` would pass a SIGINT on twice, to its
+# child and to its process group, which is a second signal)
+kill -INT "$(comm_pid "$IKS_NS_GW" ikeswarm-sup)"
 wait $GWPID
 t1=$(date +%s)
 if [ $((t1 - t0)) -gt 25 ]; then
 	fail procs_sigint "took $((t1 - t0)) s"
-elif ! grep -q 'stop why=SIGINT' "$T/long-gw.log"; then
-	fail procs_sigint "no stop in the gateway log"
+elif ! grep -q 'stop why=SIGINT' "$T/long-gw.log" || grep -q 'stop.now' "$T/long-gw.log"; then
+	fail procs_sigint "no stop (or a stop.now) in the gateway log"
 elif [ -z "$(jnum "$T/long-gw.json" created)" ]; then
 	fail procs_sigint "no result: $(tail -n 1 "$T/long-gw.err")"
 else
 	pass procs_sigint
+fi
+
+# ---- deaths: a gateway worker, abortonerr, the kernel process ----
+IKE_EXTRA="forcedpd: true
+dpdinterval: 1s
+retraninterval: 500ms
+maxretran: 2"
+write_conf "$T/die-gw.yaml" gateway 120 90s 2 "apilistenport: 12342"
+CL_RETRY=20
+write_conf "$T/die-cl.yaml" client 100 60s 2 "apilistenport: 12343"
+CL_RETRY=""
+IKE_EXTRA=""
+start_gw die
+TMPDIR=$RT ip netns exec "$IKS_NS_CL" timeout 90 "$IKESWARM" exec -f "$T/die-cl.yaml" -j \
+	--lf "$T/die-cl.log" >"$T/die-cl.json" 2>"$T/die-cl.err" &
+CLPID=$!
+sleep 3
+kill -9 "$(comm_pid "$IKS_NS_GW" ikeswarm-w1)"
+sleep 9
+ip netns exec "$IKS_NS_GW" "$IKESWARM" cli --svr tcp://127.0.0.1:12342 summary >"$T/cli.out" 2>&1
+up="r['counters']['established'] + r['counters'].get('dpd', 0) == 100"
+check procs_kill_gw_restarted jq_py "r['ok'] and r['workers'][1]['starts'] == 2 and $up"
+cl_port=12343
+ip netns exec "$IKS_NS_CL" "$IKESWARM" cli --svr tcp://127.0.0.1:$cl_port summary >"$T/cli.out" 2>&1
+check procs_kill_gw_client_up jq_py "r['ok'] and $up and r['counters']['dpd_sent'] > 0"
+grep -q ' w1 t- worker.died signal=9' "$T/die-gw.log" && pass procs_kill_gw_logged ||
+	fail procs_kill_gw_logged "no worker.died in the gateway log"
+
+# the client's kernel process dies
+kill -9 "$(comm_pid "$IKS_NS_CL" ikeswarm-kernel)"
+wait $CLPID
+CL_RC=$?
+naddr=$(ip -n "$IKS_NS_CL" -4 addr show dev "$IKS_IF_CL" | grep -c 'inet ')
+if [ $CL_RC -ne 1 ]; then
+	fail procs_kernel_died "exit $CL_RC"
+elif ! grep -q 'kernel process died' "$T/die-cl.err"; then
+	fail procs_kernel_died "stderr: $(tail -n 1 "$T/die-cl.err")"
+elif ! grep -q 'kernel.cleanup requests=2 failed=0' "$T/die-cl.log"; then
+	fail procs_kernel_died "no cleanup in the log"
+elif [ "$naddr" -ne 1 ]; then
+	fail procs_kernel_died "$naddr IPv4 addresses left on the client veth"
+else
+	pass procs_kernel_died
+fi
+
+# abortonerr (one client per namespace: the first has ended)
+CL_START=10.98.100.1
+write_conf "$T/abort-cl.yaml" client 20 60s 2 "apilistenport: 12344" "abortonerr: true"
+CL_START=""
+TMPDIR=$RT ip netns exec "$IKS_NS_CL" timeout 90 "$IKESWARM" exec -f "$T/abort-cl.yaml" -j \
+	--lf "$T/abort-cl.log" >"$T/abort-cl.json" 2>"$T/abort-cl.err" &
+ABPID=$!
+sleep 2
+for p in $(ip netns pids "$IKS_NS_CL"); do
+	# the abort run's worker 0: its supervisor's command line names abort-cl
+	[ "$(cat /proc/$p/comm 2>/dev/null)" = ikeswarm-w0 ] &&
+		tr '\0' ' ' </proc/$p/cmdline | grep -q abort-cl && kill -9 $p
+done
+t0=$(date +%s)
+wait $ABPID
+AB_RC=$?
+t1=$(date +%s)
+if [ $AB_RC -ne 1 ]; then
+	fail procs_abortonerr "exit $AB_RC"
+elif ! grep -q 'abortonerr' "$T/abort-cl.err" || grep -q worker.restarted "$T/abort-cl.log"; then
+	fail procs_abortonerr "stderr: $(tail -n 1 "$T/abort-cl.err")"
+elif [ $((t1 - t0)) -gt 20 ]; then
+	fail procs_abortonerr "took $((t1 - t0)) s"
+else
+	pass procs_abortonerr
+fi
+
+# SIGINT to a client with tunnels up: DELETEs reach the gateway, exit 0
+# (pre-check: a second client in the namespace while int-cl runs is refused)
+CL_START=10.98.200.1
+write_conf "$T/int-cl.yaml" client 20 60s 2 "apilistenport: 12345"
+CL_START=""
+TMPDIR=$RT ip netns exec "$IKS_NS_CL" timeout 90 "$IKESWARM" exec -f "$T/int-cl.yaml" -j \
+	--lf "$T/int-cl.log" >"$T/int-cl.json" 2>"$T/int-cl.err" &
+INTPID=$!
+sleep 2
+TMPDIR=$RT ip netns exec "$IKS_NS_CL" timeout 30 "$IKESWARM" exec -f "$T/abort-cl.yaml" -j \
+	--lf "$T/second-cl.log" >/dev/null 2>"$T/second-cl.err"
+SEC_RC=$?
+if [ $SEC_RC -eq 1 ] && grep -q 'cannot open the IKE sockets.*in use' "$T/second-cl.err"; then
+	pass procs_second_run_refused
+else
+	fail procs_second_run_refused "exit $SEC_RC: $(tail -n 1 "$T/second-cl.err")"
+fi
+gw_closed() {
+	ip netns exec "$IKS_NS_GW" "$IKESWARM" cli --svr tcp://127.0.0.1:12342 summary |
+		python3 -c "import json,sys; print(json.load(sys.stdin)['counters']['closed'])"
+}
+c0=$(gw_closed)
+isup=""
+for p in $(ip netns pids "$IKS_NS_CL"); do
+	[ "$(cat /proc/$p/comm 2>/dev/null)" = ikeswarm-sup ] &&
+		tr '\0' ' ' </proc/$p/cmdline | grep -q int-cl && isup=$p
+done
+kill -INT "$isup"
+wait $INTPID
+INT_RC=$?
+sleep 0.5
+c1=$(gw_closed)
+if [ $INT_RC -ne 0 ] || [ "$(jnum "$T/int-cl.json" created)" != 20 ]; then
+	fail procs_sigint_graceful "exit $INT_RC, created $(jnum "$T/int-cl.json" created)"
+elif [ $((c1 - c0)) -lt 20 ] || grep -q 'worker.died' "$T/int-cl.log"; then
+	fail procs_sigint_graceful "gateway closed $c0 -> $c1"
+else
+	pass procs_sigint_graceful
+fi
+
+# two SIGINTs: the second stops at once
+kill -INT $GWPID
+sleep 0.2
+kill -INT "$(comm_pid "$IKS_NS_GW" ikeswarm-sup)"
+t0=$(date +%s)
+wait $GWPID
+t1=$(date +%s)
+if ! grep -q 'stop.now' "$T/die-gw.log"; then
+	fail procs_sigint_twice "no stop.now in the log"
+elif [ $((t1 - t0)) -gt 5 ]; then
+	fail procs_sigint_twice "took $((t1 - t0)) s"
+else
+	pass procs_sigint_twice
 fi
 
 # nothing left

@@ -145,6 +145,9 @@ START_TEST(test_group_real)
 		return;
 	}
 	ck_assert_int_eq(rc, 0);
+	/* a second run on the same port must not join our group */
+	int other[2];
+	ck_assert_int_eq(steer_group_open(&lo, ntohs(sa.sin_port), false, 2, other), -EADDRINUSE);
 	uint8_t d[64], buf[64];
 	for (int round = 0; round < 3; round++)
 		for (unsigned w = 0; w < N; w++) {
