@@ -25,7 +25,8 @@ failed=0
 for name in xfrmlib-cbc-sha256 xfrmlib-gcm16-udpencap xfrmlib-chacha20-newreqid \
 		xfrmlib-gcm12-ipv6; do
 	if printf '%s\n' "$out" | grep -q "^PASS-DETAIL $name:"; then
-		echo "PASS esp-$name"
+		echo "PASS esp-$name ($(printf '%s\n' "$out" | grep "^PASS-DETAIL $name:" |
+			sed 's/.*(\(lost [^)]*\)).*/\1/'))"
 	else
 		why=$(printf '%s\n' "$out" | grep -E ':[EF]:' | head -n 3 | tr '\n' ' ')
 		echo "FAIL esp-$name: ${why:-driver exited $rc}"

@@ -46,6 +46,10 @@ static const struct addrs V6 = { "fd00:99::2", "fd00:99::3", "fd00:99::1", "fd00
 				 "fd00:10:2::1", "64" };
 static const struct addrs *AD = &V4;
 #define PING_MS 50
+/* Pings a rekey or a move may cost: this one process switches the two
+ * sides one after the other, and a loaded host can stretch the gap in
+ * UML past 100 ms (a broken tunnel loses 16 of the 24). */
+#define SWITCH_LOSS 3
 
 struct side {
 	int nsfd;
@@ -460,7 +464,9 @@ static void run_scenario(const struct scenario *sc)
 	ck_assert_int_eq(fp_rekey(gw.fp, &old, &g2, 1, err), 0);
 	ck_assert_int_eq(fp_rekey(cl.fp, &old, &c2, 1, err), 0);
 	ping_wait(pid, fd, &sent, &got);
-	ck_assert_msg(sent == 24 && got >= 23, "rekey: ping %d sent, %d answered", sent, got);
+	ck_assert_msg(sent == 24 && got >= 24 - SWITCH_LOSS, "rekey: ping %d sent, %d answered",
+		      sent, got);
+	int rekey_lost = sent - got;
 	mark(sc->name, "rekey");
 	ck_assert(sa_gone(&cl, AD->o_gw, c.spi_out) && sa_gone(&cl, AD->o_cl, c.spi_in));
 	ck_assert(sa_gone(&gw, AD->o_cl, g.spi_out) && sa_gone(&gw, AD->o_gw, g.spi_in));
@@ -501,7 +507,9 @@ static void run_scenario(const struct scenario *sc)
 	ck_assert_int_eq(fp_migrate(gw.fp, &c2.reqid, &gw_to, 1, err), 0);
 	ck_assert_int_eq(fp_migrate(cl.fp, &c2.reqid, &cl_to, 1, err), 0);
 	ping_wait(pid, fd, &sent, &got);
-	ck_assert_msg(sent == 24 && got >= 23, "migrate: ping %d sent, %d answered", sent, got);
+	ck_assert_msg(sent == 24 && got >= 24 - SWITCH_LOSS, "migrate: ping %d sent, %d answered",
+		      sent, got);
+	int move_lost = sent - got;
 	mark(sc->name, "migrate");
 	if (old_udp >= 0 && old_udp != cl.udp)
 		close(old_udp);
@@ -543,8 +551,8 @@ static void run_scenario(const struct scenario *sc)
 		      "left: %d states, %d policies, %d socket policies, %d table 330 routes, "
 		      "%d rules", h.states, h.policies, h.socket_policies, h.routes330, h.rules330);
 	mark(sc->name, "delete and checks");
-	printf("PASS-DETAIL %s: ping through, rekey and migrate kept it up, nothing left\n",
-	       sc->name);
+	printf("PASS-DETAIL %s: ping through, rekey and migrate kept it up (lost %d and %d "
+	       "of 24 at %d ms), nothing left\n", sc->name, rekey_lost, move_lost, PING_MS);
 	side_close(&cl);
 	side_close(&gw);
 }
