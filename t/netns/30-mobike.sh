@@ -6,6 +6,7 @@
 #  mobike_peer   peer-only, gateway with mobikeaddrpergw 3
 #  mobike_both   both (own-major order), 2 x 3 pairs
 #  mobike_v6     own-only over IPv6, 50 tunnels
+#  mobike_wire_decrypts, mobike_wire_natd_cookie2 (tshark on a capture),
 #  mobike_peer_without_mobike, mobike_own_addr_deleted,
 #  mobike_rpfilter_warning (see their sections)
 # For each: both -j results pass; the client made no new IKE SA (every
@@ -17,7 +18,7 @@
 # MOBIKE_EXEC_ARGS=--single runs both sides as one process each.
 . "$(dirname "$0")/lib.sh"
 need_root
-need_cmd ip timeout awk sort
+need_cmd ip timeout awk sort tcpdump tshark perl
 IKESWARM=${IKESWARM:-$(cd "$(dirname "$0")/../.." && pwd)/ikeswarm}
 [ -x "$IKESWARM" ] || skip "no ikeswarm binary at $IKESWARM (make)"
 
@@ -27,8 +28,20 @@ IKS_CL4=10.99.0.100
 IKS_CL6=fd00:99::100
 ns_pair
 T=$(iks_tmp)
-ip -n "$IKS_NS_GW" route add 10.98.0.0/16 dev "$IKS_IF_GW"
-ip -n "$IKS_NS_GW" route add fd00:98::/64 dev "$IKS_IF_GW"
+# The client's tunnel addresses are routed through its veth address, and
+# every neighbour either side needs is permanent: the kernel's ARP/ND table
+# is shared by all namespaces, and another test filling it ("neighbor
+# table overflow") would make packets to a tunnel's new address vanish.
+ip -n "$IKS_NS_GW" route add 10.98.0.0/16 via "$IKS_CL4" dev "$IKS_IF_GW"
+ip -n "$IKS_NS_GW" route add fd00:98::/64 via "$IKS_CL6" dev "$IKS_IF_GW"
+mac_gw=$(ip -n "$IKS_NS_GW" link show "$IKS_IF_GW" | awk '/link\/ether/ { print $2 }')
+mac_cl=$(ip -n "$IKS_NS_CL" link show "$IKS_IF_CL" | awk '/link\/ether/ { print $2 }')
+for a in "$IKS_CL4" "$IKS_CL6"; do
+	ip -n "$IKS_NS_GW" neigh replace "$a" lladdr "$mac_cl" dev "$IKS_IF_GW" nud permanent
+done
+for a in 10.99.0.1 10.99.0.2 10.99.0.3 fd00:99::1 fd00:99::2 fd00:99::3; do
+	ip -n "$IKS_NS_CL" neigh replace "$a" lladdr "$mac_gw" dev "$IKS_IF_CL" nud permanent
+done
 
 N=100
 LIFE=2s
@@ -93,15 +106,17 @@ EOF
 	fi
 }
 
+# run_pair NAME [client exec args...]
 run_pair() {
 	local name
 	name=$1
+	shift
 	ip netns exec "$IKS_NS_GW" timeout 60 "$IKESWARM" exec $EXEC_ARGS -f "$T/$name-gw.yaml" -j \
 		--lf "$T/$name-gw.log" >"$T/$name-gw.json" 2>"$T/$name-gw.err" &
 	gwpid=$!
 	sleep 0.3
 	ip netns exec "$IKS_NS_CL" timeout 60 "$IKESWARM" exec $EXEC_ARGS -f "$T/$name-cl.yaml" -j \
-		--lf "$T/$name-cl.log" >"$T/$name-cl.json" 2>"$T/$name-cl.err"
+		--lf "$T/$name-cl.log" "$@" >"$T/$name-cl.json" 2>"$T/$name-cl.err"
 	CL_RC=$?
 	wait $gwpid
 	GW_RC=$?
@@ -187,6 +202,75 @@ check_cell mobike_both $N 3
 write_pair mobike_v6 50 own-only 2 6
 run_pair mobike_v6
 check_cell mobike_v6 50
+
+# ---- on the wire, judged by tshark ------------------------------------------
+# 10 tunnels, own-only, captured on the gateway's veth with our keylog: every
+# IKE message decrypts; in every decrypted INFORMATIONAL the NAT-D hashes
+# equal SHA-1(SPIi | SPIr | address | port) of the packet's own headers
+# (SOURCE: its source, DESTINATION: its destination); every COOKIE2 comes
+# back byte for byte in the response to its request.
+# mobike_wire_facts PCAP KEYLOG: prints "updates=U natd=N natd_bad=B
+# cookie2=C echo_ok=E echo_bad=X".
+mobike_wire_facts() {
+	local l pcap keylog
+	pcap=$1 keylog=$2
+	set --
+	while IFS= read -r l; do set -- "$@" -o "uat:ikev2_decryption_table:$l"; done <"$keylog"
+	HOME=/nonexistent XDG_CONFIG_HOME=/nonexistent tshark -n -r "$pcap" "$@" \
+		-Y 'isakmp.exchangetype == 37 && isakmp.enc.decrypted' -T fields \
+		-E separator=/t -E occurrence=a -E aggregator=';' \
+		-e ip.src -e ip.dst -e udp.srcport -e udp.dstport -e isakmp.ispi -e isakmp.rspi \
+		-e isakmp.messageid -e isakmp.flags -e isakmp.notify.msgtype -e isakmp.notify.data \
+		2>/dev/null | perl -ne '
+		use strict; use warnings;
+		our (%c2, $upd, $natd, $bad, $c2n, $ok, $nok);
+		BEGIN { $upd = $natd = $bad = $c2n = $ok = $nok = 0 }
+		chomp;
+		my ($src, $dst, $sp, $dp, $ispi, $rspi, $mid, $fl, $types, $data) = split /\t/;
+		my @t = split /;/, ($types // ""); my @d = split /;/, ($data // "");
+		# tshark 4.0 writes <MISSING> for a notify without data: aligned.
+		my %v;
+		for my $i (0 .. $#t) { $v{$t[$i]} = $d[$i] if ($d[$i] // "<MISSING>") ne "<MISSING>" }
+		my $resp = hex($fl) & 0x20; my $ibit = (hex($fl) & 0x08) ? 1 : 0;
+		$upd++ if !$resp && grep { $_ == 16400 } @t;
+		my $spis = pack("H*", $ispi) . pack("H*", $rspi);
+		my $h = sub { my ($a, $p) = @_; my $ip = pack("C4", split /\./, $a);
+			require Digest::SHA; unpack("H*", Digest::SHA::sha1($spis . $ip . pack("n", $p))) };
+		for my $pair ([16388, $src, $sp], [16389, $dst, $dp]) {
+			next unless defined $v{$pair->[0]};
+			$natd++;
+			$bad++ if lc($v{$pair->[0]}) ne $h->($pair->[1], $pair->[2]);
+		}
+		if (defined $v{16401}) {
+			my $key = $ispi . "/" . $mid . "/" . ($resp ? 1 - $ibit : $ibit);
+			if (!$resp) { $c2{$key} = lc $v{16401}; $c2n++ }
+			elsif (defined $c2{$key} && $c2{$key} eq lc $v{16401}) { $ok++ }
+			else { $nok++ }
+		}
+		END { print "updates=$upd natd=$natd natd_bad=$bad cookie2=$c2n echo_ok=$ok echo_bad=$nok\n" }'
+}
+
+write_pair mobike_cap 10 own-only 2 4
+capture_start "$IKS_NS_GW" "$IKS_IF_GW" "$T/cap.pcap"
+run_pair mobike_cap --keylog "$T/cap.keylog"
+capture_stop
+if out=$(tshark_ike_check "$T/cap.pcap" "$T/cap.keylog" 2>&1); then
+	pass mobike_wire_decrypts
+else
+	fail mobike_wire_decrypts "$(printf '%s\n' "$out" | tail -n 2)"
+fi
+facts=$(mobike_wire_facts "$T/cap.pcap" "$T/cap.keylog")
+fact() { printf '%s\n' "$facts" | tr ' ' '\n' | grep "^$1=" | cut -d= -f2; }
+# 10 tunnels x 4 moves; the gateway's return routability checks carry
+# COOKIE2 too (40 more).
+if [ "$(fact updates)" -ge 30 ] && [ "$(fact natd)" -ge 120 ] && [ "$(fact natd_bad)" = 0 ] &&
+	[ "$(fact cookie2)" -ge 60 ] && [ "$(fact echo_ok)" = "$(fact cookie2)" ] &&
+	[ "$(fact echo_bad)" = 0 ]; then
+	pass mobike_wire_natd_cookie2
+	iks_log "mobike_wire: $facts"
+else
+	fail mobike_wire_natd_cookie2 "$facts"
+fi
 
 # ---- a gateway without MOBIKE: no UPDATE_SA_ADDRESSES ever -----------------
 write_pair mobike_nopeer 20 own-only 2 4
