@@ -124,7 +124,7 @@ deps:
 	sh t/deps.sh
 
 lab: $(BIN)
-	./ikeswarm lab
+	$(abspath $(BIN)) lab
 
 # Micro-benchmarks (timings live here, never in tests).  `make bench` runs
 # proto-bench, then the full system benchmark (bench/run.sh full: 10,000
