@@ -277,7 +277,6 @@ const struct conf_unbuilt conf_unbuilt[] = {
 	{ "poolconf.v4dnslist", "address pools (configuration payloads)" },
 	{ "poolconf.v6startaddr", "address pools (configuration payloads)" },
 	{ "poolconf.v6dnslist", "address pools (configuration payloads)" },
-	{ "ikeconf.installfastpath", "kernel fastpath (installfastpath)" },
 	{ "ikeconf.reauth", "reauthentication (RFC 4478)" },
 	{ "ikeconf.reauthlifetime", "reauthentication (RFC 4478)" },
 	{ "ikeconf.enablefragment", "IKE fragmentation (enablefragment)" },

@@ -23,11 +23,12 @@ int cmd_exec(int argc, char **argv)
 		{ "lf", required_argument, NULL, 'l' },
 		{ "workers", required_argument, NULL, 'W' },
 		{ "single", no_argument, NULL, 's' },
+		{ "flush", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cmd *self = cmd_find("exec");
 	const char *file = NULL, *keylog = NULL, *logfile = NULL;
-	int verify = 0, json = 0, single = 0, workers = 0, opt;
+	int verify = 0, json = 0, single = 0, workers = 0, flush = 1, opt;
 
 	optind = 0;
 	opterr = 0;
@@ -57,6 +58,13 @@ int cmd_exec(int argc, char **argv)
 			break;
 		case 's':
 			single = 1;
+			break;
+		case 'F':
+			if (strcmp(optarg, "true") && strcmp(optarg, "false")) {
+				fprintf(stderr, "ikeswarm exec: --flush wants true or false\n");
+				return 2;
+			}
+			flush = !strcmp(optarg, "true");
 			break;
 		case 'h':
 			cmd_usage(self, 0);
@@ -98,13 +106,18 @@ int cmd_exec(int argc, char **argv)
 	} else if (verify) {
 		plan_print(&cfg, file, stdout);
 		rc = 0;
+	} else if (!single && cfg.ikeconf.installfastpath) {
+		/* The kernel process does not take child.* requests yet. */
+		fprintf(stderr, "ikeswarm exec: installfastpath runs with --single only "
+			"(the multi-process engine does not install CHILD SAs yet)\n");
+		rc = 1;
 	} else if (!single) {
 		struct sup_opts so = { .json = json, .keylog_path = keylog, .log_path = logfile,
 				       .setup_path = file, .workers = (unsigned)workers };
 		rc = sup_run(&cfg, &so);
 	} else {
 		struct engine_exec_opts eo = { .json = json, .keylog_path = keylog,
-					       .log_path = logfile };
+					       .log_path = logfile, .flush = flush };
 		rc = engine_exec(&cfg, &eo);
 	}
 	conf_diag_free(&diag);

@@ -22,6 +22,7 @@
 #include "worker/timer.h"
 
 struct loop;
+struct fpc;
 
 struct engine_io {
 	/* Send one IKE message (from the IKE header on) along path. 0/-errno. */
@@ -82,6 +83,7 @@ struct engine {
 	uint64_t t_start_ns, t_first_ns, t_last_created_ns;
 	int gw_seq;                  /* gateway: index given to the next peer */
 	struct engine_scratch *scratch;
+	struct fpc *fp;              /* installfastpath, else NULL (not owned) */
 };
 
 /* cfg must outlive the engine.  heap: the timer heap to use (a loop's, or
@@ -154,6 +156,7 @@ struct engine_exec_opts {
 	bool json;
 	const char *keylog_path;
 	const char *log_path;   /* NULL: stdout */
+	bool flush;             /* installfastpath: empty XFRM/table 330 first */
 };
 int engine_exec(const struct config *cfg, const struct engine_exec_opts *o);
 

@@ -8,7 +8,9 @@
 
 #include "conf/plan.h"
 #include "kernel/nl_addr.h"
+#include "kernel/xfrm_policy.h"
 #include "worker/engine.h"
+#include "worker/fastpath_client.h"
 #include "worker/loop.h"
 #include "worker/mobike_addrmon.h"
 #include "worker/mobike_exec.h"
@@ -93,6 +95,27 @@ out:
 	return failed;
 }
 
+/* installfastpath: IKE never enters a tunnel (per-socket bypass). */
+static int bypass_sockets(struct exec_ctx *x, const struct config *cfg, FILE *err)
+{
+	struct ip_addr a = { 0 };
+	if (cfg->role == ROLE_CLIENT)
+		a.family = cfg->startclntaddr.addr.family;
+	else
+		a = cfg->bindifaddr.addr;
+	uint16_t ports[] = { IKE_PORT, IKE_NATT_PORT };
+	for (unsigned i = 0; i < 2; i++) {
+		struct udp_sock *s = udp_find(x->udp, &a, ports[i]);
+		int rc = s ? xfrm_socket_bypass(udp_sock_fd(s), a.family) : -ENOENT;
+		if (rc < 0) {
+			fprintf(err, "ikeswarm: IKE socket bypass policy (port %u): %s\n",
+				ports[i], strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static int open_sockets(struct exec_ctx *x, const struct config *cfg, FILE *err)
 {
 	struct ip_addr any = { 0 };
@@ -148,6 +171,14 @@ int engine_exec(const struct config *cfg, const struct engine_exec_opts *o)
 		fprintf(stderr, "ikeswarm: --keylog %s: %s\n", o->keylog_path, strerror(errno));
 		goto out;
 	}
+	if (cfg->ikeconf.installfastpath) {
+		/* Before any tunnel: one clear line when the kernel has no ESP. */
+		int r = fpc_direct_open(&x.e.fp, o->flush, why, sizeof(why));
+		if (r <= 0) {
+			fprintf(stderr, "ikeswarm: installfastpath: %s\n", why);
+			goto out;
+		}
+	}
 	if (cfg->role == ROLE_CLIENT) {
 		int r = nladdr_open(&nl);
 		if (r < 0 || add_client_addrs(cfg, nl, stderr) != 0) {
@@ -159,6 +190,8 @@ int engine_exec(const struct config *cfg, const struct engine_exec_opts *o)
 	if (cfg->role == ROLE_GATEWAY && cfg->mobike && nladdr_open(&nl) < 0)
 		nl = NULL;
 	if (open_sockets(&x, cfg, stderr) < 0 || mobike_gw_setup(cfg, nl, x.udp, stderr) < 0)
+		goto out;
+	if (x.e.fp && bypass_sockets(&x, cfg, stderr) < 0)
 		goto out;
 	int sigs[] = { SIGINT, SIGTERM };
 	loop_signals(x.loop, sigs, 2, exec_signal, &x);
@@ -186,6 +219,7 @@ int engine_exec(const struct config *cfg, const struct engine_exec_opts *o)
 out:
 	if (x.e.crypto)
 		engine_fini(&x.e);
+	fpc_close(x.e.fp); /* after the SAs: whatever is left goes here */
 	if (nl) {
 		nladdr_cleanup(nl);
 		nladdr_close(nl);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "worker/engine.h"
+#include "worker/fastpath_client.h"
 #include "worker/ike_sa.h"
 #include "worker/mobike.h"
 #include "worker/task.h"
@@ -219,6 +220,7 @@ void ikesa_free(struct ikesa *sa)
 	while (sa->children) {
 		struct childsa *c = sa->children;
 		sa->children = c->next;
+		fpc_child_gone(sa, c);
 		engine_timer_cancel(e, &c->rekey_timer);
 		free(c);
 	}
@@ -268,6 +270,7 @@ void childsa_remove(struct ikesa *sa, struct childsa *c)
 		if (*pp != c)
 			continue;
 		*pp = c->next;
+		fpc_child_gone(sa, c);
 		engine_timer_cancel(sa->eng, &c->rekey_timer);
 		free(c);
 		if (--sa->n_children == 0 && sa->state != IKE_S_CLOSED)

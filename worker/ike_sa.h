@@ -55,6 +55,14 @@ struct childsa {
 	uint32_t collide_spi_in;
 	uint8_t collide_min[SA_NONCE_CMP];
 	uint8_t collide_min_len;
+	/* installfastpath (worker/fastpath_client.h): the kernel SA's reqid
+	 * (kept across rekeys) and whether this CHILD SA holds it now. */
+	uint32_t reqid;
+	bool fp_installed;
+	/* Set by the caller of child_established(): which side started the
+	 * exchange (KEYMAT order) and the CHILD SA a rekey replaces (our SPI). */
+	bool exch_init;
+	uint32_t rekeys_spi_in;
 };
 
 /* Initiator tasks waiting for the window (see exchange.h). */

@@ -9,6 +9,7 @@
 #include "conf/plan.h"
 #include "proto/natd.h"
 #include "worker/engine.h"
+#include "worker/fastpath_client.h"
 #include "worker/mobike.h"
 #include "worker/mobike_int.h"
 #include "worker/task.h"
@@ -62,9 +63,9 @@ void mobike_children_moved(struct ikesa *sa, const struct ike_path *old)
 	struct engine *e = sa->eng;
 	struct mobike *mob = sa->mob;
 	(void)old;
-	/* FASTPATH HOOK: with installfastpath, migrate every CHILD SA's XFRM
-	 * states and policies (and the routes) from `old` to sa->path through
-	 * the kernel process here (kernel/fastpath.h migrate). */
+	/* installfastpath: every CHILD SA's XFRM states, policies and routes
+	 * follow sa->path (kernel/fastpath.h fp_migrate). */
+	fpc_children_moved(sa);
 	if (mob)
 		mob->child_path = sa->path;
 	e->cnt.mobike_children_moved += sa->n_children;

@@ -255,6 +255,7 @@ static int auth_process(struct ikesa *sa, const struct ike_msg *m, const uint8_t
 	c->ts_remote = m->tsr.ts[0];
 	c->ts_local.raw = c->ts_remote.raw = NULL;
 	sa_state(sa, IKE_S_ESTABLISHED, NULL);
+	c->exch_init = true; /* IKE_AUTH: we sent the request */
 	int rc = child_established(sa, c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0);
 	engine_child_armed(sa, c);
 	ikesa_drop_init(sa);
@@ -351,6 +352,7 @@ int task_auth_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out 
 		ike_add_ts(&out->b, IKE_PLD_TSR, &tsr);
 		c->ts_local = tsr.ts[0];
 		c->ts_remote = tsi.ts[0];
+		c->exch_init = false;
 		child_established(sa, c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0);
 		engine_child_armed(sa, c);
 	}

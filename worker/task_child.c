@@ -158,6 +158,8 @@ static int child_process_common(struct ikesa *sa, const struct ike_msg *m, bool 
 	c->ts_local = m->tsi.ts[0];
 	c->ts_remote = m->tsr.ts[0];
 	c->ts_local.raw = c->ts_remote.raw = NULL;
+	c->exch_init = true;
+	c->rekeys_spi_in = rekey ? td->old_spi_in : 0;
 	child_established(sa, c, td->nonce, sizeof(td->nonce), m->nonce.data, m->nonce.len,
 			  gir_len ? gir : NULL, gir_len);
 	memset(gir, 0, sizeof(gir));
@@ -313,6 +315,8 @@ int task_child_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out
 	}
 	ike_add_ts(&out->b, IKE_PLD_TSI, &tsi);
 	ike_add_ts(&out->b, IKE_PLD_TSR, &tsr);
+	c->exch_init = false;
+	c->rekeys_spi_in = old ? old->spi_in : 0;
 	child_established(sa, c, m->nonce.data, m->nonce.len, nonce, sizeof(nonce),
 			  gir_len ? gir : NULL, gir_len);
 	ike_dh_free(dh);

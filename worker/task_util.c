@@ -6,6 +6,7 @@
 
 #include "proto/keys.h"
 #include "worker/engine.h"
+#include "worker/fastpath_client.h"
 #include "worker/task.h"
 
 void rand_bytes(void *p, size_t n)
@@ -368,8 +369,10 @@ int child_established(struct ikesa *sa, struct childsa *c, const uint8_t *ni, si
 	struct ike_child_keys k;
 	int rc = ike_keys_child(e->crypto, sa->suite.prf, sa->keys.sk_d, sa->keys.prf_len,
 				&c->esp, gir, gir_len, ni, ni_len, nr, nr_len, &k);
-	/* No kernel SA yet (installfastpath is a later issue): the keys are
-	 * derived to prove the suite works, then wiped. */
+	/* installfastpath: the kernel SA gets the keys; either way they are
+	 * wiped here (the engine never needs them again). */
+	if (rc == 0)
+		fpc_child_up(sa, c, &k, c->exch_init, c->rekeys_spi_in);
 	ike_child_keys_wipe(&k);
 	if (rc < 0) {
 		wlog_event(&e->log, WLOG_ERROR, sa->tunnel, ikesa_our_spi(sa), "child.keys.fail",
