@@ -225,8 +225,9 @@ static int init_process(struct ikesa *sa, const struct ike_msg *m, const uint8_t
 	ike_dh_free(sa->dh);
 	sa->dh = NULL;
 	/* Move to the NAT-T port for IKE_AUTH when NAT-D was exchanged, as
-	 * strongSwan does (MOBIKE.md "Ports"). */
-	if (natd_seen && sa->path.rport == IKE_PORT) {
+	 * strongSwan does, and always with MOBIKE (RFC 4555 3.3; MOBIKE.md
+	 * "Ports"). */
+	if ((natd_seen || e->cfg->mobike) && sa->path.rport == IKE_PORT) {
 		sa->natt = true;
 		sa->path.lport = IKE_NATT_PORT;
 		sa->path.rport = IKE_NATT_PORT;
