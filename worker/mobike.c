@@ -297,6 +297,13 @@ void mobike_info_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_o
 		else
 			mobike_peers_set(sa, &sa->path.remote, &path->remote, m);
 	}
+	if (!ike_msg_notify(m, IKE_N_UPDATE_SA_ADDRESSES) &&
+	    ike_msg_notify(m, IKE_N_NAT_DETECTION_SOURCE_IP)) {
+		/* 3.8: a DPD with NAT-D is answered with ours for the path it
+		 * came on; nothing moves (the initiator updates if it must). */
+		mobike_add_natd(sa, &out->b, path);
+		return;
+	}
 	if (ike_msg_notify(m, IKE_N_UPDATE_SA_ADDRESSES)) {
 		if (sa->initiator) {
 			/* Only the original initiator moves the SA (4555 2.1). */
@@ -306,4 +313,30 @@ void mobike_info_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_o
 		}
 		update_respond(sa, m, out, path);
 	}
+}
+
+/* ---- NAT mapping changes (3.8) ------------------------------------------- */
+
+void mobike_dpd_build(struct ikesa *sa, struct msg_out *m)
+{
+	struct mobike *mob = sa->mob;
+	if (mob && mob->peer_supported && sa->tun && sa->nat_local)
+		mobike_add_natd(sa, &m->b, &sa->path);
+}
+
+void mobike_dpd_done(struct ikesa *sa, const struct ike_msg *m)
+{
+	struct mobike *mob = sa->mob;
+	const struct ike_notify *n = ike_msg_notify(m, IKE_N_NAT_DETECTION_DESTINATION_IP);
+	if (!mob || !mob->peer_supported || !sa->tun || !n || n->len != IKE_NATD_LEN)
+		return;
+	bool changed = mob->natd_dst_known && memcmp(mob->natd_dst, n->data, IKE_NATD_LEN) != 0;
+	memcpy(mob->natd_dst, n->data, IKE_NATD_LEN);
+	mob->natd_dst_known = true;
+	if (!changed)
+		return;
+	struct engine *e = sa->eng;
+	wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "mobike.nat.changed",
+		   "reason=natd-destination");
+	mobike_update_path_again(sa);
 }

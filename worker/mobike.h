@@ -50,6 +50,8 @@ struct mobike {
 	unsigned tries;           /* error answers to this move */
 	uint8_t cookie2[MOBIKE_COOKIE2_LEN]; /* of our request in flight */
 	bool cookie2_out;
+	uint8_t natd_dst[20];     /* the peer's last DESTINATION hash (NAT) */
+	bool natd_dst_known;
 
 	/* gateway */
 	bool any_update;
@@ -73,6 +75,12 @@ int mobike_auth_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_ou
  * address lists, and (gateway) UPDATE_SA_ADDRESSES.  Adds to `out`. */
 void mobike_info_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out *out,
 			 const struct ike_path *path);
+
+/* NAT mapping changes (RFC 4555 3.8): a client behind a NAT puts NAT-D in
+ * its DPD requests; when the peer's DESTINATION hash in the answer changes
+ * (the NAT gave us a new address or port), it sends UPDATE_SA_ADDRESSES. */
+void mobike_dpd_build(struct ikesa *sa, struct msg_out *m);
+void mobike_dpd_done(struct ikesa *sa, const struct ike_msg *m);
 
 /* IKE rekey: the new SA n takes over old's MOBIKE state. */
 void mobike_rekeyed(struct ikesa *old, struct ikesa *n);

@@ -17,5 +17,8 @@ int mobike_add_natd(const struct ikesa *sa, struct ike_builder *b, const struct 
 bool mobike_read_natd(struct ikesa *sa, const struct ike_msg *m, const struct ike_path *p);
 /* NO_NATS_ALLOWED data for path p as its sender (12 or 36 octets). */
 size_t mobike_nonats_data(const struct ike_path *p, uint8_t out[36]);
+/* The path stays, the peer must learn it again (a NAT mapping changed):
+ * an update is queued (any in flight becomes stale). */
+void mobike_update_path_again(struct ikesa *sa);
 
 #endif

@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "worker/engine.h"
+#include "worker/mobike.h"
 #include "worker/task.h"
 
 /* ---- DPD -------------------------------------------------------------- */
 
 static int dpd_build(struct ikesa *sa, struct msg_out *m)
 {
-	(void)m;
+	mobike_dpd_build(sa, m);
 	sa->eng->cnt.dpd_sent++;
 	if (sa->state == IKE_S_ESTABLISHED)
 		sa_state(sa, IKE_S_DPD, NULL);
@@ -21,11 +22,11 @@ static int dpd_build(struct ikesa *sa, struct msg_out *m)
 static int dpd_process(struct ikesa *sa, const struct ike_msg *m, const uint8_t *raw,
 		       size_t len)
 {
-	(void)m;
 	(void)raw;
 	(void)len;
 	if (sa->state == IKE_S_DPD)
 		sa_state(sa, IKE_S_ESTABLISHED, NULL);
+	mobike_dpd_done(sa, m);
 	return 0;
 }
 

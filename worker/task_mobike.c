@@ -74,6 +74,13 @@ static void set_path(struct ikesa *sa, unsigned own_idx, const struct ip_addr *o
 	queue_update(sa);
 }
 
+void mobike_update_path_again(struct ikesa *sa)
+{
+	sa->mob->gen++;
+	sa->mob->tries = 0;
+	queue_update(sa);
+}
+
 int mobike_move(struct ikesa *sa)
 {
 	struct mobike *mob = sa->mob;
@@ -226,6 +233,12 @@ static int update_process(struct ikesa *sa, const struct ike_msg *m, const uint8
 	}
 	struct ike_path old = mob->ok_path;
 	mobike_read_natd(sa, m, &sa->path);
+	const struct ike_notify *nd = ike_msg_notify(m, IKE_N_NAT_DETECTION_DESTINATION_IP);
+	if (nd && nd->len == sizeof(mob->natd_dst)) {
+		/* How the peer sees us now: the reference for DPD's NAT-D. */
+		memcpy(mob->natd_dst, nd->data, sizeof(mob->natd_dst));
+		mob->natd_dst_known = true;
+	}
 	mob->ok_path = sa->path;
 	mob->ok_own_idx = mob->own_idx;
 	mob->tries = 0;

@@ -59,6 +59,7 @@ static int cap_keepalive(void *ctx, const struct ike_path *p)
 /* A NAT in front of the client: its source port 500/4500 appears to the
  * gateway as 40500/44500 (and is mapped back on the way in). */
 static bool nat_on;
+static uint16_t nat_shift = 40000; /* the NAT's port offset */
 
 /* MOBIKE on both sides: the client tunnel owns 2 addresses, the gateway 3;
  * the client moves every 5 s. */
@@ -95,6 +96,7 @@ static void start_side(struct side *s, int worker)
 static void setup(void)
 {
 	nat_on = false;
+	nat_shift = 40000;
 	memset(&C, 0, sizeof(C));
 	memset(&G, 0, sizeof(G));
 	load(&C, client_yaml);
@@ -127,9 +129,9 @@ static void deliver_one(struct side *from, struct side *to, unsigned i)
 	struct ike_path r = { .local = p.path.remote, .remote = p.path.local,
 			      .lport = p.path.rport, .rport = p.path.lport };
 	if (nat_on && to == &G)
-		r.rport += 40000;
+		r.rport += nat_shift;
 	if (nat_on && to == &C)
-		r.lport -= 40000;
+		r.lport -= nat_shift;
 	engine_input(&to->e, &r, p.data, p.len);
 }
 
@@ -509,6 +511,33 @@ START_TEST(peer_child_rekey_during_update)
 }
 END_TEST
 
+/* Behind a NAT that rebinds (RFC 4555 3.8): DPDs carry NAT-D; when the
+ * gateway's DESTINATION hash changes the client sends an update from the
+ * same path and the gateway takes the new mapping from the headers. */
+START_TEST(nat_rebinding_by_dpd)
+{
+	nat_on = true;
+	struct ikesa *c = up(), *g = gw_sa(c);
+	ck_assert(c->nat_local);
+	ck_assert_int_eq(g->path.rport, 44500);
+	ck_assert_int_eq(sa_queue_task(c, TASK_DPD, 0), 0);
+	pump();
+	ck_assert(c->mob->natd_dst_known);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_sent, 0); /* same mapping: nothing */
+	nat_shift = 41000; /* the NAT gives us another port */
+	ck_assert_int_eq(sa_queue_task(c, TASK_DPD, 0), 0);
+	pump();
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_sent, 1);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
+	ck_assert_int_eq(g->path.rport, 45500);
+	ck_assert_int_eq(c->path.lport, 4500);
+	/* Without a change, the next DPD sends no update. */
+	ck_assert_int_eq(sa_queue_task(c, TASK_DPD, 0), 0);
+	pump();
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_sent, 1);
+}
+END_TEST
+
 /* Our address in use deleted: the tunnel moves at once, even in peer-only
  * mode (the own address must change); other addresses are ignored. */
 START_TEST(own_address_deleted)
@@ -557,6 +586,7 @@ static Suite *mobike_suite(void)
 	tcase_add_test(tc, rekey_keeps_path);
 	tcase_add_test(tc, own_address_deleted);
 	tcase_add_test(tc, peer_child_rekey_during_update);
+	tcase_add_test(tc, nat_rebinding_by_dpd);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
