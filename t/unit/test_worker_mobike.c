@@ -538,6 +538,44 @@ START_TEST(nat_rebinding_by_dpd)
 }
 END_TEST
 
+/* The responder side with what other peers send: COOKIE2 of 8 and 64
+ * octets echoed unchanged, one with Protocol ID 1 (iked) too; 7 or 65
+ * octets are not COOKIE2s we echo. */
+START_TEST(cookie2_sizes_echoed)
+{
+	struct ikesa *c = up(), *g = gw_sa(c);
+	static const unsigned lens[] = { 8, 64, 16, 7, 65 };
+	for (unsigned i = 0; i < 5; i++) {
+		static struct ike_msg m;
+		static struct msg_out out;
+		static struct ike_msg r;
+		uint8_t ck[65];
+		memset(&m, 0, sizeof(m));
+		for (unsigned k = 0; k < sizeof(ck); k++)
+			ck[k] = (uint8_t)(k * 7 + i);
+		m.hdr.msgid = 9;
+		m.notify[0] = (struct ike_notify){ .type = IKE_N_COOKIE2, .data = ck, .len = lens[i],
+						   .protocol = i == 2 ? 1 : 0 };
+		m.n_notify = 1;
+		msg_begin(g, &out, IKE_EXCH_INFORMATIONAL, true, 9, false);
+		mobike_info_respond(g, &m, &out, &g->path);
+		const uint8_t *pkt;
+		size_t len;
+		ck_assert_int_eq(msg_finish(g, &out, &pkt, &len), 0);
+		ck_assert_int_eq(ike_parse_message(pkt, len, &r), IKE_OK);
+		const struct ike_notify *e = ike_msg_notify(&r, IKE_N_COOKIE2);
+		if (lens[i] < 8 || lens[i] > 64) {
+			ck_assert_ptr_null(e);
+			continue;
+		}
+		ck_assert_ptr_nonnull(e);
+		ck_assert_uint_eq(e->len, lens[i]);
+		ck_assert(memcmp(e->data, ck, lens[i]) == 0);
+	}
+	(void)c;
+}
+END_TEST
+
 /* Our address in use deleted: the tunnel moves at once, even in peer-only
  * mode (the own address must change); other addresses are ignored. */
 START_TEST(own_address_deleted)
@@ -587,6 +625,7 @@ static Suite *mobike_suite(void)
 	tcase_add_test(tc, own_address_deleted);
 	tcase_add_test(tc, peer_child_rekey_during_update);
 	tcase_add_test(tc, nat_rebinding_by_dpd);
+	tcase_add_test(tc, cookie2_sizes_echoed);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
