@@ -49,11 +49,13 @@ void mobike_rekeyed(struct ikesa *old, struct ikesa *n)
 	old->mob = NULL;
 	n->mob = mob;
 	mob->sa = n;
-	mob->cookie2_out = false;
 	mob->any_update = false; /* message IDs start again on the new SA */
-	/* An update waiting on the old SA goes on with the new one. */
-	if (mob->update_wanted && !mobike_update_queued(n))
+	/* An update waiting on the old SA goes on with the new one; one in
+	 * flight there is sent again on the new SA (the peer may have rekeyed
+	 * before it saw it; its answer to the old SA is ignored). */
+	if ((mob->update_wanted || mob->cookie2_out) && !mobike_update_queued(n))
 		sa_queue_task(n, TASK_MOBIKE_UPDATE, 0);
+	mob->cookie2_out = false;
 	if (mob->rr_wanted && !timer_armed(&mob->rr_timer))
 		sa_queue_task(n, TASK_MOBIKE_CHECK, 0);
 }
@@ -305,8 +307,10 @@ void mobike_info_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_o
 		return;
 	}
 	if (ike_msg_notify(m, IKE_N_UPDATE_SA_ADDRESSES)) {
-		if (sa->initiator) {
-			/* Only the original initiator moves the SA (4555 2.1). */
+		if (sa->tun) {
+			/* Only the original initiator moves the SA (4555 2.1): our
+			 * client tunnel, even when a rekey by the gateway made
+			 * the gateway the new IKE SA's initiator. */
 			wlog_event(&e->log, WLOG_VERBOSE, sa->tunnel, ikesa_our_spi(sa),
 				   "mobike.update.ignored", "reason=from-responder");
 			return;

@@ -245,7 +245,10 @@ int task_ike_rekey_respond(struct ikesa *sa, const struct ike_msg *m, struct msg
 	 * when our response arrives.  One only queued is dropped when it
 	 * starts (the SA is REKEYED by then). */
 	bool colliding = sa->exch.req.busy && sa->exch.req.task == TASK_IKE_REKEY;
-	if ((sa->state != IKE_S_ESTABLISHED && !(colliding && sa->state == IKE_S_REKEYING)) ||
+	/* During our MOBIKE update too: the new SA takes the path and sends
+	 * the update again (mobike_rekeyed). */
+	if ((sa->state != IKE_S_ESTABLISHED && sa->state != IKE_S_UPDATINGADDR &&
+	     !(colliding && sa->state == IKE_S_REKEYING)) ||
 	    sa->collide_sa) {
 		ike_add_notify_simple(&out->b, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		return 0;

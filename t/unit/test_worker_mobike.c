@@ -576,6 +576,43 @@ START_TEST(cookie2_sizes_echoed)
 }
 END_TEST
 
+/* The gateway rekeys the IKE SA while our update is in flight: the rekey
+ * reaches us first, the update reaches the old gateway SA; the new SAs on
+ * both sides end on the new path, the stale answer on the old SA is
+ * ignored, nothing fails. */
+START_TEST(update_racing_gateway_rekey)
+{
+	struct ikesa *c = up(), *g = gw_sa(c);
+	ck_assert_int_eq(mobike_move(c), 0);
+	ck_assert_int_eq(C.n, 1);
+	ck_assert_int_eq(sa_queue_task(g, TASK_IKE_REKEY, 0), 0);
+	ck_assert_int_eq(G.n, 1);
+	deliver_one(&G, &C, 0);   /* the rekey: answered while updating */
+	ck_assert_int_eq(C.n, 3);  /* the update, the rekey's answer, the update again on the new SA */
+	pump();
+	ck_assert_uint_eq(C.e.cnt.ike_rekeyed, 1);
+	struct ikesa *n = C.e.tunnels[0].sa;
+	ck_assert_ptr_ne(n, c);
+	ck_assert_ptr_nonnull(n->mob);
+	ck_assert(addr_is(&n->path.local, "10.1.0.3"));
+	/* The gateway made the new SA: it is its initiator now. */
+	ck_assert(!n->initiator);
+	struct ikesa *gn = spi_map_get(&G.e.sas, n->spi_i);
+	ck_assert_ptr_nonnull(gn);
+	ck_assert(addr_is(&gn->path.remote, "10.1.0.3"));
+	assert_agree(n, gn);
+	ck_assert_uint_eq(G.e.cnt.ike_rekeyed, 1);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_failed + G.e.cnt.mobike_updates_failed, 0);
+	ck_assert_uint_eq(C.e.cnt.live, 1);
+	ck_assert_uint_eq(G.e.cnt.live, 1);
+	/* And the new SA goes on moving. */
+	ck_assert_int_eq(mobike_move(n), 0);
+	pump();
+	ck_assert(addr_is(&n->path.local, "10.1.0.2"));
+	assert_agree(n, gn);
+}
+END_TEST
+
 /* Our address in use deleted: the tunnel moves at once, even in peer-only
  * mode (the own address must change); other addresses are ignored. */
 START_TEST(own_address_deleted)
@@ -626,6 +663,7 @@ static Suite *mobike_suite(void)
 	tcase_add_test(tc, peer_child_rekey_during_update);
 	tcase_add_test(tc, nat_rebinding_by_dpd);
 	tcase_add_test(tc, cookie2_sizes_echoed);
+	tcase_add_test(tc, update_racing_gateway_rekey);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
