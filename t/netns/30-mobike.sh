@@ -6,6 +6,7 @@
 #  mobike_peer   peer-only, gateway with mobikeaddrpergw 3
 #  mobike_both   both (own-major order), 2 x 3 pairs
 #  mobike_v6     own-only over IPv6, 50 tunnels
+#  mobike_rekeys (moves while both sides rekey and DPD),
 #  mobike_wire_decrypts, mobike_wire_natd_cookie2 (tshark on a capture),
 #  mobike_peer_without_mobike, mobike_own_addr_deleted,
 #  mobike_rpfilter_warning (see their sections)
@@ -202,6 +203,38 @@ check_cell mobike_both $N 3
 write_pair mobike_v6 50 own-only 2 6
 run_pair mobike_v6
 check_cell mobike_v6 50
+
+# ---- moves while both sides rekey -------------------------------------------
+# 50 tunnels moving every 2 s; the client rekeys its IKE SAs every ~4 s and
+# the gateway its own every ~3 s (a gateway rekey makes the gateway the new
+# SA's initiator: the client still moves it), DPD forced every second.
+write_pair mobike_rk 50 both 3 4
+sed -i 's/^  retraninterval: 1s$/  retraninterval: 1s\n  ikelifetime: 5s\n  margintime: 1s\n  forcedpd: true\n  dpdinterval: 1s/' \
+	"$T/mobike_rk-cl.yaml"
+sed -i 's/^  retraninterval: 1s$/  retraninterval: 1s\n  ikelifetime: 4s\n  margintime: 1s/' \
+	"$T/mobike_rk-gw.yaml"
+run_pair mobike_rk
+why=""
+for side in cl gw; do
+	[ "$(jstr "$T/mobike_rk-$side.json" result)" = pass ] &&
+		[ "$(jnum "$T/mobike_rk-$side.json" created)" = 50 ] || why="$why $side did not pass"
+	for v in updates_failed cookie2_mismatch; do
+		[ "$(jnum "$T/mobike_rk-$side.json" $v)" = 0 ] ||
+			why="$why $side $v=$(jnum "$T/mobike_rk-$side.json" $v)"
+	done
+	[ "$(jnum "$T/mobike_rk-$side.json" ike_rekeyed)" -ge 50 ] ||
+		why="$why $side ike_rekeyed=$(jnum "$T/mobike_rk-$side.json" ike_rekeyed)"
+done
+cl_ok=$(jnum "$T/mobike_rk-cl.json" updates_ok)
+gw_ok=$(jnum "$T/mobike_rk-gw.json" updates_ok)
+[ "${cl_ok:-0}" -ge 150 ] || why="$why only $cl_ok updates acknowledged"
+[ "${gw_ok:-0}" -ge "${cl_ok:-0}" ] || why="$why gateway accepted $gw_ok < client's $cl_ok"
+gwinit=$(grep -c ' ike.rekey.done ' "$T/mobike_rk-gw.log")
+[ -n "$why" ] && fail mobike_rekeys "$why" || {
+	pass mobike_rekeys
+	iks_log "mobike_rekeys: $cl_ok updates ok, gateway rekeys $gwinit," \
+		"client rekeyed $(jnum "$T/mobike_rk-cl.json" ike_rekeyed)"
+}
 
 # ---- on the wire, judged by tshark ------------------------------------------
 # 10 tunnels, own-only, captured on the gateway's veth with our keylog: every
