@@ -22,7 +22,11 @@
 # optional), XFRM_BENCH (bench/xfrm-bench binary, optional: run in UML), HOLD (scale hold seconds), FULL_100K_G14=1 (also bring up
 # 100,000 tunnels with group 14), IKS_KEEP=1 (keep logs in /tmp); for a
 # trial of full mode at small sizes: FULL_N (10000), SCALE_N (100000),
-# SCALE_CHILD_LIFE (5m), SCALE_MARGIN (1m), SCALE_DPD (30s).
+# SCALE_CHILD_LIFE (5m), SCALE_MARGIN (1m), SCALE_DPD (30s); RATE_INTERVAL
+# (0s: the client's setupinterval in the rate runs), SCALE_INTERVAL (1ms);
+# RESUME=FILE: the records of an interrupted run (kept with IKS_KEEP=1 in
+# /tmp/iks-PID.d/records): runs already measured there are not run again;
+# BENCH_NOTE: a sentence for the results file.
 #
 # How each figure is taken:
 # - rate: the client's -j `setup_rate` (first IKE_SA_INIT sent to last
@@ -88,6 +92,11 @@ cpu_ticks() {
 	else
 		sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
 	fi
+}
+# sys_share PID: system time / (user + system time) of PID (/proc/PID/stat).
+sys_share() {
+	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null |
+		awk '{ if ($12 + $13 > 0) printf "%.2f\n", $13 / ($12 + $13) }'
 }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
@@ -332,6 +341,8 @@ pair() {
 	put "$name.wall" "$(calc "$t1 - $t0")"
 	put "$name.cpu_cl" "$(calc "$(cpu_ticks "$clpid") / $TCK")"
 	put "$name.cpu_gw" "$(calc "($(cpu_ticks "$gwpid") - $cpu0) / $TCK")"
+	put "$name.sys_cl" "$(sys_share "$clpid")"
+	put "$name.sys_gw" "$(sys_share "$gwpid")"
 	put "$name.rss_cl" "$(rss_kb "$clpid")"
 	put "$name.rss_gw" "$(rss_kb "$gwpid")"
 	put "$name.rss_gw0" "$rss0"
@@ -384,8 +395,11 @@ hold_phase() {
 		note "$name: hold $(calc "int($t_end - $(now))")s left, trouble lines=$bad"
 	done
 	put "$name.trouble" "$(($(trouble "$d") - bad0))"
-	put "$name.child_rekeys" "$(grep -c ' child.rekeyed ' "$d/cl.log" "$d/gw.log" | awk -F: '{ s += $2 } END { print s }')"
-	put "$name.closed_early" "$(grep -c ' ike.closed ' "$d/cl.log")"
+	# Both sides log each rekey: count the client's lines.  An IKE SA
+	# closed after its rekey (from=rekeyed) is not a lost tunnel.
+	put "$name.child_rekeys" "$(grep -c ' child.rekeyed ' "$d/cl.log")"
+	put "$name.ike_rekeys" "$(grep -c ' ike.rekeyed ' "$d/cl.log")"
+	put "$name.closed_early" "$(grep ' ike.closed ' "$d/cl.log" | grep -vc 'from=rekeyed')"
 }
 
 # addr_modes N...: time to give N addresses to an interface with ip -batch
@@ -494,7 +508,7 @@ rate_rows() { # GROUP RUN SWANRUN N GOAL
 	fl=$(calc "$C * $(get speed_$g) / 4")
 	rr=$(get "$r.rate")
 	ratio=$(q "$rr" "$fl")
-	row "setup rate, group $g, $n tunnels, ikeswarm client + gateway ($(get "$r.up")/$n up)" \
+	row "setup rate, group $g, $n tunnels (setupinterval $RATE_INTERVAL), ikeswarm client + gateway ($(get "$r.up")/$n up, $(get "$r.retransmits") retransmits)" \
 		"$(f "$rr") /s" "floor $(f "$fl") /s = $C x $(f "$(get speed_$g)") / 4" \
 		"$ratio" ">= $goal" "$(met "$ratio" '>=' "$goal")"
 	cr=$(cpu_rate "$r")
@@ -514,7 +528,7 @@ rate_rows() { # GROUP RUN SWANRUN N GOAL
 	fi
 	[ -n "$s" ] || return 0
 	ratio=$(q "$rr" "$(get "$s.rate")")
-	row "gateway rate vs strongSwan $(get swan), group $g, $n tunnels ($(get "$s.up")/$n up)" \
+	row "gateway rate vs strongSwan $(get swan), group $g, $n tunnels ($(get "$s.up")/$n up, $(get "$s.retransmits") retransmits)" \
 		"$(f "$rr") /s" "strongSwan gw $(f "$(get "$s.rate")") /s" "$ratio" ">= 3" \
 		"$(met "$ratio" '>=' 3)"
 	ratio=$(q "$(cpu_rate "$r")" "$(cpu_rate "$s")")
@@ -542,6 +556,10 @@ report() {
 		"rates are low and drift; the CPU-bound rows and the CPU per tunnel do not" \
 		"depend on that load."
 	echo "Started $START_UTC, took $(f "$(calc "$(now) - $START")" 0) s."
+	[ -n "$(get resumed)" ] && echo "Resumed: the runs marked in the run list below" \
+		"come from an earlier, interrupted run (RESUME); its load average at start:" \
+		"$(get resumed)."
+	[ -n "$BENCH_NOTE" ] && { echo; echo "Run notes: $BENCH_NOTE"; }
 	echo
 	echo "Crypto per CPU second: openssl speed ffdh2048 $(f "$(get speed_14)") op/s," \
 		"X25519 $(f "$(get speed_31)") op/s (an op is one EVP_PKEY_derive: speed.c" \
@@ -575,7 +593,7 @@ report() {
 			"-" "$(q "$v" "$SCALE_N")" "1.000" "$(met "$(q "$v" "$SCALE_N")" '>=' 1)"
 		v=$(get "$SCALE.trouble")
 		row "scale: held $HOLD s, DPD $SCALE_DPD (forced), CHILD lifetime $SCALE_CHILD_LIFE (margin $SCALE_MARGIN): failures" \
-			"${v:--} failure lines during the hold; $(get "$SCALE.closed_early") IKE SAs closed; $(get "$SCALE.child_rekeys") CHILD rekeys" \
+			"${v:--} failure lines during the hold; $(get "$SCALE.closed_early") IKE SAs closed other than by a rekey; $(get "$SCALE.child_rekeys") CHILD rekeys, $(get "$SCALE.ike_rekeys") IKE rekeys (the gateway's default ikelifetime 10m)" \
 			"-" "-" "0" "$(met "${v:--}" '<=' 0)"
 		row "scale: peak memory (VmHWM)" \
 			"client $(f "$(calc "$(get "$SCALE.hwm_cl") / 1024")") MB, gateway $(f "$(calc "$(get "$SCALE.hwm_gw") / 1024")") MB" \
@@ -598,14 +616,16 @@ report() {
 		"the fastpath library alone (xfrm-bench, 10,000 SAs, UML kernel $(get xfrm.kernel), 1 CPU): $(f "$(get xfrm.client)" 0) /s client style, $(f "$(get xfrm.gateway)" 0) /s gateway style" \
 		"-" "-" "-"
 	echo
-	echo "Runs (client view): name up/N rate retransmits; CPU s client/gateway; RSS KB client/gateway(idle gateway)"
+	echo "Runs (client view): name up/N rate retransmits; CPU s client/gateway (system-time share);" \
+		"RSS KB client/gateway(idle gateway); client address setup time"
 	echo
 	echo '```'
 	for a in $RUNS; do
-		printf '%-10s %s/%s %s/s retr=%s cpu=%s/%s rss=%s/%s(%s) addr=%ss\n' "$a" \
+		printf '%-10s %s/%s %s/s retr=%s cpu=%s(%s)/%s(%s) rss=%s/%s(%s) addr=%ss\n' "$a" \
 			"$(get "$a.up")" "$(get "$a.n")" "$(get "$a.rate")" "$(get "$a.retransmits")" \
-			"$(get "$a.cpu_cl")" "$(get "$a.cpu_gw")" "$(get "$a.rss_cl")" "$(get "$a.rss_gw")" \
-			"$(get "$a.rss_gw0")" "$(get "$a.addr_s")"
+			"$(get "$a.cpu_cl")" "$(get "$a.sys_cl")" "$(get "$a.cpu_gw")" "$(get "$a.sys_gw")" \
+			"$(get "$a.rss_cl")" "$(get "$a.rss_gw")" \
+			"$(get "$a.rss_gw0")" "$(get "$a.addr_s")$(get "$a.resumed")"
 	done
 	echo '```'
 	echo
@@ -629,11 +649,16 @@ profile() {
 	{
 		echo "callgrind, ikeswarm $side, group $g, $(get "prof-$side.up")/$n tunnels," \
 			"commit $(get commit), $(date -u +%Y-%m-%dT%H:%MZ)"
-		echo "== inclusive =="
-		callgrind_annotate --inclusive=yes "$cg" 2>/dev/null | sed -n '1,60p'
+		echo "== inclusive, ikeswarm's own functions (instructions per tunnel = Ir / $n) =="
+		callgrind_annotate --inclusive=yes --threshold=100 "$cg" 2>/dev/null |
+			grep -E ' (worker|proto|lib|conf|kernel)/[a-z_0-9]+\.c:' | grep -v '/work/' | sed -n '1,60p'
+		echo "== inclusive, library entry points =="
+		callgrind_annotate --inclusive=yes --threshold=100 "$cg" 2>/dev/null |
+			grep -E '\?\?\?:[A-Za-z_]|libc.so' | sed -n '1,30p'
 		echo "== self =="
-		callgrind_annotate "$cg" 2>/dev/null | sed -n '/^Ir/,$p' | sed -n '1,45p'
+		callgrind_annotate --threshold=100 "$cg" 2>/dev/null | sed -n '/^Ir/,$p' | sed -n '4,45p'
 	} >"$out"
+	cp "$cg" "$out.callgrind" 2>/dev/null
 	cat "$out"
 	echo "written: $out" >&2
 }
@@ -641,12 +666,17 @@ profile() {
 START=$(now)
 START_UTC=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 RUNS=""
-SETUPINTERVAL=0s                 # 0 is allowed: the client starts a batch per wake-up
+RATE_INTERVAL=${RATE_INTERVAL:-0s}   # 0 is allowed: the client starts a batch per wake-up
+SETUPINTERVAL=$RATE_INTERVAL
 RETRAN=${RETRAN:-5s}             # fixed interval (no back-off in the engine)
 MAXRETRAN=${MAXRETRAN:-10}
 CHILD_LIFE=1h
 WAIT_BASE=20
 WAIT_RATE=50                     # give up below 50 tunnels/s
+if [ -n "$RESUME" ]; then
+	cat "$RESUME" >>"$REC" || exit 1
+	put resumed "$(get load_start)"
+fi
 machine
 if [ "$MODE" = profile ]; then
 	shift
@@ -654,10 +684,17 @@ if [ "$MODE" = profile ]; then
 	exit 0
 fi
 note "crypto floor (openssl speed, proto-bench)"
-if [ "$MODE" = quick ]; then crypto_floor 0.2; else crypto_floor 1; fi
+if [ -n "$(get speed_14)" ] && [ -n "$RESUME" ]; then
+	note "crypto floor from RESUME"
+elif [ "$MODE" = quick ]; then crypto_floor 0.2; else crypto_floor 1; fi
 bed
 run() { # NAME GW GROUP N HOLD [client lines...]
 	RUNS="$RUNS $1"
+	if [ -n "$(get "$1.up")" ]; then
+		note "$1: figures from RESUME ($RESUME)"
+		put "$1.resumed" "(resumed)"
+		return 0
+	fi
 	put "$1.n" "$4"
 	pair "$@"
 }
@@ -677,14 +714,14 @@ else
 	run iks31 iks 31 "$N_RATE" 0; R31=iks31
 	run swan14 swan 14 "$N_RATE" 0; S14=swan14
 	run swan31 swan 31 "$N_RATE" 0; S31=swan31
-	addr_modes $ADDR_SIZES
+	[ -n "$(get addrmode.route_s)" ] || addr_modes $ADDR_SIZES
 	CHILD_LIFE=$SCALE_CHILD_LIFE
 	SETUPINTERVAL=$SCALE_INTERVAL
 	run scale31 iks 31 "$SCALE_N" "$HOLD" "forcedpd: true" "dpdinterval: $SCALE_DPD" \
 		"ikelifetime: 1h" "margintime: $SCALE_MARGIN"
 	SCALE=scale31
 	CHILD_LIFE=1h
-	SETUPINTERVAL=0s
+	SETUPINTERVAL=$RATE_INTERVAL
 	MEM_A=iks31 MEM_B=scale31
 	if [ "$FULL_100K_G14" = 1 ]; then
 		run scale14 iks 14 "$SCALE_N" 0; SCALE14=scale14
