@@ -316,7 +316,7 @@ no_transport() {
 # (kernel-libipsec needs one per narrowed local selector), capture; sets T.
 cell_bed() {
 	local k
-	if [ -n "$C_NAT" ]; then nat_trio || return 1; else ns_pair; fi
+	if [ -n "$C_NAT" ]; then nat_trio || return 1; else ns_pair; pin_pair; fi
 	T=$(iks_tmp)
 	mkdir -p "$T/sw"
 	ip -n "$IKS_NS_GW" addr add 10.1.0.1/32 dev lo
@@ -328,6 +328,44 @@ cell_bed() {
 		k=$((k + 1))
 	done
 	capture_start "$IKS_NS_GW" "$IKS_IF_GW" "$T/run.pcap" || return 1
+}
+
+# mac NS IF: the interface's MAC address.
+mac() {
+	ip -n "$1" -o link show dev "$2" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2
+}
+
+# pin NS IF MAC ADDR...: permanent neighbour entries.  The kernel's ARP and
+# ND tables are shared by every namespace of the host (gc_thresh3 counts
+# them all); under other tests with thousands of addresses they overflow
+# and packets to a new neighbour vanish (seen: cells with nothing on the
+# wire while the client retransmitted).  Pinned entries do not depend on it.
+pin() {
+	local ns ifc m a
+	ns=$1 ifc=$2 m=$3
+	shift 3
+	for a in "$@"; do
+		ip -n "$ns" neigh replace "$a" lladdr "$m" dev "$ifc" nud permanent 2>/dev/null
+	done
+}
+
+# pin_pair: every address a cell may use on either side of ns_pair.
+pin_pair() {
+	local k cl
+	cl="$IKS_CL4 $IKS_CL6 10.99.0.30"
+	k=0
+	while [ $k -lt $((2 * C_N + 2)) ]; do
+		cl="$cl 10.99.0.$((10 + k)) fd00:99::$((10 + k))"
+		k=$((k + 1))
+	done
+	k=0
+	while [ $k -lt "$C_N" ]; do
+		cl="$cl $(C_FAM=4 c_swaddr $k) $(C_FAM=6 c_swaddr $k)"
+		k=$((k + 1))
+	done
+	pin "$IKS_NS_GW" "$IKS_IF_GW" "$(mac "$IKS_NS_CL" "$IKS_IF_CL")" $cl
+	pin "$IKS_NS_CL" "$IKS_IF_CL" "$(mac "$IKS_NS_GW" "$IKS_IF_GW")" \
+		"$IKS_GW4" "$IKS_GW6" 10.99.0.3
 }
 
 # nat_trio: like ns_pair, but the client side sits behind a NAT router:
@@ -351,6 +389,11 @@ nat_trio() {
 	ip -n "$nat" link set vng up
 	ip -n "$nat" link set vnc up
 	ip -n "$IKS_NS_CL" route add default via 10.98.0.1
+	pin "$IKS_NS_CL" "$IKS_IF_CL" "$(mac "$nat" vnc)" 10.98.0.1
+	pin "$nat" vnc "$(mac "$IKS_NS_CL" "$IKS_IF_CL")" 10.98.0.2 10.98.0.10 10.98.0.11 \
+		10.98.0.12 10.98.0.20 10.98.0.21
+	pin "$nat" vng "$(mac "$IKS_NS_GW" "$IKS_IF_GW")" "$IKS_GW4"
+	pin "$IKS_NS_GW" "$IKS_IF_GW" "$(mac "$nat" vng)" 10.99.0.2
 	ns_sysctl "$nat" net.ipv4.ip_forward=1
 	ns_exec "$nat" nft add table ip iksnat &&
 		ns_exec "$nat" nft add chain ip iksnat post \
