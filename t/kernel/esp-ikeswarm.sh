@@ -9,7 +9,9 @@
 #  - rekey: the AES-CBC CHILD SAs rekey every ~3 s; a continuous ping over
 #    tunnel 0 loses at most one packet per rekey, and its SPIs changed;
 #  - stop: SIGINT to both; no state, policy, table-330 route/rule or
-#    client address is left.
+#    client address is left;
+#  - MOBIKE (a second run, 1 tunnel): own-only moves every 3 s during a
+#    ping; it keeps answering and both sides' states follow the move.
 # Prints PASS/FAIL/SKIP lines; exits 1 on a failure.
 
 [ "$(id -u)" = 0 ] || { echo "SKIP esp-ikeswarm: needs root"; exit 0; }
@@ -212,9 +214,6 @@ else
 		"(~$rk on the pinged SA), its kernel SPI $spi0 -> $spi1"
 fi
 
-echo "SKIP esp-ikeswarm-mobike: MOBIKE move through the fastpath not exercised in UML yet" \
-	"(the hook calls fp_migrate; esp-xfrmlib.sh covers fp_migrate itself)"
-
 # Graceful stop: the client deletes its SAs, the gateway follows.
 kill -INT $clpid
 i=0
@@ -245,4 +244,74 @@ else
 	fi
 fi
 [ -n "$VERBOSE" ] && tail -n 5 "$tmpd/cl.out" "$tmpd/gw.out"
+
+# MOBIKE own-only moves (a second run: 1 tunnel, AES-GCM, the client's two
+# addresses 10.99.0.2/.3, a move every 3 s) during a 12 s ping every 50 ms:
+# the ping keeps answering (a move may cost the packets in flight while
+# only one side has moved) and the client's kernel states follow its IKE
+# endpoint (fp_migrate at the engine's MOBIKE hook).
+mobike() {
+	ip netns exec $CL sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.vcl.rp_filter=0
+	ip netns exec $GW sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.vgw.rp_filter=0
+	sed -e 's/^numberoftunnels: .*/numberoftunnels: 1/' \
+		-e '/^runningtime:/a mobike: true\nmobikeiplifetime: 3s\nmobikechangeaddrtype: own-only' \
+		"$tmpd/cl.yaml" > "$tmpd/mcl.yaml"
+	sed -e 's/^numberoftunnels: .*/numberoftunnels: 1/' \
+		-e '/^runningtime:/a mobike: true\nmobikeaddrpergw: 1' "$tmpd/gw.yaml" > "$tmpd/mgw.yaml"
+	ip netns exec $GW "$IKS" exec --single -f "$tmpd/mgw.yaml" --lf "$tmpd/mgw.log" \
+		> "$tmpd/mgw.out" 2>&1 &
+	gwpid=$!
+	sleep 1
+	ip netns exec $CL "$IKS" exec --single -f "$tmpd/mcl.yaml" --lf "$tmpd/mcl.log" \
+		> "$tmpd/mcl.out" 2>&1 &
+	clpid=$!
+	i=0
+	while [ $i -lt 60 ]; do
+		c=$(ip -n $CL xfrm state | grep -c '^src') g=$(ip -n $GW xfrm state | grep -c '^src')
+		[ "$c" -ge 6 ] && [ "$g" -ge 6 ] && break
+		kill -0 $clpid 2>/dev/null && kill -0 $gwpid 2>/dev/null || break
+		sleep 0.5; i=$((i + 1))
+	done
+	[ "$c" -ge 6 ] && [ "$g" -ge 6 ] ||
+		{ fail esp-ikeswarm-mobike "states: client $c, gateway $g of 6"
+		  for f in mcl.out mgw.out; do tail -n 4 "$tmpd/$f" | sed "s/^/  $f: /"; done
+		  grep -h 'fastpath\|failed\|mobike' "$tmpd/mcl.log" "$tmpd/mgw.log" |
+			head -n 10 | sed 's/^/  /'
+		  return; }
+	srcs0=$(states $CL | grep " $O_GW rfc4106" | cut -d' ' -f1)
+	m0=$(grep -c 'mobike.update.ok' "$tmpd/mcl.log")
+	ip netns exec $CL ping -q -c 240 -i 0.05 -W 1 -I 10.11.1.1 10.11.2.1 \
+		> "$tmpd/mping" 2>&1
+	m1=$(grep -c 'mobike.update.ok' "$tmpd/mcl.log")
+	srcs1=$(states $CL | grep " $O_GW rfc4106" | cut -d' ' -f1)
+	gdst=$(states $GW | grep "^$O_GW .* rfc4106" | cut -d' ' -f2)
+	ike1=$(grep 'mobike.update.ok' "$tmpd/mcl.log" | tail -n 1 | sed -n 's/.* own=\([0-9.]*\).*/\1/p')
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$tmpd/mping")
+	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmpd/mping")
+	lost=$(( ${sent:-0} - ${got:-0} )) moves=$((m1 - m0))
+	fpf=$(grep -h 'fastpath.fail' "$tmpd/mcl.log" "$tmpd/mgw.log" | head -n 1)
+	if [ $moves -lt 2 ]; then
+		fail esp-ikeswarm-mobike "$moves MOBIKE updates during the ping (want >= 2)"
+	elif [ -n "$fpf" ]; then
+		fail esp-ikeswarm-mobike "$fpf"
+	elif [ "$srcs1" != "$ike1" ] || [ "$gdst" != "$ike1" ]; then
+		fail esp-ikeswarm-mobike "client's out state from '$srcs1', gateway's to" \
+			"'$gdst', client's IKE from '$ike1'"
+	elif [ "${got:-0}" -lt 1 ] || [ $lost -gt $((3 * moves + 1)) ]; then
+		fail esp-ikeswarm-mobike "$lost of ${sent:-0} lost with $moves moves"
+	else
+		echo "PASS esp-ikeswarm-mobike: $moves own-only moves during the ping," \
+			"$lost of $sent lost; client's out state $srcs0 -> $srcs1 (= IKE's and the" \
+			"gateway's out state's destination)"
+	fi
+	kill -INT $clpid; wait $clpid; kill -INT $gwpid; wait $gwpid
+	clpid="" gwpid=""
+	left=""
+	for n in $CL $GW; do
+		s=$(ip -n $n xfrm state | grep -c '^src') p=$(ip -n $n xfrm policy | grep -c '^src')
+		[ $((s + p)) -eq 0 ] || left="$left $n: $s states $p policies;"
+	done
+	[ -z "$left" ] || fail esp-ikeswarm-mobike "left after the stop:$left"
+}
+[ -z "$clpid$gwpid" ] && mobike
 exit $failed
