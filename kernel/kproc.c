@@ -12,8 +12,11 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include "kernel/child_json.h"
+#include "kernel/fastpath.h"
 #include "kernel/kproc.h"
 #include "kernel/nl_addr.h"
+#include "kernel/xfrm_probe.h"
 #include "lib/msg.h"
 
 #define KPROC_MAX_COUNT (1u << 20) /* addresses per request */
@@ -21,6 +24,7 @@
 struct kproc {
 	nng_socket sock;
 	struct nladdr *nl;
+	struct fastpath *fp;       /* after fastpath.start (installfastpath) */
 	unsigned long served, failed;
 };
 
@@ -105,6 +109,64 @@ static json_t *do_route(struct kproc *k, const json_t *m, bool add)
 	return rc < 0 ? answer_err(id, -rc, name) : msg_reply(id);
 }
 
+/* fastpath.start: ESP probed first, so a kernel without it is refused
+ * with the probe's one line (ENOPROTOOPT) before any tunnel. */
+static json_t *do_fastpath_start(struct kproc *k, const json_t *m)
+{
+	int64_t id = msg_id(m);
+	char why[160] = "";
+	if (k->fp)
+		return msg_reply(id);
+	int rc = xfrm_probe_esp(why, sizeof(why));
+	if (rc <= 0) {
+		json_t *a = msg_error(id, why);
+		if (a)
+			json_object_set_new(a, "errno", json_integer(rc < 0 ? -rc : ENOPROTOOPT));
+		return a;
+	}
+	if ((rc = fp_open(&k->fp)) < 0)
+		return answer_err(id, -rc, "fastpath.start: fp_open");
+	if (!json_is_false(json_object_get(m, "flush")) && (rc = fp_flush(k->fp)) < 0)
+		return answer_err(id, -rc, "fastpath.start: flush");
+	return msg_reply(id);
+}
+
+/* child.install / rekey / delete / migrate: one request, fp_* with count 1,
+ * answered with the request's own errno. */
+static json_t *do_child(struct kproc *k, const json_t *m, const char *name)
+{
+	int64_t id = msg_id(m);
+	char why[160] = "";
+	struct fp_child c;
+	struct fp_endpoints ep;
+	uint32_t reqid = 0;
+	int err = 0, rc;
+	if (!k->fp)
+		return answer_err(id, ENOTCONN, name); /* no fastpath.start */
+	if (!strcmp(name, "child.install") || !strcmp(name, "child.rekey")) {
+		if (fp_child_from_json(json_object_get(m, "child"), &c, why, sizeof(why)) < 0)
+			return msg_error(id, why[0] ? why : "child: invalid");
+		if (name[6] == 'i') {
+			rc = fp_install(k->fp, &c, 1, &err);
+		} else {
+			reqid = (uint32_t)json_integer_value(json_object_get(m, "old_reqid"));
+			rc = fp_rekey(k->fp, &reqid, &c, 1, &err);
+		}
+		explicit_bzero(&c, sizeof(c));
+	} else if (!strcmp(name, "child.migrate")) {
+		if (fp_endpoints_from_json(json_object_get(m, "to"), &ep, why, sizeof(why)) < 0)
+			return msg_error(id, why[0] ? why : "to: invalid");
+		reqid = (uint32_t)json_integer_value(json_object_get(m, "reqid"));
+		rc = fp_migrate(k->fp, &reqid, &ep, 1, &err);
+	} else {
+		reqid = (uint32_t)json_integer_value(json_object_get(m, "reqid"));
+		rc = fp_delete(k->fp, &reqid, 1, &err);
+	}
+	if (rc < 0)
+		err = rc;
+	return err ? answer_err(id, -err, name) : msg_reply(id);
+}
+
 static void serve_one(struct kproc *k)
 {
 	json_t *m = NULL, *a = NULL;
@@ -127,6 +189,10 @@ static void serve_one(struct kproc *k)
 		a = answer_err(msg_id(m), EOPNOTSUPP, t->name);
 	} else if (!strcmp(t->name, "addr.add") || !strcmp(t->name, "addr.del")) {
 		a = do_addr(k, m, t->name[5] == 'a');
+	} else if (!strcmp(t->name, "fastpath.start")) {
+		a = do_fastpath_start(k, m);
+	} else if (!strncmp(t->name, "child.", 6)) {
+		a = do_child(k, m, t->name);
 	} else {
 		a = do_route(k, m, !strcmp(t->name, "route.add"));
 	}
@@ -174,6 +240,12 @@ int kproc_main(const char *url)
 			serve_one(&k);
 	}
 out:
+	if (k.fp) {
+		int left = fp_cleanup(k.fp);
+		if (left > 0)
+			fprintf(stderr, "ikeswarm-kernel: %d fastpath removals failed at exit\n", left);
+		fp_close(k.fp);
+	}
 	if (k.nl) {
 		int left = nladdr_cleanup(k.nl);
 		if (left > 0)

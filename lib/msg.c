@@ -64,6 +64,21 @@ const struct msg_type msg_types[] = {
 	{ "route.del", MSG_KERNEL, MSG_ID_REQUIRED, false, "remove a route added by route.add",
 	  { { "prefix", MV_PREFIX, REQ }, { "dev", MV_STR, OPT }, { "via", MV_IP, OPT },
 	    { "table", MV_UINT, OPT }, { "local", MV_BOOL, OPT } } },
+	/* installfastpath (kernel/fastpath.h; CHILD SAs as kernel/child_json.h) */
+	{ "fastpath.start", MSG_KERNEL, MSG_ID_REQUIRED, false,
+	  "probe ESP, open the fastpath, flush XFRM and table 330 unless flush is false",
+	  { { "flush", MV_BOOL, OPT } } },
+	{ "child.install", MSG_KERNEL, MSG_ID_REQUIRED, false, "install one CHILD SA",
+	  { { "child", MV_OBJ, REQ } } },
+	{ "child.rekey", MSG_KERNEL, MSG_ID_REQUIRED, false,
+	  "replace the CHILD SA old_reqid by child (new states before the old go)",
+	  { { "old_reqid", MV_UINT, REQ }, { "child", MV_OBJ, REQ } } },
+	{ "child.delete", MSG_KERNEL, MSG_ID_REQUIRED, false,
+	  "remove the CHILD SA reqid (states, policies, routes)",
+	  { { "reqid", MV_UINT, REQ } } },
+	{ "child.migrate", MSG_KERNEL, MSG_ID_REQUIRED, false,
+	  "move the CHILD SA reqid to the endpoints to (MOBIKE)",
+	  { { "reqid", MV_UINT, REQ }, { "to", MV_OBJ, REQ } } },
 	{ NULL, 0, 0, false, NULL, { { 0 } } },
 };
 
