@@ -5,8 +5,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "kernel/child_json.h"
 #include "kernel/fastpath.h"
+#include "kernel/kproc.h"
 #include "kernel/xfrm_probe.h"
+#include "lib/msg.h"
 #include "proto/keys.h"
 #include "worker/engine.h"
 #include "worker/fastpath_client.h"
@@ -94,6 +97,82 @@ uint32_t fpc_new_reqid(struct fpc *f)
 		r = (f->reqid_base + ++f->reqid_seq) * 0x9e3779b1u;
 	while (!r);
 	return r;
+}
+
+/* ---- the kernel-process backend --------------------------------------- */
+
+#define FPC_KPROC_TIMEOUT_MS 5000
+
+static int kp_call(void *ctx, json_t *m)
+{
+	char why[160];
+	if (!m)
+		return -ENOMEM;
+	return kproc_call(ctx, m, why, sizeof(why));
+}
+
+static int kp_install(void *ctx, const struct fp_child *c)
+{
+	json_t *m = msg_new("child.install", 0);
+	if (m)
+		json_object_set_new(m, "child", fp_child_to_json(c));
+	return kp_call(ctx, m);
+}
+
+static int kp_rekey(void *ctx, uint32_t old_reqid, const struct fp_child *c)
+{
+	json_t *m = msg_new("child.rekey", 0);
+	if (m) {
+		json_object_set_new(m, "old_reqid", json_integer(old_reqid));
+		json_object_set_new(m, "child", fp_child_to_json(c));
+	}
+	return kp_call(ctx, m);
+}
+
+static int kp_del(void *ctx, uint32_t reqid)
+{
+	json_t *m = msg_new("child.delete", 0);
+	if (m)
+		json_object_set_new(m, "reqid", json_integer(reqid));
+	return kp_call(ctx, m);
+}
+
+static int kp_migrate(void *ctx, uint32_t reqid, const struct fp_endpoints *to)
+{
+	json_t *m = msg_new("child.migrate", 0);
+	if (m) {
+		json_object_set_new(m, "reqid", json_integer(reqid));
+		json_object_set_new(m, "to", fp_endpoints_to_json(to));
+	}
+	return kp_call(ctx, m);
+}
+
+static void kp_close(void *ctx)
+{
+	kproc_client_close(ctx);
+}
+
+static const struct fpc_ops kproc_ops = {
+	.install = kp_install, .rekey = kp_rekey, .del = kp_del,
+	.migrate = kp_migrate, .close = kp_close,
+};
+
+int fpc_kproc_open(struct fpc **out, const char *url, int worker)
+{
+	struct kproc_client *kc;
+	struct fpc *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	int rc = kproc_client_open(&kc, url, FPC_KPROC_TIMEOUT_MS);
+	if (rc < 0) {
+		free(f);
+		return rc;
+	}
+	f->ops = &kproc_ops;
+	f->ctx = kc;
+	f->reqid_base = (uint32_t)worker << 24; /* x odd constant: still distinct */
+	*out = f;
+	return 0;
 }
 
 /* ---- CHILD SA -> request ---------------------------------------------- */

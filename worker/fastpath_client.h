@@ -41,7 +41,14 @@ struct fpc {
  * and, when flush, empties XFRM and table 330.  1 = ready (*out set), 0 =
  * no ESP here, -errno (why says what). */
 int fpc_direct_open(struct fpc **out, bool flush, char *why, size_t whylen);
-/* Removes everything installed (fp_cleanup) and frees f; NULL is fine. */
+/* Kernel-process backend (multi-process exec): child.* requests to the
+ * kernel process at url (kernel/kproc.h; it got fastpath.start from the
+ * supervisor), one synchronous call each.  worker keeps the reqids of
+ * workers apart.  0 or -errno. */
+int fpc_kproc_open(struct fpc **out, const char *url, int worker);
+/* Removes everything installed (fp_cleanup) and frees f; NULL is fine.
+ * (Kernel-process backend: only the connection; that process removes
+ * what is left at its own exit.) */
 void fpc_close(struct fpc *f);
 
 /* A fresh nonzero reqid, scrambled (counter * odd constant) so the
