@@ -4,6 +4,9 @@
 #  procs_wN          N = 1, 2, 4 workers on both sides: 200 tunnels, both -j
 #                    results pass with the same counts; the one log file has
 #                    lines from every worker, all in the log format
+#  procs_log_keyword / procs_log_cap  4 workers: logkeyword keeps exactly
+#                    the matching lines; logfilesizecap 1 MB rotates to .prev,
+#                    neither file passes the cap, every line parses
 #  procs_names       the processes name themselves (ikeswarm-sup,
 #                    ikeswarm-kernel, ikeswarm-w0 ...) and workers are
 #                    children of the supervisor
@@ -35,7 +38,9 @@ ns_pair
 T=$(iks_tmp)
 RT=$T/rt # TMPDIR of every run: their runtime folders go here
 mkdir -p "$RT"
-ip -n "$IKS_NS_GW" route add 10.98.0.0/16 dev "$IKS_IF_GW"
+# via the client's address: one neighbour entry, not one per tunnel address
+# (the neighbour table is host-wide, gc_thresh3 is 1024 by default)
+ip -n "$IKS_NS_GW" route add 10.98.0.0/16 via "$IKS_CL4"
 
 # jnum FILE KEY: the first "KEY":number of a JSON file.
 jnum() {
@@ -56,7 +61,7 @@ write_conf() {
 			echo "startclntaddr: ${CL_START:-10.98.0.1}/16"
 			echo "peeraddr: $IKS_GW4"
 			echo "bindifname: $IKS_IF_CL"
-			echo "setupinterval: 5ms"
+			echo "setupinterval: ${CL_SI:-5ms}"
 			echo "tunnelretryinterval: 1s"
 			echo "tunnelmaxretry: ${CL_RETRY:-3}"
 		else
@@ -139,6 +144,38 @@ for w in 1 2 4; do
 	fi
 	ref=$got
 done
+
+# ---- the log of 4 workers: keyword filter, size cap with .prev ----
+write_conf "$T/kw-gw.yaml" gateway 2000 16s 4 "loglevel: 5" "logfilesizecap: 1"
+CL_SI=2ms
+write_conf "$T/kw-cl.yaml" client 2000 12s 4 "logkeyword: tunnel.up"
+CL_SI=""
+start_gw kw
+run_cl kw
+wait $GWPID
+GW_RC=$?
+n_up=$(grep -c ' tunnel\.up ' "$T/kw-cl.log")
+n_all=$(wc -l <"$T/kw-cl.log")
+if [ $CL_RC -ne 0 ] || [ "$n_up" -ne 2000 ] || [ "$n_all" -ne 2000 ]; then
+	fail procs_log_keyword "exit $CL_RC, $n_up tunnel.up lines of $n_all"
+elif ! out=$(log_ok "$T/kw-cl.log" 4 2>&1); then
+	fail procs_log_keyword "$out"
+else
+	pass procs_log_keyword
+fi
+size=$(wc -c <"$T/kw-gw.log")
+if [ $GW_RC -ne 0 ]; then
+	fail procs_log_cap "gateway exit $GW_RC"
+elif [ ! -s "$T/kw-gw.log.prev" ]; then
+	fail procs_log_cap "no .prev file ($size bytes in the log)"
+elif [ "$size" -gt 1048576 ] || [ "$(wc -c <"$T/kw-gw.log.prev")" -gt 1048576 ]; then
+	fail procs_log_cap "a file passed the cap: $size bytes"
+elif ! out=$(cat "$T/kw-gw.log.prev" "$T/kw-gw.log" >"$T/kw-both.log" &&
+	     log_ok "$T/kw-both.log" 4 2>&1); then
+	fail procs_log_cap "$out"
+else
+	pass procs_log_cap
+fi
 
 # ---- a long run to look at: names, control requests, kill -9 ----
 write_conf "$T/long-gw.yaml" gateway 100 80s 2 "apilistenport: 12340"
@@ -380,9 +417,10 @@ else
 fi
 
 # two SIGINTs: the second stops at once
-kill -INT $GWPID
-sleep 0.2
-kill -INT "$(comm_pid "$IKS_NS_GW" ikeswarm-sup)"
+gsup=$(comm_pid "$IKS_NS_GW" ikeswarm-sup)
+kill -INT "$gsup"
+sleep 0.02
+kill -INT "$gsup"
 t0=$(date +%s)
 wait $GWPID
 t1=$(date +%s)
