@@ -33,6 +33,11 @@ static const char *const good[] = {
 	"{\"type\":\"route.add\",\"id\":7,\"prefix\":\"10.1.0.0/16\",\"via\":\"10.0.0.254\","
 	"\"table\":330}",
 	"{\"type\":\"route.del\",\"id\":8,\"prefix\":\"10.1.0.0/16\",\"local\":true}",
+	"{\"type\":\"fastpath.start\",\"id\":9,\"flush\":false}",
+	"{\"type\":\"child.install\",\"id\":10,\"child\":{\"reqid\":7}}",
+	"{\"type\":\"child.rekey\",\"id\":11,\"old_reqid\":7,\"child\":{\"reqid\":7}}",
+	"{\"type\":\"child.delete\",\"id\":12,\"reqid\":7}",
+	"{\"type\":\"child.migrate\",\"id\":13,\"reqid\":7,\"to\":{\"local\":\"10.0.0.2\"}}",
 };
 
 /* Bad messages and a word their reason must contain. */
@@ -86,6 +91,9 @@ static const struct {
 	  "key 'prefix'" },
 	{ "{\"type\":\"route.add\",\"id\":1,\"prefix\":\"::/0\",\"via\":\"fe80::1::2\"}",
 	  "key 'via'" },
+	{ "{\"type\":\"child.install\",\"id\":1}", "missing key 'child'" },
+	{ "{\"type\":\"child.delete\",\"id\":1,\"reqid\":-7}", "key 'reqid'" },
+	{ "{\"type\":\"fastpath.start\",\"id\":1,\"flush\":\"no\"}", "key 'flush'" },
 };
 
 START_TEST(every_type_has_a_good_example)
