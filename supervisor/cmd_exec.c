@@ -106,14 +106,10 @@ int cmd_exec(int argc, char **argv)
 	} else if (verify) {
 		plan_print(&cfg, file, stdout);
 		rc = 0;
-	} else if (!single && cfg.ikeconf.installfastpath) {
-		/* The kernel process does not take child.* requests yet. */
-		fprintf(stderr, "ikeswarm exec: installfastpath runs with --single only "
-			"(the multi-process engine does not install CHILD SAs yet)\n");
-		rc = 1;
 	} else if (!single) {
 		struct sup_opts so = { .json = json, .keylog_path = keylog, .log_path = logfile,
-				       .setup_path = file, .workers = (unsigned)workers };
+				       .setup_path = file, .workers = (unsigned)workers,
+				       .flush = flush };
 		rc = sup_run(&cfg, &so);
 	} else {
 		struct engine_exec_opts eo = { .json = json, .keylog_path = keylog,

@@ -21,6 +21,7 @@ int cmd_worker(int argc, char **argv)
 		{ "first", required_argument, NULL, 'F' }, { "count", required_argument, NULL, 'C' },
 		{ "url", required_argument, NULL, 'u' }, { "level", required_argument, NULL, 'l' },
 		{ "keylog", required_argument, NULL, 'k' }, { "fd", required_argument, NULL, 'd' },
+		{ "kernel", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct wmain_opts o = { .loglevel = 2 };
@@ -37,6 +38,7 @@ int cmd_worker(int argc, char **argv)
 		case 'u': o.url = optarg; break;
 		case 'l': o.loglevel = atoi(optarg); break;
 		case 'k': o.keylog_path = optarg; break;
+		case 'K': o.kernel_url = optarg; break;
 		case 'd':
 			if (o.nfds < WMAIN_MAX_FDS &&
 			    sscanf(optarg, "%d:%u", &o.fds[o.nfds], &o.fd_flags[o.nfds]) == 2)

@@ -61,6 +61,10 @@ pid_t sup_spawn_worker(struct sup *s, struct sup_worker *w)
 		argv[a++] = "--keylog";
 		argv[a++] = (char *)s->o->keylog_path;
 	}
+	if (s->cfg->ikeconf.installfastpath) {
+		argv[a++] = "--kernel";
+		argv[a++] = s->kernel_url;
+	}
 	for (int i = 0; i < w->nfds; i++) {
 		snprintf(fdarg[i], sizeof(fdarg[i]), "%d:%u", CHILD_FD0 + i, w->fd_flags[i]);
 		argv[a++] = "--fd";

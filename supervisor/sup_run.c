@@ -423,6 +423,22 @@ static int open_sockets(struct sup *s)
 	return 0;
 }
 
+/* installfastpath: the kernel process probes ESP (a kernel without it is
+ * refused with one line, before any tunnel), opens the fastpath and
+ * flushes unless --flush=false. */
+static int start_fastpath(struct sup *s, struct kproc_client *kc)
+{
+	char why[200];
+	json_t *m = msg_new("fastpath.start", 0);
+	if (!m)
+		return -ENOMEM;
+	json_object_set_new(m, "flush", json_boolean(s->o->flush));
+	int rc = kproc_call(kc, m, why, sizeof(why));
+	if (rc < 0)
+		snprintf(s->error, sizeof(s->error), "installfastpath: %.150s", why);
+	return rc;
+}
+
 /* An addr.add through the kernel process, remembered (a copy of the
  * request) so that the addresses can still be removed if that process dies
  * with its own record (undo_after_kernel_death). */
@@ -637,6 +653,8 @@ int sup_run(const struct config *cfg, const struct sup_opts *o)
 		snprintf(s.error, sizeof(s.error), "cannot start the kernel process");
 		goto out;
 	}
+	if (cfg->ikeconf.installfastpath && start_fastpath(&s, kc) < 0)
+		goto out;
 	sup_log(&s, LOGL_INFO, -1, "run.start", "role=%s tunnels=%lld workers=%u",
 		cfg->role == ROLE_CLIENT ? "client" : "gateway", (long long)cfg->numberoftunnels,
 		s.nworkers);

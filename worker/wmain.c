@@ -3,15 +3,18 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pair0/pair.h>
 
+#include "kernel/xfrm_policy.h"
 #include "lib/msg.h"
 #include "proto/names.h"
 #include "worker/engine.h"
+#include "worker/fastpath_client.h"
 #include "worker/loop.h"
 #include "worker/mobike_addrmon.h"
 #include "worker/mobike_stats.h"
@@ -383,6 +386,24 @@ static void on_signal(struct loop *loop, int signo, void *arg)
 	engine_stop(&w->e);
 }
 
+/* installfastpath: CHILD SAs go to the kernel process; IKE on the adopted
+ * sockets never enters a tunnel (per-socket bypass policies). */
+static int setup_fastpath(struct wm *w, const struct wmain_opts *o)
+{
+	int err = o->kernel_url ? fpc_kproc_open(&w->e.fp, o->kernel_url, o->worker) : -EINVAL;
+	for (int i = 0; err == 0 && i < o->nfds; i++) {
+		int fam = 0;
+		socklen_t len = sizeof(fam);
+		if (getsockopt(o->fds[i], SOL_SOCKET, SO_DOMAIN, &fam, &len) < 0)
+			err = -errno;
+		else
+			err = xfrm_socket_bypass(o->fds[i], fam);
+	}
+	if (err < 0)
+		fprintf(stderr, "ikeswarm-w%d: installfastpath: %s\n", o->worker, strerror(-err));
+	return err;
+}
+
 static int open_pair(struct wm *w)
 {
 	int rv = nng_pair0_open(&w->sock);
@@ -442,6 +463,8 @@ int wmain_run(const struct config *cfg, const struct wmain_opts *o)
 			goto out;
 		}
 	}
+	if (cfg->ikeconf.installfastpath && setup_fastpath(&w, o) < 0)
+		goto out;
 	if (msg_recv_fd(w.sock, &fd) < 0 || loop_fd_add(w.loop, fd, EPOLLIN, on_sock, &w) < 0)
 		goto out;
 	json_t *hello = msg_new("hello", -1);
@@ -470,6 +493,7 @@ int wmain_run(const struct config *cfg, const struct wmain_opts *o)
 out:
 	if (w.engine_ok)
 		engine_fini(&w.e);
+	fpc_close(w.e.fp); /* the kernel process removes what is left */
 	nng_close(w.sock);
 	if (w.udp)
 		udp_free(w.udp);

@@ -29,6 +29,7 @@ struct wmain_opts {
 	int nfds;
 	const char *keylog_path; /* NULL: none; appended to (workers share it) */
 	int loglevel;            /* events at or below are sent */
+	const char *kernel_url;  /* installfastpath: the kernel process (child.*) */
 };
 
 /* Run until the engine is done (runningtime, stop) or the second signal;

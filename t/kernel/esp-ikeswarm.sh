@@ -1,8 +1,7 @@
 #!/bin/sh
 # esp-ikeswarm.sh — run inside UML (t/kernel/uml.sh): an ikeswarm gateway
-# and an ikeswarm client (`exec --single`: one process each; UML has one
-# slow CPU) in two namespaces with `installfastpath: true`, 3 tunnels x 3
-# CHILD SAs (AES-CBC-128/HMAC-SHA2-256, AES-GCM-16-128, ChaCha20-Poly1305):
+# and an ikeswarm client (see MODE below) in two namespaces with
+# `installfastpath: true`, 3 tunnels x 3 CHILD SAs (AES-CBC-128/HMAC-SHA2-256, AES-GCM-16-128, ChaCha20-Poly1305):
 #  - install: ping from each CHILD SA's inner address (on lo, = its TS) to
 #    the peer's answers through table 330 (no other route exists), and the
 #    packet counters of every state move;
@@ -12,16 +11,37 @@
 #    client address is left;
 #  - MOBIKE (a second run, 1 tunnel): own-only moves every 3 s during a
 #    ping; it keeps answering and both sides' states follow the move.
+# Before those, the kernel process's child.* requests through its C driver
+# (t/unit/test_kernel_kproc_fastpath.c, next to $PROBE_TEST).
 # Prints PASS/FAIL/SKIP lines; exits 1 on a failure.
 
 [ "$(id -u)" = 0 ] || { echo "SKIP esp-ikeswarm: needs root"; exit 0; }
+failed=0
 IKS=${IKESWARM:-}
 [ -n "$IKS" ] && [ -x "$IKS" ] ||
 	{ echo "SKIP esp-ikeswarm: no ikeswarm binary (IKESWARM='$IKS')"; exit 0; }
+# The kernel process's side first (child.* requests, C driver): install,
+# rekey, migrate, delete and cleanup checked in the kernel.
+kpt="$(dirname "${PROBE_TEST:-/nonexistent/x}")/test_kernel_kproc_fastpath"
+if [ ! -x "$kpt" ]; then
+	echo "SKIP esp-ikeswarm-kproc: no driver '$kpt' (make check-kernel builds it)"
+elif out=$(IKESWARM_EXPECT_ESP=1 CK_DEFAULT_TIMEOUT=60 "$kpt" 2>&1) &&
+     printf '%s\n' "$out" | grep -q '^100%: Checks: '; then
+	echo "PASS esp-ikeswarm-kproc: $(printf '%s\n' "$out" | grep '^kproc fastpath:' | cut -c17-)"
+else
+	printf '%s\n' "$out" | sed 's/^/  /'
+	echo "FAIL esp-ikeswarm-kproc: the kernel process fastpath driver failed"
+	failed=1
+fi
+
 CL=esp-iks-cl GW=esp-iks-gw
+# The main run in the process model (supervisor, kernel process, 1 worker:
+# the child.* requests), the MOBIKE run in one process (--single: the
+# library called directly): both backends of worker/fastpath_client.
+MODE=${ESP_IKS_MODE:---workers 1} MODE2=${ESP_IKS_MODE2:---single}
 O_GW=10.99.0.1
 N=3
-failed=0 clpid="" gwpid=""
+clpid="" gwpid=""
 tmpd=$(mktemp -d /tmp/esp-iks.XXXXXX) || exit 1
 
 cleanup() {
@@ -112,11 +132,11 @@ $(child 11 aes-gcm-16:128 1h gateway)
 $(child 12 chacha20-poly1305 1h gateway)
 EOC
 
-ip netns exec $GW "$IKS" exec --single -f "$tmpd/gw.yaml" --lf "$tmpd/gw.log" \
+ip netns exec $GW "$IKS" exec $MODE -f "$tmpd/gw.yaml" --lf "$tmpd/gw.log" \
 	> "$tmpd/gw.out" 2>&1 &
 gwpid=$!
 sleep 1
-ip netns exec $CL "$IKS" exec --single -f "$tmpd/cl.yaml" --lf "$tmpd/cl.log" \
+ip netns exec $CL "$IKS" exec $MODE -f "$tmpd/cl.yaml" --lf "$tmpd/cl.log" \
 	> "$tmpd/cl.out" 2>&1 &
 clpid=$!
 log started
@@ -240,7 +260,8 @@ else
 	elif grep -q 'fastpath.fail' "$tmpd/cl.log" "$tmpd/gw.log"; then
 		fail esp-ikeswarm-stop "$(grep -h 'fastpath.fail' "$tmpd/cl.log" "$tmpd/gw.log" | head -n 1)"
 	else
-		echo "PASS esp-ikeswarm-stop: nothing left (exit client $crc, gateway $grc)"
+		echo "PASS esp-ikeswarm-stop: nothing left (exit client $crc, gateway $grc;" \
+			"exec $MODE)"
 	fi
 fi
 [ -n "$VERBOSE" ] && tail -n 5 "$tmpd/cl.out" "$tmpd/gw.out"
@@ -258,11 +279,11 @@ mobike() {
 		"$tmpd/cl.yaml" > "$tmpd/mcl.yaml"
 	sed -e 's/^numberoftunnels: .*/numberoftunnels: 1/' \
 		-e '/^runningtime:/a mobike: true\nmobikeaddrpergw: 1' "$tmpd/gw.yaml" > "$tmpd/mgw.yaml"
-	ip netns exec $GW "$IKS" exec --single -f "$tmpd/mgw.yaml" --lf "$tmpd/mgw.log" \
+	ip netns exec $GW "$IKS" exec $MODE2 -f "$tmpd/mgw.yaml" --lf "$tmpd/mgw.log" \
 		> "$tmpd/mgw.out" 2>&1 &
 	gwpid=$!
 	sleep 1
-	ip netns exec $CL "$IKS" exec --single -f "$tmpd/mcl.yaml" --lf "$tmpd/mcl.log" \
+	ip netns exec $CL "$IKS" exec $MODE2 -f "$tmpd/mcl.yaml" --lf "$tmpd/mcl.log" \
 		> "$tmpd/mcl.out" 2>&1 &
 	clpid=$!
 	i=0
@@ -302,7 +323,7 @@ mobike() {
 	else
 		echo "PASS esp-ikeswarm-mobike: $moves own-only moves during the ping," \
 			"$lost of $sent lost; client's out state $srcs0 -> $srcs1 (= IKE's and the" \
-			"gateway's out state's destination)"
+			"gateway's out state's destination; exec $MODE2)"
 	fi
 	kill -INT $clpid; wait $clpid; kill -INT $gwpid; wait $gwpid
 	clpid="" gwpid=""

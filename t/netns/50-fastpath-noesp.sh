@@ -4,7 +4,7 @@
 # nothing behind.  Where the kernel has ESP the refusal cannot happen:
 # SKIP (t/kernel/esp-ikeswarm.sh covers the working case inside UML).
 #  fastpath_noesp_single   exec --single: exit 1, "this kernel has no ESP"
-#  fastpath_noesp_procs    exec (supervisor): exit 1, one line saying why
+#  fastpath_noesp_procs    exec (supervisor, kernel process): the same
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd ip timeout
@@ -57,6 +57,6 @@ noesp() {
 }
 WANT="this kernel has no ESP"
 noesp fastpath_noesp_single --single
-WANT="installfastpath"
+WANT="installfastpath: this kernel has no ESP"
 noesp fastpath_noesp_procs
 finish
