@@ -3,6 +3,11 @@
 # two namespaces, every tunnel moving every LIFE for RT (issue 6's "done
 # when": N=10000 LIFE=30s RT=5m).  Prints both -j results, the update rate
 # and the failures; timings only, never in CI.  Needs root.
+# Measured on 2 cores (2026-11-27, setupinterval 2 ms): 10,000 tunnels x 30 s
+# x 5 min: 89,331 updates sent and acknowledged, 0 failed, every tunnel >= 8
+# moves, ~300 updates/s in steady state (plus as many return routability
+# checks); 669 IKE_AUTH timeouts while setting up at 500/s (retried, all up),
+# hence 5 ms now.
 #   N=10000 LIFE=30s RT=5m CHANGE=own-only sh bench/mobike-scale.sh
 N=${N:-10000}
 LIFE=${LIFE:-30s}
@@ -32,7 +37,7 @@ runningtime: $RT
 startclntaddr: 10.98.0.1/16
 peeraddr: 10.99.0.1
 bindifname: $IKS_IF_CL
-setupinterval: 2ms
+setupinterval: 5ms
 tunnelretryinterval: 2s
 tunnelmaxretry: 3
 mobike: true
