@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "t/unit/tcheck.h"
+#include "t/unit/thex.h"
 #include "proto/crypto.h"
 #include "proto/crypto_cipher.h"
 #include "proto/crypto_integ.h"
@@ -30,32 +31,6 @@ static void teardown(void)
 {
 	ike_crypto_free(C);
 	C = NULL;
-}
-
-/* Hex (spaces allowed) into out; returns the octet count. */
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	int hi = -1;
-
-	for (; *s; s++) {
-		int v;
-
-		if (isspace((unsigned char)*s))
-			continue;
-		v = isdigit((unsigned char)*s) ? *s - '0' :
-		    tolower((unsigned char)*s) - 'a' + 10;
-		ck_assert(v >= 0 && v < 16);
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		ck_assert_uint_lt(n, cap);
-		out[n++] = (uint8_t)(hi << 4 | v);
-		hi = -1;
-	}
-	ck_assert_int_eq(hi, -1);
-	return n;
 }
 
 static void fill(uint8_t *p, uint8_t v, size_t n)
