@@ -12,7 +12,10 @@
 #   profile [gw|cl] [GROUP] [N]   one ikeswarm pair (default gw 31 1000)
 #          with that side under callgrind (instruction counts: stable on a
 #          shared machine); prints the top functions, inclusive and self,
-#          and writes them to bench/results/<date>-profile-SIDE-gGROUP.txt
+#          and writes them to bench/results/<date>-profile-SIDE-gGROUP.txt;
+#          PROFILE_SINGLE=0 profiles the real process tree (one file per
+#          process, the busiest annotated); callgrind files are copied to
+#          PROFILE_KEEP (/tmp/ikeswarm-profile)
 #
 # Prints a Markdown table at the end and writes it to
 # bench/results/<UTC date>-<mode>.md (RESULTS_DIR overrides the folder).
@@ -463,7 +466,8 @@ addr_modes() {
 xfrm_bench() {
 	local style args
 	[ -x "$XFRM_BENCH" ] || { note "no xfrm-bench (XFRM_BENCH): fastpath row skipped"; return 0; }
-	for style in client gateway; do
+	# quick: one boot (client style) to stay under two minutes
+	for style in client $([ "$MODE" = full ] && echo gateway); do
 		args="-n 10000"
 		[ $style = gateway ] && args="$args -g"
 		sh "$ROOT/t/kernel/uml.sh" -t 300 "$BENCH_DIR/xfrm-bench.sh" "$XFRM_BENCH" $args \
@@ -676,15 +680,22 @@ profile() {
 	side=${1:-gw} g=${2:-31} n=${3:-1000}
 	need_cmd valgrind callgrind_annotate
 	cg=$T/callgrind.out
-	# --single: the whole side in one process, so one profile holds it
-	eval "WRAP_$(echo "$side" | tr a-z A-Z)=\"valgrind -q --tool=callgrind --callgrind-out-file=$cg\""
-	EXEC_ARGS_$(echo "$side" | tr a-z A-Z)=--single
+	# --single (default): the whole side in one process, one profile;
+	# PROFILE_SINGLE=0: the real process tree, one profile per process
+	# (valgrind follows fork), the busiest one annotated.
+	eval "WRAP_$(echo "$side" | tr a-z A-Z)=\"valgrind -q --tool=callgrind --trace-children=yes --callgrind-out-file=$cg.%p\""
+	[ "${PROFILE_SINGLE:-1}" = 1 ] && eval "EXEC_ARGS_$(echo "$side" | tr a-z A-Z)=--single"
 	RETRAN=60s WAIT_RATE=5
 	bed
 	pair "prof-$side" iks "$g" "$n" 0
 	mkdir -p "$RESULTS_DIR"
-	out=$RESULTS_DIR/$(date -u +%Y-%m-%d)-profile-$side-g$g.txt
+	out=$RESULTS_DIR/$(date -u +%Y-%m-%d)-profile-$side-g$g$([ "${PROFILE_SINGLE:-1}" = 1 ] || echo -multi).txt
+	for f in "$cg".*; do
+		echo "$(awk '/^summary:|^totals:/ { print $2; exit }' "$f") $f"
+	done | sort -rn >"$T/cg.list"
+	cg=$(head -n 1 "$T/cg.list" | cut -d' ' -f2)
 	{
+		echo "profiles (instructions, file): $(tr '\n' ';' <"$T/cg.list")"
 		echo "callgrind, ikeswarm $side, group $g, $(get "prof-$side.up")/$n tunnels," \
 			"commit $(get commit), $(date -u +%Y-%m-%dT%H:%MZ)"
 		echo "== inclusive, ikeswarm's own functions (instructions per tunnel = Ir / $n) =="
@@ -696,7 +707,8 @@ profile() {
 		echo "== self =="
 		callgrind_annotate --threshold=100 "$cg" 2>/dev/null | sed -n '/^Ir/,$p' | sed -n '4,45p'
 	} >"$out"
-	cp "$cg" "$out.callgrind" 2>/dev/null
+	mkdir -p "${PROFILE_KEEP:-/tmp/ikeswarm-profile}" &&
+		cp "$T"/callgrind.out.* "${PROFILE_KEEP:-/tmp/ikeswarm-profile}/" 2>/dev/null
 	cat "$out"
 	echo "written: $out" >&2
 }
