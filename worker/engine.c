@@ -215,6 +215,11 @@ void engine_set_pacing(struct engine *e, unsigned nworkers)
 
 int engine_start(struct engine *e)
 {
+	/* The loop's cached clock may be from before a long preparation
+	 * (addresses put on the interface): schedule from the real now, or
+	 * every tunnel would be overdue and start in one burst. */
+	if (e->loop)
+		loop_now_update(e->loop);
 	if (e->cfg->runningtime_ns)
 		engine_timer_in(e, &e->run_timer, e->cfg->runningtime_ns);
 	if (e->cfg->role == ROLE_CLIENT && e->n_tunnels) {
