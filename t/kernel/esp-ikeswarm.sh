@@ -304,9 +304,19 @@ mobike() {
 	ip netns exec $CL ping -q -c 240 -i 0.05 -W 1 -I 10.11.1.1 10.11.2.1 \
 		> "$tmpd/mping" 2>&1
 	m1=$(grep -c 'mobike.update.ok' "$tmpd/mcl.log")
-	srcs1=$(states $CL | grep " $O_GW rfc4106" | cut -d' ' -f1)
-	gdst=$(states $GW | grep "^$O_GW .* rfc4106" | cut -d' ' -f2)
-	ike1=$(grep 'mobike.update.ok' "$tmpd/mcl.log" | tail -n 1 | sed -n 's/.* own=\([0-9.]*\).*/\1/p')
+	# Both sides' states and the client's last IKE endpoint agree (read
+	# again while a move that is in flight settles: up to 2 s).
+	i=0
+	while :; do
+		ike1=$(grep 'mobike.update.ok' "$tmpd/mcl.log" | tail -n 1 |
+			sed -n 's/.* own=\([0-9.]*\).*/\1/p')
+		srcs1=$(states $CL | grep " $O_GW rfc4106" | cut -d' ' -f1)
+		gdst=$(states $GW | grep "^$O_GW .* rfc4106" | cut -d' ' -f2)
+		[ "$srcs1" = "$ike1" ] && [ "$gdst" = "$ike1" ] && break
+		i=$((i + 1))
+		[ $i -ge 8 ] && break
+		sleep 0.25
+	done
 	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$tmpd/mping")
 	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmpd/mping")
 	lost=$(( ${sent:-0} - ${got:-0} )) moves=$((m1 - m0))
@@ -316,8 +326,7 @@ mobike() {
 	elif [ -n "$fpf" ]; then
 		fail esp-ikeswarm-mobike "$fpf"
 	elif [ "$srcs1" != "$ike1" ] || [ "$gdst" != "$ike1" ]; then
-		fail esp-ikeswarm-mobike "client's out state from '$srcs1', gateway's to" \
-			"'$gdst', client's IKE from '$ike1'"
+		fail esp-ikeswarm-mobike "client's out state from '$srcs1', gateway's to '$gdst', client's IKE from '$ike1'"
 	elif [ "${got:-0}" -lt 1 ] || [ $lost -gt $((3 * moves + 1)) ]; then
 		fail esp-ikeswarm-mobike "$lost of ${sent:-0} lost with $moves moves"
 	else
