@@ -166,6 +166,13 @@ int conf_value_decode(const struct conf_key *k, const char *text, void *field,
 				 xform_word(xf), text, conf_alg_names(xf, k->type == CT_ESP_ENCR));
 			return -EINVAL;
 		}
+		/* proto/ and the fastpath have no ESP NULL yet: refuse it here
+		 * rather than fail every CHILD SA at key derivation. */
+		if (xf == XFORM_ENCR && alg.id == ENCR_NULL) {
+			snprintf(why, whysize, "ESP NULL encryption ('%s') is not implemented yet",
+				 text);
+			return -EINVAL;
+		}
 		if (l->n >= CONF_MAX_LIST)
 			goto full;
 		l->a[l->n++] = alg;
