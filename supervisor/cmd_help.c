@@ -21,7 +21,8 @@ int cmd_help(int argc, char **argv)
 	}
 	printf("usage: ikeswarm <command> [options]\n\ncommands:\n");
 	for (const struct cmd *c = ikeswarm_cmds; c->name; c++)
-		printf("  %-10s %s\n", c->name, c->summary);
+		if (c->name[0] != '_') /* __worker, __kernel: exec's own children */
+			printf("  %-10s %s\n", c->name, c->summary);
 	printf("\n'ikeswarm help CMD' shows one command's options; man ikeswarm(1).\n");
 	return 0;
 }
