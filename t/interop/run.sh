@@ -269,6 +269,35 @@ moved_peer() {
 }
 peer_addr_gw() { ip -n "$IKS_NS_GW" addr add 10.99.0.3/24 dev "$IKS_IF_GW"; }
 
+# moved_both: mobikechangeaddrtype both, one tunnel with own 10.99.0.10 and
+# .11, gateway 10.99.0.1 and .3 (ADDITIONAL_IP4_ADDRESS), a move every 3 s.
+# Own-major order: (.10,.1) (.10,.3) (.11,.1) (.11,.3).  charon's IKE SA
+# (remote-host, local-host) is sampled every 0.3 s for 11 s (the run is
+# 14 s); it stays ESTABLISHED, and the distinct pairs seen, in order, must
+# be that cycle, at least its first 3.
+moved_both() {
+	local end s p last seen want
+	seen="" last=""
+	end=$(($(date +%s) + 11))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		s=$(sas "$IKS_NS_GW")
+		case $s in *"state=ESTABLISHED"*) ;; *)
+			echo "charon's IKE SA not ESTABLISHED during the moves (seen: '${seen# }')"
+			return 1 ;;
+		esac
+		p="$(iks_rawfield "$s" remote-host)>$(iks_rawfield "$s" local-host)"
+		[ "$p" != "$last" ] && { seen="$seen $p"; last=$p; }
+		sleep 0.3
+	done
+	seen=${seen# }
+	want="10.99.0.10>10.99.0.1 10.99.0.10>10.99.0.3 10.99.0.11>10.99.0.1 10.99.0.11>10.99.0.3"
+	case "$want " in "$seen "*) ;; *)
+		echo "charon's (remote>local) hosts went '$seen', want a prefix of '$want'"; return 1 ;;
+	esac
+	[ "$(echo "$seen" | wc -w)" -ge 3 ] ||
+		{ echo "charon's SA made fewer than 2 moves: '$seen'"; return 1; }
+}
+
 # swan_roams: charon's own address goes away; it must move its SA to the
 # address left, with our gateway answering its probes and its update.
 swan_roams() {
@@ -291,6 +320,75 @@ swan_roamed() {
 		at_least "charon's UPDATE_SA_ADDRESSES" "$(msgs sw 37 req "" 16400)" 1 &&
 		at_least "our answers echoing COOKIE2" "$(msgs iks 37 resp "" 16401)" 1 &&
 		no_error_notify
+}
+
+# mobike_rows: $T/rows, one line per INFORMATIONAL message of the capture
+# decrypted with our keylog, for t/interop/mobike-notify.py (frame, src,
+# sport, dst, dport, SPIi, SPIr, message ID, R and I flags, notify types and
+# their data, aligned: tshark writes <MISSING> for a notify without data).
+mobike_rows() {
+	local l
+	set --
+	while IFS= read -r l; do
+		case $l in '' | '#'*) continue ;; esac
+		set -- "$@" -o "uat:ikev2_decryption_table:$l"
+	done <"$T/keylog"
+	HOME=/nonexistent XDG_CONFIG_HOME=/nonexistent tshark -n -r "$T/run.pcap" "$@" \
+		-Y 'isakmp.exchangetype == 37' -T fields -E separator=/t -E occurrence=a \
+		-E aggregator=, -e frame.number -e ip.src -e udp.srcport -e ip.dst -e udp.dstport \
+		-e isakmp.ispi -e isakmp.rspi -e isakmp.messageid -e isakmp.flag_r -e isakmp.flag_i \
+		-e isakmp.notify.msgtype -e isakmp.notify.data >"$T/rows" 2>/dev/null
+}
+# mobike_notify MODE ARGS...: t/interop/mobike-notify.py on $T/rows; its
+# summary line goes to $T/mobike-notify.log (and on stderr when it fails).
+mobike_notify() {
+	local out
+	out=$(python3 t/interop/mobike-notify.py "$@") ||
+		{ printf '%s\n' "$out" | tail -n 1; return 1; }
+	printf '%s\n' "$out" >>"$T/mobike-notify.log"
+}
+need_py() {
+	command -v python3 >/dev/null 2>&1 && return 0
+	echo "SKIP:no python3 (t/interop/mobike-notify.py recomputes NAT-D and compares COOKIE2)"
+	return 2
+}
+mobike_py_cell() { need_py || return 2; mobike_cell "$@"; }
+
+# cookie2_iks: every UPDATE_SA_ADDRESSES of ours carries COOKIE2 and charon
+# echoes it byte for byte in the response of the same message ID.
+SW_ADDRS_GW="10.99.0.1 10.99.0.3"
+cookie2_iks() {
+	mobike_moved || return 1
+	mobike_rows
+	mobike_notify cookie2 iks "$T/rows" "$SW_ADDRS_GW"
+}
+# natd_iks: our UPDATE_SA_ADDRESSES hash their own headers into NAT-D (what
+# charon hashes in its responses is in $T/mobike-notify.log; README).
+natd_iks() {
+	mobike_moved || return 1
+	mobike_rows
+	mobike_notify natd "$T/rows" "$SW_ADDRS_GW"
+}
+
+# gw2_bed: our gateway takes 10.99.0.1 and 10.99.0.2 (mobikeaddrpergw 2),
+# so the client side gives up 10.99.0.2 (charon uses 10.99.0.20+k) and the
+# pinned neighbour entries follow.
+gw2_bed() {
+	ip -n "$IKS_NS_CL" addr del "$IKS_CL4/24" dev "$IKS_IF_CL" || return 1
+	ip -n "$IKS_NS_GW" neigh del "$IKS_CL4" dev "$IKS_IF_GW" 2>/dev/null
+	pin "$IKS_NS_CL" "$IKS_IF_CL" "$(mac "$IKS_NS_GW" "$IKS_IF_GW")" "$IKS_CL4"
+}
+# cookie2_echo_sw: charon roamed to our gateway; its COOKIE2 (16 octets)
+# came back byte for byte, each of its INFORMATIONAL requests (probes and
+# updates) was answered from the address it reached, our responses to its
+# UPDATE_SA_ADDRESSES hash their own headers into NAT-D.
+SW_ADDRS_CL="10.99.0.20 10.99.0.30"
+cookie2_echo_sw() {
+	swan_roamed || return 1
+	mobike_rows
+	mobike_notify cookie2 sw "$T/rows" "$SW_ADDRS_CL" 16 &&
+		mobike_notify paths "$T/rows" "$SW_ADDRS_CL" &&
+		mobike_notify natd "$T/rows" "$SW_ADDRS_CL"
 }
 
 # libreswan: what was found on this host (t/interop/README.md).
@@ -451,11 +549,23 @@ cells() {
 				iks_top_mobikeaddrpertunnel=1 iks_top_mobikeiplifetime=3s \
 				iks_top_mobikechangeaddrtype=peer-only bed=peer_addr_gw during=moved_peer \
 				check=mobike_moved
+			cell - "$d/mobike/both" mobike_cell iks_swan n=1 rt=14s $M \
+				iks_top_mobikeaddrpertunnel=2 iks_top_mobikeiplifetime=3s \
+				iks_top_mobikechangeaddrtype=both bed=peer_addr_gw during=moved_both \
+				check=mobike_moved
+			cell ci "$d/mobike/cookie2" mobike_py_cell iks_swan n=2 rt=5s $M \
+				iks_top_mobikeaddrpertunnel=2 iks_top_mobikeiplifetime=3s \
+				iks_top_mobikechangeaddrtype=own-only check=cookie2_iks
+			cell ci "$d/mobike/natd" mobike_py_cell iks_swan n=1 rt=8s $M \
+				iks_top_mobikeaddrpertunnel=2 iks_top_mobikeiplifetime=2s \
+				iks_top_mobikechangeaddrtype=both bed=peer_addr_gw check=natd_iks
 		else
 			cell - "$d/mobike/agreed" mobike_cell swan_iks n=2 $M iks_top_mobikeaddrpergw=1 \
 				check=mobike_agreed_sw
 			cell - "$d/mobike/swan-roams" mobike_cell swan_iks n=1 $M iks_top_mobikeaddrpergw=1 \
 				during=swan_roams check=swan_roamed
+			cell ci "$d/mobike/cookie2-echo" mobike_py_cell swan_iks n=1 $M \
+				iks_top_mobikeaddrpergw=2 bed=gw2_bed during=swan_roams check=cookie2_echo_sw
 		fi
 	done
 	cell - libreswan/all libreswan_cell
