@@ -5,7 +5,7 @@ set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libssl-dev openssl libnl-3-dev libnl-route-3-dev libnl-xfrm-3-dev libnng-dev nng-utils
 libjansson-dev libyaml-dev check libsubunit-dev mandoc
-iproute2 iputils-ping nftables tcpdump tshark kmod procps
+iproute2 iputils-ping nftables tcpdump tshark kmod procps python3
 strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins
 user-mode-linux"
 missing=""
