@@ -69,6 +69,10 @@ int engine_init(struct engine *e, const struct config *cfg, int worker,
 	timer_init(&e->setup_timer, on_setup_timer, e);
 	timer_init(&e->run_timer, on_run_timer, e);
 	timer_init(&e->stop_timer, on_stop_timer, e);
+	uint32_t hcap = sa_hist_cap(cfg->numberoftunnels);
+	if (sa_hist_init(&e->ike_hist, cfg->ikeconf.keepikehistory ? hcap : 0) < 0 ||
+	    sa_hist_init(&e->child_hist, cfg->ikeconf.keepchildhistory ? hcap : 0) < 0)
+		goto nomem;
 	if (cfg->role == ROLE_CLIENT && cfg->numberoftunnels > 0) {
 		e->n_tunnels = (int)cfg->numberoftunnels;
 		e->tunnels = calloc((size_t)e->n_tunnels, sizeof(*e->tunnels));
@@ -115,6 +119,8 @@ void engine_fini(struct engine *e)
 		spi_map_free(&e->by_peer_id);
 	free(e->tunnels);
 	e->tunnels = NULL;
+	sa_hist_fini(&e->ike_hist);
+	sa_hist_fini(&e->child_hist);
 	free(e->scratch);
 	e->scratch = NULL;
 	ike_crypto_free(e->crypto);

@@ -15,6 +15,7 @@
 #include "conf/config.h"
 #include "proto/crypto.h"
 #include "worker/counters.h"
+#include "worker/history.h"
 #include "worker/ike_sa.h"
 #include "worker/keylog.h"
 #include "worker/log.h"
@@ -84,6 +85,8 @@ struct engine {
 	int gw_seq;                  /* gateway: index given to the next peer */
 	struct engine_scratch *scratch;
 	struct fpc *fp;              /* installfastpath, else NULL (not owned) */
+	struct sa_hist ike_hist, child_hist; /* keep*history (worker/history.h) */
+	bool test_fail_child_keys;   /* tests only: CHILD SA key derivation fails */
 };
 
 /* cfg must outlive the engine.  heap: the timer heap to use (a loop's, or

@@ -5,6 +5,7 @@
 
 #include "worker/engine.h"
 #include "worker/fastpath_client.h"
+#include "worker/history.h"
 #include "worker/ike_sa.h"
 #include "worker/mobike.h"
 #include "worker/task.h"
@@ -52,6 +53,8 @@ int sa_state(struct ikesa *sa, enum ike_state to, const char *why)
 	e->cnt.state[from]--;
 	e->cnt.state[to]++;
 	sa->state = to;
+	if (to == IKE_S_REKEYED)
+		sa->rekeyed = true;
 	if (to == IKE_S_CLOSED) {
 		e->cnt.live--;
 		if (sa->n_children)
@@ -122,6 +125,7 @@ struct ikesa *ikesa_new(struct engine *e, bool initiator, int tunnel,
 	sa->tunnel = tunnel;
 	sa->path = *path;
 	sa->state = IKE_S_INIT;
+	sa->created_ns = engine_now(e);
 	if (!spi)
 		spi = ikesa_new_spi(e);
 	if (initiator)
@@ -202,6 +206,7 @@ uint8_t nonce_min(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
 void ikesa_free(struct ikesa *sa)
 {
 	struct engine *e = sa->eng;
+	hist_ike_gone(sa);
 	engine_peer_id_forget(e, sa);
 	if (sa->collide_of && sa->collide_of->collide_sa == sa)
 		sa->collide_of->collide_sa = NULL;
@@ -220,6 +225,7 @@ void ikesa_free(struct ikesa *sa)
 	while (sa->children) {
 		struct childsa *c = sa->children;
 		sa->children = c->next;
+		hist_child_gone(sa, c);
 		fpc_child_gone(sa, c);
 		engine_timer_cancel(e, &c->rekey_timer);
 		free(c);
@@ -270,6 +276,7 @@ void childsa_remove(struct ikesa *sa, struct childsa *c)
 		if (*pp != c)
 			continue;
 		*pp = c->next;
+		hist_child_gone(sa, c);
 		fpc_child_gone(sa, c);
 		engine_timer_cancel(sa->eng, &c->rekey_timer);
 		free(c);

@@ -48,6 +48,7 @@ struct childsa {
 	 * depend on who initiated the exchange, these do not). */
 	struct ike_ts ts_local, ts_remote;
 	uint64_t created_ns;
+	bool keyed;              /* child_established() succeeded */
 	bool rekeying;           /* our rekey of it is queued or in flight */
 	bool replaced;           /* a rekey (ours or the peer's) replaced it */
 	/* Simultaneous rekey (RFC 7296 2.8.1): the CHILD SA we made answering
@@ -79,6 +80,8 @@ struct ikesa {
 	bool natt;               /* IKE moved to the NAT-T port */
 	bool nat_local, nat_remote; /* NAT-D said: we / the peer are behind NAT */
 	bool established_once;
+	bool rekeyed;            /* went through REKEYED (for the SA history) */
+	uint64_t created_ns;
 
 	struct ike_suite suite;
 	struct ike_sa_keys keys;

@@ -254,9 +254,19 @@ static int auth_process(struct ikesa *sa, const struct ike_msg *m, const uint8_t
 	c->ts_local = m->tsi.ts[0];
 	c->ts_remote = m->tsr.ts[0];
 	c->ts_local.raw = c->ts_remote.raw = NULL;
-	sa_state(sa, IKE_S_ESTABLISHED, NULL);
 	c->exch_init = true; /* IKE_AUTH: we sent the request */
-	int rc = child_established(sa, c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0);
+	if (child_established(sa, c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0) < 0) {
+		/* No usable CHILD SA: the tunnel is not up; delete the IKE SA. */
+		char qb[WLOG_QLEN];
+		childsa_remove(sa, c);
+		sa->why = "child_keys";
+		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "ike.failed",
+			   "reason=%s", wlog_q(sa->why, qb));
+		ikesa_drop_init(sa);
+		sa_state(sa, IKE_S_CLOSING, sa->why);
+		return sa_queue_task(sa, TASK_DELETE, 1);
+	}
+	sa_state(sa, IKE_S_ESTABLISHED, NULL);
 	engine_child_armed(sa, c);
 	ikesa_drop_init(sa);
 	task_data_free(sa);
@@ -264,7 +274,7 @@ static int auth_process(struct ikesa *sa, const struct ike_msg *m, const uint8_t
 	mobike_auth_done(sa, m);
 	for (unsigned ci = 1; ci < e->cfg->ikeconf.n_children; ci++)
 		sa_queue_task(sa, TASK_CHILD, (int)ci);
-	return rc < 0 ? rc : 0;
+	return 0;
 }
 
 const struct task_ops task_auth_ops = {
@@ -341,20 +351,29 @@ int task_auth_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out 
 		c->esn = tmp.esn;
 		c->transport = tmp.transport;
 		c->spi_in = new_esp_spi(e);
-		uint8_t spi[4] = { c->spi_in >> 24, c->spi_in >> 16, c->spi_in >> 8, c->spi_in };
-		struct ike_sa chosen;
-		if (c->transport)
-			ike_add_notify_simple(&out->b, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
-		prop_build_chosen(num, IKE_PROTO_ESP, spi, 4, &c->esp, c->esn, false, false,
-				  &chosen);
-		ike_add_sa(&out->b, &chosen);
-		ike_add_ts(&out->b, IKE_PLD_TSI, &tsi);
-		ike_add_ts(&out->b, IKE_PLD_TSR, &tsr);
 		c->ts_local = tsr.ts[0];
 		c->ts_remote = tsi.ts[0];
 		c->exch_init = false;
-		child_established(sa, c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0);
-		engine_child_armed(sa, c);
+		if (child_established(sa, c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0) < 0) {
+			/* No keys, no CHILD SA: say so (RFC 7296 1.2, 2.21); the
+			 * IKE SA itself stands. */
+			childsa_remove(sa, c);
+			ike_add_notify_simple(&out->b, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+			wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa),
+				   "child.refused", "reason=child_keys");
+		} else {
+			uint8_t spi[4] = { c->spi_in >> 24, c->spi_in >> 16, c->spi_in >> 8,
+					   c->spi_in };
+			struct ike_sa chosen;
+			if (c->transport)
+				ike_add_notify_simple(&out->b, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+			prop_build_chosen(num, IKE_PROTO_ESP, spi, 4, &c->esp, c->esn, false,
+					  false, &chosen);
+			ike_add_sa(&out->b, &chosen);
+			ike_add_ts(&out->b, IKE_PLD_TSI, &tsi);
+			ike_add_ts(&out->b, IKE_PLD_TSR, &tsr);
+			engine_child_armed(sa, c);
+		}
 	}
 	/* AUTH is computed over init_resp: build first, then drop. */
 	return mobike_auth_respond(sa, m, out);

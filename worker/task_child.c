@@ -160,9 +160,16 @@ static int child_process_common(struct ikesa *sa, const struct ike_msg *m, bool 
 	c->ts_local.raw = c->ts_remote.raw = NULL;
 	c->exch_init = true;
 	c->rekeys_spi_in = rekey ? td->old_spi_in : 0;
-	child_established(sa, c, td->nonce, sizeof(td->nonce), m->nonce.data, m->nonce.len,
-			  gir_len ? gir : NULL, gir_len);
+	int krc = child_established(sa, c, td->nonce, sizeof(td->nonce), m->nonce.data,
+				    m->nonce.len, gir_len ? gir : NULL, gir_len);
 	memset(gir, 0, sizeof(gir));
+	if (krc < 0) {
+		/* No keys: no CHILD SA here (a rekeyed one stays until it expires). */
+		childsa_remove(sa, c);
+		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "child.failed",
+			   "reason=child_keys");
+		goto out;
+	}
 	if (rekey) {
 		struct childsa *old = childsa_find_in(sa, td->old_spi_in);
 		e->cnt.child_rekeyed++;
@@ -299,6 +306,20 @@ int task_child_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out
 	c->spi_in = new_esp_spi(e);
 	c->ts_local = tsr.ts[0];
 	c->ts_remote = tsi.ts[0];
+	c->exch_init = false;
+	c->rekeys_spi_in = old ? old->spi_in : 0;
+	int rc = child_established(sa, c, m->nonce.data, m->nonce.len, nonce, sizeof(nonce),
+				   gir_len ? gir : NULL, gir_len);
+	memset(gir, 0, sizeof(gir));
+	if (rc < 0) {
+		/* No keys, no CHILD SA: the peer may try again (RFC 7296 2.21). */
+		ike_dh_free(dh);
+		childsa_remove(sa, c);
+		ike_add_notify_simple(&out->b, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "child.refused",
+			   "reason=child_keys");
+		return 0;
+	}
 	uint8_t spi[4];
 	put32(spi, c->spi_in);
 	struct ike_sa chosen;
@@ -315,12 +336,7 @@ int task_child_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out
 	}
 	ike_add_ts(&out->b, IKE_PLD_TSI, &tsi);
 	ike_add_ts(&out->b, IKE_PLD_TSR, &tsr);
-	c->exch_init = false;
-	c->rekeys_spi_in = old ? old->spi_in : 0;
-	child_established(sa, c, m->nonce.data, m->nonce.len, nonce, sizeof(nonce),
-			  gir_len ? gir : NULL, gir_len);
 	ike_dh_free(dh);
-	memset(gir, 0, sizeof(gir));
 	if (old) {
 		e->cnt.child_rekeyed++;
 		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "child.rekeyed",

@@ -369,6 +369,8 @@ int child_established(struct ikesa *sa, struct childsa *c, const uint8_t *ni, si
 	struct ike_child_keys k;
 	int rc = ike_keys_child(e->crypto, sa->suite.prf, sa->keys.sk_d, sa->keys.prf_len,
 				&c->esp, gir, gir_len, ni, ni_len, nr, nr_len, &k);
+	if (rc == 0 && e->test_fail_child_keys)
+		rc = -EINVAL;
 	/* installfastpath: the kernel SA gets the keys; either way they are
 	 * wiped here (the engine never needs them again). */
 	if (rc == 0)
@@ -380,6 +382,7 @@ int child_established(struct ikesa *sa, struct childsa *c, const uint8_t *ni, si
 		return rc;
 	}
 	c->created_ns = engine_now(e);
+	c->keyed = true;
 	e->cnt.child_created++;
 	wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "child.established",
 		   "child=%d spi_in=%08x spi_out=%08x encr=%u integ=%u%s", c->cfg, c->spi_in,

@@ -238,6 +238,43 @@ static json_t *child_json(struct wm *w, const struct ikesa *sa, const struct chi
 	return o;
 }
 
+/* A kept record of a rekeyed or closed SA (keepikehistory/keepchildhistory). */
+static json_t *hist_json(struct wm *w, const struct sa_hist_rec *r, bool child)
+{
+	json_t *o = json_object();
+	put_spi(o, "spi", r->spi, child ? 32 : 64);
+	put_spi(o, child ? "spi_out" : "spi_peer", r->spi_peer, child ? 32 : 64);
+	if (child)
+		put_spi(o, "ike", r->ike_spi, 64);
+	json_object_set_new(o, "worker", json_integer(w->o->worker));
+	if (r->tunnel >= 0)
+		json_object_set_new(o, "tunnel", json_integer(r->tunnel));
+	json_object_set_new(o, "state", json_string(r->rekeyed ? "rekeyed" : "closed"));
+	json_object_set_new(o, "history", json_true());
+	if (!child)
+		json_object_set_new(o, "initiator", json_boolean(r->initiator));
+	json_object_set_new(o, "created_us", json_integer((json_int_t)mono_to_real_us(w, r->created_ns)));
+	json_object_set_new(o, "ended_us", json_integer((json_int_t)mono_to_real_us(w, r->ended_ns)));
+	json_object_set_new(o, "encr", json_string(ike_name_transform_id(1, r->suite.encr)));
+	json_object_set_new(o, "encr_keybits", json_integer(r->suite.encr_keybits));
+	if (!child)
+		json_object_set_new(o, "prf", json_string(ike_name_transform_id(2, r->suite.prf)));
+	json_object_set_new(o, "integ", json_string(ike_name_transform_id(3, r->suite.integ)));
+	json_object_set_new(o, "dh", json_string(ike_name_transform_id(4, r->suite.dh)));
+	return o;
+}
+
+/* The newest history record with our SPI spi (a scan: control requests only). */
+static const struct sa_hist_rec *hist_find(const struct sa_hist *h, uint64_t spi)
+{
+	for (uint32_t i = h->n; i-- > 0;) {
+		const struct sa_hist_rec *r = sa_hist_at(h, i);
+		if (r->spi == spi)
+			return r;
+	}
+	return NULL;
+}
+
 /* The CHILD SA with our SPI spi: a scan (control requests only). */
 static struct childsa *find_child(struct wm *w, uint32_t spi, struct ikesa **owner)
 {
@@ -277,6 +314,11 @@ static json_t *cmd_list(struct wm *w, const json_t *m, bool child)
 			if (idx >= start && json_array_size(arr) < len)
 				json_array_append_new(arr, child_json(w, sa, c));
 	}
+	/* Then the kept history, oldest first (empty unless keep*history). */
+	const struct sa_hist *h = child ? &w->e.child_hist : &w->e.ike_hist;
+	for (uint32_t i = 0; i < h->n; i++, idx++)
+		if (idx >= start && json_array_size(arr) < len)
+			json_array_append_new(arr, hist_json(w, sa_hist_at(h, i), child));
 	total = idx;
 	json_t *r = msg_reply(msg_id(m));
 	json_object_set_new(r, "total", json_integer((json_int_t)total));
@@ -301,15 +343,22 @@ static json_t *handle_cmd(struct wm *w, const json_t *m, const struct msg_type *
 		return cmd_list(w, m, n[4] == 'c');
 	if (!strcmp(n, "dump")) {
 		struct ikesa *sa = spi_map_get(&w->e.sas, spi);
-		if (!sa)
+		const struct sa_hist_rec *hr = sa ? NULL : hist_find(&w->e.ike_hist, spi);
+		if (!sa && !hr)
 			return msg_error(id, "dump: no IKE SA with that SPI");
 		json_t *r = msg_reply(id);
-		json_object_set_new(r, "ike_sa", sa_full(w, sa));
+		json_object_set_new(r, "ike_sa", sa ? sa_full(w, sa) : hist_json(w, hr, false));
 		return r;
 	}
 	if (!strcmp(n, "dumpchild") || !strcmp(n, "rekeychild")) {
 		struct ikesa *sa = NULL;
 		struct childsa *c = find_child(w, (uint32_t)spi, &sa);
+		const struct sa_hist_rec *hr = NULL;
+		if (!c && n[0] == 'd' && (hr = hist_find(&w->e.child_hist, spi))) {
+			json_t *r = msg_reply(id);
+			json_object_set_new(r, "child_sa", hist_json(w, hr, true));
+			return r;
+		}
 		if (!c)
 			return msg_error(id, !strcmp(n, "dumpchild") ? "dumpchild: no CHILD SA with that SPI"
 						       : "rekeychild: no CHILD SA with that SPI");
