@@ -11,11 +11,22 @@
  * as ratios; plus key generation and keygen + derive per second (what one
  * IKE_SA_INIT costs a responder).
  * SK: seal + open of a ~300-octet IKE_AUTH body per second.
+ * IKE_AUTH on a real message, strongSwan's golden IKE_AUTH request
+ * (t/data/golden/, keys from charon's log), per second:
+ *  - parse+open+verify: what a responder does with it (header and clear
+ *    chain, SK open with SK_ei/SK_ai, inner chain, PSK AUTH check over the
+ *    IKE_SA_INIT request, Nr, SK_pi and IDi);
+ *  - build+seal: what the initiator does to send it (PSK AUTH, the same
+ *    inner payloads rebuilt, SK seal).
+ * Both are checked once before timing (the AUTH verifies, ours equals
+ * charon's, our sealed message opens to the same inner payloads).
  *
  * Rates are per CPU second (CLOCK_PROCESS_CPUTIME_ID), as openssl speed
  * counts them, so a loaded machine skews both sides alike.
  *
- * usage: proto-bench [-s seconds-per-measure] [-n (no openssl speed)] */
+ * usage: proto-bench [-s seconds-per-measure] [-n (no openssl speed)]
+ *                    [-g golden-capture-dir] */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +36,10 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
+#include "proto/auth.h"
 #include "proto/crypto.h"
 #include "proto/crypto_dh.h"
+#include "proto/ike.h"
 #include "proto/keys.h"
 #include "proto/sk.h"
 
@@ -328,20 +341,339 @@ static int do_keys(void *v)
 	return rc;
 }
 
+/* ---- IKE_AUTH on a real message ------------------------------------------ */
+
+/* The bench runs from the repo root (make bench); -g names another capture. */
+#ifndef SRCDIR
+#define SRCDIR "."
+#endif
+#define GOLDEN_DIR SRCDIR "/t/data/golden/aes128-sha256-modp2048"
+#define GOLDEN_MAX (1 << 16)
+
+struct golden {
+	const struct ike_crypto *c;
+	const char *dir;
+	struct ike_suite suite;      /* as the IKE_SA_INIT response chose it */
+	uint8_t *init_req, *init_resp, *auth_req;  /* as captured */
+	size_t init_req_len, init_resp_len, auth_req_len;
+	char auth_file[64];
+	uint8_t nr[IKE_NONCE_MAX], psk[256], sk_pi[IKE_PRF_MAX_LEN];
+	size_t nr_len, psk_len, sk_pi_len;
+	struct ike_sk *rx, *tx;      /* both SK_ei/SK_ai: the responder opens,
+				      * the initiator seals */
+	uint8_t buf[GOLDEN_MAX];     /* the responder's receive buffer */
+	struct ike_msg m;            /* the responder's scratch */
+	uint8_t plain[GOLDEN_MAX];   /* decrypted once: what tmpl points into */
+	size_t plain_off, plain_len;
+	struct ike_msg tmpl;         /* the initiator's payloads to send */
+	uint8_t auth[IKE_PRF_MAX_LEN];
+	uint8_t out[GOLDEN_MAX];     /* the initiator's send buffer */
+	size_t out_len;
+};
+
+/* Lowercase or uppercase hex up to the first non-hex character. */
+static size_t unhex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	unsigned v;
+
+	while (n < cap && sscanf(s, "%2x", &v) == 1 && s[1] && s[1] != '\n') {
+		out[n++] = (uint8_t)v;
+		s += 2;
+	}
+	return n;
+}
+
+/* A .hex message of the capture into a malloc'd buffer of its length. */
+static uint8_t *golden_msg(const char *dir, const char *file, size_t *len)
+{
+	static char txt[2 * GOLDEN_MAX + 2];
+	uint8_t *out = NULL, *tmp = malloc(GOLDEN_MAX);
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "r");
+	if (!f || !tmp)
+		goto out;
+	n = fread(txt, 1, sizeof(txt) - 1, f);
+	txt[n] = 0;
+	n = unhex(txt, tmp, GOLDEN_MAX);
+	if (n >= IKE_HDR_LEN && (out = malloc(n))) {
+		memcpy(out, tmp, n);
+		*len = n;
+	}
+out:
+	if (f)
+		fclose(f);
+	free(tmp);
+	return out;
+}
+
+/* keys.txt: the value of `name`, 0 octets when absent. */
+static size_t golden_key(const char *dir, const char *name, uint8_t *out, size_t cap)
+{
+	char path[512], line[4096];
+	size_t nl = strlen(name), len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/keys.txt", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, nl) && !strncmp(line + nl, " = ", 3)) {
+			len = unhex(line + nl + 3, out, cap);
+			break;
+		}
+	fclose(f);
+	return len;
+}
+
+/* The suite the IKE_SA_INIT response chose (its one proposal). */
+static int golden_suite(struct golden *g)
+{
+	static struct ike_msg m;
+	const struct ike_proposal *p;
+
+	if (ike_parse_message(g->init_resp, g->init_resp_len, &m) != IKE_OK ||
+	    !m.has_sa || m.sa.n_prop != 1)
+		return -1;
+	p = &m.sa.prop[0];
+	memset(&g->suite, 0, sizeof(g->suite));
+	for (unsigned i = 0; i < p->n_xf; i++) {
+		const struct ike_transform *xf = ike_prop_xf(&m.sa, p, i);
+
+		switch (xf->type) {
+		case IKE_TRANSFORM_ENCR:
+			g->suite.encr = xf->id;
+			g->suite.encr_keybits = xf->has_keylen ? xf->keylen : 0;
+			break;
+		case IKE_TRANSFORM_INTEG: g->suite.integ = xf->id; break;
+		case IKE_TRANSFORM_PRF:   g->suite.prf = xf->id; break;
+		case IKE_TRANSFORM_DH:    g->suite.dh = xf->id; break;
+		}
+	}
+	return ike_suite_check(&g->suite, false) ? -1 : 0;
+}
+
+/* Loads the capture: 1 when it is not there (messages.txt missing), 0 when
+ * loaded, -1 (message on stderr) when it is there but incomplete. */
+static int golden_load(struct golden *g)
+{
+	char path[512], line[512], nn[8], file[64], exch[32];
+	uint8_t ske[IKE_ENCR_MAX_KEY], ska[IKE_INTEG_MAX_KEY];
+	size_t ne, na;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/messages.txt", g->dir);
+	f = fopen(path, "r");
+	if (!f)
+		return 1;
+	while (fgets(line, sizeof(line), f)) {
+		uint8_t **msg = NULL;
+		size_t *len = NULL;
+
+		if (line[0] == '#' || sscanf(line, "%7s %63s %31s", nn, file, exch) != 3)
+			continue;
+		if (!strcmp(exch, "IKE_SA_INIT") && strstr(file, "-i-req."))
+			msg = &g->init_req, len = &g->init_req_len;
+		else if (!strcmp(exch, "IKE_SA_INIT") && strstr(file, "-r-resp."))
+			msg = &g->init_resp, len = &g->init_resp_len;
+		else if (!strcmp(exch, "IKE_AUTH") && strstr(file, "-i-req."))
+			msg = &g->auth_req, len = &g->auth_req_len;
+		if (!msg || *msg)
+			continue;   /* another exchange, or not the first one */
+		*msg = golden_msg(g->dir, file, len);
+		if (!*msg) {
+			fprintf(stderr, "proto-bench: %s/%s unreadable\n", g->dir, file);
+			fclose(f);
+			return -1;
+		}
+		if (msg == &g->auth_req)
+			snprintf(g->auth_file, sizeof(g->auth_file), "%s", file);
+	}
+	fclose(f);
+	if (!g->init_req || !g->init_resp || !g->auth_req) {
+		fprintf(stderr, "proto-bench: %s: no IKE_SA_INIT request, response "
+			"and IKE_AUTH request in messages.txt\n", g->dir);
+		return -1;
+	}
+	if (golden_suite(g)) {
+		fprintf(stderr, "proto-bench: %s: no usable suite in the IKE_SA_INIT "
+			"response\n", g->dir);
+		return -1;
+	}
+	g->nr_len = golden_key(g->dir, "nr", g->nr, sizeof(g->nr));
+	g->psk_len = golden_key(g->dir, "psk", g->psk, sizeof(g->psk));
+	g->sk_pi_len = golden_key(g->dir, "sk_pi", g->sk_pi, sizeof(g->sk_pi));
+	ne = golden_key(g->dir, "sk_ei", ske, sizeof(ske));
+	na = golden_key(g->dir, "sk_ai", ska, sizeof(ska));   /* none: AEAD */
+	if (!g->nr_len || !g->psk_len || !g->sk_pi_len || !ne) {
+		fprintf(stderr, "proto-bench: %s/keys.txt lacks nr, psk, sk_pi or "
+			"sk_ei\n", g->dir);
+		return -1;
+	}
+	g->rx = ike_sk_new(g->c, &g->suite, ske, ne, na ? ska : NULL, na);
+	g->tx = ike_sk_new(g->c, &g->suite, ske, ne, na ? ska : NULL, na);
+	if (!g->rx || !g->tx) {
+		fprintf(stderr, "proto-bench: %s: SK_ei/SK_ai do not fit the suite\n",
+			g->dir);
+		return -1;
+	}
+	return 0;
+}
+
+static void golden_free(struct golden *g)
+{
+	ike_sk_free(g->rx);
+	ike_sk_free(g->tx);
+	free(g->init_req);
+	free(g->init_resp);
+	free(g->auth_req);
+}
+
+/* The responder: parse, open, parse the inner chain, verify the PSK AUTH. */
+static int do_auth_in(void *v)
+{
+	struct golden *g = v;
+	struct ike_msg *m = &g->m;
+	size_t poff, plen;
+	int rc;
+
+	memcpy(g->buf, g->auth_req, g->auth_req_len);
+	if (ike_parse_message(g->buf, g->auth_req_len, m) != IKE_OK || !m->sk.present)
+		return -EBADMSG;
+	rc = ike_sk_open(g->rx, g->buf, g->auth_req_len, m->sk.off, &poff, &plen);
+	if (rc)
+		return rc;
+	if (ike_parse_payloads(m->sk.first_inner, g->buf + poff, plen, m) != IKE_OK ||
+	    !m->has_idi || !m->has_auth || m->auth.method != IKE_AUTH_SHARED_KEY)
+		return -EBADMSG;
+	return ike_auth_psk_verify(g->c, g->suite.prf, g->psk, g->psk_len, g->init_req,
+				   g->init_req_len, g->nr, g->nr_len, g->sk_pi,
+				   g->sk_pi_len, m->idi.body, m->idi.body_len,
+				   m->auth.data, m->auth.len);
+}
+
+/* The initiator: its AUTH, the inner payloads rebuilt, sealed. */
+static int do_auth_out(void *v)
+{
+	struct golden *g = v;
+	struct ike_writer w;
+	struct ike_builder b;
+	int n;
+
+	n = ike_auth_psk(g->c, g->suite.prf, g->psk, g->psk_len, g->init_req,
+			 g->init_req_len, g->nr, g->nr_len, g->sk_pi, g->sk_pi_len,
+			 g->tmpl.idi.body, g->tmpl.idi.body_len, g->auth);
+	if (n <= 0)
+		return n ? n : -EINVAL;
+	g->tmpl.auth.data = g->auth;
+	g->tmpl.auth.len = (size_t)n;
+	ike_wr_init(&w, g->out, sizeof(g->out));
+	ike_build_begin(&b, &w, &g->tmpl.hdr);
+	ike_add_sk_begin(&b, ike_sk_iv_len(g->tx));
+	ike_add_payloads_from_msg(&b, &g->tmpl, true);
+	if (ike_build_end(&b) != IKE_OK)
+		return -ENOBUFS;
+	n = ike_sk_seal_wr(g->tx, &w, b.sk_off);
+	g->out_len = w.len;
+	return n;
+}
+
+/* Before timing: the responder path accepts charon's message; our AUTH
+ * equals charon's; our sealed message opens to the same inner payloads. */
+static int golden_check(struct golden *g)
+{
+	const uint8_t *charon_auth;
+	size_t poff, plen, charon_len;
+	int rc = do_auth_in(g);
+
+	if (rc) {
+		fprintf(stderr, "proto-bench: %s/%s: parse+open+verify failed: %d\n",
+			g->dir, g->auth_file, rc);
+		return -1;
+	}
+	/* the template: a decrypted copy that stays put */
+	memcpy(g->plain, g->auth_req, g->auth_req_len);
+	if (ike_parse_message(g->plain, g->auth_req_len, &g->tmpl) != IKE_OK ||
+	    ike_sk_open(g->rx, g->plain, g->auth_req_len, g->tmpl.sk.off, &g->plain_off,
+			&g->plain_len) ||
+	    ike_parse_payloads(g->tmpl.sk.first_inner, g->plain + g->plain_off,
+			       g->plain_len, &g->tmpl) != IKE_OK) {
+		fprintf(stderr, "proto-bench: template does not open\n");
+		return -1;
+	}
+	charon_auth = g->tmpl.auth.data;
+	charon_len = g->tmpl.auth.len;
+	rc = do_auth_out(g);
+	if (rc || g->tmpl.auth.len != charon_len ||
+	    memcmp(g->auth, charon_auth, charon_len)) {
+		fprintf(stderr, "proto-bench: build+seal failed (%d) or our AUTH is not "
+			"charon's\n", rc);
+		return -1;
+	}
+	rc = ike_sk_open(g->rx, g->out, g->out_len, g->tmpl.sk.off, &poff, &plen);
+	if (rc || plen != g->plain_len ||
+	    memcmp(g->out + poff, g->plain + g->plain_off, plen)) {
+		fprintf(stderr, "proto-bench: our sealed IKE_AUTH does not open to the "
+			"same inner payloads (%d)\n", rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* 0, or 1 when the check failed (the caller exits non-zero). */
+static int bench_auth(const struct ike_crypto *c, const char *dir, double secs)
+{
+	static struct golden g;
+	int rc;
+
+	memset(&g, 0, sizeof(g));
+	g.c = c;
+	g.dir = dir;
+	rc = golden_load(&g);
+	if (rc == 1) {
+		printf("\nIKE_AUTH (%s)\n", dir);
+		printf("%-32s %s\n", "IKE_AUTH parse+open+verify/s", "skipped: no golden data");
+		printf("%-32s %s\n", "IKE_AUTH build+seal/s", "skipped: no golden data");
+		rc = 0;
+		goto out;
+	}
+	if (rc || golden_check(&g)) {
+		rc = 1;
+		goto out;
+	}
+	printf("\nIKE_AUTH (%s/%s: %zu octets, %zu inner; suite %u/%u/%u/%u)\n", dir,
+	       g.auth_file, g.auth_req_len, g.plain_len, g.suite.encr,
+	       g.suite.encr_keybits, g.suite.integ, g.suite.prf);
+	printf("%-32s %14.1f\n", "IKE_AUTH parse+open+verify/s", rate(secs, do_auth_in, &g));
+	printf("%-32s %14.1f\n", "IKE_AUTH build+seal/s", rate(secs, do_auth_out, &g));
+out:
+	golden_free(&g);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	double secs = 1.0;
-	int opt, with_openssl = 1;
+	int opt, with_openssl = 1, rc;
+	const char *golden = GOLDEN_DIR;
 	struct ike_crypto *c;
 	static struct kd_arg kd;
 
-	while ((opt = getopt(argc, argv, "s:n")) != -1) {
+	while ((opt = getopt(argc, argv, "s:ng:")) != -1) {
 		if (opt == 's')
 			secs = strtod(optarg, NULL);
 		else if (opt == 'n')
 			with_openssl = 0;
+		else if (opt == 'g')
+			golden = optarg;
 		else {
-			fprintf(stderr, "usage: %s [-s seconds] [-n]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-s seconds] [-n] [-g golden-dir]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -360,6 +692,7 @@ int main(int argc, char **argv)
 	memset(kd.gir, 0x22, sizeof(kd.gir));
 	printf("\n%-32s %14.1f\n", "ike_keys_derive (sha256, cbc256)",
 	       rate(secs, do_keys, &kd));
+	rc = bench_auth(c, golden, secs);
 	ike_crypto_free(c);
-	return 0;
+	return rc;
 }
