@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
@@ -206,14 +207,42 @@ static void serve_one(struct kproc *k)
 	nng_free(buf, len);
 }
 
+/* The supervisor died (kill -9): nobody else will remove the runtime
+ * folder, so the last process of the run does -- only the names the
+ * supervisor makes there (w<N>, kernel*). */
+static void remove_orphaned_rundir(const char *url)
+{
+	char dir[256];
+	if (strncmp(url, "ipc://", 6) != 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s", url + 6);
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strncmp(de->d_name, "kernel", 6) || (de->d_name[0] == 'w' &&
+		    de->d_name[1] >= '0' && de->d_name[1] <= '9'))
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
 int kproc_main(const char *url)
 {
+	bool orphaned = false;
 	struct kproc k = { 0 };
 	int sfd = -1, rfd = -1, rc = 1;
 	sigset_t ss;
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	sfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
 	int err = nladdr_open(&k.nl);
@@ -234,8 +263,14 @@ int kproc_main(const char *url)
 					{ .fd = rfd, .events = POLLIN } };
 		if (poll(pf, 2, -1) < 0 && errno != EINTR)
 			break;
-		if (pf[0].revents)
-			break; /* SIGTERM/SIGINT: clean up and leave */
+		if (pf[0].revents) {
+			/* SIGTERM/SIGINT: clean up and leave; SIGHUP (our parent
+			 * death signal): the same, and the runtime folder too. */
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGHUP)
+				orphaned = true;
+			break;
+		}
 		if (pf[1].revents)
 			serve_one(&k);
 	}
@@ -255,6 +290,8 @@ out:
 	nng_close(k.sock);
 	if (sfd >= 0)
 		close(sfd);
+	if (orphaned)
+		remove_orphaned_rundir(url);
 	return rc;
 }
 

@@ -10,8 +10,10 @@
  *   <- {"type":"reply","id":3,"ok":true,"done":500,"existed":0}
  *   <- {"type":"error","id":3,"ok":false,"errno":19,"error":"addr.add: No such device"}
  *
- * At SIGTERM/SIGINT (the supervisor's stop, or its death through
- * PR_SET_PDEATHSIG) it removes everything it added and exits 0. */
+ * At SIGTERM/SIGINT (the supervisor's stop) it removes everything it added
+ * and exits 0.  SIGHUP is its parent death signal (PR_SET_PDEATHSIG, set by
+ * the supervisor): the same, and it also removes the supervisor's runtime
+ * folder (the folder of url), which a killed supervisor could not. */
 #ifndef IKESWARM_KERNEL_KPROC_H
 #define IKESWARM_KERNEL_KPROC_H
 

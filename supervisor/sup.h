@@ -7,9 +7,9 @@
  * Children are started by fork + exec of our own binary with an internal
  * subcommand (`ikeswarm __worker ...`, `ikeswarm __kernel ...`): nng runs
  * threads, and a forked copy of a threaded process may only exec.  Before
- * the exec a child sets PR_SET_PDEATHSIG (workers SIGKILL, the kernel
- * process SIGTERM so it still removes its addresses), so no child outlives
- * the supervisor.  Each names itself with PR_SET_NAME.
+ * the exec a child sets PR_SET_PDEATHSIG (workers SIGKILL; the kernel
+ * process SIGHUP, so it still removes its addresses and the runtime
+ * folder), so no child outlives the supervisor.  Each names itself with PR_SET_NAME.
  *
  * Sockets: the supervisor opens every worker's UDP sockets (steered
  * SO_REUSEPORT groups, worker/steer.h) and keeps them for the whole run, so

@@ -97,7 +97,7 @@ pid_t sup_spawn_kernel(struct sup *s)
 	pid_t pid = fork();
 	if (pid != 0)
 		return pid < 0 ? -errno : pid;
-	child_prepare(parent, SIGTERM);
+	child_prepare(parent, SIGHUP); /* kproc.h: cleans up, runtime folder too */
 	execv(s->self, argv);
 	_exit(127);
 }

@@ -23,6 +23,9 @@
 #  procs_abortonerr  with abortonerr a dead worker ends the run, exit 1
 #  procs_kernel_died kill -9 of the client's kernel process: the run stops
 #                    with a clear error and its addresses are still removed
+#  procs_no_orphans  kill -9 of a supervisor: its workers die with it, its
+#                    kernel process still removes the addresses and the
+#                    runtime folder
 #  procs_sigint_twice a second SIGINT stops at once
 #  procs_second_run_refused a second client in the same namespace gets a
 #                    clear error instead of sharing the IKE ports
@@ -414,6 +417,36 @@ elif [ $((c1 - c0)) -lt 20 ] || grep -q 'worker.died' "$T/int-cl.log"; then
 	fail procs_sigint_graceful "gateway closed $c0 -> $c1"
 else
 	pass procs_sigint_graceful
+fi
+
+# kill -9 of a client's supervisor: no orphan, addresses still removed
+CL_START=10.98.150.1
+write_conf "$T/orphan-cl.yaml" client 20 60s 2 "apilistenport: 12346"
+CL_START=""
+mkdir -p "$T/rt-orphan" # its own: the gateway's runtime folder is in $RT now
+TMPDIR=$T/rt-orphan ip netns exec "$IKS_NS_CL" timeout 90 "$IKESWARM" exec -f "$T/orphan-cl.yaml" -j \
+	--lf "$T/orphan-cl.log" >/dev/null 2>"$T/orphan-cl.err" &
+ORPID=$!
+sleep 2
+kill -9 "$(comm_pid "$IKS_NS_CL" ikeswarm-sup)"
+wait $ORPID
+i=0
+while [ $i -lt 40 ] && { [ -n "$(ip netns pids "$IKS_NS_CL")" ] ||
+			 [ -n "$(ls -A "$T/rt-orphan")" ]; }; do
+	sleep 0.25
+	i=$((i + 1))
+done
+iks_log "orphan check: children and runtime folder gone after $((i / 4)).$((i % 4 * 25)) s"
+left=$(for p in $(ip netns pids "$IKS_NS_CL"); do cat /proc/$p/comm 2>/dev/null; done | tr '\n' ' ')
+naddr=$(ip -n "$IKS_NS_CL" -4 addr show dev "$IKS_IF_CL" | grep -c 'inet ')
+if [ -n "$left" ]; then
+	fail procs_no_orphans "left after the supervisor's death: $left"
+elif [ "$naddr" -ne 1 ]; then
+	fail procs_no_orphans "$naddr IPv4 addresses on the client veth"
+elif [ -n "$(ls -A "$T/rt-orphan")" ]; then
+	fail procs_no_orphans "runtime files left: $(ls -A "$T/rt-orphan"/*)"
+else
+	pass procs_no_orphans
 fi
 
 # two SIGINTs: the second stops at once
