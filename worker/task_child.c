@@ -164,10 +164,12 @@ static int child_process_common(struct ikesa *sa, const struct ike_msg *m, bool 
 				    m->nonce.len, gir_len ? gir : NULL, gir_len);
 	memset(gir, 0, sizeof(gir));
 	if (krc < 0) {
-		/* No keys: no CHILD SA here (a rekeyed one stays until it expires). */
-		childsa_remove(sa, c);
+		/* No keys: unusable here, while the peer holds it; delete it
+		 * (the one a rekey meant to replace stays until it expires). */
+		c->replaced = true;
 		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "child.failed",
-			   "reason=child_keys");
+			   "reason=child_keys spi_in=%08x", c->spi_in);
+		sa_queue_task(sa, TASK_CHILD_DELETE, (int)c->spi_in);
 		goto out;
 	}
 	if (rekey) {

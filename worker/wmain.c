@@ -253,7 +253,8 @@ static json_t *hist_json(struct wm *w, const struct sa_hist_rec *r, bool child)
 	json_object_set_new(o, "history", json_true());
 	if (!child)
 		json_object_set_new(o, "initiator", json_boolean(r->initiator));
-	json_object_set_new(o, "created_us", json_integer((json_int_t)mono_to_real_us(w, r->created_ns)));
+	json_object_set_new(o, "created_us",
+			    json_integer((json_int_t)mono_to_real_us(w, r->created_ns)));
 	json_object_set_new(o, "ended_us", json_integer((json_int_t)mono_to_real_us(w, r->ended_ns)));
 	json_object_set_new(o, "encr", json_string(ike_name_transform_id(1, r->suite.encr)));
 	json_object_set_new(o, "encr_keybits", json_integer(r->suite.encr_keybits));

@@ -355,6 +355,35 @@ START_TEST(child_keys_fail_create_child)
 }
 END_TEST
 
+/* The client cannot key its second CHILD SA: it deletes it at the
+ * gateway; the IKE SA and the first CHILD SA stay. */
+START_TEST(child_keys_fail_create_child_initiator)
+{
+	C.cfg.ikeconf.n_children = 2;
+	C.cfg.ikeconf.childlist[1] = C.cfg.ikeconf.childlist[0];
+	go();
+	engine_start_tunnel(&C.e, 0);
+	for (int i = 0; i < 4; i++)
+		deliver_one(i % 2 ? &G : &C, i % 2 ? &C : &G, 0);
+	C.e.test_fail_child_keys = true;
+	deliver_one(&C, &G, 0);  /* CREATE_CHILD_SA */
+	ck_assert_int_eq(G.e.cnt.child_created, 2);
+	deliver_one(&G, &C, 0);
+	ck_assert_int_eq(C.e.cnt.child_created, 1);
+	ck_assert_int_eq(C.n, 1);
+	ck_assert_int_eq(msg_exchange(&C.q[0]), IKE_EXCH_INFORMATIONAL);
+	pump();
+	ck_assert_int_eq(G.e.cnt.child_deleted, 1);
+	ck_assert_int_eq(C.e.tunnels[0].sa->n_children, 1);
+	ck_assert_int_eq(C.e.cnt.state[IKE_S_ESTABLISHED], 1);
+	struct ikesa *gsa = spi_map_get(&G.e.sas, C.e.tunnels[0].sa->spi_r);
+	ck_assert_ptr_nonnull(gsa);
+	ck_assert_int_eq(gsa->n_children, 1);
+	ck_assert_int_eq(gsa->children->spi_in, C.e.tunnels[0].sa->children->spi_out);
+	ck_assert_ptr_nonnull(strstr(log_text(), "child.failed reason=child_keys"));
+}
+END_TEST
+
 static Suite *hist_suite(void)
 {
 	Suite *s = suite_create("worker_exchange_hist");
@@ -366,6 +395,7 @@ static Suite *hist_suite(void)
 	tcase_add_test(tc, child_keys_fail_responder);
 	tcase_add_test(tc, child_keys_fail_initiator);
 	tcase_add_test(tc, child_keys_fail_create_child);
+	tcase_add_test(tc, child_keys_fail_create_child_initiator);
 	suite_add_tcase(s, tc);
 	return s;
 }
