@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""mobike-notify.py MODE ROWS PEER-ADDRS: judge MOBIKE notify payloads.
+"""Judge MOBIKE notify payloads in a decrypted capture.
+
+    mobike-notify.py cookie2 BY ROWS PEER-ADDRS [LEN]
+    mobike-notify.py natd ROWS PEER-ADDRS
+    mobike-notify.py paths ROWS PEER-ADDRS
 
 ROWS: one line per INFORMATIONAL message of a capture decrypted by tshark
 (see mobike_rows in t/interop/run.sh), tab-separated: frame, src, sport, dst,
 dport, SPIi, SPIr, message ID, R flag, I flag, notify types, notify data (both
 comma-separated and aligned; tshark writes <MISSING> for a notify without
 data).  PEER-ADDRS: strongSwan's addresses (space-separated); every other
-address is ours.  MODE:
-mobike-notify.py cookie2 BY ROWS PEER-ADDRS [LEN] | natd ROWS PEER-ADDRS |
-paths ROWS PEER-ADDRS, MODE:
+address is ours.  Modes:
   cookie2 BY [LEN]  every request by BY (iks|sw) with COOKIE2 is answered
-                    (same SPIs and message ID) and every answer echoes the
+                    (same SPIs and message ID, other role) and every answer echoes the
                     COOKIE2 data byte for byte; LEN: its length in octets
   natd              NAT_DETECTION_SOURCE_IP / _DESTINATION_IP of our
                     UPDATE_SA_ADDRESSES requests and responses equal
