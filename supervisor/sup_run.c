@@ -52,7 +52,7 @@ void sup_log(struct sup *s, int level, int worker, const char *event, const char
 	struct log_event ev = { .level = level, .worker = worker, .tunnel = -1, .name = event,
 				.text = text[0] ? text : NULL };
 	if (level == LOGL_ERROR)
-		snprintf(s->last_error, sizeof(s->last_error), "%s %s", event, text);
+		snprintf(s->last_error, sizeof(s->last_error), "%.60s %.138s", event, text); /* fits 200 */
 	if (s->log)
 		logfile_write(s->log, &ev);
 	if (level == LOGL_ERROR && !s->o->json)
