@@ -332,6 +332,42 @@ static int configure(int fd, int family, unsigned flags)
 	return err;
 }
 
+/* Make an open, bound socket one of ours: the address index, the loop and
+ * the list of all sockets.  On failure nothing is registered; the caller
+ * frees s (and closes fd if it opened it). */
+static int sock_register(struct udp *u, struct udp_sock *s, int fd, unsigned flags,
+			 const struct sockaddr_storage *ss)
+{
+	int err;
+	s->u = u;
+	s->fd = fd;
+	s->flags = flags;
+	from_sockaddr(ss, &s->local, &s->port);
+	s->wildcard = is_any(&s->local);
+	if (!s->wildcard) {
+		s->hkey = addr_key(&s->local, s->port);
+		s->hnext = spi_map_get(&u->bound, s->hkey);
+		err = spi_map_set(&u->bound, s->hkey, s);
+		if (err)
+			return err;
+	}
+	err = loop_fd_add(u->loop, fd, EPOLLIN, on_readable, s);
+	if (err) {
+		if (!s->wildcard) {
+			if (s->hnext)
+				spi_map_set(&u->bound, s->hkey, s->hnext);
+			else
+				spi_map_del(&u->bound, s->hkey);
+		}
+		return err;
+	}
+	s->next = u->all;
+	if (u->all)
+		u->all->prev = s;
+	u->all = s;
+	return 0;
+}
+
 int udp_open(struct udp *u, const struct ip_addr *local, uint16_t port, unsigned flags,
 	     struct udp_sock **out)
 {
@@ -365,32 +401,9 @@ int udp_open(struct udp *u, const struct ip_addr *local, uint16_t port, unsigned
 		err = -errno;
 		goto fail;
 	}
-	s->u = u;
-	s->fd = fd;
-	s->flags = flags;
-	from_sockaddr(&ss, &s->local, &s->port);
-	s->wildcard = is_any(&s->local);
-	if (!s->wildcard) {
-		s->hkey = addr_key(&s->local, s->port);
-		s->hnext = spi_map_get(&u->bound, s->hkey);
-		err = spi_map_set(&u->bound, s->hkey, s);
-		if (err)
-			goto fail;
-	}
-	err = loop_fd_add(u->loop, fd, EPOLLIN, on_readable, s);
-	if (err) {
-		if (!s->wildcard) {
-			if (s->hnext)
-				spi_map_set(&u->bound, s->hkey, s->hnext);
-			else
-				spi_map_del(&u->bound, s->hkey);
-		}
+	err = sock_register(u, s, fd, flags, &ss);
+	if (err)
 		goto fail;
-	}
-	s->next = u->all;
-	if (u->all)
-		u->all->prev = s;
-	u->all = s;
 	if (out)
 		*out = s;
 	return 0;
@@ -420,32 +433,9 @@ int udp_adopt(struct udp *u, int fd, unsigned flags, struct udp_sock **out)
 		goto fail;
 	set_bufsize(fd, SO_RCVBUFFORCE, SO_RCVBUF, u->rcvbuf);
 	set_bufsize(fd, SO_SNDBUFFORCE, SO_SNDBUF, u->sndbuf);
-	s->u = u;
-	s->fd = fd;
-	s->flags = flags;
-	from_sockaddr(&ss, &s->local, &s->port);
-	s->wildcard = is_any(&s->local);
-	if (!s->wildcard) {
-		s->hkey = addr_key(&s->local, s->port);
-		s->hnext = spi_map_get(&u->bound, s->hkey);
-		err = spi_map_set(&u->bound, s->hkey, s);
-		if (err)
-			goto fail;
-	}
-	err = loop_fd_add(u->loop, fd, EPOLLIN, on_readable, s);
-	if (err) {
-		if (!s->wildcard) {
-			if (s->hnext)
-				spi_map_set(&u->bound, s->hkey, s->hnext);
-			else
-				spi_map_del(&u->bound, s->hkey);
-		}
+	err = sock_register(u, s, fd, flags, &ss);
+	if (err)
 		goto fail;
-	}
-	s->next = u->all;
-	if (u->all)
-		u->all->prev = s;
-	u->all = s;
 	if (out)
 		*out = s;
 	return 0;
