@@ -9,49 +9,9 @@
 #include "conf/conf.h"
 #include "proto/ike.h"
 #include "t/unit/tcheck.h"
+#include "t/unit/tengine.h"
 #include "worker/engine.h"
 #include "worker/task.h"
-
-#define QMAX 64
-#define PKTMAX 4096
-
-struct pkt {
-	struct ike_path path; /* as the sender saw it */
-	uint8_t data[PKTMAX];
-	size_t len;
-};
-
-struct side {
-	struct engine e;
-	unsigned keepalives;
-	struct config cfg;
-	struct timer_heap heap;
-	struct pkt q[QMAX];   /* sent, not yet delivered */
-	unsigned n;
-	unsigned sent;        /* everything ever sent */
-};
-
-static struct side C, G;
-
-static int cap_send(void *ctx, const struct ike_path *p, const uint8_t *pkt, size_t len)
-{
-	struct side *s = ctx;
-	s->sent++;
-	if (s->n >= QMAX || len > PKTMAX)
-		return -ENOBUFS;
-	s->q[s->n].path = *p;
-	memcpy(s->q[s->n].data, pkt, len);
-	s->q[s->n].len = len;
-	s->n++;
-	return 0;
-}
-
-static int cap_keepalive(void *ctx, const struct ike_path *p)
-{
-	(void)p;
-	((struct side *)ctx)->keepalives++;
-	return 0;
-}
 
 /* A NAT in front of the client: its source port 500/4500 appears to the
  * gateway as 40500/44500 (and is mapped back on the way in). */
@@ -65,15 +25,6 @@ static const char client_yaml[] =
 static const char gateway_yaml[] =
 	"role: gateway\nnumberoftunnels: 2\nbindifname: vgw\nbindifaddr: 10.99.0.1\n"
 	"ikeconf:\n  psk: secret\n  retraninterval: 1s\n  maxretran: 2\n";
-
-static void load(struct side *s, const char *yaml)
-{
-	struct conf_diag d = { 0 };
-	int rc = conf_load_string("test", yaml, strlen(yaml), &s->cfg, &d);
-	conf_diag_print(&d, stderr);
-	conf_diag_free(&d);
-	ck_assert_int_eq(rc, 0);
-}
 
 static void start_side(struct side *s, int worker)
 {
@@ -136,19 +87,6 @@ static void pump(void)
 			deliver_one(&G, &C, 0);
 	}
 	ck_assert_int_eq(C.n + G.n, 0);
-}
-
-static void advance(uint64_t ns)
-{
-	C.e.now_ns += ns;
-	G.e.now_ns += ns;
-	timer_run(&C.heap, C.e.now_ns);
-	timer_run(&G.heap, G.e.now_ns);
-}
-
-static uint16_t msg_exchange(const struct pkt *p)
-{
-	return p->data[18];
 }
 
 static bool msg_has_notify(const struct pkt *p, uint16_t type)
@@ -464,7 +402,6 @@ START_TEST(rekey_ike_and_child)
 }
 END_TEST
 
-
 /* Asymmetric selectors and a gateway-initiated CHILD rekey: the rekey's
  * TSi must be the gateway's own side. */
 static void set_ts(struct conf_ts *t, const char *a, const char *b)
@@ -499,7 +436,6 @@ START_TEST(gateway_child_rekey_asymmetric_ts)
 	ck_assert_int_eq(c->ts_remote.start[1], 1);
 }
 END_TEST
-
 
 /* Both ends rekey the same CHILD SA at once (RFC 7296 2.8.1): the rekey
  * with the lowest nonce is undone by its initiator; one CHILD SA is left,
@@ -563,7 +499,6 @@ START_TEST(ike_rekey_collision)
 	ck_assert_int_eq(C.e.cnt.ike_rekeyed + G.e.cnt.ike_rekeyed >= 2, 1);
 }
 END_TEST
-
 
 /* A gateway holding tunnels is fed random and mutated packets (truncated,
  * bit-flipped, wrong lengths, unknown SPIs, replays): it stays up, answers
@@ -667,7 +602,6 @@ START_TEST(gateway_survives_garbage)
 }
 END_TEST
 
-
 /* Behind a NAT: NAT-D shows it, IKE moves to 4500, the client sends
  * keepalives every nattkeepaliveinterval; the gateway (not behind NAT)
  * sends none. */
@@ -708,7 +642,6 @@ START_TEST(no_nat_no_keepalives)
 	ck_assert_int_eq(C.keepalives, 0);
 }
 END_TEST
-
 
 /* myid with "&d": an RFC822 name per tunnel; the gateway checks it with
  * matchpeerid (and refuses a wrong one); the client sees the gateway's
@@ -754,7 +687,6 @@ START_TEST(transport_mode)
 }
 END_TEST
 
-
 /* A client restarts without deleting (crash): its new IKE SA carries
  * INITIAL_CONTACT and the gateway drops the stale one. */
 START_TEST(initial_contact_replaces_stale_sa)
@@ -782,7 +714,6 @@ START_TEST(initial_contact_replaces_stale_sa)
 }
 END_TEST
 
-
 /* After an IKE rekey the old SA goes even when its DELETE is lost for
  * good: the peer's old SA times out instead of lingering. */
 START_TEST(rekeyed_sa_does_not_linger)
@@ -804,7 +735,6 @@ START_TEST(rekeyed_sa_does_not_linger)
 	ck_assert_int_eq(G.e.cnt.state[IKE_S_ESTABLISHED], 1);
 }
 END_TEST
-
 
 /* Two client workers share setupinterval: each starts every 2 intervals,
  * the second one interval later, so together one start per interval. */

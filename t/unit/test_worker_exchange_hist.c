@@ -9,56 +9,14 @@
 #include "conf/conf.h"
 #include "proto/ike.h"
 #include "t/unit/tcheck.h"
+#include "t/unit/tengine.h"
 #include "worker/engine.h"
 #include "worker/task.h"
-
-#define QMAX 64
-#define PKTMAX 4096
-
-struct pkt {
-	struct ike_path path; /* as the sender saw it */
-	uint8_t data[PKTMAX];
-	size_t len;
-};
-
-struct side {
-	struct engine e;
-	unsigned keepalives;
-	struct config cfg;
-	struct timer_heap heap;
-	struct pkt q[QMAX];   /* sent, not yet delivered */
-	unsigned n;
-	unsigned sent;        /* everything ever sent */
-};
-
-static struct side C, G;
 
 /* Both engines log here; the tests read it (TEST_LOG copies it to stderr). */
 static char *logbuf;
 static size_t loglen;
 static FILE *log_fp;
-
-
-static int cap_send(void *ctx, const struct ike_path *p, const uint8_t *pkt, size_t len)
-{
-	struct side *s = ctx;
-	s->sent++;
-	if (s->n >= QMAX || len > PKTMAX)
-		return -ENOBUFS;
-	s->q[s->n].path = *p;
-	memcpy(s->q[s->n].data, pkt, len);
-	s->q[s->n].len = len;
-	s->n++;
-	return 0;
-}
-
-static int cap_keepalive(void *ctx, const struct ike_path *p)
-{
-	(void)p;
-	((struct side *)ctx)->keepalives++;
-	return 0;
-}
-
 
 static const char client_yaml[] =
 	"role: client\nnumberoftunnels: 2\nstartclntaddr: 10.1.0.2/16\n"
@@ -68,15 +26,6 @@ static const char client_yaml[] =
 static const char gateway_yaml[] =
 	"role: gateway\nnumberoftunnels: 2\nbindifname: vgw\nbindifaddr: 10.99.0.1\n"
 	"ikeconf:\n  psk: secret\n  retraninterval: 1s\n  maxretran: 2\n";
-
-static void load(struct side *s, const char *yaml)
-{
-	struct conf_diag d = { 0 };
-	int rc = conf_load_string("test", yaml, strlen(yaml), &s->cfg, &d);
-	conf_diag_print(&d, stderr);
-	conf_diag_free(&d);
-	ck_assert_int_eq(rc, 0);
-}
 
 static void start_side(struct side *s, int worker)
 {
@@ -139,19 +88,6 @@ static void pump(void)
 			deliver_one(&G, &C, 0);
 	}
 	ck_assert_int_eq(C.n + G.n, 0);
-}
-
-static void advance(uint64_t ns)
-{
-	C.e.now_ns += ns;
-	G.e.now_ns += ns;
-	timer_run(&C.heap, C.e.now_ns);
-	timer_run(&G.heap, G.e.now_ns);
-}
-
-static uint16_t msg_exchange(const struct pkt *p)
-{
-	return p->data[18];
 }
 
 static const char *log_text(void)

@@ -10,51 +10,11 @@
 #include "conf/conf.h"
 #include "proto/ike.h"
 #include "t/unit/tcheck.h"
+#include "t/unit/tengine.h"
 #include "worker/engine.h"
 #include "worker/mobike.h"
 #include "worker/mobike_addrmon.h"
 #include "worker/task.h"
-
-#define QMAX 64
-#define PKTMAX 4096
-
-struct pkt {
-	struct ike_path path; /* as the sender saw it */
-	uint8_t data[PKTMAX];
-	size_t len;
-};
-
-struct side {
-	struct engine e;
-	unsigned keepalives;
-	struct config cfg;
-	struct timer_heap heap;
-	struct pkt q[QMAX];   /* sent, not yet delivered */
-	unsigned n;
-	unsigned sent;        /* everything ever sent */
-};
-
-static struct side C, G;
-
-static int cap_send(void *ctx, const struct ike_path *p, const uint8_t *pkt, size_t len)
-{
-	struct side *s = ctx;
-	s->sent++;
-	if (s->n >= QMAX || len > PKTMAX)
-		return -ENOBUFS;
-	s->q[s->n].path = *p;
-	memcpy(s->q[s->n].data, pkt, len);
-	s->q[s->n].len = len;
-	s->n++;
-	return 0;
-}
-
-static int cap_keepalive(void *ctx, const struct ike_path *p)
-{
-	(void)p;
-	((struct side *)ctx)->keepalives++;
-	return 0;
-}
 
 /* A NAT in front of the client: its source port 500/4500 appears to the
  * gateway as 40500/44500 (and is mapped back on the way in). */
@@ -73,15 +33,6 @@ static const char gateway_yaml[] =
 	"role: gateway\nnumberoftunnels: 2\nbindifname: vgw\nbindifaddr: 10.99.0.1/24\n"
 	"mobike: true\nmobikeaddrpergw: 3\n"
 	"ikeconf:\n  psk: secret\n  retraninterval: 1s\n  maxretran: 2\n";
-
-static void load(struct side *s, const char *yaml)
-{
-	struct conf_diag d = { 0 };
-	int rc = conf_load_string("test", yaml, strlen(yaml), &s->cfg, &d);
-	conf_diag_print(&d, stderr);
-	conf_diag_free(&d);
-	ck_assert_int_eq(rc, 0);
-}
 
 static void start_side(struct side *s, int worker)
 {
@@ -151,21 +102,6 @@ static void pump(void)
 	}
 	ck_assert_int_eq(C.n + G.n, 0);
 }
-
-static void advance(uint64_t ns)
-{
-	C.e.now_ns += ns;
-	G.e.now_ns += ns;
-	timer_run(&C.heap, C.e.now_ns);
-	timer_run(&G.heap, G.e.now_ns);
-}
-
-static uint16_t msg_exchange(const struct pkt *p)
-{
-	return p->data[18];
-}
-
-
 
 static struct ip_addr A(const char *s)
 {
