@@ -13,23 +13,14 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
 
-#include "kernel/child_json.h"
 #include "kernel/fastpath.h"
 #include "kernel/kproc.h"
+#include "kernel/kproc_int.h"
 #include "kernel/nl_addr.h"
-#include "kernel/xfrm_probe.h"
 #include "lib/msg.h"
 
-#define KPROC_MAX_COUNT (1u << 20) /* addresses per request */
-
-struct kproc {
-	nng_socket sock;
-	struct nladdr *nl;
-	struct fastpath *fp;       /* after fastpath.start (installfastpath) */
-	unsigned long served, failed;
-};
-
-static json_t *answer_err(int64_t id, int err, const char *what)
+/* An error answer "what: strerror(err)" with "errno": err. */
+json_t *kproc_answer_err(int64_t id, int err, const char *what)
 {
 	char text[160];
 	snprintf(text, sizeof(text), "%s: %s", what, strerror(err));
@@ -37,135 +28,6 @@ static json_t *answer_err(int64_t id, int err, const char *what)
 	if (a)
 		json_object_set_new(a, "errno", json_integer(err));
 	return a;
-}
-
-/* addr.add / addr.del: count consecutive addresses from the prefix. */
-static json_t *do_addr(struct kproc *k, const json_t *m, bool add)
-{
-	const char *name = add ? "addr.add" : "addr.del";
-	const char *ifname = json_string_value(json_object_get(m, "ifname"));
-	const char *pfx = json_string_value(json_object_get(m, "prefix"));
-	const json_t *cv = json_object_get(m, "count");
-	json_int_t count = cv ? json_integer_value(cv) : 1;
-	int64_t id = msg_id(m);
-	struct ip_prefix base;
-	if (ip_prefix_parse(pfx, true, &base) < 0)
-		return answer_err(id, EINVAL, name);
-	if (count < 1 || count > KPROC_MAX_COUNT)
-		return answer_err(id, ERANGE, name);
-	struct ip_prefix *p = calloc((size_t)count, sizeof(*p));
-	int *rc = calloc((size_t)count, sizeof(*rc));
-	json_t *a = NULL;
-	if (!p || !rc) {
-		a = answer_err(id, ENOMEM, name);
-		goto out;
-	}
-	for (json_int_t i = 0; i < count; i++) {
-		p[i].len = base.len;
-		if (ip_addr_add(&base.addr, (uint64_t)i, &p[i].addr) < 0) {
-			a = answer_err(id, ERANGE, name);
-			goto out;
-		}
-	}
-	int n = add ? nladdr_add_batch(k->nl, ifname, p, (size_t)count, rc)
-		    : nladdr_del_batch(k->nl, ifname, p, (size_t)count, rc);
-	if (n < 0) {
-		a = answer_err(id, -n, name);
-		goto out;
-	}
-	int first_err = 0;
-	json_int_t done = 0, existed = 0;
-	for (json_int_t i = 0; i < count; i++) {
-		if (rc[i] == 0)
-			done++;
-		else if ((add && rc[i] == -EEXIST) || (!add && rc[i] == -EADDRNOTAVAIL))
-			existed++;
-		else if (!first_err)
-			first_err = -rc[i];
-	}
-	if (first_err) {
-		a = answer_err(id, first_err, name);
-	} else {
-		a = msg_reply(id);
-		json_object_set_new(a, "done", json_integer(done));
-		json_object_set_new(a, add ? "existed" : "absent", json_integer(existed));
-	}
-out:
-	free(p);
-	free(rc);
-	return a;
-}
-
-static json_t *do_route(struct kproc *k, const json_t *m, bool add)
-{
-	const char *name = add ? "route.add" : "route.del";
-	int64_t id = msg_id(m);
-	struct ip_prefix p;
-	if (ip_prefix_parse(json_string_value(json_object_get(m, "prefix")), true, &p) < 0)
-		return answer_err(id, EINVAL, name);
-	/* Only local routes for now: the fastpath's table 330 comes with XFRM. */
-	if (!json_is_true(json_object_get(m, "local")))
-		return answer_err(id, EOPNOTSUPP, name);
-	int rc = add ? nladdr_route_local_add(k->nl, &p) : nladdr_route_local_del(k->nl, &p);
-	return rc < 0 ? answer_err(id, -rc, name) : msg_reply(id);
-}
-
-/* fastpath.start: ESP probed first, so a kernel without it is refused
- * with the probe's one line (ENOPROTOOPT) before any tunnel. */
-static json_t *do_fastpath_start(struct kproc *k, const json_t *m)
-{
-	int64_t id = msg_id(m);
-	char why[160] = "";
-	if (k->fp)
-		return msg_reply(id);
-	int rc = xfrm_probe_esp(why, sizeof(why));
-	if (rc <= 0) {
-		json_t *a = msg_error(id, why);
-		if (a)
-			json_object_set_new(a, "errno", json_integer(rc < 0 ? -rc : ENOPROTOOPT));
-		return a;
-	}
-	if ((rc = fp_open(&k->fp)) < 0)
-		return answer_err(id, -rc, "fastpath.start: fp_open");
-	if (!json_is_false(json_object_get(m, "flush")) && (rc = fp_flush(k->fp)) < 0)
-		return answer_err(id, -rc, "fastpath.start: flush");
-	return msg_reply(id);
-}
-
-/* child.install / rekey / delete / migrate: one request, fp_* with count 1,
- * answered with the request's own errno. */
-static json_t *do_child(struct kproc *k, const json_t *m, const char *name)
-{
-	int64_t id = msg_id(m);
-	char why[160] = "";
-	struct fp_child c;
-	struct fp_endpoints ep;
-	uint32_t reqid = 0;
-	int err = 0, rc;
-	if (!k->fp)
-		return answer_err(id, ENOTCONN, name); /* no fastpath.start */
-	if (!strcmp(name, "child.install") || !strcmp(name, "child.rekey")) {
-		if (fp_child_from_json(json_object_get(m, "child"), &c, why, sizeof(why)) < 0)
-			return msg_error(id, why[0] ? why : "child: invalid");
-		if (name[6] == 'i') {
-			rc = fp_install(k->fp, &c, 1, &err);
-		} else {
-			reqid = (uint32_t)json_integer_value(json_object_get(m, "old_reqid"));
-			rc = fp_rekey(k->fp, &reqid, &c, 1, &err);
-		}
-		explicit_bzero(&c, sizeof(c));
-	} else if (!strcmp(name, "child.migrate")) {
-		if (fp_endpoints_from_json(json_object_get(m, "to"), &ep, why, sizeof(why)) < 0)
-			return msg_error(id, why[0] ? why : "to: invalid");
-		reqid = (uint32_t)json_integer_value(json_object_get(m, "reqid"));
-		rc = fp_migrate(k->fp, &reqid, &ep, 1, &err);
-	} else {
-		reqid = (uint32_t)json_integer_value(json_object_get(m, "reqid"));
-		rc = fp_delete(k->fp, &reqid, 1, &err);
-	}
-	if (rc < 0)
-		err = rc;
-	return err ? answer_err(id, -err, name) : msg_reply(id);
 }
 
 static void serve_one(struct kproc *k)
@@ -187,15 +49,15 @@ static void serve_one(struct kproc *k)
 		a = msg_error(json_is_object(raw) ? msg_id(raw) : -1, why);
 		json_decref(raw);
 	} else if (t->dir != MSG_KERNEL) {
-		a = answer_err(msg_id(m), EOPNOTSUPP, t->name);
+		a = kproc_answer_err(msg_id(m), EOPNOTSUPP, t->name);
 	} else if (!strcmp(t->name, "addr.add") || !strcmp(t->name, "addr.del")) {
-		a = do_addr(k, m, t->name[5] == 'a');
+		a = kproc_do_addr(k, m, t->name[5] == 'a');
 	} else if (!strcmp(t->name, "fastpath.start")) {
-		a = do_fastpath_start(k, m);
+		a = kproc_do_fastpath_start(k, m);
 	} else if (!strncmp(t->name, "child.", 6)) {
-		a = do_child(k, m, t->name);
+		a = kproc_do_child(k, m, t->name);
 	} else {
-		a = do_route(k, m, !strcmp(t->name, "route.add"));
+		a = kproc_do_route(k, m, !strcmp(t->name, "route.add"));
 	}
 	k->served++;
 	if (a && json_is_false(json_object_get(a, "ok")))

@@ -101,6 +101,17 @@ struct sup {
 	struct sup_pending *pend;
 };
 
+/* The kernel process's requests at setup (sup_kernel.c); each returns 0 or
+ * -errno with s->error set.  Addresses added are remembered in s->added. */
+#define SUP_KERNEL_TIMEOUT_MS 300000   /* 100k addresses take minutes */
+struct kproc_client;
+int sup_kernel_fastpath(struct sup *s, struct kproc_client *kc);
+int sup_kernel_gw_addrs(struct sup *s, struct kproc_client *kc);
+int sup_kernel_slice_addrs(struct sup *s, struct kproc_client *kc, struct sup_worker *w);
+/* The kernel process died without removing what it added: a fresh one
+ * removes it (s->added), then exits. */
+void sup_kernel_undo(struct sup *s);
+
 /* Merged counters of every worker (new object). */
 json_t *sup_merged(struct sup *s);
 /* Control handlers (sup_ctl.c). */

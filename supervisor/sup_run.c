@@ -26,7 +26,6 @@
 #include "worker/steer.h"
 #include "worker/udp.h"
 
-#define KERNEL_TIMEOUT_MS 300000   /* 100k addresses take minutes */
 #define STOP_BOUND_NS (20 * NS_PER_SEC)
 #define KERNEL_EXIT_WAIT_S 60
 #define MAX_RESTARTS 20             /* per worker: then give it up */
@@ -423,110 +422,6 @@ static int open_sockets(struct sup *s)
 	return 0;
 }
 
-/* installfastpath: the kernel process probes ESP (a kernel without it is
- * refused with one line, before any tunnel), opens the fastpath and
- * flushes unless --flush=false. */
-static int start_fastpath(struct sup *s, struct kproc_client *kc)
-{
-	char why[200];
-	json_t *m = msg_new("fastpath.start", 0);
-	if (!m)
-		return -ENOMEM;
-	json_object_set_new(m, "flush", json_boolean(s->o->flush));
-	int rc = kproc_call(kc, m, why, sizeof(why));
-	if (rc < 0)
-		snprintf(s->error, sizeof(s->error), "installfastpath: %.150s", why);
-	return rc;
-}
-
-/* An addr.add through the kernel process, remembered (a copy of the
- * request) so that the addresses can still be removed if that process dies
- * with its own record (undo_after_kernel_death). */
-static int kernel_add(struct sup *s, struct kproc_client *kc, json_t *req, char *why,
-		      size_t whylen)
-{
-	json_t *copy = json_deep_copy(req);
-	int rc = kproc_call(kc, req, why, whylen);
-	if (rc == 0 && copy) {
-		if (!s->added)
-			s->added = json_array();
-		json_array_append(s->added, copy);
-	}
-	json_decref(copy);
-	return rc;
-}
-
-/* The kernel process died without removing what it added: a fresh one
- * removes the addresses we asked for, then cleans up after itself. */
-static void undo_after_kernel_death(struct sup *s)
-{
-	struct kproc_client *kc = NULL;
-	size_t i;
-	json_t *req;
-	char why[160];
-	int failed = 0;
-	if (!json_array_size(s->added))
-		return;
-	snprintf(s->kernel_url, sizeof(s->kernel_url), "ipc://%s/kernel2", s->rundir);
-	s->kernel_pid = sup_spawn_kernel(s);
-	if (s->kernel_pid <= 0 || kproc_client_open(&kc, s->kernel_url, KERNEL_TIMEOUT_MS) < 0) {
-		sup_log(s, LOGL_ERROR, -1, "kernel.cleanup.failed", "why=\"cannot start it again\"");
-		return;
-	}
-	json_array_foreach(s->added, i, req) {
-		json_t *del = json_deep_copy(req);
-		json_object_set_new(del, "type", json_string("addr.del"));
-		if (kproc_call(kc, del, why, sizeof(why)) < 0)
-			failed++;
-	}
-	sup_log(s, failed ? LOGL_ERROR : LOGL_INFO, -1, "kernel.cleanup", "requests=%zu failed=%d",
-		json_array_size(s->added), failed);
-	kproc_client_close(kc);
-}
-
-/* MOBIKE gateway: bindifaddr + 1 ... + mobikeaddrpergw - 1 on bindifname,
- * by the kernel process (bindifaddr itself is the user's). */
-static int add_gw_addrs(struct sup *s, struct kproc_client *kc)
-{
-	const struct config *cfg = s->cfg;
-	unsigned n = plan_gw_addrs(cfg);
-	struct ip_prefix p = { .len = cfg->bindifaddr.len };
-	char txt[IP_PREFIX_STRLEN], why[120];
-	if (n < 2 || plan_gw_addr(cfg, 1, &p.addr) < 0)
-		return 0;
-	json_t *req = msg_new("addr.add", 0);
-	json_object_set_new(req, "ifname", json_string(cfg->bindifname));
-	json_object_set_new(req, "prefix", json_string(ip_prefix_format(&p, txt, sizeof(txt))));
-	json_object_set_new(req, "count", json_integer((json_int_t)n - 1));
-	int rc = kernel_add(s, kc, req, why, sizeof(why));
-	if (rc < 0)
-		snprintf(s->error, sizeof(s->error), "could not put the gateway addresses on %s: %s",
-			 cfg->bindifname, why);
-	return rc;
-}
-
-/* The client's addresses of worker w's slice, by the kernel process. */
-static int add_slice_addrs(struct sup *s, struct kproc_client *kc, struct sup_worker *w)
-{
-	const struct config *cfg = s->cfg;
-	unsigned k = plan_addrs_per_tunnel(cfg);
-	struct ip_prefix p = { .len = cfg->startclntaddr.len };
-	char txt[IP_PREFIX_STRLEN], why[120];
-	if (!w->count)
-		return 0;
-	if (ip_addr_add(&cfg->startclntaddr.addr, (uint64_t)w->first * k, &p.addr) < 0)
-		return -ERANGE;
-	json_t *req = msg_new("addr.add", 0);
-	json_object_set_new(req, "ifname", json_string(cfg->bindifname));
-	json_object_set_new(req, "prefix", json_string(ip_prefix_format(&p, txt, sizeof(txt))));
-	json_object_set_new(req, "count", json_integer((json_int_t)w->count * k));
-	int rc = kernel_add(s, kc, req, why, sizeof(why));
-	if (rc < 0)
-		snprintf(s->error, sizeof(s->error), "could not put the tunnel addresses on %s: %s",
-			 cfg->bindifname, why);
-	return rc;
-}
-
 static int open_worker_sock(struct sup *s, struct sup_worker *w)
 {
 	snprintf(w->url, sizeof(w->url), "ipc://%s/w%d", s->rundir, w->idx);
@@ -649,11 +544,11 @@ int sup_run(const struct config *cfg, const struct sup_opts *o)
 		goto out;
 	snprintf(s.kernel_url, sizeof(s.kernel_url), "ipc://%s/kernel", s.rundir);
 	s.kernel_pid = sup_spawn_kernel(&s);
-	if (s.kernel_pid <= 0 || kproc_client_open(&kc, s.kernel_url, KERNEL_TIMEOUT_MS) < 0) {
+	if (s.kernel_pid <= 0 || kproc_client_open(&kc, s.kernel_url, SUP_KERNEL_TIMEOUT_MS) < 0) {
 		snprintf(s.error, sizeof(s.error), "cannot start the kernel process");
 		goto out;
 	}
-	if (cfg->ikeconf.installfastpath && start_fastpath(&s, kc) < 0)
+	if (cfg->ikeconf.installfastpath && sup_kernel_fastpath(&s, kc) < 0)
 		goto out;
 	sup_log(&s, LOGL_INFO, -1, "run.start", "role=%s tunnels=%lld workers=%u",
 		cfg->role == ROLE_CLIENT ? "client" : "gateway", (long long)cfg->numberoftunnels,
@@ -668,13 +563,13 @@ int sup_run(const struct config *cfg, const struct sup_opts *o)
 		sup_log(&s, LOGL_ERROR, -1, "control.unavailable", "url=%s why=\"%s\"", url,
 			strerror(-rc));
 	}
-	if (cfg->role == ROLE_GATEWAY && add_gw_addrs(&s, kc) < 0) {
+	if (cfg->role == ROLE_GATEWAY && sup_kernel_gw_addrs(&s, kc) < 0) {
 		s.failed = true;
 		sup_stop(&s, "addresses");
 	}
 	for (unsigned i = 0; i < s.nworkers && !s.stopping; i++) {
 		struct sup_worker *w = &s.w[i];
-		if (cfg->role == ROLE_CLIENT && add_slice_addrs(&s, kc, w) < 0) {
+		if (cfg->role == ROLE_CLIENT && sup_kernel_slice_addrs(&s, kc, w) < 0) {
 			s.failed = true;
 			sup_stop(&s, "addresses");
 			break;
@@ -714,7 +609,7 @@ out:
 	kproc_client_close(kc);
 	wait_kernel(&s);
 	if (s.kernel_died) {
-		undo_after_kernel_death(&s);
+		sup_kernel_undo(&s);
 		wait_kernel(&s);
 	}
 	json_decref(s.added);
