@@ -76,7 +76,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/t/%: t/unit/%.c t/unit/tcheck.h t/unit/thex.h t/unit/tengine.h $$(call libs_of,$$*)
+$(BUILD)/t/%: t/unit/%.c t/unit/tcheck.h t/unit/thex.h t/unit/tengine.h t/unit/tkproc.h $$(call libs_of,$$*)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -DSRCDIR='"$(CURDIR)"' -o $@ $< \
 	    $(call libs_of,$*) $(LDFLAGS) $(LDLIBS) $(CHECK_LIBS)

@@ -18,38 +18,7 @@
 #include "kernel/nl_addr.h"
 #include "lib/msg.h"
 #include "t/unit/tcheck.h"
-
-static char url[128], dir[64];
-static pid_t kpid;
-
-/* A private netns and a kernel process serving in it; false: SKIP. */
-static bool start(const char *test)
-{
-	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
-		printf("SKIP: %s: needs root and unshare(CLONE_NEWNET)\n", test);
-		return false;
-	}
-	snprintf(dir, sizeof(dir), "/tmp/iks-kproc-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(url, sizeof(url), "ipc://%s/k", dir);
-	kpid = fork();
-	ck_assert_int_ge(kpid, 0);
-	if (kpid == 0)
-		_exit(kproc_main(url));
-	return true;
-}
-
-static int stop(void)
-{
-	int st = -1;
-	kill(kpid, SIGTERM);
-	ck_assert_int_eq(waitpid(kpid, &st, 0), kpid);
-	char p[160];
-	snprintf(p, sizeof(p), "%s/k", dir);
-	unlink(p);
-	rmdir(dir);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
+#include "t/unit/tkproc.h"
 
 static json_t *addr_req(const char *type, const char *ifname, const char *prefix, int count)
 {
