@@ -175,3 +175,40 @@ uint64_t ip_prefix_room(const struct ip_prefix *p)
 		return UINT64_MAX;
 	return d + 1;
 }
+
+/* Trailing zero bits of the address (all its bits when it is zero). */
+static unsigned trailing_zeros(const struct ip_addr *a)
+{
+	unsigned n = 0;
+	for (int i = (int)addr_len(a) - 1; i >= 0; i--) {
+		if (a->bytes[i])
+			return n + (unsigned)__builtin_ctz(a->bytes[i]);
+		n += 8;
+	}
+	return n;
+}
+
+int ip_range_cidrs(const struct ip_addr *first, uint64_t count, struct ip_prefix *out,
+		   size_t max)
+{
+	struct ip_addr at = *first, last;
+	size_t n = 0;
+	if (ip_addr_is_unset(first) || count == 0 || ip_addr_add(first, count - 1, &last) < 0)
+		return -ERANGE;
+	while (count) {
+		/* The largest aligned block at `at` that does not pass the end. */
+		unsigned k = trailing_zeros(&at);
+		unsigned fit = 63 - (unsigned)__builtin_clzll(count);
+		if (k > fit)
+			k = fit;
+		if (n == max)
+			return -ENOSPC;
+		out[n].addr = at;
+		out[n].len = (uint8_t)(ip_addr_bits(&at) - k);
+		n++;
+		count -= (uint64_t)1 << k;
+		if (count && ip_addr_add(&at, (uint64_t)1 << k, &at) < 0)
+			return -ERANGE; /* cannot happen: last was checked */
+	}
+	return (int)n;
+}

@@ -57,4 +57,13 @@ bool ip_prefix_contains(const struct ip_prefix *p, const struct ip_addr *a);
  * saturates at UINT64_MAX for large IPv6 prefixes. */
 uint64_t ip_prefix_room(const struct ip_prefix *p);
 
+/* The fewest CIDR blocks whose union is exactly [first, first + count),
+ * in address order, into out[0..max).  Returns how many, or -ERANGE (count
+ * 0, or the range passes the family's last address) or -ENOSPC (more than
+ * max; 2 x 64 always suffice).  A local route per block makes the range
+ * local without touching its neighbours. */
+#define IP_RANGE_MAX_CIDRS 128
+int ip_range_cidrs(const struct ip_addr *first, uint64_t count, struct ip_prefix *out,
+		   size_t max);
+
 #endif

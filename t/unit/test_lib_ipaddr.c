@@ -163,6 +163,98 @@ START_TEST(prefix_maths)
 }
 END_TEST
 
+/* The blocks of a cover: contiguous from `first`, aligned, `count` in
+ * total, and no two neighbours that could merge into one (so minimal). */
+static int check_cover(const char *first, uint64_t count, struct ip_prefix *out)
+{
+	struct ip_addr at = A(first);
+	int n = ip_range_cidrs(&at, count, out, IP_RANGE_MAX_CIDRS);
+	uint64_t total = 0;
+	ck_assert_int_gt(n, 0);
+	for (int i = 0; i < n; i++) {
+		unsigned host = ip_addr_bits(&at) - out[i].len;
+		struct ip_addr net;
+		ck_assert_msg(ip_addr_cmp(&out[i].addr, &at) == 0, "%s: block %d not contiguous",
+			      first, i);
+		ip_prefix_first(&out[i], &net);
+		ck_assert_msg(ip_addr_cmp(&net, &at) == 0, "%s: block %d not aligned", first, i);
+		ck_assert_uint_lt(host, 64);
+		total += (uint64_t)1 << host;
+		if (i > 0 && out[i].len == out[i - 1].len) {
+			struct ip_prefix both = { .addr = out[i - 1].addr, .len = out[i].len - 1 };
+			ip_prefix_first(&both, &net);
+			ck_assert_msg(ip_addr_cmp(&net, &out[i - 1].addr) != 0,
+				      "%s: blocks %d and %d merge", first, i - 1, i);
+		}
+		if (i + 1 < n)
+			ck_assert_int_eq(ip_addr_add(&at, (uint64_t)1 << host, &at), 0);
+	}
+	ck_assert_uint_eq(total, count);
+	return n;
+}
+
+static const char *pfmt(const struct ip_prefix *p)
+{
+	static char buf[IP_PREFIX_STRLEN];
+	return ip_prefix_format(p, buf, sizeof(buf));
+}
+
+START_TEST(range_cidrs)
+{
+	struct ip_prefix out[IP_RANGE_MAX_CIDRS];
+	struct ip_addr a;
+
+	ck_assert_int_eq(check_cover("10.0.0.1", 1, out), 1);
+	ck_assert_str_eq(pfmt(&out[0]), "10.0.0.1/32");
+	ck_assert_int_eq(check_cover("10.0.0.0", 256, out), 1);
+	ck_assert_str_eq(pfmt(&out[0]), "10.0.0.0/24");
+	/* .1 to .254 of a /24: the gateway's .254 neighbours stay out. */
+	ck_assert_int_eq(check_cover("10.0.0.1", 253, out), 13);
+	ck_assert_str_eq(pfmt(&out[0]), "10.0.0.1/32");
+	ck_assert_str_eq(pfmt(&out[7]), "10.0.0.128/26");
+	ck_assert_str_eq(pfmt(&out[12]), "10.0.0.252/31");
+	/* The client's usual shape: 100,000 from x.x.0.1. */
+	ck_assert_int_eq(check_cover("10.1.0.1", 100000, out), 22);
+	ck_assert_str_eq(pfmt(&out[0]), "10.1.0.1/32");
+	ck_assert_str_eq(pfmt(&out[21]), "10.2.134.160/32");
+	check_cover("10.1.0.2", 99999, out);
+	check_cover("10.255.255.255", 3, out);     /* crosses a /8 */
+	/* The ends of the family. */
+	ck_assert_int_eq(check_cover("255.255.255.255", 1, out), 1);
+	ck_assert_str_eq(pfmt(&out[0]), "255.255.255.255/32");
+	ck_assert_int_eq(check_cover("255.255.255.0", 256, out), 1);
+	ck_assert_int_eq(check_cover("0.0.0.0", (uint64_t)1 << 32, out), 1);
+	ck_assert_str_eq(pfmt(&out[0]), "0.0.0.0/0");
+	ck_assert_int_eq(check_cover("0.0.0.1", ((uint64_t)1 << 32) - 1, out), 32);
+	ck_assert_int_eq(check_cover("0.0.0.1", ((uint64_t)1 << 32) - 2, out), 62);
+	a = A("255.255.255.255");
+	ck_assert_int_eq(ip_range_cidrs(&a, 2, out, IP_RANGE_MAX_CIDRS), -ERANGE);
+	a = A("10.0.0.1");
+	ck_assert_int_eq(ip_range_cidrs(&a, 0, out, IP_RANGE_MAX_CIDRS), -ERANGE);
+	ck_assert_int_eq(ip_range_cidrs(&a, 3, out, 1), -ENOSPC);
+	ck_assert_int_eq(ip_range_cidrs(&a, 3, out, 2), 2);
+	struct ip_addr unset = { 0 };
+	ck_assert_int_eq(ip_range_cidrs(&unset, 1, out, IP_RANGE_MAX_CIDRS), -ERANGE);
+
+	/* IPv6. */
+	ck_assert_int_eq(check_cover("2001:db8::1", 100000, out), 22);
+	ck_assert_str_eq(pfmt(&out[21]), "2001:db8::1:86a0/128");
+	ck_assert_str_eq(pfmt(&out[0]), "2001:db8::1/128");
+	ck_assert_int_eq(check_cover("2001:db8::", (uint64_t)1 << 63, out), 1);
+	ck_assert_str_eq(pfmt(&out[0]), "2001:db8::/65");
+	ck_assert_int_eq(check_cover("2001:db8::1", UINT64_MAX, out), 64);
+	ck_assert_str_eq(pfmt(&out[63]), "2001:db8:0:0:8000::/65");
+	ck_assert_int_eq(check_cover("2001:db8::ffff:ffff:ffff:ffff", 2, out), 2);
+	ck_assert_str_eq(pfmt(&out[1]), "2001:db8:0:1::/128");
+	ck_assert_int_eq(check_cover("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1, out), 1);
+	ck_assert_str_eq(pfmt(&out[0]), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128");
+	a = A("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe");
+	ck_assert_int_eq(ip_range_cidrs(&a, 3, out, IP_RANGE_MAX_CIDRS), -ERANGE);
+	ck_assert_int_eq(ip_range_cidrs(&a, 2, out, IP_RANGE_MAX_CIDRS), 1);
+	ck_assert_str_eq(pfmt(&out[0]), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127");
+}
+END_TEST
+
 static Suite *ipaddr_suite(void)
 {
 	Suite *s = suite_create("ipaddr");
@@ -174,6 +266,7 @@ static Suite *ipaddr_suite(void)
 	tcase_add_test(tc, add_v6);
 	tcase_add_test(tc, diff);
 	tcase_add_test(tc, prefix_maths);
+	tcase_add_test(tc, range_cidrs);
 	suite_add_tcase(s, tc);
 	return s;
 }
