@@ -79,6 +79,13 @@ const struct msg_type msg_types[] = {
 	{ "child.migrate", MSG_KERNEL, MSG_ID_REQUIRED, false,
 	  "move the CHILD SA reqid to the endpoints to (MOBIKE)",
 	  { { "reqid", MV_UINT, REQ }, { "to", MV_OBJ, REQ } } },
+	/* reqs: an array of {"op": install|rekey|migrate|delete, "id", and the
+	 * keys of that child.* request}; checked by the kernel process (open:
+	 * the table has no array type).  Answered by one reply with "done" and
+	 * "failed": [[id, errno], ...]. */
+	{ "child.batch", MSG_KERNEL, MSG_ID_REQUIRED, true,
+	  "several child.* requests, served in order with one fastpath call per kind",
+	  { { 0 } } },
 	{ NULL, 0, 0, false, NULL, { { 0 } } },
 };
 

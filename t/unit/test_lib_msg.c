@@ -38,6 +38,7 @@ static const char *const good[] = {
 	"{\"type\":\"child.rekey\",\"id\":11,\"old_reqid\":7,\"child\":{\"reqid\":7}}",
 	"{\"type\":\"child.delete\",\"id\":12,\"reqid\":7}",
 	"{\"type\":\"child.migrate\",\"id\":13,\"reqid\":7,\"to\":{\"local\":\"10.0.0.2\"}}",
+	"{\"type\":\"child.batch\",\"id\":14,\"reqs\":[{\"op\":\"delete\",\"id\":1,\"reqid\":7}]}",
 };
 
 /* Bad messages and a word their reason must contain. */
