@@ -187,6 +187,7 @@ struct config {
 	uint64_t mobikeiplifetime_ns;
 	enum conf_mobike_change mobikechangeaddrtype;
 	bool mobikereturnroutability;    /* gateway: check a moved peer first */
+	struct ip_prefix mobikeunacceptableaddr; /* ours; gateway: refused moves */
 	struct ip_addr peeraddr;         /* unset when "" */
 	char *bindifname;
 	struct ip_prefix bindifaddr;     /* unset when ""; len 32/128 if no /len */

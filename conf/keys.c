@@ -80,6 +80,9 @@ const struct conf_key conf_keys[] = {
 	     "client: what moves: own-only, peer-only or both"),
 	BOOL("mobikereturnroutability", R(mobikereturnroutability), "true",
 	     "gateway: check a moved peer's new address before moving its CHILD SAs"),
+	TYPED("mobikeunacceptableaddr", CT_PREFIX, R(mobikeunacceptableaddr), "",
+	      "gateway (ikeswarm only): refuse MOBIKE moves to this prefix "
+	      "with UNACCEPTABLE_ADDRESSES"),
 	TYPED("peeraddr", CT_ADDR, R(peeraddr), "", "client: the gateway's address"),
 	STR("bindifname", R(bindifname), "",
 	    "interface that gets the tunnel addresses (it may be flushed)"),

@@ -55,6 +55,9 @@ struct counters {
 	uint64_t mobike_peerlist_changes;
 	uint64_t mobike_children_moved;   /* CHILD SAs moved to a new path */
 	uint64_t mobike_unsupported;      /* IKE SAs whose peer lacks MOBIKE */
+	uint64_t mobike_refused;          /* gateway: updates answered UNACCEPTABLE_ADDRESSES */
+	uint64_t mobike_lists_sent;       /* address-list INFORMATIONALs sent (4555 3.6) */
+	uint64_t mobike_peer_gone;        /* client: moved because the peer dropped its address */
 };
 
 /* Writes the gauges and totals as a JSON object body into f (no braces). */

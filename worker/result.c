@@ -50,10 +50,11 @@ void result_print_json(const struct run_result *r, FILE *f)
 		",\"updates_ok\":%" PRIu64 ",\"updates_failed\":%" PRIu64
 		",\"updates_stale\":%" PRIu64 ",\"probes\":%" PRIu64
 		",\"cookie2_mismatch\":%" PRIu64 ",\"peerlist_changes\":%" PRIu64
-		",\"children_moved\":%" PRIu64 ",\"unsupported\":%" PRIu64 "}",
+		",\"children_moved\":%" PRIu64 ",\"unsupported\":%" PRIu64
+		",\"refused\":%" PRIu64 ",\"lists_sent\":%" PRIu64 ",\"peer_gone\":%" PRIu64 "}",
 		c->state[IKE_S_UPDATINGADDR], c->mobike_updates_sent, c->mobike_updates_ok,
 		c->mobike_updates_failed, c->mobike_updates_stale, c->mobike_probes,
 		c->mobike_cookie2_mismatch, c->mobike_peerlist_changes, c->mobike_children_moved,
-		c->mobike_unsupported);
+		c->mobike_unsupported, c->mobike_refused, c->mobike_lists_sent, c->mobike_peer_gone);
 	fprintf(f, ",\"result\":\"%s\"}\n", result_pass(r) ? "pass" : "fail");
 }
