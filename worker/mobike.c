@@ -232,6 +232,17 @@ static void fail_log(struct ikesa *sa, const char *reason, const struct ike_path
 		   ip_addr_format(&p->local, a, sizeof(a)), ip_addr_format(&p->remote, b, sizeof(b)));
 }
 
+/* Gateway: must the move to path be refused with UNACCEPTABLE_ADDRESSES?
+ * The one rule: the peer's new address (IP header) lies in
+ * mobikeunacceptableaddr (an ikeswarm test knob, see ikeswarm-setup(5)).
+ * A family we do not serve cannot occur: the request reached one of our
+ * sockets of that family. */
+static bool move_refused(const struct ikesa *sa, const struct ike_path *path)
+{
+	const struct ip_prefix *no = &sa->eng->cfg->mobikeunacceptableaddr;
+	return !ip_addr_is_unset(&no->addr) && ip_prefix_contains(no, &path->remote);
+}
+
 /* Gateway: UPDATE_SA_ADDRESSES (RFC 4555 3.5) that reached us on path. */
 static void update_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out *out,
 			   const struct ike_path *path)
@@ -247,6 +258,16 @@ static void update_respond(struct ikesa *sa, const struct ike_msg *m, struct msg
 		return;
 	}
 	bool had_natd = ike_msg_notify(m, IKE_N_NAT_DETECTION_SOURCE_IP) != NULL;
+	if (move_refused(sa, path)) {
+		/* 3.5: a pair we will not use: say so, change nothing. */
+		ike_add_notify_simple(&out->b, IKE_N_UNACCEPTABLE_ADDRESSES, NULL, 0);
+		if (had_natd)
+			mobike_add_natd(sa, &out->b, path);
+		e->cnt.mobike_updates_failed++;
+		e->cnt.mobike_refused++;
+		fail_log(sa, "UNACCEPTABLE_ADDRESSES", path);
+		return;
+	}
 	if (mob->any_update && m->hdr.msgid < mob->last_update_msgid) {
 		/* A newer update was processed already: just reply. */
 		if (had_natd)

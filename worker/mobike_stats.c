@@ -16,12 +16,16 @@ static const size_t offs[] = {
 	offsetof(struct counters, mobike_peerlist_changes),
 	offsetof(struct counters, mobike_children_moved),
 	offsetof(struct counters, mobike_unsupported),
+	offsetof(struct counters, mobike_refused),
+	offsetof(struct counters, mobike_lists_sent),
+	offsetof(struct counters, mobike_peer_gone),
 };
 
 const char *const mobike_stat_names[] = {
 	"mobike_updates_sent", "mobike_updates_ok", "mobike_updates_failed",
 	"mobike_updates_stale", "mobike_probes", "mobike_cookie2_mismatch",
-	"mobike_peerlist_changes", "mobike_children_moved", "mobike_unsupported", NULL,
+	"mobike_peerlist_changes", "mobike_children_moved", "mobike_unsupported",
+	"mobike_refused", "mobike_lists_sent", "mobike_peer_gone", NULL,
 };
 
 _Static_assert(sizeof(offs) / sizeof(offs[0]) + 1 ==
