@@ -37,6 +37,10 @@ struct nladdr {
 	size_t nrec, caprec, live;
 	struct promo *promo;
 	size_t npromo;
+	struct nladdr_route *routes; /* nladdr_route_add, oldest first */
+	size_t nroutes;
+	struct rec *flushed;         /* nladdr_flush, in dump order */
+	size_t nflushed;
 };
 
 /* ---- record ---- */
@@ -78,7 +82,7 @@ static void rec_forget(struct nladdr *n, enum rec_kind kind, int ifindex,
 
 size_t nladdr_recorded(const struct nladdr *n)
 {
-	return n->live;
+	return n->live + n->nroutes;
 }
 
 /* ---- promote_secondaries ---- */
@@ -161,6 +165,8 @@ void nladdr_close(struct nladdr *n)
 	nl_socket_free(n->sk);
 	free(n->rec);
 	free(n->promo);
+	free(n->routes);
+	free(n->flushed);
 	free(n);
 }
 
@@ -345,6 +351,212 @@ int nladdr_route_local_del(struct nladdr *n, const struct ip_prefix *p)
 	return route_one(n, p, false);
 }
 
+/* ---- unicast routes (staticroute) ---- */
+
+static int build_uroute(const struct nladdr_route *u, bool add, struct nl_msg **msg)
+{
+	struct ip_prefix net = u->dst;
+	if (net.addr.family != AF_INET && net.addr.family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (net.len > ip_addr_bits(&net.addr) ||
+	    (!ip_addr_is_unset(&u->via) && u->via.family != net.addr.family))
+		return -EINVAL;
+	ip_prefix_first(&u->dst, &net.addr);
+	int ifindex = 0;
+	if (u->dev[0] && (ifindex = nllink_index(u->dev)) < 0)
+		return ifindex;
+	if (!ifindex && ip_addr_is_unset(&u->via))
+		return -EINVAL;
+	int err = -ENOMEM;
+	struct rtnl_route *r = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *dst = to_nl(&net.addr, net.len);
+	struct nl_addr *gw = NULL;
+	if (!r || !nh || !dst)
+		goto out;
+	rtnl_route_set_family(r, net.addr.family);
+	rtnl_route_set_table(r, u->table ? u->table : RT_TABLE_MAIN);
+	rtnl_route_set_type(r, RTN_UNICAST);
+	rtnl_route_set_protocol(r, RTPROT_BOOT);
+	rtnl_route_set_priority(r, u->metric);
+	/* Deletion matches any scope, as `ip route del` does. */
+	rtnl_route_set_scope(r, !add ? RT_SCOPE_NOWHERE
+			     : ip_addr_is_unset(&u->via) ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE);
+	if (rtnl_route_set_dst(r, dst) < 0) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (ifindex)
+		rtnl_route_nh_set_ifindex(nh, ifindex);
+	if (!ip_addr_is_unset(&u->via)) {
+		if (!(gw = to_nl(&u->via, ip_addr_bits(&u->via))))
+			goto out;
+		rtnl_route_nh_set_gateway(nh, gw);
+	}
+	rtnl_route_add_nexthop(r, nh);
+	nh = NULL; /* the route owns it now */
+	int rc = add ? rtnl_route_build_add_request(r, NLM_F_CREATE | NLM_F_REPLACE, msg)
+		     : rtnl_route_build_del_request(r, 0, msg);
+	err = rc < 0 ? -ENOMEM : 0;
+out:
+	if (nh)
+		rtnl_route_nh_free(nh);
+	nl_addr_put(gw);
+	nl_addr_put(dst);
+	rtnl_route_put(r);
+	return err;
+}
+
+static int uroute_one(struct nladdr *n, const struct nladdr_route *u, bool add)
+{
+	struct nl_msg *msg = NULL;
+	int rc = build_uroute(u, add, &msg);
+	if (rc < 0)
+		return rc;
+	rc = nlb_one(n->sk, msg);
+	nlmsg_free(msg);
+	return rc;
+}
+
+static bool uroute_same(const struct nladdr_route *a, const struct nladdr_route *b)
+{
+	return a->dst.len == b->dst.len && ip_addr_cmp(&a->dst.addr, &b->dst.addr) == 0 &&
+	       ip_addr_cmp(&a->via, &b->via) == 0 && !strcmp(a->dev, b->dev) &&
+	       a->table == b->table && a->metric == b->metric;
+}
+
+int nladdr_route_add(struct nladdr *n, const struct nladdr_route *r)
+{
+	struct nladdr_route *grown = realloc(n->routes, (n->nroutes + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	n->routes = grown;
+	int rc = uroute_one(n, r, true);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n->nroutes; i++)
+		if (uroute_same(&n->routes[i], r))
+			return 0; /* replaced our own: recorded already */
+	n->routes[n->nroutes++] = *r;
+	return 0;
+}
+
+int nladdr_route_del(struct nladdr *n, const struct nladdr_route *r)
+{
+	int rc = uroute_one(n, r, false);
+	if (rc < 0)
+		return rc;
+	for (size_t i = n->nroutes; i-- > 0;) {
+		if (uroute_same(&n->routes[i], r)) {
+			memmove(&n->routes[i], &n->routes[i + 1],
+				(n->nroutes - i - 1) * sizeof(*n->routes));
+			n->nroutes--;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ---- flush ---- */
+
+struct flush_ctx {
+	struct ip_prefix *p;
+	size_t n, cap;
+	int err;
+};
+
+static bool link_local6(const struct ip_addr *a)
+{
+	return a->family == AF_INET6 && a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80;
+}
+
+static void flush_collect(const struct ip_prefix *p, void *arg)
+{
+	struct flush_ctx *f = arg;
+	if (link_local6(&p->addr) || f->err)
+		return;
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+		struct ip_prefix *grown = realloc(f->p, cap * sizeof(*grown));
+		if (!grown) {
+			f->err = -ENOMEM;
+			return;
+		}
+		f->p = grown;
+		f->cap = cap;
+	}
+	f->p[f->n++] = *p;
+}
+
+int nladdr_flush(struct nladdr *n, const char *ifname,
+		 void (*fn)(const struct ip_prefix *p, void *arg), void *arg)
+{
+	struct flush_ctx f = { 0 };
+	struct ip_prefix *rev = NULL;
+	int *err = NULL;
+	int ifindex = nllink_index(ifname);
+	int rc = ifindex < 0 ? ifindex : nladdr_dump(n, ifname, 0, flush_collect, &f);
+	if (rc < 0 || (rc = f.err) < 0 || f.n == 0)
+		goto out;
+	struct rec *grown = realloc(n->flushed, (n->nflushed + f.n) * sizeof(*grown));
+	rev = calloc(f.n, sizeof(*rev));
+	err = calloc(f.n, sizeof(*err));
+	if (grown)
+		n->flushed = grown;
+	if (!grown || !rev || !err) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* The dump lists a primary before its secondaries: remove the
+	 * secondaries first so that no primary takes them along. */
+	for (size_t i = 0; i < f.n; i++)
+		rev[i] = f.p[f.n - 1 - i];
+	struct addr_batch b = { .ifindex = ifindex, .p = rev, .add = false };
+	rc = nlb_run(n->sk, f.n, build_addr, &b, err);
+	if (rc < 0)
+		goto out;
+	int removed = 0, failed = 0;
+	for (size_t i = 0; i < f.n; i++) {
+		/* in dump order, which is the order to put them back in */
+		size_t k = f.n - 1 - i;
+		if (err[k] != 0 && err[k] != -EADDRNOTAVAIL) {
+			failed = failed ? failed : err[k];
+			continue;
+		}
+		n->flushed[n->nflushed++] =
+			(struct rec){ .kind = REC_ADDR, .ifindex = ifindex, .p = f.p[i] };
+		removed++;
+		if (fn)
+			fn(&f.p[i], arg);
+	}
+	rc = failed ? failed : removed;
+out:
+	free(f.p);
+	free(rev);
+	free(err);
+	return rc;
+}
+
+/* Put back what nladdr_flush removed.  Returns how many could not be. */
+static int restore_flushed(struct nladdr *n)
+{
+	int failed = 0;
+	for (size_t i = 0; i < n->nflushed; i++) {
+		struct rec *r = &n->flushed[i];
+		struct addr_batch b = { .ifindex = r->ifindex, .p = &r->p, .add = true };
+		struct nl_msg *msg = NULL;
+		int rc = build_addr(&b, 0, &msg);
+		if (rc == 0) {
+			rc = nlb_one(n->sk, msg);
+			nlmsg_free(msg);
+		}
+		if (rc < 0 && rc != -EEXIST)
+			failed++;
+	}
+	n->nflushed = 0;
+	return failed;
+}
+
 /* ---- cleanup ---- */
 
 struct cleanup_batch {
@@ -368,6 +580,13 @@ int nladdr_cleanup(struct nladdr *n)
 {
 	size_t count = 0;
 	int failed = 0;
+	/* staticroutes first: they may go through our addresses */
+	while (n->nroutes) {
+		int rc = uroute_one(n, &n->routes[n->nroutes - 1], false);
+		if (rc < 0 && rc != -ESRCH && rc != -ENOENT && rc != -ENODEV)
+			failed++;
+		n->nroutes--;
+	}
 	size_t *idx = calloc(n->live ? n->live : 1, sizeof(*idx));
 	int *err = calloc(n->live ? n->live : 1, sizeof(*err));
 	if (!idx || !err) {
@@ -397,6 +616,7 @@ int nladdr_cleanup(struct nladdr *n)
 	}
 	if (n->live == 0)
 		n->nrec = 0;
+	failed += restore_flushed(n);
 	for (size_t i = 0; i < n->npromo; i++)
 		if (n->promo[i].old != 1)
 			write_promote(n->promo[i].ifname, n->promo[i].old);

@@ -17,6 +17,7 @@
 #ifndef IKESWARM_KERNEL_NL_ADDR_H
 #define IKESWARM_KERNEL_NL_ADDR_H
 
+#include <net/if.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,9 +52,34 @@ int nladdr_del_batch(struct nladdr *n, const char *ifname, const struct ip_prefi
 int nladdr_route_local_add(struct nladdr *n, const struct ip_prefix *p);
 int nladdr_route_local_del(struct nladdr *n, const struct ip_prefix *p);
 
+/* A unicast route as `ip route replace DST [via VIA] [dev DEV] [table T]
+ * [metric M]` gives it (staticroute). */
+struct nladdr_route {
+	struct ip_prefix dst;    /* host bits are ignored */
+	struct ip_addr via;      /* unset: none */
+	char dev[IF_NAMESIZE];   /* "": none (then via is needed) */
+	uint32_t table;          /* 0: main */
+	uint32_t metric;
+};
+/* Add (replacing a route with the same destination, table and metric, as
+ * `ip route replace` does) and record it; remove (recorded or not).
+ * 0 or -errno (-ENODEV: no such dev). */
+int nladdr_route_add(struct nladdr *n, const struct nladdr_route *r);
+int nladdr_route_del(struct nladdr *n, const struct nladdr_route *r);
+
+/* Remove the addresses of ifname (IPv6 link-local ones stay: the link
+ * needs them), secondaries before their primary, and remember them so
+ * nladdr_cleanup() puts them back (same prefix length; labels, broadcast
+ * and lifetimes are not kept, nor routes the kernel dropped with them).
+ * fn (may be NULL) is told each removed one.  Returns how many were
+ * removed, or -errno. */
+int nladdr_flush(struct nladdr *n, const char *ifname,
+		 void (*fn)(const struct ip_prefix *p, void *arg), void *arg);
+
 /* Remove every address and route this struct added (and still records),
- * newest first, and restore promote_secondaries.  Returns how many removals
- * failed (an address already removed by someone else is not a failure). */
+ * newest first, put back what nladdr_flush() removed, and restore
+ * promote_secondaries.  Returns how many removals or restores failed (an
+ * address already removed by someone else is not a failure). */
 int nladdr_cleanup(struct nladdr *n);
 /* Entries in the record (addresses + routes). */
 size_t nladdr_recorded(const struct nladdr *n);

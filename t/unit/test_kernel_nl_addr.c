@@ -225,6 +225,98 @@ START_TEST(local_route_for_prefix)
 }
 END_TEST
 
+static void count_fn(const struct ip_prefix *p, void *arg)
+{
+	(void)p;
+	(*(int *)arg)++;
+}
+
+/* flush removes what was there (not the IPv6 link-local), cleanup puts it
+ * back after removing our own. */
+START_TEST(flush_and_restore)
+{
+	if (!private_netns("flush_and_restore"))
+		return;
+	struct nladdr *n, *user;
+	ck_assert_int_eq(nladdr_open(&n), 0);
+	ck_assert_int_eq(nladdr_open(&user), 0);
+	struct ip_prefix mine[] = { P("192.0.2.1/24"), P("192.0.2.2/24"), P("2001:db8:5::1/64"),
+				    P("fe80::1234/64") };
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_int_eq(nladdr_add(user, IFN, &mine[i]), 0);
+	int before = nladdr_dump(n, IFN, 0, NULL, NULL);
+	ck_assert_int_ge(before, 4);
+	int told = 0;
+	ck_assert_int_eq(nladdr_flush(n, IFN, count_fn, &told), 3);
+	ck_assert_int_eq(told, 3);
+	ck_assert_int_eq(nladdr_present(n, IFN, &mine[0].addr), 0);
+	ck_assert_int_eq(nladdr_present(n, IFN, &mine[1].addr), 0);
+	ck_assert_int_eq(nladdr_present(n, IFN, &mine[2].addr), 0);
+	ck_assert_int_eq(nladdr_present(n, IFN, &mine[3].addr), 1);
+	struct ip_prefix ours = P("192.0.2.9/24");
+	ck_assert_int_eq(nladdr_add(n, IFN, &ours), 0);
+	ck_assert_int_eq(nladdr_cleanup(n), 0);
+	ck_assert_int_eq(nladdr_present(n, IFN, &ours.addr), 0);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_int_eq(nladdr_present(n, IFN, &mine[i].addr), 1);
+	ck_assert_int_eq(nladdr_dump(n, IFN, 0, NULL, NULL), before);
+	ck_assert_int_eq(nladdr_flush(n, "nosuch0", NULL, NULL), -ENODEV);
+	nladdr_close(n);
+	nladdr_close(user);
+}
+END_TEST
+
+/* `ip route show` of one destination: the number of lines. */
+static int route_lines(const char *args)
+{
+	char cmd[200], line[256];
+	int lines = 0;
+	snprintf(cmd, sizeof(cmd), "ip %s 2>/dev/null", args);
+	FILE *f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		lines++;
+	pclose(f);
+	return lines;
+}
+
+/* staticroute's routes: via, dev, table, metric; replace; cleanup. */
+START_TEST(unicast_routes)
+{
+	if (!private_netns("unicast_routes"))
+		return;
+	struct nladdr *n;
+	ck_assert_int_eq(nladdr_open(&n), 0);
+	struct ip_prefix a = P("192.0.2.1/24");
+	ck_assert_int_eq(nladdr_add(n, IFN, &a), 0);
+	struct nladdr_route r = { .dst = P("198.51.100.0/24"), .metric = 7 };
+	ck_assert_int_eq(ip_addr_parse("192.0.2.254", &r.via), 0);
+	ck_assert_int_eq(nladdr_route_add(n, &r), 0);
+	ck_assert_int_eq(route_lines("-4 route show 198.51.100.0/24 via 192.0.2.254 metric 7"), 1);
+	ck_assert_int_eq(nladdr_route_add(n, &r), 0); /* replace: no error */
+	struct nladdr_route d = { .dst = P("203.0.113.0/25"), .table = 100 };
+	snprintf(d.dev, sizeof(d.dev), "%s", IFN);
+	ck_assert_int_eq(nladdr_route_add(n, &d), 0);
+	ck_assert_int_eq(route_lines("-4 route show table 100 203.0.113.0/25 dev " IFN), 1);
+	struct nladdr_route v6 = { .dst = P("2001:db8:77::/48") };
+	snprintf(v6.dev, sizeof(v6.dev), "%s", IFN);
+	ck_assert_int_eq(nladdr_route_add(n, &v6), 0);
+	ck_assert_int_eq(route_lines("-6 route show 2001:db8:77::/48"), 1);
+	struct nladdr_route bad = { .dst = P("198.51.100.0/24") };
+	ck_assert_int_eq(nladdr_route_add(n, &bad), -EINVAL); /* neither via nor dev */
+	snprintf(bad.dev, sizeof(bad.dev), "nosuch0");
+	ck_assert_int_eq(nladdr_route_add(n, &bad), -ENODEV);
+	ck_assert_int_eq(nladdr_route_del(n, &d), 0);
+	ck_assert_int_eq(route_lines("-4 route show table 100"), 0);
+	ck_assert_int_eq(nladdr_recorded(n), 3); /* the address, r, v6 */
+	ck_assert_int_eq(nladdr_cleanup(n), 0);
+	ck_assert_int_eq(route_lines("-4 route show 198.51.100.0/24"), 0);
+	ck_assert_int_eq(route_lines("-6 route show 2001:db8:77::/48"), 0);
+	ck_assert_int_eq(nladdr_recorded(n), 0);
+	nladdr_close(n);
+}
+END_TEST
+
 struct events {
 	int n_new, n_del, ifindex;
 	struct ip_prefix last;
@@ -290,6 +382,8 @@ static Suite *nl_addr_suite(void)
 	tcase_add_test(tc, v6_thousand_add_dump_cleanup);
 	tcase_add_test(tc, batch_reports_each_error);
 	tcase_add_test(tc, local_route_for_prefix);
+	tcase_add_test(tc, flush_and_restore);
+	tcase_add_test(tc, unicast_routes);
 	tcase_add_test(tc, monitor_sees_add_and_delete);
 	suite_add_tcase(s, tc);
 	return s;
