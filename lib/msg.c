@@ -27,6 +27,12 @@ const struct msg_type msg_types[] = {
 	    { "worker", MV_UINT, OPT }, { "tunnel", MV_UINT, OPT },
 	    { "ike", MV_SPI64, OPT }, { "fields", MV_FIELDS, OPT },
 	    { "text", MV_STR, OPT }, { "time", MV_UINT, OPT } } },
+	/* lines: records "TIME_US LEVEL wN tT [ike=SPI] name [k=v ...]", the
+	 * log line with its time in microseconds (worker/wevents.h); dropped:
+	 * the worker's events lost so far (queue full). */
+	{ "events", MSG_UP, MSG_ID_NONE, false, "a batch of log events",
+	  { { "worker", MV_UINT, REQ }, { "lines", MV_LINES, REQ },
+	    { "dropped", MV_UINT, OPT } } },
 
 	/* commands: supervisor -> worker, control client -> supervisor */
 	{ "summary", MSG_CMD, MSG_ID_OPTIONAL, false, "state counters and run totals", { { 0 } } },
@@ -45,6 +51,12 @@ const struct msg_type msg_types[] = {
 	{ "log", MSG_CMD, MSG_ID_OPTIONAL, false, "set the stdout log level and keyword",
 	  { { "level", MV_LEVEL, REQ }, { "keyword", MV_STR, OPT } } },
 	{ "uptime", MSG_CMD, MSG_ID_OPTIONAL, false, "time since the run started", { { 0 } } },
+	{ "subscribe", MSG_CMD, MSG_ID_OPTIONAL, false,
+	  "events at or below level (with keyword) on the PUB socket; answers its url",
+	  { { "level", MV_LEVEL, OPT }, { "keyword", MV_STR, OPT } } },
+	/* supervisor -> worker only: send the events that pass one filter */
+	{ "filter", MSG_CMD, MSG_ID_OPTIONAL, false, "(internal) which events a worker sends",
+	  { { "filters", MV_FILTERS, REQ } } },
 
 	/* answers */
 	{ "reply", MSG_ANSWER, MSG_ID_OPTIONAL, true, "a command or request succeeded",
@@ -204,6 +216,36 @@ static bool prefix_ok(const char *s)
 	return len <= max;
 }
 
+static bool lines_ok(const json_t *v)
+{
+	size_t i;
+	json_t *x;
+	if (!json_is_array(v))
+		return false;
+	json_array_foreach(v, i, x)
+		if (!json_is_string(x))
+			return false;
+	return true;
+}
+
+static bool filters_ok(const json_t *v)
+{
+	size_t i;
+	json_t *x;
+	if (!json_is_array(v) || json_array_size(v) > MSG_MAX_FILTERS)
+		return false;
+	json_array_foreach(v, i, x) {
+		const char *k;
+		json_t *y;
+		if (!json_is_object(x) || !msg_value_ok(json_object_get(x, "level"), MV_LEVEL))
+			return false;
+		json_object_foreach(x, k, y)
+			if (strcmp(k, "level") && (strcmp(k, "keyword") || !msg_value_ok(y, MV_STR)))
+				return false;
+	}
+	return true;
+}
+
 static bool fields_ok(const json_t *v)
 {
 	const char *k;
@@ -262,6 +304,10 @@ bool msg_value_ok(const json_t *v, enum msg_vtype vt)
 		return json_is_string(v) && ip_ok(json_string_value(v));
 	case MV_PREFIX:
 		return json_is_string(v) && prefix_ok(json_string_value(v));
+	case MV_LINES:
+		return lines_ok(v);
+	case MV_FILTERS:
+		return filters_ok(v);
 	}
 	return false;
 }
@@ -283,6 +329,8 @@ const char *msg_vtype_text(enum msg_vtype vt)
 	case MV_SPI32: return "a CHILD SA SPI (1-8 hex digits, not zero)";
 	case MV_IP: return "an IP address";
 	case MV_PREFIX: return "an address/len prefix";
+	case MV_LINES: return "an array of strings";
+	case MV_FILTERS: return "an array of {level, keyword} objects (at most 16)";
 	}
 	return "?";
 }

@@ -67,7 +67,13 @@ enum msg_vtype {
 	MV_SPI32,   /* CHILD SA (ESP) SPI: 1..8 hex digits (optional "0x"), not zero */
 	MV_IP,      /* IPv4 or IPv6 address text */
 	MV_PREFIX,  /* "address/len" */
+	MV_LINES,   /* array of strings (event records; any characters) */
+	MV_FILTERS, /* array of at most MSG_MAX_FILTERS objects {"level": 1..5,
+		     * "keyword": string without control characters (optional)} */
 };
+
+/* Event filters a worker may be given at once ("filter"). */
+#define MSG_MAX_FILTERS 16
 
 enum msg_id_rule {
 	MSG_ID_NONE,     /* no "id" (one-way messages); one is tolerated */

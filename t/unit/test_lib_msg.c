@@ -25,6 +25,9 @@ static const char *const good[] = {
 	"{\"type\":\"stop\",\"graceful\":true}",
 	"{\"type\":\"log\",\"level\":5,\"keyword\":\"mobike\"}",
 	"{\"type\":\"uptime\",\"id\":0}",
+	"{\"type\":\"events\",\"worker\":1,\"dropped\":0,\"lines\":[\"1 INFO w1 t- x\\n\"]}",
+	"{\"type\":\"subscribe\",\"level\":3,\"keyword\":\"mobike\"}",
+	"{\"type\":\"filter\",\"filters\":[{\"level\":2},{\"level\":5,\"keyword\":\"t7 \"}]}",
 	"{\"type\":\"reply\",\"id\":4,\"ok\":true,\"anything\":[1,2,{\"x\":null}]}",
 	"{\"type\":\"error\",\"id\":4,\"ok\":false,\"error\":\"File exists\",\"errno\":17}",
 	"{\"type\":\"addr.add\",\"id\":5,\"ifname\":\"veth0\",\"prefix\":\"10.0.0.1/16\","
@@ -95,6 +98,18 @@ static const struct {
 	{ "{\"type\":\"child.install\",\"id\":1}", "missing key 'child'" },
 	{ "{\"type\":\"child.delete\",\"id\":1,\"reqid\":-7}", "key 'reqid'" },
 	{ "{\"type\":\"fastpath.start\",\"id\":1,\"flush\":\"no\"}", "key 'flush'" },
+	{ "{\"type\":\"events\",\"worker\":1}", "missing key 'lines'" },
+	{ "{\"type\":\"events\",\"worker\":1,\"lines\":[\"a\",2]}", "key 'lines'" },
+	{ "{\"type\":\"events\",\"worker\":1,\"lines\":\"a\"}", "key 'lines'" },
+	{ "{\"type\":\"subscribe\",\"level\":9}", "a level 1..5" },
+	{ "{\"type\":\"filter\",\"filters\":[{\"keyword\":\"x\"}]}", "key 'filters'" },
+	{ "{\"type\":\"filter\",\"filters\":[{\"level\":2,\"kw\":\"x\"}]}", "key 'filters'" },
+	{ "{\"type\":\"filter\",\"filters\":[{\"level\":2,\"keyword\":\"\\n\"}]}",
+	  "key 'filters'" },
+	{ "{\"type\":\"filter\",\"filters\":[{\"level\":1},{\"level\":1},{\"level\":1},"
+	  "{\"level\":1},{\"level\":1},{\"level\":1},{\"level\":1},{\"level\":1},{\"level\":1},"
+	  "{\"level\":1},{\"level\":1},{\"level\":1},{\"level\":1},{\"level\":1},{\"level\":1},"
+	  "{\"level\":1},{\"level\":1}]}", "key 'filters'" },
 };
 
 START_TEST(every_type_has_a_good_example)
