@@ -138,6 +138,7 @@ int kproc_main(const char *url)
 	}
 out:
 	if (k.fp) {
+		kproc_child_report(&k, stderr);
 		int left = fp_cleanup(k.fp);
 		if (left > 0)
 			fprintf(stderr, "ikeswarm-kernel: %d fastpath removals failed at exit\n", left);

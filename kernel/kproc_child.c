@@ -40,6 +40,8 @@ json_t *kproc_do_child(struct kproc *k, const json_t *m, const char *name)
 	struct fp_endpoints ep;
 	uint32_t reqid = 0;
 	int err = 0, rc;
+	if (!strcmp(name, "child.batch"))
+		return kproc_do_child_batch(k, m);
 	if (!k->fp)
 		return kproc_answer_err(id, ENOTCONN, name); /* no fastpath.start */
 	if (!strcmp(name, "child.install") || !strcmp(name, "child.rekey")) {
@@ -64,4 +66,17 @@ json_t *kproc_do_child(struct kproc *k, const json_t *m, const char *name)
 	if (rc < 0)
 		err = rc;
 	return err ? kproc_answer_err(id, -err, name) : msg_reply(id);
+}
+
+void kproc_child_report(const struct kproc *k, FILE *f)
+{
+	if (!k->child_reqs)
+		return;
+	double span = (double)(k->child_last_ns - k->child_first_ns) / 1e9;
+	double busy = (double)k->child_busy_ns / 1e9;
+	fprintf(f, "ikeswarm-kernel: child requests=%lu failed=%lu batches=%lu fastpath_calls=%lu "
+		"span=%.3fs busy=%.3fs rate=%.0f/s busy_rate=%.0f/s\n",
+		k->child_reqs, k->child_failed, k->child_batches, k->child_calls, span, busy,
+		span > 0 ? (double)k->child_reqs / span : 0.0,
+		busy > 0 ? (double)k->child_reqs / busy : 0.0);
 }

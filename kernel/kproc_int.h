@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 #include <nng/nng.h>
@@ -19,7 +20,14 @@ struct kproc {
 	struct nladdr *nl;
 	struct fastpath *fp;       /* after fastpath.start (installfastpath) */
 	unsigned long served, failed;
+	/* child.* requests (the fastpath's work, kproc_child_report()) */
+	unsigned long child_reqs, child_failed, child_batches, child_calls;
+	uint64_t child_first_ns, child_last_ns; /* monotonic, first/last batch */
+	uint64_t child_busy_ns;                 /* inside fp_* calls */
 };
+
+/* Requests in one child.batch (its answer stays far below MSG_MAX_SIZE). */
+#define KPROC_BATCH_MAX 4096
 
 /* An error answer "what: strerror(err)" with "errno": err. */
 json_t *kproc_answer_err(int64_t id, int err, const char *what);
@@ -28,5 +36,9 @@ json_t *kproc_do_addr(struct kproc *k, const json_t *m, bool add);
 json_t *kproc_do_route(struct kproc *k, const json_t *m, bool add);
 json_t *kproc_do_fastpath_start(struct kproc *k, const json_t *m);
 json_t *kproc_do_child(struct kproc *k, const json_t *m, const char *name);
+/* child.batch (kproc_batch.c): in order per reqid, one fp_* call per kind. */
+json_t *kproc_do_child_batch(struct kproc *k, const json_t *m);
+/* One line on f with the child.* counters and rate (at exit). */
+void kproc_child_report(const struct kproc *k, FILE *f);
 
 #endif

@@ -4,7 +4,8 @@
  * probe's "no ESP" line and ENOPROTOOPT; with ESP (inside UML,
  * IKESWARM_EXPECT_ESP=1 makes ESP required) a transport-mode AES-GCM
  * CHILD SA is installed, rekeyed, migrated and deleted, each checked in
- * the kernel, and what is left at SIGTERM is removed. */
+ * the kernel, and what is left at SIGTERM is removed; then the same kinds
+ * again in one child.batch, whose order per reqid must hold. */
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include "kernel/kproc.h"
 #include "kernel/xfrm_probe.h"
 #include "lib/msg.h"
+#include <nng/protocol/reqrep0/req.h>
 #include "proto/ike_ids.h"
 #include "t/unit/tcheck.h"
 #include "t/unit/tkproc.h"
@@ -84,6 +86,89 @@ static bool has_sa(struct fastpath *fp, const char *dst, uint32_t spi)
 	return rc == 0;
 }
 
+static json_t *batch_req(const char *op, int64_t id, const struct fp_child *c, uint32_t reqid)
+{
+	json_t *r = json_pack("{s:s,s:I}", "op", op, "id", (json_int_t)id);
+	if (c)
+		json_object_set_new(r, "child", fp_child_to_json(c));
+	if (reqid)
+		json_object_set_new(r, c ? "old_reqid" : "reqid", json_integer(reqid));
+	return r;
+}
+
+/* Send one child.batch of reqs (stolen) on a fresh REQ socket; the answer. */
+static json_t *batch_call(json_t *reqs)
+{
+	nng_socket s;
+	json_t *m = msg_new("child.batch", 1), *a = NULL;
+	const struct msg_type *t;
+	char why[MSG_WHY_LEN];
+	json_object_set_new(m, "reqs", reqs);
+	ck_assert_int_eq(nng_req0_open(&s), 0);
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 10000);
+	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, MSG_MAX_SIZE);
+	ck_assert_int_eq(nng_dial(s, url, NULL, 0), 0);
+	ck_assert_int_eq(msg_send(s, m, 0), 0);
+	ck_assert_int_eq(msg_recv(s, 0, &a, &t, why, sizeof(why)), 0);
+	json_decref(m);
+	nng_close(s);
+	return a;
+}
+
+/* The errno the answer a gives request id (0: not in "failed"). */
+static int batch_errno(const json_t *a, int64_t id)
+{
+	size_t i;
+	json_t *pair;
+	json_array_foreach(json_object_get(a, "failed"), i, pair)
+		if (json_integer_value(json_array_get(pair, 0)) == id)
+			return (int)json_integer_value(json_array_get(pair, 1));
+	return 0;
+}
+
+/* One batch: install A and B, rekey A, delete B, install B again (a new
+ * phase: B repeats), a bad op, a delete of nothing.  Each gets its own
+ * errno, and the kernel shows the order was kept. */
+static void batch_checks(struct fastpath *fp)
+{
+	struct fp_child a, b, a2, b2;
+	child(&a, 0x10001, 0x3000, 0x31);
+	child(&b, 0x10002, 0x3100, 0x32);
+	child(&a2, a.reqid, 0x3200, 0x33);
+	child(&b2, b.reqid, 0x3300, 0x34);
+	ts1(&b.remote_ts[0], "127.0.0.5"); /* A's policies would collide */
+	b2.remote_ts[0] = b.remote_ts[0];
+	json_t *reqs = json_array();
+	json_array_append_new(reqs, batch_req("install", 1, &a, 0));
+	json_array_append_new(reqs, batch_req("install", 2, &b, 0));
+	json_array_append_new(reqs, batch_req("rekey", 3, &a2, a.reqid));
+	json_array_append_new(reqs, batch_req("delete", 4, NULL, b.reqid));
+	json_array_append_new(reqs, batch_req("install", 5, &b2, 0));
+	json_array_append_new(reqs, batch_req("nope", 6, NULL, 7));
+	json_array_append_new(reqs, batch_req("delete", 7, NULL, 0x777));
+	json_t *ans = batch_call(reqs);
+	char *dump = json_dumps(ans, JSON_COMPACT);
+	printf("batch answer: %s\n", dump);
+	free(dump);
+	ck_assert(json_is_true(json_object_get(ans, "ok")));
+	ck_assert_int_eq(json_integer_value(json_object_get(ans, "done")), 5);
+	for (int64_t id = 1; id <= 5; id++)
+		ck_assert_int_eq(batch_errno(ans, id), 0);
+	ck_assert_int_eq(batch_errno(ans, 6), EINVAL);
+	ck_assert_int_eq(batch_errno(ans, 7), ENOENT);
+	json_decref(ans);
+	ck_assert(has_sa(fp, "127.0.0.1", 0x3200) && !has_sa(fp, "127.0.0.1", 0x3000));
+	ck_assert(has_sa(fp, "127.0.0.1", 0x3300) && !has_sa(fp, "127.0.0.1", 0x3100));
+	/* and out again in one batch */
+	reqs = json_array();
+	json_array_append_new(reqs, batch_req("delete", 1, NULL, a.reqid));
+	json_array_append_new(reqs, batch_req("delete", 2, NULL, b.reqid));
+	ans = batch_call(reqs);
+	ck_assert_int_eq(json_integer_value(json_object_get(ans, "done")), 2);
+	json_decref(ans);
+	ck_assert(!has_sa(fp, "127.0.0.1", 0x3200) && !has_sa(fp, "127.0.0.1", 0x3300));
+}
+
 START_TEST(test_kproc_fastpath)
 {
 	if (!start("test_kproc_fastpath"))
@@ -137,6 +222,7 @@ START_TEST(test_kproc_fastpath)
 	ck_assert(!has_sa(fp, "127.0.0.1", 0x2000) && !has_sa(fp, "127.0.0.3", 0x2001));
 	ck_assert_int_eq(call_reqid(k, "child.delete", n.reqid, NULL, why, sizeof(why)),
 			 -ENOENT);
+	batch_checks(fp);
 	/* one left at SIGTERM: removed by the kernel process */
 	ck_assert_int_eq(call_child(k, "child.install", &c, 0, why, sizeof(why)), 0);
 	ck_assert(has_sa(fp, "127.0.0.1", 0x1000));
@@ -144,7 +230,7 @@ START_TEST(test_kproc_fastpath)
 	ck_assert_int_eq(stop(), 0);
 	ck_assert(!has_sa(fp, "127.0.0.1", 0x1000) && !has_sa(fp, "127.0.0.2", 0x1001));
 	fp_close(fp);
-	printf("kproc fastpath: install, rekey, migrate, delete, cleanup at SIGTERM\n");
+	printf("kproc fastpath: install, rekey, migrate, delete, batch, cleanup at SIGTERM\n");
 }
 END_TEST
 
