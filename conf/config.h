@@ -27,6 +27,8 @@ enum conf_hash { HASH_SHA1, HASH_SHA256, HASH_SHA384, HASH_SHA512 };
 enum conf_child_proto { CHILD_ESP, CHILD_AH };
 enum conf_ts_type { TS_V4, TS_V6 };
 enum conf_ping_type { PING_ICMP, PING_UDP };
+/* How the client makes its tunnel addresses local (ikeswarm only). */
+enum conf_clntaddrmode { CLNTADDR_AUTO, CLNTADDR_INTERFACE, CLNTADDR_ROUTE };
 
 /* IKEv2 transform types and IDs (RFC 7296 3.3.2, IANA registry). */
 enum { XFORM_ENCR = 1, XFORM_PRF = 2, XFORM_INTEG = 3, XFORM_DH = 4 };
@@ -192,6 +194,7 @@ struct config {
 	char *bindifname;
 	struct ip_prefix bindifaddr;     /* unset when ""; len 32/128 if no /len */
 	char *staticroute;
+	enum conf_clntaddrmode clntaddrmode;
 	uint64_t setupinterval_ns;
 	uint64_t tunnelretryinterval_ns;
 	int64_t tunnelmaxretry;

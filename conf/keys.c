@@ -19,6 +19,7 @@ static const char *const hash_names[] = { "sha1", "sha256", "sha384", "sha512", 
 static const char *const proto_names[] = { "esp", "ah", NULL };
 static const char *const ts_names[] = { "v4", "v6", NULL };
 static const char *const ping_names[] = { "icmp", "udp", NULL };
+static const char *const clntaddr_names[] = { "auto", "interface", "route", NULL };
 
 #define R(f) offsetof(struct config, f)
 #define C(f) offsetof(struct conf_child, f)
@@ -88,7 +89,12 @@ const struct conf_key conf_keys[] = {
 	    "interface that gets the tunnel addresses (it may be flushed)"),
 	TYPED("bindifaddr", CT_ADDR_PREFIX, R(bindifaddr), "",
 	      "gateway: its address (a/len); client: one extra address for routing"),
-	STR("staticroute", R(staticroute), "", "an 'ip route replace ...' command run at start"),
+	STR("staticroute", R(staticroute), "",
+	    "'ip route replace ...' commands (';' between them): routes added at start, "
+	    "removed at exit"),
+	ENUM("clntaddrmode", R(clntaddrmode), "auto", clntaddr_names,
+	     "client (ikeswarm only): tunnel addresses on bindifname (interface), as local "
+	     "routes (route), or auto"),
 	DUR("setupinterval", R(setupinterval_ns), "100ms", "client: wait between two tunnel setups"),
 	DUR("tunnelretryinterval", R(tunnelretryinterval_ns), "10s",
 	    "client: wait before retrying a failed tunnel"),
@@ -271,7 +277,6 @@ const unsigned conf_nkeys = ARRAY_SIZE(conf_keys);
 
 /* Known, not built yet.  Remove an entry when its feature lands. */
 const struct conf_unbuilt conf_unbuilt[] = {
-	{ "staticroute", "staticroute (running route commands)" },
 	{ "flapconf.flapping", "tunnel flapping" },
 	{ "flapconf.numoftunnel", "tunnel flapping" },
 	{ "flapconf.minflapinterval", "tunnel flapping" },

@@ -18,6 +18,18 @@ unsigned plan_gw_addrs(const struct config *c)
 	return c->mobike ? (unsigned)c->mobikeaddrpergw : 1;
 }
 
+uint64_t plan_client_addrs(const struct config *c)
+{
+	return (uint64_t)c->numberoftunnels * plan_addrs_per_tunnel(c);
+}
+
+bool plan_clntaddr_route(const struct config *c)
+{
+	if (c->clntaddrmode == CLNTADDR_AUTO)
+		return plan_client_addrs(c) > PLAN_CLNTADDR_IFACE_MAX;
+	return c->clntaddrmode == CLNTADDR_ROUTE;
+}
+
 int plan_tunnel_addr(const struct config *c, unsigned tunnel, unsigned k,
 		     struct ip_addr *out)
 {
@@ -127,7 +139,8 @@ static void print_client(const struct config *c, unsigned workers, FILE *f)
 	plan_tunnel_addr(c, n - 1, per - 1, &last);
 	fprintf(f, "addresses:   %s - %s (%u per tunnel, from %s) on %s\n",
 		ip_addr_format(&first, a, sizeof(a)), ip_addr_format(&last, b, sizeof(b)), per,
-		ip_prefix_format(&c->startclntaddr, p, sizeof(p)), c->bindifname);
+		ip_prefix_format(&c->startclntaddr, p, sizeof(p)),
+		plan_clntaddr_route(c) ? "lo as local routes" : c->bindifname);
 	fprintf(f, "peer:        %s\n", ip_addr_format(&c->peeraddr, a, sizeof(a)));
 	for (unsigned w = 0; w < workers; w++) {
 		unsigned t0, cnt;

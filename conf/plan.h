@@ -12,6 +12,16 @@ unsigned plan_addrs_per_tunnel(const struct config *c);
 /* Own gateway addresses: mobikeaddrpergw with MOBIKE, else 1. */
 unsigned plan_gw_addrs(const struct config *c);
 
+/* clntaddrmode auto: the tunnel addresses go on bindifname up to this many,
+ * as local routes above (adding addresses to one interface is quadratic in
+ * the kernel; see bench/results/2026-11-27-addr.md). */
+#define PLAN_CLNTADDR_IFACE_MAX 2000
+/* The client's addresses: numberoftunnels x plan_addrs_per_tunnel(). */
+uint64_t plan_client_addrs(const struct config *c);
+/* true: the client makes its addresses local with routes in table local
+ * (clntaddrmode route, or auto above PLAN_CLNTADDR_IFACE_MAX). */
+bool plan_clntaddr_route(const struct config *c);
+
 /* Client tunnel t's k-th own address: startclntaddr + t*K + k.
  * 0; -EINVAL when t >= numberoftunnels or k >= K; -ERANGE past the prefix. */
 int plan_tunnel_addr(const struct config *c, unsigned tunnel, unsigned k,

@@ -9,6 +9,7 @@
 #include "conf/duration.h"
 #include "conf/internal.h"
 #include "conf/plan.h"
+#include "conf/staticroute.h"
 #include "conf/value.h"
 
 #define CHILD "ikeconf.childlist[]."
@@ -272,9 +273,21 @@ static void check_ike(struct conf_ctx *c)
 	}
 }
 
+/* staticroute must read as route commands (conf/staticroute.h). */
+static void check_staticroute(struct conf_ctx *c)
+{
+	struct conf_route r[CONF_ROUTES_MAX];
+	char why[200];
+	if (BAD("staticroute") ||
+	    conf_staticroute_parse(c->cfg->staticroute, r, CONF_ROUTES_MAX, why, sizeof(why)) >= 0)
+		return;
+	err_at(c, false, "staticroute", -1, -1, NULL, "%s", why);
+}
+
 void conf_validate(struct conf_ctx *c)
 {
 	check_unbuilt(c);
+	check_staticroute(c);
 	if (c->cfg->role == ROLE_CLIENT)
 		check_client(c);
 	else
