@@ -308,6 +308,9 @@ struct ike_crypto *ike_crypto_new(void)
 	}
 	if (dh_templates(c))
 		goto fail;
+	c->shared = calloc(1, sizeof(*c->shared));
+	if (!c->shared)
+		goto fail;
 	return c;
 fail:
 	ike_crypto_free(c);
@@ -325,6 +328,13 @@ void ike_crypto_free(struct ike_crypto *c)
 	for (int i = 0; i < DHI_COUNT; i++) {
 		EVP_PKEY_free(c->dh_tmpl[i]);
 		free(c->modp_pm1[i]);
+	}
+	if (c->shared) {
+		for (int i = 0; i < CI_COUNT; i++)
+			EVP_CIPHER_CTX_free(c->shared->cipher[i]);
+		for (int i = 0; i < MD_COUNT; i++)
+			EVP_MAC_CTX_free(c->shared->hmac[i]);
+		free(c->shared);
 	}
 	EVP_MD_free(c->sha1);
 	EVP_MAC_free(c->hmac);

@@ -1,5 +1,7 @@
-/* SK payload ciphers: CBC (3DES, AES) and AEAD (AES-GCM, ChaCha20-Poly1305)
- * with keyed contexts made on first use per direction of use. */
+/* SK payload ciphers: CBC (3DES, AES) and AEAD (AES-GCM, ChaCha20-Poly1305).
+ * An ike_cipher holds only its key: the cipher context is the cache's
+ * shared one for that cipher (struct ike_shared_ctx), keyed per message;
+ * a key schedule costs less than a context kept per SA and direction. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -15,8 +17,8 @@
 
 struct ike_cipher {
 	struct ike_encr_info info;
-	const EVP_CIPHER *cipher;   /* owned by struct ike_crypto */
-	EVP_CIPHER_CTX *ctx[2];     /* [0] decrypt, [1] encrypt; lazily keyed */
+	const struct ike_crypto *c; /* owns the shared context */
+	uint8_t idx;                /* enum ike_cipher_idx */
 	uint8_t key[IKE_ENCR_MAX_KEY];   /* key | salt */
 };
 
@@ -26,15 +28,20 @@ struct ike_cipher *ike_cipher_new(const struct ike_crypto *c, uint16_t encr,
 {
 	struct ike_cipher *ci;
 	struct ike_encr_info info;
+	int idx;
 
 	if (ike_encr_lookup(encr, keybits, &info) ||
 	    key_len != (size_t)info.key_len + info.salt_len)
+		return NULL;
+	idx = ike_cipher_idx(encr, keybits);
+	if (idx < 0 || !c->cipher[idx])
 		return NULL;
 	ci = calloc(1, sizeof(*ci));
 	if (!ci)
 		return NULL;
 	ci->info = info;
-	ci->cipher = c->cipher[ike_cipher_idx(encr, keybits)];
+	ci->c = c;
+	ci->idx = (uint8_t)idx;
 	memcpy(ci->key, key, key_len);
 	return ci;
 }
@@ -44,29 +51,32 @@ const struct ike_encr_info *ike_cipher_info(const struct ike_cipher *ci)
 	return &ci->info;
 }
 
-/* The keyed context for one direction, made on first use. */
-static EVP_CIPHER_CTX *keyed_ctx(struct ike_cipher *ci, int enc)
+/* The shared context of ci's cipher, made on first use (padding off for
+ * CBC: SK pads itself; the setting survives re-keying). */
+static EVP_CIPHER_CTX *shared_ctx(struct ike_cipher *ci)
 {
-	EVP_CIPHER_CTX *ctx = ci->ctx[enc];
+	EVP_CIPHER_CTX **slot = &ci->c->shared->cipher[ci->idx];
+	EVP_CIPHER_CTX *ctx = *slot;
 
 	if (ctx)
 		return ctx;
 	ctx = EVP_CIPHER_CTX_new();
 	if (!ctx)
 		return NULL;
-	if (!EVP_CipherInit_ex2(ctx, ci->cipher, ci->key, NULL, enc, NULL) ||
+	if (!EVP_CipherInit_ex2(ctx, ci->c->cipher[ci->idx], NULL, NULL, 1, NULL) ||
 	    (!ci->info.aead && !EVP_CIPHER_CTX_set_padding(ctx, 0))) {
 		EVP_CIPHER_CTX_free(ctx);
 		return NULL;
 	}
-	ci->ctx[enc] = ctx;
+	*slot = ctx;
 	return ctx;
 }
 
-/* Set the per-message IV (AEAD: nonce = salt | IV) keeping the key. */
+/* Key the shared context with ci's key and the per-message IV (AEAD:
+ * nonce = salt | IV) for one direction. */
 static EVP_CIPHER_CTX *start(struct ike_cipher *ci, const uint8_t *iv, int enc)
 {
-	EVP_CIPHER_CTX *ctx = keyed_ctx(ci, enc);
+	EVP_CIPHER_CTX *ctx = shared_ctx(ci);
 	uint8_t nonce[AEAD_NONCE_LEN];
 	const uint8_t *use = iv;
 
@@ -77,7 +87,7 @@ static EVP_CIPHER_CTX *start(struct ike_cipher *ci, const uint8_t *iv, int enc)
 		memcpy(nonce + ci->info.salt_len, iv, ci->info.iv_len);
 		use = nonce;
 	}
-	if (!EVP_CipherInit_ex2(ctx, NULL, NULL, use, enc, NULL))
+	if (!EVP_CipherInit_ex2(ctx, NULL, ci->key, use, enc, NULL))
 		return NULL;
 	return ctx;
 }
@@ -152,8 +162,6 @@ void ike_cipher_free(struct ike_cipher *ci)
 {
 	if (!ci)
 		return;
-	EVP_CIPHER_CTX_free(ci->ctx[0]);   /* cleanses its key schedule */
-	EVP_CIPHER_CTX_free(ci->ctx[1]);
 	OPENSSL_cleanse(ci->key, sizeof(ci->key));
 	free(ci);
 }

@@ -52,6 +52,18 @@ struct ike_crypto {
 	EVP_PKEY *dh_tmpl[DHI_COUNT];
 	/* MODP: p - 1, big-endian, ke_len octets, for the peer range check. */
 	uint8_t *modp_pm1[DHI_COUNT];
+	/* SK contexts shared by every ike_cipher / ike_integ of this cache. */
+	struct ike_shared_ctx *shared;
+};
+
+/* One cipher context per cipher and one HMAC context per digest, made on
+ * first use and keyed per message with the SA's key (crypto_cipher.c,
+ * crypto_integ.c): an SA keeps only its key octets, not OpenSSL contexts
+ * of about 700 octets each (issue 9, memory per tunnel).  One cache per
+ * thread, like the rest of struct ike_crypto. */
+struct ike_shared_ctx {
+	EVP_CIPHER_CTX *cipher[CI_COUNT];
+	EVP_MAC_CTX *hmac[MD_COUNT];
 };
 
 /* Index of an HMAC digest for a PRF or integrity id, or -1. */
