@@ -70,12 +70,19 @@ const struct msg_type msg_types[] = {
 	  { { "ifname", MV_STR, REQ }, { "prefix", MV_PREFIX, REQ }, { "count", MV_UINT, OPT } } },
 	{ "addr.del", MSG_KERNEL, MSG_ID_REQUIRED, false, "remove addresses added by addr.add",
 	  { { "ifname", MV_STR, REQ }, { "prefix", MV_PREFIX, REQ }, { "count", MV_UINT, OPT } } },
+	{ "addr.flush", MSG_KERNEL, MSG_ID_REQUIRED, false,
+	  "remove ifname's addresses (not IPv6 link-local), put back at exit; "
+	  "answered with removed: [prefix, ...]",
+	  { { "ifname", MV_STR, REQ } } },
+	/* replace false: keep an existing route (answered with existed: true) */
 	{ "route.add", MSG_KERNEL, MSG_ID_REQUIRED, false, "add a route (local: type local)",
 	  { { "prefix", MV_PREFIX, REQ }, { "dev", MV_STR, OPT }, { "via", MV_IP, OPT },
-	    { "table", MV_UINT, OPT }, { "local", MV_BOOL, OPT } } },
+	    { "table", MV_UINT, OPT }, { "local", MV_BOOL, OPT }, { "metric", MV_UINT, OPT },
+	    { "replace", MV_BOOL, OPT } } },
 	{ "route.del", MSG_KERNEL, MSG_ID_REQUIRED, false, "remove a route added by route.add",
 	  { { "prefix", MV_PREFIX, REQ }, { "dev", MV_STR, OPT }, { "via", MV_IP, OPT },
-	    { "table", MV_UINT, OPT }, { "local", MV_BOOL, OPT } } },
+	    { "table", MV_UINT, OPT }, { "local", MV_BOOL, OPT }, { "metric", MV_UINT, OPT },
+	    { "replace", MV_BOOL, OPT } } },
 	/* installfastpath (kernel/fastpath.h; CHILD SAs as kernel/child_json.h) */
 	{ "fastpath.start", MSG_KERNEL, MSG_ID_REQUIRED, false,
 	  "probe ESP, open the fastpath, flush XFRM and table 330 unless flush is false",

@@ -33,6 +33,7 @@ static const char *const good[] = {
 	"{\"type\":\"addr.add\",\"id\":5,\"ifname\":\"veth0\",\"prefix\":\"10.0.0.1/16\","
 	"\"count\":100}",
 	"{\"type\":\"addr.del\",\"id\":6,\"ifname\":\"veth0\",\"prefix\":\"2001:db8::1/64\"}",
+	"{\"type\":\"addr.flush\",\"id\":6,\"ifname\":\"veth0\"}",
 	"{\"type\":\"route.add\",\"id\":7,\"prefix\":\"10.1.0.0/16\",\"via\":\"10.0.0.254\","
 	"\"table\":330}",
 	"{\"type\":\"route.del\",\"id\":8,\"prefix\":\"10.1.0.0/16\",\"local\":true}",
