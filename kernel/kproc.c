@@ -52,6 +52,8 @@ static void serve_one(struct kproc *k)
 		a = kproc_answer_err(msg_id(m), EOPNOTSUPP, t->name);
 	} else if (!strcmp(t->name, "addr.add") || !strcmp(t->name, "addr.del")) {
 		a = kproc_do_addr(k, m, t->name[5] == 'a');
+	} else if (!strcmp(t->name, "addr.flush")) {
+		a = kproc_do_addr_flush(k, m);
 	} else if (!strcmp(t->name, "fastpath.start")) {
 		a = kproc_do_fastpath_start(k, m);
 	} else if (!strncmp(t->name, "child.", 6)) {

@@ -1,6 +1,8 @@
 /* The kernel process's address and route requests (see kproc.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kernel/kproc_int.h"
 #include "kernel/nl_addr.h"
@@ -66,16 +68,63 @@ out:
 	return a;
 }
 
+static void flushed_fn(const struct ip_prefix *p, void *arg)
+{
+	char txt[IP_PREFIX_STRLEN];
+	json_array_append_new(arg, json_string(ip_prefix_format(p, txt, sizeof(txt))));
+}
+
+/* addr.flush: ifname's addresses go (put back by our cleanup at exit);
+ * the answer lists them so the supervisor can put them back too if we die. */
+json_t *kproc_do_addr_flush(struct kproc *k, const json_t *m)
+{
+	const char *ifname = json_string_value(json_object_get(m, "ifname"));
+	json_t *removed = json_array();
+	int64_t id = msg_id(m);
+	if (!removed)
+		return kproc_answer_err(id, ENOMEM, "addr.flush");
+	int rc = nladdr_flush(k->nl, ifname, flushed_fn, removed);
+	if (rc < 0) {
+		json_decref(removed);
+		return kproc_answer_err(id, -rc, "addr.flush");
+	}
+	json_t *a = msg_reply(id);
+	json_object_set_new(a, "removed", removed);
+	return a;
+}
+
+/* route.add / route.del: local (table local, on lo: makes the prefix ours)
+ * or unicast (prefix via/dev/table/metric: staticroute; replace false keeps
+ * a route already there and answers existed: true). */
 json_t *kproc_do_route(struct kproc *k, const json_t *m, bool add)
 {
 	const char *name = add ? "route.add" : "route.del";
 	int64_t id = msg_id(m);
-	struct ip_prefix p;
-	if (ip_prefix_parse(json_string_value(json_object_get(m, "prefix")), true, &p) < 0)
+	struct nladdr_route r = { 0 };
+	const char *via = json_string_value(json_object_get(m, "via"));
+	const char *dev = json_string_value(json_object_get(m, "dev"));
+	const json_t *table = json_object_get(m, "table"), *metric = json_object_get(m, "metric");
+	int rc;
+	if (ip_prefix_parse(json_string_value(json_object_get(m, "prefix")), true, &r.dst) < 0)
 		return kproc_answer_err(id, EINVAL, name);
-	/* Only local routes for now: the fastpath's table 330 comes with XFRM. */
-	if (!json_is_true(json_object_get(m, "local")))
-		return kproc_answer_err(id, EOPNOTSUPP, name);
-	int rc = add ? nladdr_route_local_add(k->nl, &p) : nladdr_route_local_del(k->nl, &p);
+	if (json_is_true(json_object_get(m, "local"))) {
+		rc = add ? nladdr_route_local_add(k->nl, &r.dst)
+			 : nladdr_route_local_del(k->nl, &r.dst);
+		return rc < 0 ? kproc_answer_err(id, -rc, name) : msg_reply(id);
+	}
+	if ((via && ip_addr_parse(via, &r.via) < 0) || (dev && strlen(dev) >= sizeof(r.dev)) ||
+	    json_integer_value(table) > UINT32_MAX || json_integer_value(metric) > UINT32_MAX)
+		return kproc_answer_err(id, EINVAL, name);
+	if (dev)
+		snprintf(r.dev, sizeof(r.dev), "%s", dev);
+	r.table = (uint32_t)json_integer_value(table);
+	r.metric = (uint32_t)json_integer_value(metric);
+	r.keep_existing = json_is_false(json_object_get(m, "replace"));
+	rc = add ? nladdr_route_add(k->nl, &r) : nladdr_route_del(k->nl, &r);
+	if (rc == -EEXIST && r.keep_existing) {
+		json_t *a = msg_reply(id);
+		json_object_set_new(a, "existed", json_true());
+		return a;
+	}
 	return rc < 0 ? kproc_answer_err(id, -rc, name) : msg_reply(id);
 }

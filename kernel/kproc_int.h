@@ -33,6 +33,7 @@ struct kproc {
 json_t *kproc_answer_err(int64_t id, int err, const char *what);
 
 json_t *kproc_do_addr(struct kproc *k, const json_t *m, bool add);
+json_t *kproc_do_addr_flush(struct kproc *k, const json_t *m);
 json_t *kproc_do_route(struct kproc *k, const json_t *m, bool add);
 json_t *kproc_do_fastpath_start(struct kproc *k, const json_t *m);
 json_t *kproc_do_child(struct kproc *k, const json_t *m, const char *name);

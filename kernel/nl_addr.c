@@ -395,7 +395,8 @@ static int build_uroute(const struct nladdr_route *u, bool add, struct nl_msg **
 	}
 	rtnl_route_add_nexthop(r, nh);
 	nh = NULL; /* the route owns it now */
-	int rc = add ? rtnl_route_build_add_request(r, NLM_F_CREATE | NLM_F_REPLACE, msg)
+	int flags = NLM_F_CREATE | (u->keep_existing ? NLM_F_EXCL : NLM_F_REPLACE);
+	int rc = add ? rtnl_route_build_add_request(r, flags, msg)
 		     : rtnl_route_build_del_request(r, 0, msg);
 	err = rc < 0 ? -ENOMEM : 0;
 out:
@@ -423,6 +424,7 @@ static bool uroute_same(const struct nladdr_route *a, const struct nladdr_route 
 	return a->dst.len == b->dst.len && ip_addr_cmp(&a->dst.addr, &b->dst.addr) == 0 &&
 	       ip_addr_cmp(&a->via, &b->via) == 0 && !strcmp(a->dev, b->dev) &&
 	       a->table == b->table && a->metric == b->metric;
+	/* keep_existing only says how it was added */
 }
 
 int nladdr_route_add(struct nladdr *n, const struct nladdr_route *r)

@@ -18,6 +18,7 @@
 #define IKESWARM_KERNEL_NL_ADDR_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,10 +61,11 @@ struct nladdr_route {
 	char dev[IF_NAMESIZE];   /* "": none (then via is needed) */
 	uint32_t table;          /* 0: main */
 	uint32_t metric;
+	bool keep_existing;      /* add fails with -EEXIST instead of replacing */
 };
 /* Add (replacing a route with the same destination, table and metric, as
- * `ip route replace` does) and record it; remove (recorded or not).
- * 0 or -errno (-ENODEV: no such dev). */
+ * `ip route replace` does, unless keep_existing) and record it; remove
+ * (recorded or not).  0 or -errno (-ENODEV: no such dev). */
 int nladdr_route_add(struct nladdr *n, const struct nladdr_route *r);
 int nladdr_route_del(struct nladdr *n, const struct nladdr_route *r);
 

@@ -40,6 +40,18 @@ static int present(const char *a)
 	return rc;
 }
 
+static int shell_lines(const char *cmd)
+{
+	char line[256];
+	int n = 0;
+	FILE *f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		n++;
+	pclose(f);
+	return n;
+}
+
 START_TEST(test_addr_batch_and_cleanup)
 {
 	if (!start("test_addr_batch_and_cleanup"))
@@ -58,9 +70,26 @@ START_TEST(test_addr_batch_and_cleanup)
 	ck_assert_int_eq(kproc_call(c, addr_req("addr.add", "nosuchif9", "10.78.0.1/24", 1), why,
 				    sizeof(why)), -ENODEV);
 	ck_assert_ptr_nonnull(strstr(why, "addr.add"));
+	/* a unicast route needs via or dev */
 	json_t *r = msg_new("route.add", 0);
 	json_object_set_new(r, "prefix", json_string("10.79.0.0/24"));
-	ck_assert_int_eq(kproc_call(c, r, why, sizeof(why)), -EOPNOTSUPP);
+	ck_assert_int_eq(kproc_call(c, r, why, sizeof(why)), -EINVAL);
+	/* staticroute's kind: dev lo, table 100, metric 3; then kept (replace false) */
+	ck_assert_int_eq(system("ip link set lo up"), 0);
+	r = msg_new("route.add", 0);
+	json_object_set_new(r, "prefix", json_string("10.81.0.0/24"));
+	json_object_set_new(r, "dev", json_string("lo"));
+	json_object_set_new(r, "table", json_integer(100));
+	json_object_set_new(r, "metric", json_integer(3));
+	ck_assert_int_eq(kproc_call(c, r, why, sizeof(why)), 0);
+	ck_assert_int_eq(shell_lines("ip route show table 100 10.81.0.0/24 metric 3"), 1);
+	r = msg_new("route.add", 0);
+	json_object_set_new(r, "prefix", json_string("10.81.0.0/24"));
+	json_object_set_new(r, "dev", json_string("lo"));
+	json_object_set_new(r, "table", json_integer(100));
+	json_object_set_new(r, "metric", json_integer(3));
+	json_object_set_new(r, "replace", json_false());
+	ck_assert_int_eq(kproc_call(c, r, why, sizeof(why)), 0);
 	r = msg_new("route.add", 0);
 	json_object_set_new(r, "prefix", json_string("10.79.0.0/24"));
 	json_object_set_new(r, "local", json_true());
@@ -78,6 +107,42 @@ START_TEST(test_addr_batch_and_cleanup)
 	ck_assert_int_eq(stop(), 0);
 	ck_assert_int_eq(present("10.77.0.1"), 0);
 	ck_assert_int_eq(present("10.77.0.18"), 0);
+	ck_assert_int_eq(shell_lines("ip route show table 100"), 0);
+}
+END_TEST
+
+/* addr.flush: the interface's addresses go, and come back at exit. */
+START_TEST(test_flush_restored)
+{
+	if (!start("test_flush_restored"))
+		return;
+	struct kproc_client *c;
+	char why[200];
+	struct nladdr *user;
+	struct ip_prefix p;
+	/* lo up: it gets 127.0.0.1 and ::1, which must come back too */
+	ck_assert_int_eq(system("ip link set lo up"), 0);
+	ck_assert_int_eq(present("127.0.0.1"), 1);
+	ck_assert_int_eq(nladdr_open(&user), 0);
+	ck_assert_int_eq(ip_prefix_parse("10.90.0.1/24", true, &p), 0);
+	ck_assert_int_eq(nladdr_add(user, "lo", &p), 0);
+	nladdr_close(user);
+	ck_assert_int_eq(kproc_client_open(&c, url, 5000), 0);
+	json_t *f = msg_new("addr.flush", 0);
+	json_object_set_new(f, "ifname", json_string("lo"));
+	ck_assert_int_eq(kproc_call(c, f, why, sizeof(why)), 0);
+	ck_assert_int_eq(present("10.90.0.1"), 0);
+	ck_assert_int_eq(present("127.0.0.1"), 0);
+	ck_assert_int_eq(kproc_call(c, addr_req("addr.add", "lo", "10.90.0.7/24", 1), why,
+				    sizeof(why)), 0);
+	f = msg_new("addr.flush", 0);
+	json_object_set_new(f, "ifname", json_string("nosuchif9"));
+	ck_assert_int_eq(kproc_call(c, f, why, sizeof(why)), -ENODEV);
+	kproc_client_close(c);
+	ck_assert_int_eq(stop(), 0);
+	ck_assert_int_eq(present("10.90.0.7"), 0);
+	ck_assert_int_eq(present("10.90.0.1"), 1);
+	ck_assert_int_eq(present("127.0.0.1"), 1);
 }
 END_TEST
 
@@ -107,6 +172,7 @@ static Suite *kproc_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_addr_batch_and_cleanup);
 	tcase_add_test(tc, test_not_json_answered);
+	tcase_add_test(tc, test_flush_restored);
 	suite_add_tcase(s, tc);
 	return s;
 }
