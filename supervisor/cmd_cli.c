@@ -1,18 +1,22 @@
 /* ikeswarm cli [--svr ADDR] [--timeout SEC] [CMD [ARGS]]
+ * ikeswarm cli [--svr ADDR] events [--level N] [--keyword K] [--count N] [--for SEC]
  *
  * The control socket's client: one-shot (prints the reply as one line of
  * JSON, for scripts) or an interactive shell reading commands from stdin.
  * Commands and their arguments come from the message table (lib/msg.c):
  * positional arguments fill the command's keys in table order. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 #include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
 
 #include "lib/msg.h"
@@ -30,7 +34,7 @@ static const struct {
 	{ "list", "[START [LEN]]" }, { "listchild", "[START [LEN]]" },
 	{ "dump", "IKE-SPI" },       { "dumpchild", "CHILD-SPI" },
 	{ "rekeychild", "CHILD-SPI" }, { "stop", "[graceful|now]" },
-	{ "log", "LEVEL [KEYWORD]" },
+	{ "log", "LEVEL [KEYWORD]" },  { "subscribe", "[LEVEL [KEYWORD]]" },
 };
 
 static const char *args_of(const char *cmd)
@@ -45,12 +49,14 @@ static void print_commands(FILE *f)
 {
 	fprintf(f, "commands:\n");
 	for (const struct msg_type *t = msg_types; t->name; t++) {
-		if (t->dir != MSG_CMD)
+		if (t->dir != MSG_CMD || !strncmp(t->help, "(internal)", 10))
 			continue;
 		char syn[64];
 		snprintf(syn, sizeof(syn), "%s %s", t->name, args_of(t->name));
 		fprintf(f, "  %-28s %s\n", syn, t->help);
 	}
+	fprintf(f, "  %-28s %s\n", "events [--level N] [--keyword K]",
+		"print events as they happen (--count N, --for SEC: stop after)");
 	fprintf(f, "  %-28s %s\n", "help", "this list");
 	fprintf(f, "  %-28s %s\n", "quit", "leave the shell");
 }
@@ -261,6 +267,154 @@ static int one_shot(struct conn *c, int n, char **w, FILE *out, FILE *err)
 	return rc;
 }
 
+/* ---- events: subscribe, then print what the PUB socket sends ---- */
+
+static volatile sig_atomic_t events_stop;
+
+static void on_events_signal(int sig)
+{
+	(void)sig;
+	events_stop = 1;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* "events" and its options: level, keyword, count (0: no limit), for_s. */
+struct events_args {
+	int level;
+	const char *keyword;
+	long count;
+	double for_s;
+};
+
+static int events_args(int n, char **w, struct events_args *a, FILE *err)
+{
+	*a = (struct events_args){ .level = 2 };
+	for (int i = 1; i < n; i++) {
+		char *end = NULL;
+		if (i + 1 >= n)
+			goto usage;
+		if (!strcmp(w[i], "--level")) {
+			a->level = (int)strtol(w[++i], &end, 10);
+			if (*end || a->level < 1 || a->level > 5)
+				goto usage;
+		} else if (!strcmp(w[i], "--keyword")) {
+			a->keyword = w[++i];
+		} else if (!strcmp(w[i], "--count")) {
+			a->count = strtol(w[++i], &end, 10);
+			if (*end || a->count < 1)
+				goto usage;
+		} else if (!strcmp(w[i], "--for")) {
+			a->for_s = strtod(w[++i], &end);
+			if (*end || !(a->for_s > 0))
+				goto usage;
+		} else {
+			goto usage;
+		}
+	}
+	return 0;
+usage:
+	fprintf(err, "ikeswarm cli: usage: events [--level 1-5] [--keyword K] [--count N] "
+		"[--for SEC]\n");
+	return -1;
+}
+
+static json_t *subscribe_req(const struct events_args *a)
+{
+	json_t *req = json_object();
+	json_object_set_new(req, "cmd", json_string("subscribe"));
+	json_object_set_new(req, "level", json_integer(a->level));
+	if (a->keyword)
+		json_object_set_new(req, "keyword", json_string(a->keyword));
+	return req;
+}
+
+static int cli_events(struct conn *c, int n, char **w, FILE *out, FILE *err)
+{
+	struct events_args a;
+	nng_socket sub = NNG_SOCKET_INITIALIZER;
+	if (events_args(n, w, &a, err) < 0)
+		return CLI_USAGE;
+	json_t *req = subscribe_req(&a), *answer = NULL;
+	int rc = conn_open(c, err);
+	if (rc != CLI_OK)
+		goto out;
+	rc = exchange(c, req, &answer, err);
+	if (rc == CLI_REPLY_ERROR)
+		fprintf(err, "ikeswarm cli: %s\n",
+			json_string_value(json_object_get(answer, "error")) ?: "?");
+	const char *url = json_string_value(json_object_get(answer, "url"));
+	if (rc != CLI_OK || !url)
+		goto out;
+	int rv = nng_sub0_open(&sub);
+	for (int l = 1; !rv && l <= a.level; l++) {
+		char topic = (char)('0' + l);
+		rv = nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, &topic, 1);
+	}
+	if (!rv)
+		rv = nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 200);
+	if (!rv)
+		rv = nng_dial(sub, url, NULL, NNG_FLAG_NONBLOCK);
+	if (rv) {
+		fprintf(err, "ikeswarm cli: events at %s: %s\n", url, nng_strerror(rv));
+		rc = CLI_NO_ANSWER;
+		goto out;
+	}
+	struct sigaction sa = { .sa_handler = on_events_signal };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	double start = mono_s(), renew = start;
+	double lease = (double)json_integer_value(json_object_get(answer, "lease_s"));
+	long printed = 0;
+	while (!events_stop && (!a.count || printed < a.count) &&
+	       (!a.for_s || mono_s() - start < a.for_s)) {
+		if (lease > 0 && mono_s() - renew > lease / 3) {
+			json_t *again = NULL;
+			if (exchange(c, req, &again, err) == CLI_NO_ANSWER) {
+				json_decref(again);
+				break; /* the run is gone */
+			}
+			json_decref(again);
+			renew = mono_s();
+		}
+		char *buf;
+		size_t sz;
+		rv = nng_recv(sub, &buf, &sz, NNG_FLAG_ALLOC);
+		if (rv == NNG_ETIMEDOUT)
+			continue;
+		if (rv)
+			break;
+		/* "<level digit> <line>": print the line when it has the keyword
+		 * after its time field, as the run's own filters look. */
+		if (sz >= 2 && buf[1] == ' ') {
+			const char *line = buf + 2;
+			const char *body = memchr(line, ' ', sz - 2);
+			size_t blen = body ? sz - 2 - (size_t)(body + 1 - line) : 0;
+			if (!a.keyword || (body && memmem(body + 1, blen, a.keyword,
+							  strlen(a.keyword)))) {
+				fprintf(out, "%.*s\n", (int)(sz - 2), line);
+				fflush(out);
+				printed++;
+			}
+		}
+		nng_free(buf, sz);
+	}
+	rc = CLI_OK;
+out:
+	if (nng_socket_id(sub) > 0)
+		nng_close(sub);
+	if (rc != CLI_USAGE && nng_socket_id(c->sock) > 0)
+		nng_close(c->sock);
+	json_decref(answer);
+	json_decref(req);
+	return rc;
+}
+
 static int split_words(char *line, char **w, int max)
 {
 	int n = 0;
@@ -352,6 +506,8 @@ int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 		fprintf(err, "ikeswarm cli: server address too long\n");
 		return CLI_USAGE;
 	}
+	if (i < argc && !strcmp(argv[i], "events"))
+		return cli_events(&c, argc - i, argv + i, out, err);
 	if (i < argc)
 		return one_shot(&c, argc - i, argv + i, out, err);
 	return shell(&c, in, out, err);

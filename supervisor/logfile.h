@@ -89,6 +89,12 @@ bool logfile_wants(const struct logfile *lf, int level);
  * when the write or a rotation failed (counted in errors). */
 int logfile_write(struct logfile *lf, const struct log_event *ev);
 
+/* A line already made by log_format() (n bytes with its '\n'): filtered
+ * (level, keyword) and written like logfile_write(). */
+int logfile_write_line(struct logfile *lf, int level, const char *line, size_t n);
+/* Would that line pass the file's level and keyword? */
+bool logfile_wants_line(const struct logfile *lf, int level, const char *line);
+
 /* The same for an "event" message that passed msg_check(). */
 int logfile_write_msg(struct logfile *lf, const json_t *event_msg);
 
@@ -99,7 +105,8 @@ int log_event_from_msg(const json_t *m, struct log_event *ev);
  * writes at most size-1 bytes and a NUL.  Uses no filter. */
 size_t log_format(const struct log_event *ev, char *buf, size_t size);
 
-/* The filter test itself, for other outputs (stdout, subscriptions). */
+/* The filter test itself, for other outputs (stdout, subscriptions).  The
+ * keyword is looked for in the line after its time field. */
 bool log_filter_match(int max_level, const char *keyword, int level, const char *line);
 
 void logfile_stats(const struct logfile *lf, struct logfile_stats *st);

@@ -91,6 +91,7 @@ struct sup {
 	struct loop *loop;
 	struct logfile *log;
 	struct control *ctl;
+	struct sup_events *events; /* log/stdout/PUB output (sup_events.h) */
 	int stdout_level;        /* "log" request: events echoed to stdout (0: none) */
 	char stdout_keyword[64];
 	bool stopping, aborting, failed;

@@ -15,6 +15,7 @@
 #include "supervisor/control.h"
 #include "supervisor/logfile.h"
 #include "supervisor/sup.h"
+#include "supervisor/sup_events.h"
 #include "worker/loop.h"
 #include "worker/result.h"
 
@@ -196,6 +197,7 @@ static void on_summary(void *arg, struct control_req *rq, const json_t *req)
 	json_object_set_new(b, "last_created_us", json_integer((json_int_t)last));
 	json_object_set_new(b, "last_error", json_string(s->last_error));
 	json_t *workers = json_array();
+	uint64_t dropped = 0;
 	for (unsigned i = 0; i < s->nworkers; i++) {
 		json_t *w = json_object();
 		json_object_set_new(w, "worker", json_integer(i));
@@ -203,8 +205,12 @@ static void on_summary(void *arg, struct control_req *rq, const json_t *req)
 		json_object_set_new(w, "starts", json_integer(s->w[i].starts));
 		json_object_set_new(w, "first", json_integer(s->w[i].first));
 		json_object_set_new(w, "count", json_integer(s->w[i].count));
+		uint64_t d = sup_events_dropped(s, i);
+		json_object_set_new(w, "events_dropped", json_integer((json_int_t)d));
+		dropped += d;
 		json_array_append_new(workers, w);
 	}
+	json_object_set_new(b, "events_dropped", json_integer((json_int_t)dropped));
 	json_object_set_new(b, "workers", workers);
 	json_object_set_new(b, "counters", m);
 	control_reply(rq, b);
@@ -228,14 +234,8 @@ static void on_log(void *arg, struct control_req *rq, const json_t *req)
 	const char *kw = json_string_value(json_object_get(req, "keyword"));
 	s->stdout_level = level;
 	snprintf(s->stdout_keyword, sizeof(s->stdout_keyword), "%s", kw ? kw : "");
-	/* Workers send what the file or stdout wants. */
-	int want = level > (int)s->cfg->loglevel ? level : (int)s->cfg->loglevel;
-	json_t *m = msg_new("log", 0);
-	json_object_set_new(m, "level", json_integer(want));
-	for (unsigned i = 0; i < s->nworkers; i++)
-		if (s->w[i].pid > 0)
-			msg_send(s->w[i].sock, m, NNG_FLAG_NONBLOCK);
-	json_decref(m);
+	/* Workers send what the file, stdout or a subscriber wants. */
+	sup_events_refilter(s);
 	json_t *b = json_object();
 	json_object_set_new(b, "level", json_integer(level));
 	json_object_set_new(b, "keyword", json_string(s->stdout_keyword));
@@ -313,4 +313,5 @@ void sup_ctl_register(struct sup *s)
 	control_on(s->ctl, "rekeychild", on_by_spi, s);
 	control_on(s->ctl, "list", on_list, s);
 	control_on(s->ctl, "listchild", on_list, s);
+	control_on(s->ctl, "subscribe", sup_events_on_subscribe, s);
 }

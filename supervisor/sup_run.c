@@ -20,6 +20,7 @@
 #include "supervisor/control.h"
 #include "supervisor/logfile.h"
 #include "supervisor/sup.h"
+#include "supervisor/sup_events.h"
 #include "worker/loop.h"
 #include "worker/mobike_stats.h"
 #include "worker/result.h"
@@ -50,10 +51,7 @@ void sup_log(struct sup *s, int level, int worker, const char *event, const char
 	}
 	struct log_event ev = { .level = level, .worker = worker, .tunnel = -1, .name = event,
 				.text = text[0] ? text : NULL };
-	if (level == LOGL_ERROR)
-		snprintf(s->last_error, sizeof(s->last_error), "%.60s %.138s", event, text); /* fits 200 */
-	if (s->log)
-		logfile_write(s->log, &ev);
+	sup_event_out(s, &ev);
 	if (level == LOGL_ERROR && !s->o->json)
 		fprintf(stderr, "ikeswarm: %s %s\n", event, text);
 }
@@ -156,6 +154,7 @@ static void result_from(struct sup *s, const json_t *m, struct counters *c, stru
 	c->dpd_sent = jget(m, "dpd_sent");
 	c->keepalives = jget(m, "keepalives");
 	mobike_stats_get(m, c);
+	r->events_dropped = jget(m, "events_dropped");
 	r->role = s->cfg->role == ROLE_CLIENT ? "client" : "gateway";
 	r->configured = c->configured;
 	r->created = c->tunnels_created;
@@ -202,6 +201,7 @@ static void on_progress(struct timer *t, void *arg)
 	struct sup *s = arg;
 	progress(s, false);
 	sup_ctl_expire(s);
+	sup_events_tick(s, false);
 	loop_timer_in(s->loop, &progress_timer, NS_PER_SEC);
 }
 
@@ -238,18 +238,6 @@ void sup_stop(struct sup *s, const char *why)
 
 /* ---- worker messages ---- */
 
-static void echo_stdout(struct sup *s, const json_t *m)
-{
-	struct log_event ev;
-	char line[1024];
-	if (!s->stdout_level || s->o->json || log_event_from_msg(m, &ev) < 0 ||
-	    ev.level > s->stdout_level)
-		return;
-	log_format(&ev, line, sizeof(line));
-	if (log_filter_match(s->stdout_level, s->stdout_keyword, ev.level, line))
-		fputs(line, stdout);
-}
-
 static void drain_worker(struct sup *s, struct sup_worker *w)
 {
 	for (;;) {
@@ -265,12 +253,12 @@ static void drain_worker(struct sup *s, struct sup_worker *w)
 		}
 		if (rc < 0)
 			return;
-		if (!strcmp(t->name, "event")) {
-			logfile_write_msg(s->log, m);
-			echo_stdout(s, m);
-			if (json_integer_value(json_object_get(m, "level")) == LOGL_ERROR)
-				snprintf(s->last_error, sizeof(s->last_error), "w%d %s", w->idx,
-					 json_string_value(json_object_get(m, "name")));
+		struct log_event ev;
+		if (!strcmp(t->name, "events")) {
+			sup_events_batch(s, w, m);
+		} else if (!strcmp(t->name, "event")) {
+			if (log_event_from_msg(m, &ev) == 0)
+				sup_event_out(s, &ev);
 		} else if (!strcmp(t->name, "stats")) {
 			json_t *c = json_object_get(m, "counters");
 			json_decref(w->counters);
@@ -279,6 +267,7 @@ static void drain_worker(struct sup *s, struct sup_worker *w)
 				w->final = true;
 		} else if (!strcmp(t->name, "hello")) {
 			w->hello = true;
+			sup_events_hello(s, w);
 			sup_log(s, LOGL_VERB, w->idx, "worker.hello", "pid=%" PRIu64 " first=%d count=%d",
 				jget(m, "pid"), w->first, w->count);
 		} else if (t->dir == MSG_ANSWER) {
@@ -563,6 +552,8 @@ int sup_run(const struct config *cfg, const struct sup_opts *o)
 		sup_log(&s, LOGL_ERROR, -1, "control.unavailable", "url=%s why=\"%s\"", url,
 			strerror(-rc));
 	}
+	if (sup_events_open(&s, s.ctl ? url : NULL) < 0)
+		goto out;
 	if (cfg->role == ROLE_GATEWAY && sup_kernel_gw_addrs(&s, kc) < 0) {
 		s.failed = true;
 		sup_stop(&s, "addresses");
@@ -596,6 +587,7 @@ int sup_run(const struct config *cfg, const struct sup_opts *o)
 	loop_timer_cancel(s.loop, &progress_timer);
 	loop_timer_cancel(s.loop, &stop_timer);
 	progress(&s, true);
+	sup_events_tick(&s, true);
 	if (s.error[0])
 		sup_log(&s, LOGL_ERROR, -1, "run.error", "why=\"%s\"", s.error);
 	print_result(&s, &code);
@@ -638,6 +630,7 @@ out:
 	free(s.w);
 	if (s.loop)
 		loop_free(s.loop);
+	sup_events_close(&s);
 	logfile_close(s.log);
 	return code;
 }

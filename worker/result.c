@@ -29,6 +29,9 @@ void result_print_text(const struct run_result *r, FILE *f)
 		" child_rekeyed=%" PRIu64 " dpd=%" PRIu64 "\n",
 		c->retransmits, c->resp_resent, c->rx_dropped, c->cookies_sent, c->auth_failed,
 		c->ike_rekeyed, c->child_rekeyed, c->dpd_sent);
+	if (r->events_dropped)
+		fprintf(f, "log events dropped: %" PRIu64 " (the log is incomplete)\n",
+			r->events_dropped);
 	fprintf(f, "result: %s\n", result_pass(r) ? "pass" : "fail");
 }
 
@@ -43,9 +46,11 @@ void result_print_json(const struct run_result *r, FILE *f)
 	fprintf(f, "},\"retransmits\":%" PRIu64 ",\"responses_resent\":%" PRIu64
 		",\"dropped\":%" PRIu64 ",\"cookies\":%" PRIu64 ",\"auth_failed\":%" PRIu64
 		",\"ike_rekeyed\":%" PRIu64 ",\"child_created\":%" PRIu64
-		",\"child_rekeyed\":%" PRIu64 ",\"dpd_sent\":%" PRIu64 ",\"keepalives\":%" PRIu64,
+		",\"child_rekeyed\":%" PRIu64 ",\"dpd_sent\":%" PRIu64 ",\"keepalives\":%" PRIu64
+		",\"events_dropped\":%" PRIu64,
 		c->retransmits, c->resp_resent, c->rx_dropped, c->cookies_sent, c->auth_failed,
-		c->ike_rekeyed, c->child_created, c->child_rekeyed, c->dpd_sent, c->keepalives);
+		c->ike_rekeyed, c->child_created, c->child_rekeyed, c->dpd_sent, c->keepalives,
+		r->events_dropped);
 	fprintf(f, ",\"mobike\":{\"updatingaddr\":%" PRIu64 ",\"updates_sent\":%" PRIu64
 		",\"updates_ok\":%" PRIu64 ",\"updates_failed\":%" PRIu64
 		",\"updates_stale\":%" PRIu64 ",\"probes\":%" PRIu64

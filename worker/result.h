@@ -16,6 +16,7 @@ struct run_result {
 	double duration_s;         /* whole run */
 	double setup_s;            /* first attempt to last tunnel created */
 	const struct counters *c;
+	uint64_t events_dropped;   /* log events lost (a worker's queue was full) */
 };
 
 static inline bool result_pass(const struct run_result *r)

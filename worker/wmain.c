@@ -20,6 +20,7 @@
 #include "worker/mobike_stats.h"
 #include "worker/task.h"
 #include "worker/udp.h"
+#include "worker/wevents.h"
 #include "worker/wmain.h"
 
 #define STATS_NS (500 * NS_PER_MS)
@@ -35,7 +36,10 @@ struct wm {
 	bool engine_ok;
 	nng_socket sock;
 	struct timer stats_timer;
-	uint64_t events_dropped;
+	struct wevents *ev;
+	struct counters last_sent;   /* counters of the last stats sent */
+	uint64_t last_sent_dropped;
+	bool last_sent_stopping;
 	uint64_t start_mono_ns;
 };
 
@@ -54,10 +58,11 @@ static uint64_t mono_to_real_us(const struct wm *w, uint64_t mono_ns)
 	return real_us() - back;
 }
 
+/* A message up; a full queue loses it (stats: the next one follows). */
 static void send_up(struct wm *w, json_t *m)
 {
-	if (m && msg_send(w->sock, m, NNG_FLAG_NONBLOCK) < 0)
-		w->events_dropped++;
+	if (m)
+		msg_send(w->sock, m, NNG_FLAG_NONBLOCK);
 	json_decref(m);
 }
 
@@ -91,8 +96,7 @@ static void on_event(void *arg, int level, int tunnel, uint64_t ike, const char 
 		     const char *tail)
 {
 	struct wm *w = arg;
-	send_up(w, msg_event(level, w->o->worker, tunnel, ike, event, NULL,
-			     tail && *tail ? tail : NULL));
+	wevents_add(w->ev, level, tunnel, ike, event, tail);
 }
 
 /* ---- stats ---- */
@@ -124,7 +128,7 @@ static json_t *counters_json(struct wm *w, bool final)
 	PUT("auth_failed", c->auth_failed);
 	PUT("dpd_sent", c->dpd_sent);
 	PUT("keepalives", c->keepalives);
-	PUT("events_dropped", w->events_dropped);
+	PUT("events_dropped", wevents_dropped(w->ev));
 	mobike_stats_put(o, c);
 	PUT("first_us", e->t_first_ns ? mono_to_real_us(w, e->t_first_ns) : 0);
 	PUT("last_created_us", e->t_last_created_ns ? mono_to_real_us(w, e->t_last_created_ns) : 0);
@@ -137,12 +141,22 @@ static json_t *counters_json(struct wm *w, bool final)
 
 static void send_stats(struct wm *w, bool final)
 {
+	/* Nothing changed since the last stats: the supervisor has them. */
+	uint64_t dropped = wevents_dropped(w->ev);
+	if (!final && dropped == w->last_sent_dropped && w->e.stopping == w->last_sent_stopping &&
+	    !memcmp(&w->last_sent, &w->e.cnt, sizeof(w->last_sent)))
+		return;
+	w->last_sent = w->e.cnt;
+	w->last_sent_dropped = dropped;
+	w->last_sent_stopping = w->e.stopping;
 	json_t *m = msg_new("stats", -1);
 	json_object_set_new(m, "worker", json_integer(w->o->worker));
 	json_object_set_new(m, "counters", counters_json(w, final));
 	json_object_set_new(m, "time", json_integer((json_int_t)real_us()));
 	if (final) {
-		/* The last word: wait for room rather than lose it. */
+		/* The last word: wait for room rather than lose it (events
+		 * first, so they are all in the log when the run ends). */
+		wevents_flush(w->ev, true);
 		msg_send(w->sock, m, 0);
 		json_decref(m);
 		return;
@@ -385,7 +399,14 @@ static json_t *handle_cmd(struct wm *w, const json_t *m, const struct msg_type *
 		return msg_reply(id);
 	}
 	if (!strcmp(n, "log")) {
-		w->e.log.level = (int)json_integer_value(json_object_get(m, "level"));
+		struct wevents_filter f = {
+			.level = (int)json_integer_value(json_object_get(m, "level")),
+		};
+		w->e.log.level = wevents_set_filters(w->ev, &f, 1);
+		return msg_reply(id);
+	}
+	if (!strcmp(n, "filter")) {
+		w->e.log.level = wevents_set_filters_json(w->ev, json_object_get(m, "filters"));
 		return msg_reply(id);
 	}
 	if (!strcmp(n, "uptime")) {
@@ -486,6 +507,8 @@ int wmain_run(const struct config *cfg, const struct wmain_opts *o)
 			o->url, strerror(-err));
 		goto out;
 	}
+	if (wevents_new(&w.ev, w.loop, w.sock, o->worker, o->loglevel) < 0)
+		goto out;
 	struct engine_io io = { .send = io_send, .keepalive = io_keepalive, .ctx = &w };
 	if (engine_init(&w.e, cfg, o->worker, &io, loop_timers(w.loop), w.loop, NULL,
 			o->loglevel) < 0) {
@@ -544,6 +567,7 @@ out:
 	if (w.engine_ok)
 		engine_fini(&w.e);
 	fpc_close(w.e.fp); /* the kernel process removes what is left */
+	wevents_free(w.ev);
 	nng_close(w.sock);
 	if (w.udp)
 		udp_free(w.udp);

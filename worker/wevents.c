@@ -1,0 +1,274 @@
+/* Batched log events of a worker process (see wevents.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "worker/loop.h"
+#include "worker/wevents.h"
+
+static const char *const level_names[] = {
+	[1] = "ERROR", [2] = "INFO", [3] = "VERB", [4] = "DEBUG", [5] = "TRACE",
+};
+
+struct wevents {
+	struct loop *loop;
+	nng_socket sock;
+	int worker;
+	struct wevents_filter f[MSG_MAX_FILTERS];
+	int nf;
+	bool any_keyword;
+	/* The message being built: {"type":"events","worker":N,"lines":["..","..",
+	 * closed at send time by  ],"dropped":D}  */
+	char *buf;
+	size_t len, cap, head;
+	unsigned lines;
+	bool retrying;     /* the last send found the queue full */
+	uint64_t dropped;
+	struct timer flush_timer;
+};
+
+static void on_flush_timer(struct timer *t, void *arg);
+
+int wevents_format(char *buf, size_t size, uint64_t time_us, int level, int worker,
+		   int tunnel, uint64_t ike, const char *name, const char *tail, size_t *body)
+{
+	int n = snprintf(buf, size, "%llu ", (unsigned long long)time_us);
+	if (body)
+		*body = n > 0 ? (size_t)n : 0;
+	char tun[16] = "t-";
+	if (tunnel >= 0)
+		snprintf(tun, sizeof(tun), "t%d", tunnel);
+	const char *lv = level >= 1 && level <= 5 ? level_names[level] : "ERROR";
+	if (n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - n, "%s w%d %s", lv, worker, tun);
+	if (ike && n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - n, " ike=%016llx", (unsigned long long)ike);
+	if (n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - n, " %s", name);
+	if (tail && *tail && n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - n, " %s", tail);
+	return n;
+}
+
+static void reset(struct wevents *ev)
+{
+	ev->len = ev->head;
+	ev->lines = 0;
+}
+
+int wevents_new(struct wevents **out, struct loop *loop, nng_socket sock, int worker, int level)
+{
+	struct wevents *ev = calloc(1, sizeof(*ev));
+	if (!ev)
+		return -ENOMEM;
+	ev->cap = WEVENTS_BATCH_BYTES + 4096;
+	ev->buf = malloc(ev->cap);
+	if (!ev->buf) {
+		free(ev);
+		return -ENOMEM;
+	}
+	ev->loop = loop;
+	ev->sock = sock;
+	ev->worker = worker;
+	ev->head = (size_t)snprintf(ev->buf, ev->cap, "{\"type\":\"events\",\"worker\":%d,"
+				    "\"lines\":[", worker);
+	reset(ev);
+	timer_init(&ev->flush_timer, on_flush_timer, ev);
+	struct wevents_filter f = { .level = level };
+	wevents_set_filters(ev, &f, 1);
+	*out = ev;
+	return 0;
+}
+
+void wevents_free(struct wevents *ev)
+{
+	if (!ev)
+		return;
+	wevents_flush(ev, true);
+	loop_timer_cancel(ev->loop, &ev->flush_timer);
+	free(ev->buf);
+	free(ev);
+}
+
+int wevents_set_filters(struct wevents *ev, const struct wevents_filter *f, int n)
+{
+	int max = 0;
+	if (n > MSG_MAX_FILTERS)
+		n = MSG_MAX_FILTERS;
+	ev->nf = n > 0 ? n : 0;
+	ev->any_keyword = false;
+	for (int i = 0; i < ev->nf; i++) {
+		ev->f[i] = f[i];
+		ev->f[i].keyword[WEVENTS_KEYWORD_LEN - 1] = 0;
+		if (ev->f[i].level > max)
+			max = ev->f[i].level;
+		ev->any_keyword |= ev->f[i].keyword[0] != 0;
+	}
+	return max;
+}
+
+int wevents_set_filters_json(struct wevents *ev, const json_t *filters)
+{
+	struct wevents_filter f[MSG_MAX_FILTERS];
+	int n = 0;
+	size_t i;
+	json_t *x;
+	json_array_foreach(filters, i, x) {
+		if (n == MSG_MAX_FILTERS)
+			break;
+		const char *kw = json_string_value(json_object_get(x, "keyword"));
+		f[n].level = (int)json_integer_value(json_object_get(x, "level"));
+		snprintf(f[n].keyword, sizeof(f[n].keyword), "%s", kw ? kw : "");
+		n++;
+	}
+	return wevents_set_filters(ev, f, n);
+}
+
+static bool passes(const struct wevents *ev, int level, const char *body)
+{
+	for (int i = 0; i < ev->nf; i++)
+		if (level <= ev->f[i].level &&
+		    (!ev->f[i].keyword[0] || strstr(body, ev->f[i].keyword)))
+			return true;
+	return false;
+}
+
+/* Length of a valid UTF-8 sequence at p (1..4), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	if (p[0] >= 0xf5)
+		n = 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* Append s as a JSON string; bytes that are not UTF-8 become '?' (one bad
+ * byte must not make the supervisor refuse the whole batch). */
+static void append_json_string(struct wevents *ev, const char *s)
+{
+	char *o = ev->buf + ev->len;
+	*o++ = '"';
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		if (*p == '"' || *p == '\\') {
+			*o++ = '\\';
+			*o++ = (char)*p++;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			o += sprintf(o, "\\u%04x", *p++);
+		} else if (*p < 0x80) {
+			*o++ = (char)*p++;
+		} else {
+			size_t n = utf8_len(p);
+			if (!n) {
+				*o++ = '?';
+				p++;
+				continue;
+			}
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		}
+	}
+	*o++ = '"';
+	ev->len = (size_t)(o - ev->buf);
+}
+
+/* Room for n more bytes (grown up to WEVENTS_MAX_BYTES + slack). */
+static bool room(struct wevents *ev, size_t n)
+{
+	if (ev->len + n <= ev->cap)
+		return true;
+	if (ev->len + n > WEVENTS_MAX_BYTES + 4096)
+		return false;
+	size_t cap = ev->cap * 2;
+	while (cap < ev->len + n)
+		cap *= 2;
+	char *b = realloc(ev->buf, cap);
+	if (!b)
+		return false;
+	ev->buf = b;
+	ev->cap = cap;
+	return true;
+}
+
+static uint64_t real_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void wevents_add(struct wevents *ev, int level, int tunnel, uint64_t ike, const char *name,
+		 const char *tail)
+{
+	char line[640];
+	size_t body;
+	int n = wevents_format(line, sizeof(line), real_us(), level, ev->worker, tunnel, ike, name,
+			       tail, &body);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if (ev->any_keyword || ev->nf > 1 ? !passes(ev, level, line + body)
+					  : ev->nf == 0 || level > ev->f[0].level)
+		return;
+	/* Worst case: every byte escaped as \u00XX, quotes, comma, closing. */
+	if (ev->len >= WEVENTS_MAX_BYTES || !room(ev, (size_t)n * 6 + 64)) {
+		ev->dropped++;
+		return;
+	}
+	if (ev->lines)
+		ev->buf[ev->len++] = ',';
+	append_json_string(ev, line);
+	ev->lines++;
+	if (!ev->retrying && (ev->lines >= WEVENTS_BATCH_LINES ||
+			      ev->len - ev->head >= WEVENTS_BATCH_BYTES)) {
+		if (wevents_flush(ev, false) == 0)
+			return;
+	}
+	if (!timer_armed(&ev->flush_timer))
+		loop_timer_in(ev->loop, &ev->flush_timer, WEVENTS_FLUSH_NS);
+}
+
+int wevents_flush(struct wevents *ev, bool block)
+{
+	if (!ev->lines)
+		return 0;
+	size_t keep = ev->len;
+	if (!room(ev, 64)) {
+		/* Cannot close the message: it was sized with slack, so only an
+		 * allocation failure gets here.  Lose the batch, count it. */
+		ev->dropped += ev->lines;
+		reset(ev);
+		return -ENOMEM;
+	}
+	ev->len += (size_t)snprintf(ev->buf + ev->len, ev->cap - ev->len, "],\"dropped\":%llu}",
+				    (unsigned long long)ev->dropped);
+	int rv = nng_send(ev->sock, ev->buf, ev->len, block ? 0 : NNG_FLAG_NONBLOCK);
+	if (rv) {
+		ev->len = keep;
+		ev->retrying = true;
+		loop_timer_cancel(ev->loop, &ev->flush_timer);
+		loop_timer_in(ev->loop, &ev->flush_timer, WEVENTS_RETRY_NS);
+		return msg_nng_errno(rv);
+	}
+	reset(ev);
+	ev->retrying = false;
+	loop_timer_cancel(ev->loop, &ev->flush_timer);
+	return 0;
+}
+
+static void on_flush_timer(struct timer *t, void *arg)
+{
+	(void)t;
+	wevents_flush(arg, false);
+}
+
+uint64_t wevents_dropped(const struct wevents *ev)
+{
+	return ev->dropped;
+}
