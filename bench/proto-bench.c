@@ -25,7 +25,15 @@
  * counts them, so a loaded machine skews both sides alike.
  *
  * usage: proto-bench [-s seconds-per-measure] [-n (no openssl speed)]
- *                    [-g golden-capture-dir] */
+ *                    [-g golden-capture-dir]
+ *
+ * Instruction counts (stable on a loaded machine): -c N -o OP runs OP N
+ * times inside count_loop and nothing else timed, for
+ *   valgrind --tool=callgrind --toggle-collect=count_loop \
+ *       proto-bench -c N -o OP          (instructions per op = Ir / N)
+ * OP: keygen:G derive:G (G a DH group id), keys (ike_keys_derive, sha256
+ * aes-cbc-256), child (ike_keys_child, 96 octets of KEYMAT), sk (seal +
+ * open), auth_in, auth_out (golden IKE_AUTH, see above). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -656,24 +664,114 @@ out:
 	return rc;
 }
 
+/* ---- instruction-count mode ---------------------------------------------- */
+
+static int do_child(void *v)
+{
+	struct kd_arg *a = v;
+	static const struct ike_suite esp = { IKE_ENCR_AES_CBC, 128,
+					      IKE_INTEG_HMAC_SHA2_256_128, 0, 0 };
+	struct ike_child_keys k;
+	int rc = ike_keys_child(a->c, IKE_PRF_HMAC_SHA2_256, a->gir, 32, &esp,
+				NULL, 0, a->n, 32, a->n + 32, 32, &k);
+
+	ike_child_keys_wipe(&k);
+	return rc;
+}
+
+/* The only code callgrind counts with --toggle-collect=count_loop. */
+static __attribute__((noinline)) int count_loop(long n, int (*fn)(void *), void *arg)
+{
+	for (long i = 0; i < n; i++)
+		if (fn(arg))
+			return -1;
+	return 0;
+}
+
+/* -c N -o OP: set OP up outside the counted loop, run it N times. */
+static int count_op(const struct ike_crypto *c, const char *op, long n,
+		    const char *golden)
+{
+	static struct kd_arg kd;
+	static struct golden g;
+	static struct sk_arg sk;
+	struct dh_arg a = { .c = c };
+	struct ike_dh *peer = NULL;
+	int rc = -1;
+
+	kd.c = c;
+	memset(kd.n, 0x11, sizeof(kd.n));
+	memset(kd.gir, 0x22, sizeof(kd.gir));
+	if (!strncmp(op, "keygen:", 7) || !strncmp(op, "derive:", 7)) {
+		a.group = (uint16_t)atoi(op + 7);
+		a.ours = ike_dh_new(c, a.group);
+		peer = ike_dh_new(c, a.group);
+		if (!a.ours || !peer)
+			goto out;
+		a.peer = ike_dh_public_ref(peer, &a.peer_len);
+		rc = count_loop(n, op[0] == 'k' ? do_keygen : do_derive, &a);
+	} else if (!strcmp(op, "keys")) {
+		rc = count_loop(n, do_keys, &kd);
+	} else if (!strcmp(op, "child")) {
+		rc = count_loop(n, do_child, &kd);
+	} else if (!strcmp(op, "sk")) {
+		static const struct ike_suite s = { IKE_ENCR_AES_CBC, 128,
+						    IKE_INTEG_HMAC_SHA2_256_128, 0, 0 };
+		uint8_t ek[16], ak[32];
+
+		memset(ek, 0x3c, sizeof(ek));
+		memset(ak, 0x5a, sizeof(ak));
+		sk.tx = ike_sk_new(c, &s, ek, sizeof(ek), ak, sizeof(ak));
+		sk.rx = ike_sk_new(c, &s, ek, sizeof(ek), ak, sizeof(ak));
+		if (sk.tx && sk.rx) {
+			sk.tmpl[16] = 46, sk.tmpl[17] = 0x20, sk.tmpl[18] = 35;
+			sk.tmpl[IKE_HDR_LEN] = 35;
+			sk.tmpl_len = IKE_HDR_LEN + 4 + ike_sk_iv_len(sk.tx) + SK_PLAIN;
+			rc = count_loop(n, do_sk, &sk);
+		}
+		ike_sk_free(sk.tx);
+		ike_sk_free(sk.rx);
+	} else if (!strcmp(op, "auth_in") || !strcmp(op, "auth_out")) {
+		g.c = c;
+		g.dir = golden;
+		if (!golden_load(&g) && !golden_check(&g))
+			rc = count_loop(n, op[5] == 'i' ? do_auth_in : do_auth_out, &g);
+		golden_free(&g);
+	} else {
+		fprintf(stderr, "proto-bench: unknown op %s\n", op);
+		return 2;
+	}
+out:
+	ike_dh_free(a.ours);
+	ike_dh_free(peer);
+	if (rc)
+		fprintf(stderr, "proto-bench: %s failed\n", op);
+	return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	double secs = 1.0;
 	int opt, with_openssl = 1, rc;
-	const char *golden = GOLDEN_DIR;
+	const char *golden = GOLDEN_DIR, *op = NULL;
+	long count = -1;
 	struct ike_crypto *c;
 	static struct kd_arg kd;
 
-	while ((opt = getopt(argc, argv, "s:ng:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:ng:c:o:")) != -1) {
 		if (opt == 's')
 			secs = strtod(optarg, NULL);
 		else if (opt == 'n')
 			with_openssl = 0;
 		else if (opt == 'g')
 			golden = optarg;
+		else if (opt == 'c')
+			count = strtol(optarg, NULL, 10);
+		else if (opt == 'o')
+			op = optarg;
 		else {
-			fprintf(stderr, "usage: %s [-s seconds] [-n] [-g golden-dir]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [-s seconds] [-n] [-g golden-dir] "
+				"[-c count -o op]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -681,6 +779,11 @@ int main(int argc, char **argv)
 	if (!c) {
 		fprintf(stderr, "proto-bench: ike_crypto_new failed\n");
 		return 1;
+	}
+	if (count >= 0 && op) {
+		rc = count_op(c, op, count, golden);
+		ike_crypto_free(c);
+		return rc;
 	}
 	if (with_openssl)
 		openssl_speed(2);

@@ -1,5 +1,6 @@
 /* PRF and prf+ (RFC 7296 2.13) over the cached HMAC templates. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -8,16 +9,26 @@
 #include "proto/crypto_prf.h"
 
 /* HMAC accepts empty keys, but EVP_MAC_init takes a NULL key as "keep the
- * old one": always hand it a real pointer. */
+ * old one": always hand it a real pointer when setting a key. */
 static const uint8_t no_key[1];
 
-/* out = MAC(key, head | in[0..n) | tail) */
-static int mac_run(EVP_MAC_CTX *m, const uint8_t *key, size_t key_len,
+/* Key the MAC context (hashes the key into the HMAC pads once). */
+static int mac_key(EVP_MAC_CTX *m, const uint8_t *key, size_t key_len)
+{
+	return EVP_MAC_init(m, key ? key : no_key, key ? key_len : 0, NULL) ? 0
+									 : -EIO;
+}
+
+/* out = MAC(key, head | in[0..n) | tail) with the key already set by
+ * mac_key; `again`: the context was used since, so restart it from the
+ * keyed pads (a NULL key re-initialises with the key already set: no key
+ * hashing, which a fresh EVP_MAC_init with the key would repeat). */
+static int mac_run(EVP_MAC_CTX *m, bool again,
 		   const struct ike_chunk *head, const struct ike_chunk *in,
 		   size_t n, const struct ike_chunk *tail, uint8_t *out,
 		   size_t *out_len)
 {
-	if (!EVP_MAC_init(m, key ? key : no_key, key ? key_len : 0, NULL))
+	if (again && !EVP_MAC_init(m, NULL, 0, NULL))
 		return -EIO;
 	if (head && head->len && !EVP_MAC_update(m, head->ptr, head->len))
 		return -EIO;
@@ -45,7 +56,9 @@ int ike_prf(const struct ike_crypto *c, uint16_t prf,
 	m = EVP_MAC_CTX_dup(c->hmac_tmpl[md]);
 	if (!m)
 		return -ENOMEM;
-	rc = mac_run(m, key, key_len, NULL, in, n, NULL, out, &len);
+	rc = mac_key(m, key, key_len);
+	if (!rc)
+		rc = mac_run(m, false, NULL, in, n, NULL, out, &len);
 	EVP_MAC_CTX_free(m);
 	return rc ? rc : (int)len;
 }
@@ -68,13 +81,15 @@ int ike_prf_plus(const struct ike_crypto *c, uint16_t prf,
 	m = EVP_MAC_CTX_dup(c->hmac_tmpl[ike_prf_md(prf)]);
 	if (!m)
 		return -ENOMEM;
-	/* T(k) = prf(K, T(k-1) | S | k), T(0) empty; output T1 | T2 | ... */
-	for (unsigned k = 1; done < out_len; k++) {
+	/* T(k) = prf(K, T(k-1) | S | k), T(0) empty; output T1 | T2 | ...
+	 * The key is hashed into the context once for all the T(k). */
+	rc = mac_key(m, key, key_len);
+	for (unsigned k = 1; !rc && done < out_len; k++) {
 		uint8_t counter = (uint8_t)k;
 		struct ike_chunk prev = { t, t_len }, tail = { &counter, 1 };
 		size_t take;
 
-		rc = mac_run(m, key, key_len, &prev, in, n, &tail, t, &t_len);
+		rc = mac_run(m, k > 1, &prev, in, n, &tail, t, &t_len);
 		if (rc)
 			break;
 		take = out_len - done < t_len ? out_len - done : t_len;

@@ -6,6 +6,7 @@
  * bounded by that body.  Decoders have no side effects beyond `out`. */
 #include "proto/ike.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "lib/util.h"
@@ -528,9 +529,43 @@ enum ike_err ike_parse_header(const uint8_t *bytes, size_t len, struct ike_hdr *
 	return IKE_OK;
 }
 
+/* The arrays of struct ike_msg, in field order: each entry is written
+ * whole by its decoder before the count that covers it grows, and read
+ * only below that count, so a parse need not clear them: about 13.9 KB of
+ * the 14.2 KB that a full memset per message would write. */
+#define MSG_ARRAY(f) { offsetof(struct ike_msg, f), sizeof(((struct ike_msg *)0)->f) }
+static const struct { size_t off, len; } msg_arrays[] = {
+	MSG_ARRAY(pld), MSG_ARRAY(sa.prop), MSG_ARRAY(sa.xf), MSG_ARRAY(tsi.ts),
+	MSG_ARRAY(tsr.ts), MSG_ARRAY(cp.attr), MSG_ARRAY(cert), MSG_ARRAY(certreq),
+	MSG_ARRAY(notify), MSG_ARRAY(vendor), MSG_ARRAY(del),
+};
+_Static_assert(offsetof(struct ike_msg, pld) < offsetof(struct ike_msg, sa) &&
+	       offsetof(struct ike_msg, sa) < offsetof(struct ike_msg, tsi) &&
+	       offsetof(struct ike_msg, tsi) < offsetof(struct ike_msg, tsr) &&
+	       offsetof(struct ike_msg, tsr) < offsetof(struct ike_msg, cp) &&
+	       offsetof(struct ike_msg, cp) < offsetof(struct ike_msg, cert) &&
+	       offsetof(struct ike_msg, cert) < offsetof(struct ike_msg, certreq) &&
+	       offsetof(struct ike_msg, certreq) < offsetof(struct ike_msg, notify) &&
+	       offsetof(struct ike_msg, notify) < offsetof(struct ike_msg, vendor) &&
+	       offsetof(struct ike_msg, vendor) < offsetof(struct ike_msg, del),
+	       "msg_arrays must follow the field order of struct ike_msg");
+
+/* Zero everything but the arrays (so a field added later is cleared). */
+static void msg_clear(struct ike_msg *m)
+{
+	uint8_t *base = (uint8_t *)m;
+	size_t at = 0;
+
+	for (size_t i = 0; i < sizeof(msg_arrays) / sizeof(msg_arrays[0]); i++) {
+		memset(base + at, 0, msg_arrays[i].off - at);
+		at = msg_arrays[i].off + msg_arrays[i].len;
+	}
+	memset(base + at, 0, sizeof(*m) - at);
+}
+
 enum ike_err ike_parse_message(const uint8_t *bytes, size_t len, struct ike_msg *out)
 {
-	ike_msg_init(out);
+	msg_clear(out);
 	enum ike_err e = ike_parse_header(bytes, len, &out->hdr);
 	if (e == IKE_ERR_MAJOR_VERSION)
 		out->err_data = IKE_VERSION;

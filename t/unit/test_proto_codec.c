@@ -497,6 +497,51 @@ START_TEST(round_trip_all_in_one)
 }
 END_TEST
 
+/* ike_parse_message leaves the arrays of ike_msg as they were (only what
+ * the counts cover is written): parsing into a struct full of garbage or
+ * of a previous, bigger message gives the same fields as into a clean one,
+ * and nothing of the previous message shows through the counts or flags. */
+START_TEST(parse_into_used_struct)
+{
+	static struct ike_msg want, got, small;
+	uint8_t store[4096], one[128];
+	struct ike_writer w;
+	struct ike_builder b;
+	sample_msg(&want);
+	size_t len = build_all(&want, store, sizeof store);
+	memset(&got, 0xa5, sizeof got);
+	ck_assert_int_eq(ike_parse_message(store, len, &got), IKE_OK);
+	for (unsigned i = 0; i < ARRAY_SIZE(rt_cases); i++)
+		if (rt_cases[i].type != IKE_PLD_SKF)
+			rt_cases[i].eq(&want, &got);
+	ck_assert_uint_eq(got.n_pld, ARRAY_SIZE(rt_cases));
+	ck_assert(!got.is_skf);
+	/* now a message with a nonce only, into the struct of the big one */
+	ike_msg_init(&small);
+	small.hdr = want.hdr;
+	small.nonce = want.nonce;
+	ike_wr_init(&w, one, sizeof one);
+	ike_build_begin(&b, &w, &small.hdr);
+	ck_assert_int_eq(add_nonce(&b, &small), IKE_OK);
+	ck_assert_int_eq(ike_build_end(&b), IKE_OK);
+	ck_assert_int_eq(ike_parse_message(one, w.len, &got), IKE_OK);
+	eq_nonce(&small, &got);
+	ck_assert_uint_eq(got.n_pld, 1);
+	ck_assert(!got.has_sa && !got.has_ke && !got.has_idi && !got.has_idr && !got.has_auth);
+	ck_assert(!got.has_tsi && !got.has_tsr && !got.has_cp && !got.has_eap);
+	ck_assert_uint_eq(got.sa.n_prop, 0);
+	ck_assert_uint_eq(got.sa.n_xf, 0);
+	ck_assert_uint_eq(got.tsi.n + got.tsr.n + got.cp.n, 0);
+	ck_assert_uint_eq(got.n_cert + got.n_certreq + got.n_notify + got.n_vendor + got.n_delete, 0);
+	ck_assert(!got.sk.present && !got.is_skf);
+	ck_assert_ptr_null(got.ke.data);
+	ck_assert_ptr_null(got.auth.data);
+	ck_assert_uint_eq(got.err_off, 0);
+	ck_assert_uint_eq(got.err_data, 0);
+	ck_assert_ptr_null(ike_msg_notify(&got, IKE_N_REKEY_SA));
+}
+END_TEST
+
 /* ---- hand-checked byte vectors (layouts of RFC 7296 3.1, 3.10, 3.13) --- */
 
 START_TEST(vector_header)
@@ -1438,6 +1483,7 @@ static Suite *codec_suite(void)
 	tc = tcase_create("round_trip");
 	tcase_add_loop_test(tc, round_trip_each_payload, 0, ARRAY_SIZE(rt_cases));
 	tcase_add_test(tc, round_trip_all_in_one);
+	tcase_add_test(tc, parse_into_used_struct);
 	tcase_add_test(tc, vector_header);
 	tcase_add_loop_test(tc, hand_vectors, 0, ARRAY_SIZE(vec_cases));
 	suite_add_tcase(s, tc);
