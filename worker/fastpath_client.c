@@ -1,9 +1,15 @@
 /* The engine's side of the fastpath: CHILD SAs turned into fp_child
- * requests, and the direct backend (kernel/fastpath.h in this process). */
+ * requests; the direct backend (kernel/fastpath.h in this process) and the
+ * kernel-process backend (child.batch messages, see fastpath_client.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
 
 #include "kernel/child_json.h"
 #include "kernel/fastpath.h"
@@ -13,37 +19,44 @@
 #include "proto/keys.h"
 #include "worker/engine.h"
 #include "worker/fastpath_client.h"
+#include "worker/loop.h"
 
 /* ---- the direct backend ----------------------------------------------- */
 
-static int direct_install(void *ctx, const struct fp_child *c)
+/* Synchronous: the answer is the return value, handed to fpc_answer(). */
+static int direct_install(struct fpc *f, const struct fpc_note *n, const struct fp_child *c)
 {
-	int err = 0, rc = fp_install(ctx, c, 1, &err);
-	return rc < 0 ? rc : err;
+	int err = 0, rc = fp_install(f->ctx, c, 1, &err);
+	fpc_answer(f, n, rc < 0 ? rc : err);
+	return 0;
 }
 
-static int direct_rekey(void *ctx, uint32_t old_reqid, const struct fp_child *c)
+static int direct_rekey(struct fpc *f, const struct fpc_note *n, uint32_t old_reqid,
+			const struct fp_child *c)
 {
-	int err = 0, rc = fp_rekey(ctx, &old_reqid, c, 1, &err);
-	return rc < 0 ? rc : err;
+	int err = 0, rc = fp_rekey(f->ctx, &old_reqid, c, 1, &err);
+	fpc_answer(f, n, rc < 0 ? rc : err);
+	return 0;
 }
 
-static int direct_del(void *ctx, uint32_t reqid)
+static int direct_del(struct fpc *f, const struct fpc_note *n)
 {
-	int err = 0, rc = fp_delete(ctx, &reqid, 1, &err);
-	return rc < 0 ? rc : err;
+	int err = 0, rc = fp_delete(f->ctx, &n->reqid, 1, &err);
+	fpc_answer(f, n, rc < 0 ? rc : err);
+	return 0;
 }
 
-static int direct_migrate(void *ctx, uint32_t reqid, const struct fp_endpoints *to)
+static int direct_migrate(struct fpc *f, const struct fpc_note *n, const struct fp_endpoints *to)
 {
-	int err = 0, rc = fp_migrate(ctx, &reqid, to, 1, &err);
-	return rc < 0 ? rc : err;
+	int err = 0, rc = fp_migrate(f->ctx, &n->reqid, to, 1, &err);
+	fpc_answer(f, n, rc < 0 ? rc : err);
+	return 0;
 }
 
-static void direct_close(void *ctx)
+static void direct_close(struct fpc *f)
 {
-	fp_cleanup(ctx);
-	fp_close(ctx);
+	fp_cleanup(f->ctx);
+	fp_close(f->ctx);
 }
 
 static const struct fpc_ops direct_ops = {
@@ -86,7 +99,10 @@ void fpc_close(struct fpc *f)
 {
 	if (!f)
 		return;
-	f->ops->close(f->ctx);
+	f->ops->close(f);
+	if (f->stats.failed || f->stats.lost)
+		fprintf(stderr, "ikeswarm-w%d: fastpath: %lu requests, %lu failed, %lu unanswered\n",
+			f->worker, f->stats.reqs, f->stats.failed, f->stats.lost);
 	free(f);
 }
 
@@ -101,55 +117,340 @@ uint32_t fpc_new_reqid(struct fpc *f)
 
 /* ---- the kernel-process backend --------------------------------------- */
 
-#define FPC_KPROC_TIMEOUT_MS 5000
+/* Requests queue here and go as one child.batch per loop iteration (a
+ * zero-delay timer fires after the iteration's events), at most one batch
+ * in flight (REQ/REP: one request per socket); what queues meanwhile goes
+ * in the next batch once the answer is in.  The answer's fd is in the
+ * loop: nothing here blocks the worker, but fpc_close(). */
+#define KPQ_BATCH_MAX 1024          /* requests per message (< KPROC_BATCH_MAX) */
+#define KPQ_BATCH_BYTES (768 << 10) /* bytes per message (< MSG_MAX_SIZE) */
+#define KPQ_TIMEOUT_NS (30 * NS_PER_SEC)
+#define KPQ_RETRY_NS (10 * NS_PER_MS)
+#define KPQ_CLOSE_MS 5000
 
-static int kp_call(void *ctx, json_t *m)
+/* One queued request: encoded when queued (holds keys: wiped when freed). */
+struct kpq_ent {
+	char *txt;
+	size_t len;
+	struct fpc_note note;
+};
+
+struct kpq {
+	struct fpc *f;
+	nng_socket sock;
+	struct loop *loop;          /* after the first request (the engine's) */
+	int rfd;
+	struct timer timer;         /* flush (not in flight) or timeout (in flight) */
+	struct kpq_ent *q;          /* queue: q[head, n) not sent yet */
+	size_t head, n, cap;
+	struct fpc_note *fl;        /* the batch in flight's notes, in id order */
+	size_t nfl, capfl;
+	bool in_flight;
+	int64_t batch_id, next_id;
+	uint64_t sent_ns;
+};
+
+static int grow_notes(struct fpc_note **v, size_t *cap, size_t want)
 {
-	char why[160];
-	if (!m)
+	if (want <= *cap)
+		return 0;
+	size_t n = *cap ? *cap * 2 : 64;
+	while (n < want)
+		n *= 2;
+	struct fpc_note *p = realloc(*v, n * sizeof(*p));
+	if (!p)
 		return -ENOMEM;
-	return kproc_call(ctx, m, why, sizeof(why));
+	*v = p;
+	*cap = n;
+	return 0;
 }
 
-static int kp_install(void *ctx, const struct fp_child *c)
+static uint64_t mono_ns(void)
 {
-	json_t *m = msg_new("child.install", 0);
-	if (m)
-		json_object_set_new(m, "child", fp_child_to_json(c));
-	return kp_call(ctx, m);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
-static int kp_rekey(void *ctx, uint32_t old_reqid, const struct fp_child *c)
+static void ent_free(struct kpq_ent *e)
 {
-	json_t *m = msg_new("child.rekey", 0);
-	if (m) {
-		json_object_set_new(m, "old_reqid", json_integer(old_reqid));
-		json_object_set_new(m, "child", fp_child_to_json(c));
+	if (e->txt) {
+		explicit_bzero(e->txt, e->len);
+		free(e->txt);
 	}
-	return kp_call(ctx, m);
+	e->txt = NULL;
 }
 
-static int kp_del(void *ctx, uint32_t reqid)
+/* Answer every request of the batch in flight with err (no answer came). */
+static void kpq_fail_flight(struct kpq *q, int err)
 {
-	json_t *m = msg_new("child.delete", 0);
-	if (m)
-		json_object_set_new(m, "reqid", json_integer(reqid));
-	return kp_call(ctx, m);
-}
-
-static int kp_migrate(void *ctx, uint32_t reqid, const struct fp_endpoints *to)
-{
-	json_t *m = msg_new("child.migrate", 0);
-	if (m) {
-		json_object_set_new(m, "reqid", json_integer(reqid));
-		json_object_set_new(m, "to", fp_endpoints_to_json(to));
+	size_t n = q->nfl;
+	q->nfl = 0;
+	q->in_flight = false;
+	for (size_t i = 0; i < n; i++) {
+		q->f->stats.lost++;
+		fpc_answer(q->f, &q->fl[i], err);
 	}
-	return kp_call(ctx, m);
 }
 
-static void kp_close(void *ctx)
+/* Send the next batch when none is in flight (flags: NNG_FLAG_NONBLOCK
+ * from the loop).  0, or -errno (-EAGAIN: later; the requests stay). */
+static int kpq_send(struct kpq *q, int flags)
 {
-	kproc_client_close(ctx);
+	if (q->in_flight || q->head == q->n)
+		return 0;
+	char hdr[80];
+	int hl = snprintf(hdr, sizeof(hdr), "{\"type\":\"child.batch\",\"id\":%lld,\"reqs\":[",
+			  (long long)q->next_id);
+	size_t k = 0, len = (size_t)hl + 2;
+	while (q->head + k < q->n && k < KPQ_BATCH_MAX &&
+	       (k == 0 || len + q->q[q->head + k].len + 1 <= KPQ_BATCH_BYTES))
+		len += q->q[q->head + k++].len + 1;
+	if (grow_notes(&q->fl, &q->capfl, k) < 0)
+		return -ENOMEM;
+	char *buf = malloc(len + 1), *p = buf;
+	if (!buf)
+		return -ENOMEM;
+	memcpy(p, hdr, (size_t)hl);
+	p += hl;
+	for (size_t i = 0; i < k; i++) {
+		if (i)
+			*p++ = ',';
+		memcpy(p, q->q[q->head + i].txt, q->q[q->head + i].len);
+		p += q->q[q->head + i].len;
+	}
+	*p++ = ']';
+	*p++ = '}';
+	int rc = msg_nng_errno(nng_send(q->sock, buf, (size_t)(p - buf), flags));
+	explicit_bzero(buf, (size_t)(p - buf));
+	free(buf);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < k; i++) {
+		q->fl[i] = q->q[q->head + i].note;
+		ent_free(&q->q[q->head + i]);
+	}
+	q->head += k;
+	if (q->head == q->n)
+		q->head = q->n = 0;
+	q->nfl = k;
+	q->in_flight = true;
+	q->batch_id = q->next_id++;
+	q->sent_ns = mono_ns();
+	q->f->stats.batches++;
+	if (q->loop)
+		loop_timer_in(q->loop, &q->timer, KPQ_TIMEOUT_NS);
+	return 0;
+}
+
+/* Send what can go now, else try again after delay_ns. */
+static void kpq_kick(struct kpq *q, uint64_t delay_ns)
+{
+	if (!q->in_flight && q->head < q->n && q->loop)
+		loop_timer_in(q->loop, &q->timer, delay_ns);
+}
+
+static void kpq_on_timer(struct timer *t, void *arg)
+{
+	(void)t;
+	struct kpq *q = arg;
+	if (q->in_flight) {
+		if (mono_ns() - q->sent_ns < KPQ_TIMEOUT_NS) {
+			loop_timer_in(q->loop, &q->timer, KPQ_TIMEOUT_NS);
+			return;
+		}
+		kpq_fail_flight(q, -ETIMEDOUT); /* the next send cancels it */
+	}
+	if (kpq_send(q, NNG_FLAG_NONBLOCK) < 0)
+		kpq_kick(q, KPQ_RETRY_NS); /* nng's queue full or no pipe yet */
+}
+
+/* The answer of the batch in flight: every request not in "failed" worked. */
+static void kpq_take_answer(struct kpq *q, const json_t *a, const struct msg_type *t)
+{
+	size_t i;
+	json_t *pair;
+	int all = 0;
+	if (!q->in_flight || msg_id(a) != q->batch_id)
+		return; /* a stale answer: its batch was given up */
+	if (strcmp(t->name, "reply") != 0) { /* the whole batch refused */
+		json_int_t e = json_integer_value(json_object_get(a, "errno"));
+		all = -(int)(e ? e : EPROTO);
+	}
+	int *err = calloc(q->nfl ? q->nfl : 1, sizeof(*err));
+	if (!err) {
+		kpq_fail_flight(q, -ENOMEM);
+		return;
+	}
+	json_array_foreach(json_object_get(a, "failed"), i, pair) {
+		int64_t k = json_integer_value(json_array_get(pair, 0)) - q->fl[0].id;
+		if (k >= 0 && (size_t)k < q->nfl)
+			err[k] = -(int)json_integer_value(json_array_get(pair, 1));
+	}
+	size_t n = q->nfl;
+	q->nfl = 0;
+	q->in_flight = false;
+	if (q->loop)
+		loop_timer_cancel(q->loop, &q->timer);
+	for (size_t j = 0; j < n; j++)
+		fpc_answer(q->f, &q->fl[j], all ? all : err[j]);
+	free(err);
+}
+
+/* Wait for the batch in flight's answer (fpc_close, or no loop). */
+static void kpq_wait(struct kpq *q)
+{
+	while (q->in_flight) {
+		json_t *a;
+		const struct msg_type *t;
+		char why[MSG_WHY_LEN];
+		if (msg_recv(q->sock, 0, &a, &t, why, sizeof(why)) < 0) {
+			kpq_fail_flight(q, -ETIMEDOUT);
+			return;
+		}
+		kpq_take_answer(q, a, t);
+		json_decref(a);
+	}
+}
+
+static void kpq_on_answer(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)events;
+	struct kpq *q = arg;
+	for (;;) {
+		json_t *a;
+		const struct msg_type *t;
+		char why[MSG_WHY_LEN];
+		int rc = msg_recv(q->sock, NNG_FLAG_NONBLOCK, &a, &t, why, sizeof(why));
+		if (rc == -EAGAIN)
+			break;
+		if (rc < 0) {
+			if (rc == -EBADMSG)
+				fprintf(stderr, "ikeswarm-w%d: fastpath: bad answer: %s\n",
+					q->f->worker, why);
+			break;
+		}
+		kpq_take_answer(q, a, t);
+		json_decref(a);
+	}
+	if (kpq_send(q, NNG_FLAG_NONBLOCK) < 0)
+		kpq_kick(q, KPQ_RETRY_NS);
+}
+
+/* Queue request r (freed here) for note n.  The first request hooks the
+ * answer fd into the engine's loop. */
+static int kpq_push(struct fpc *f, const struct fpc_note *n, json_t *r)
+{
+	struct kpq *q = f->ctx;
+	int rc = -ENOMEM;
+	if (!r)
+		return -ENOMEM;
+	if (!q->loop && f->eng && f->eng->loop) {
+		q->loop = f->eng->loop;
+		if (loop_fd_add(q->loop, q->rfd, EPOLLIN, kpq_on_answer, q) < 0)
+			q->loop = NULL;
+	}
+	if (q->n == q->cap && q->head > 0) { /* slide the unsent part down */
+		memmove(q->q, q->q + q->head, (q->n - q->head) * sizeof(*q->q));
+		q->n -= q->head;
+		q->head = 0;
+	}
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? 2 * q->cap : 256;
+		struct kpq_ent *v = realloc(q->q, cap * sizeof(*v));
+		if (!v)
+			goto out;
+		q->q = v;
+		q->cap = cap;
+	}
+	struct kpq_ent *e = &q->q[q->n];
+	e->note = *n;
+	e->note.id = q->next_id++;
+	json_object_set_new(r, "id", json_integer(e->note.id));
+	if (!(e->txt = json_dumps(r, JSON_COMPACT)))
+		goto out;
+	e->len = strlen(e->txt);
+	q->n++;
+	f->stats.reqs++;
+	rc = 0;
+	if (!q->loop) { /* no loop (tests): one batch now, its answer awaited */
+		kpq_send(q, 0);
+		kpq_wait(q);
+	} else if (!q->in_flight && !timer_armed(&q->timer)) {
+		kpq_kick(q, 0);
+	}
+out:
+	json_decref(r); /* (jansson frees the keymat text unwiped) */
+	return rc;
+}
+
+static json_t *kp_req(const char *op, const struct fpc_note *n)
+{
+	json_t *r = json_object();
+	if (r) {
+		json_object_set_new(r, "op", json_string(op));
+		json_object_set_new(r, "reqid", json_integer(n->reqid));
+	}
+	return r;
+}
+
+static int kp_install(struct fpc *f, const struct fpc_note *n, const struct fp_child *c)
+{
+	json_t *r = kp_req("install", n);
+	if (r)
+		json_object_set_new(r, "child", fp_child_to_json(c));
+	return kpq_push(f, n, r);
+}
+
+static int kp_rekey(struct fpc *f, const struct fpc_note *n, uint32_t old_reqid,
+		    const struct fp_child *c)
+{
+	json_t *r = kp_req("rekey", n);
+	if (r) {
+		json_object_set_new(r, "old_reqid", json_integer(old_reqid));
+		json_object_set_new(r, "child", fp_child_to_json(c));
+	}
+	return kpq_push(f, n, r);
+}
+
+static int kp_del(struct fpc *f, const struct fpc_note *n)
+{
+	return kpq_push(f, n, kp_req("delete", n));
+}
+
+static int kp_migrate(struct fpc *f, const struct fpc_note *n, const struct fp_endpoints *to)
+{
+	json_t *r = kp_req("migrate", n);
+	if (r)
+		json_object_set_new(r, "to", fp_endpoints_to_json(to));
+	return kpq_push(f, n, r);
+}
+
+/* The worker is leaving: what is queued or in flight still goes (the
+ * deletes of a graceful stop), waited for up to KPQ_CLOSE_MS per batch;
+ * the engine is gone by now, so answers are only counted. */
+static void kp_close(struct fpc *f)
+{
+	struct kpq *q = f->ctx;
+	f->eng = NULL;
+	if (q->loop) {
+		loop_timer_cancel(q->loop, &q->timer);
+		loop_fd_del(q->loop, q->rfd);
+	}
+	nng_socket_set_ms(q->sock, NNG_OPT_SENDTIMEO, KPQ_CLOSE_MS);
+	kpq_wait(q);
+	while (q->head < q->n && kpq_send(q, 0) == 0)
+		kpq_wait(q);
+	for (size_t i = q->head; i < q->n; i++) {
+		f->stats.lost++;
+		ent_free(&q->q[i]);
+	}
+	nng_close(q->sock);
+	free(q->q);
+	free(q->fl);
+	free(q);
 }
 
 static const struct fpc_ops kproc_ops = {
@@ -159,20 +460,35 @@ static const struct fpc_ops kproc_ops = {
 
 int fpc_kproc_open(struct fpc **out, const char *url, int worker)
 {
-	struct kproc_client *kc;
 	struct fpc *f = calloc(1, sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	int rc = kproc_client_open(&kc, url, FPC_KPROC_TIMEOUT_MS);
-	if (rc < 0) {
-		free(f);
-		return rc;
+	struct kpq *q = calloc(1, sizeof(*q));
+	int rv = -ENOMEM;
+	if (!f || !q)
+		goto fail;
+	if ((rv = msg_nng_errno(nng_req0_open(&q->sock))) < 0)
+		goto fail;
+	/* Requests are not idempotent: never resend (a timeout gives up). */
+	nng_socket_set_ms(q->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	nng_socket_set_ms(q->sock, NNG_OPT_RECVTIMEO, KPQ_CLOSE_MS);
+	nng_socket_set_size(q->sock, NNG_OPT_RECVMAXSZ, MSG_MAX_SIZE);
+	if ((rv = msg_nng_errno(nng_dial(q->sock, url, NULL, NNG_FLAG_NONBLOCK))) < 0 ||
+	    (rv = msg_recv_fd(q->sock, &q->rfd)) < 0) {
+		nng_close(q->sock);
+		goto fail;
 	}
+	q->f = f;
+	q->next_id = 1;
+	timer_init(&q->timer, kpq_on_timer, q);
 	f->ops = &kproc_ops;
-	f->ctx = kc;
+	f->ctx = q;
+	f->worker = worker;
 	f->reqid_base = (uint32_t)worker << 24; /* x odd constant: still distinct */
 	*out = f;
 	return 0;
+fail:
+	free(q);
+	free(f);
+	return rv;
 }
 
 /* ---- CHILD SA -> request ---------------------------------------------- */
@@ -242,12 +558,43 @@ int fpc_child_build(const struct ikesa *sa, const struct childsa *c,
 
 /* ---- engine hooks ----------------------------------------------------- */
 
-static void fp_fail(struct ikesa *sa, const struct childsa *c, const char *what, int rc)
+static const char *const op_names[] = { "install", "rekey", "delete", "migrate" };
+
+static void note_of(const struct ikesa *sa, const struct childsa *c, enum fpc_op op,
+		    struct fpc_note *n)
 {
-	struct engine *e = sa->eng;
-	wlog_event(&e->log, WLOG_ERROR, sa->tunnel, ikesa_our_spi(sa), "child.fastpath.fail",
-		   "op=%s spi_in=%08x reqid=%u err=\"%s\"", what, c->spi_in, c->reqid,
-		   strerror(rc < 0 ? -rc : rc));
+	memset(n, 0, sizeof(*n));
+	n->op = op;
+	n->tunnel = sa->tunnel;
+	n->ike_spi = ikesa_our_spi(sa);
+	n->spi_in = c->spi_in;
+	n->reqid = c->reqid;
+}
+
+void fpc_answer(struct fpc *f, const struct fpc_note *n, int err)
+{
+	/* Not errors: a delete of what is already gone, a migrate to the
+	 * addresses it has (-EINVAL: the kernel cannot migrate in place). */
+	if (!err || (n->op == FPC_DELETE && err == -ENOENT) ||
+	    (n->op == FPC_MIGRATE && err == -EINVAL))
+		return;
+	f->stats.failed++;
+	struct engine *e = f->eng;
+	if (!e) /* fpc_close: the engine is gone */
+		return;
+	wlog_event(&e->log, WLOG_ERROR, n->tunnel, n->ike_spi, "child.fastpath.fail",
+		   "op=%s spi_in=%08x reqid=%u err=\"%s\"", op_names[n->op], n->spi_in, n->reqid,
+		   strerror(err < 0 ? -err : err));
+	/* An install that failed left nothing in the kernel: the CHILD SA (if
+	 * it is still there) holds no kernel SA, so its delete is not sent.  A
+	 * failed rekey left the old kernel SA under the same reqid: the new
+	 * CHILD SA keeps holding it, so its delete still removes it. */
+	if (n->op != FPC_INSTALL)
+		return;
+	struct ikesa *sa = spi_map_get(&e->sas, n->ike_spi);
+	struct childsa *c = sa ? childsa_find_in(sa, n->spi_in) : NULL;
+	if (c && c->reqid == n->reqid)
+		c->fp_installed = false;
 }
 
 void fpc_child_up(struct ikesa *sa, struct childsa *c, const struct ike_child_keys *k,
@@ -256,22 +603,17 @@ void fpc_child_up(struct ikesa *sa, struct childsa *c, const struct ike_child_ke
 	struct fpc *f = sa->eng->fp;
 	if (!f)
 		return;
+	f->eng = sa->eng;
 	struct childsa *old = rekeys_spi_in ? childsa_find_in(sa, rekeys_spi_in) : NULL;
 	/* A rekey keeps the reqid (the policies stay); a second rekey of the
 	 * same SA (a collision, RFC 7296 2.8.1) replaces the first one. */
-	c->reqid = old && old->reqid ? old->reqid : fpc_new_reqid(f);
+	bool rekey = old && old->reqid;
+	c->reqid = rekey ? old->reqid : fpc_new_reqid(f);
 	struct fp_child req;
-	int rc = fpc_child_build(sa, c, k, we_initiated, &req);
-	const char *what = old && old->reqid ? "rekey" : "install";
-	if (rc == 0)
-		rc = old && old->reqid ? f->ops->rekey(f->ctx, old->reqid, &req)
-				       : f->ops->install(f->ctx, &req);
-	explicit_bzero(req.keymat, sizeof(req.keymat));
-	if (rc < 0) {
-		fp_fail(sa, c, what, rc);
-		c->reqid = 0;
-		return;
-	}
+	struct fpc_note n;
+	note_of(sa, c, rekey ? FPC_REKEY : FPC_INSTALL, &n);
+	/* Installed from now on as far as the engine knows: the answer comes
+	 * later (kernel process) and fpc_answer() takes it back on failure. */
 	c->fp_installed = true;
 	if (old)
 		old->fp_installed = false; /* the kernel SA is c's now */
@@ -279,6 +621,14 @@ void fpc_child_up(struct ikesa *sa, struct childsa *c, const struct ike_child_ke
 	for (struct childsa *o = sa->children; o; o = o->next)
 		if (o != c && o->reqid == c->reqid)
 			o->fp_installed = false;
+	int rc = fpc_child_build(sa, c, k, we_initiated, &req);
+	if (rc == 0)
+		rc = rekey ? f->ops->rekey(f, &n, old->reqid, &req) : f->ops->install(f, &n, &req);
+	explicit_bzero(req.keymat, sizeof(req.keymat));
+	if (rc < 0) {
+		fpc_answer(f, &n, rc);
+		c->fp_installed = rekey; /* a rekey: the old kernel SA is still there */
+	}
 }
 
 void fpc_child_gone(struct ikesa *sa, struct childsa *c)
@@ -286,10 +636,13 @@ void fpc_child_gone(struct ikesa *sa, struct childsa *c)
 	struct fpc *f = sa->eng->fp;
 	if (!f || !c->fp_installed)
 		return;
+	f->eng = sa->eng;
 	c->fp_installed = false;
-	int rc = f->ops->del(f->ctx, c->reqid);
-	if (rc < 0 && rc != -ENOENT)
-		fp_fail(sa, c, "delete", rc);
+	struct fpc_note n;
+	note_of(sa, c, FPC_DELETE, &n);
+	int rc = f->ops->del(f, &n);
+	if (rc < 0)
+		fpc_answer(f, &n, rc);
 }
 
 void fpc_children_moved(struct ikesa *sa)
@@ -297,13 +650,16 @@ void fpc_children_moved(struct ikesa *sa)
 	struct fpc *f = sa->eng->fp;
 	if (!f)
 		return;
+	f->eng = sa->eng;
 	struct fp_endpoints ep;
 	endpoints_of(sa, &ep);
 	for (struct childsa *c = sa->children; c; c = c->next) {
 		if (!c->fp_installed)
 			continue;
-		int rc = f->ops->migrate(f->ctx, c->reqid, &ep);
-		if (rc < 0 && rc != -EINVAL) /* -EINVAL: the addresses stayed */
-			fp_fail(sa, c, "migrate", rc);
+		struct fpc_note n;
+		note_of(sa, c, FPC_MIGRATE, &n);
+		int rc = f->ops->migrate(f, &n, &ep);
+		if (rc < 0)
+			fpc_answer(f, &n, rc);
 	}
 }

@@ -1,12 +1,20 @@
 /* The engine's way to the kernel fastpath (installfastpath): one small
  * interface, two backends.  `exec --single` calls kernel/fastpath.h in
- * this process (fpc_direct_open); the multi-process engine is to send the
- * same four requests (child.install/rekey/delete/migrate, JSON through
- * kernel/child_json.h) to the kernel process behind these same ops.
+ * this process (fpc_direct_open: each request done before the call
+ * returns); the multi-process engine queues child.install/rekey/delete/
+ * migrate requests (JSON through kernel/child_json.h) and sends them to
+ * the kernel process as one child.batch per loop iteration, without
+ * blocking (fpc_kproc_open).
  *
  * The engine owns no kernel object: it calls fpc_child_* from the CHILD
  * SA life cycle (task_util.c child_established, ike_sa.c removal,
- * mobike.c move) and logs what failed; a failure never stops IKE. */
+ * mobike.c move).  Each request's answer comes to fpc_answer() (at once,
+ * or when the kernel process's answer arrives): a failure is logged as
+ * child.fastpath.fail against its CHILD SA (tunnel, IKE SPI, spi_in,
+ * reqid) and counted; a failed install clears the CHILD SA's
+ * fp_installed.  A failure never stops IKE.  One queue per worker, sent
+ * in order, served in order per reqid: install before rekey before
+ * migrate before delete. */
 #ifndef IKESWARM_WORKER_FASTPATH_CLIENT_H
 #define IKESWARM_WORKER_FASTPATH_CLIENT_H
 
@@ -20,20 +28,41 @@ struct engine;
 struct ikesa;
 struct childsa;
 struct ike_child_keys;
+struct fpc;
 
+enum fpc_op { FPC_INSTALL, FPC_REKEY, FPC_DELETE, FPC_MIGRATE };
+
+/* Who a request is for, to match its answer to its CHILD SA. */
+struct fpc_note {
+	int64_t id;              /* the kernel-process backend's request id */
+	uint64_t ike_spi;        /* our IKE SPI (engine->sas key) */
+	int tunnel;
+	uint32_t spi_in, reqid;
+	uint8_t op;              /* enum fpc_op */
+};
+
+/* A backend: 0 = taken (its answer goes to fpc_answer(), maybe later),
+ * or -errno when it could not even be queued. */
 struct fpc_ops {
-	int (*install)(void *ctx, const struct fp_child *c);
-	int (*rekey)(void *ctx, uint32_t old_reqid, const struct fp_child *c);
-	int (*del)(void *ctx, uint32_t reqid);
-	int (*migrate)(void *ctx, uint32_t reqid, const struct fp_endpoints *to);
-	void (*close)(void *ctx);   /* fp_cleanup and free */
+	int (*install)(struct fpc *f, const struct fpc_note *n, const struct fp_child *c);
+	int (*rekey)(struct fpc *f, const struct fpc_note *n, uint32_t old_reqid,
+		     const struct fp_child *c);
+	int (*del)(struct fpc *f, const struct fpc_note *n);          /* n->reqid */
+	int (*migrate)(struct fpc *f, const struct fpc_note *n, const struct fp_endpoints *to);
+	void (*close)(struct fpc *f);   /* direct: fp_cleanup; both: free ctx */
 };
 
 struct fpc {
 	const struct fpc_ops *ops;
 	void *ctx;
+	struct engine *eng;         /* set by the hooks; NULL while closing */
+	int worker;
 	uint32_t reqid_seq;         /* reqids handed out */
 	uint32_t reqid_base;        /* keeps workers' reqids apart */
+	struct {
+		unsigned long reqs, batches, failed;
+		unsigned long lost;     /* never answered (timeout, exit) */
+	} stats;
 };
 
 /* Direct backend in this process and network namespace: probes ESP (0 with
@@ -41,14 +70,15 @@ struct fpc {
  * and, when flush, empties XFRM and table 330.  1 = ready (*out set), 0 =
  * no ESP here, -errno (why says what). */
 int fpc_direct_open(struct fpc **out, bool flush, char *why, size_t whylen);
-/* Kernel-process backend (multi-process exec): child.* requests to the
- * kernel process at url (kernel/kproc.h; it got fastpath.start from the
- * supervisor), one synchronous call each.  worker keeps the reqids of
- * workers apart.  0 or -errno. */
+/* Kernel-process backend (multi-process exec): child.batch requests to
+ * the kernel process at url (kernel/kproc.h; it got fastpath.start from
+ * the supervisor).  The answers' fd joins the engine's loop at the first
+ * request.  worker keeps the reqids of workers apart.  0 or -errno. */
 int fpc_kproc_open(struct fpc **out, const char *url, int worker);
 /* Removes everything installed (fp_cleanup) and frees f; NULL is fine.
- * (Kernel-process backend: only the connection; that process removes
- * what is left at its own exit.) */
+ * (Kernel-process backend: sends what is still queued -- the deletes of
+ * the SAs just freed -- waiting up to 5 s per batch, then closes; that
+ * process removes what is left at its own exit.) */
 void fpc_close(struct fpc *f);
 
 /* A fresh nonzero reqid, scrambled (counter * odd constant) so the
@@ -59,6 +89,10 @@ uint32_t fpc_new_reqid(struct fpc *f);
  * the fastpath wants it.  0 or -EINVAL (a selector type it cannot take). */
 int fpc_child_build(const struct ikesa *sa, const struct childsa *c,
 		    const struct ike_child_keys *k, bool we_initiated, struct fp_child *out);
+
+/* The answer err (0 or -errno) of the request n: logged and counted when
+ * it failed (the backends call it). */
+void fpc_answer(struct fpc *f, const struct fpc_note *n, int err);
 
 /* Engine hooks; no-ops when e has no fastpath. */
 /* c just established (keys k): installed, or replacing the CHILD SA with
