@@ -27,9 +27,9 @@ const struct msg_type msg_types[] = {
 	    { "worker", MV_UINT, OPT }, { "tunnel", MV_UINT, OPT },
 	    { "ike", MV_SPI64, OPT }, { "fields", MV_FIELDS, OPT },
 	    { "text", MV_STR, OPT }, { "time", MV_UINT, OPT } } },
-	/* lines: records "TIME_US LEVEL wN tT [ike=SPI] name [k=v ...]", the
-	 * log line with its time in microseconds (worker/wevents.h); dropped:
-	 * the worker's events lost so far (queue full). */
+	/* lines: records "TIME_US LEVEL wN tT [ike=SPI] name [k=v ...]\n", the
+	 * log line with its time in microseconds (worker/wevents.h), sent as
+	 * the message's trailer; dropped: the worker's events lost so far. */
 	{ "events", MSG_UP, MSG_ID_NONE, false, "a batch of log events",
 	  { { "worker", MV_UINT, REQ }, { "lines", MV_LINES, REQ },
 	    { "dropped", MV_UINT, OPT } } },
@@ -107,6 +107,11 @@ const struct msg_type msg_types[] = {
 	  { { 0 } } },
 	{ NULL, 0, 0, false, NULL, { { 0 } } },
 };
+
+const char *msg_trailer_key(const struct msg_type *t)
+{
+	return t && strcmp(t->name, "events") == 0 ? "lines" : NULL;
+}
 
 const struct msg_type *msg_type_find(const char *name)
 {
@@ -223,18 +228,6 @@ static bool prefix_ok(const char *s)
 	return len <= max;
 }
 
-static bool lines_ok(const json_t *v)
-{
-	size_t i;
-	json_t *x;
-	if (!json_is_array(v))
-		return false;
-	json_array_foreach(v, i, x)
-		if (!json_is_string(x))
-			return false;
-	return true;
-}
-
 static bool filters_ok(const json_t *v)
 {
 	size_t i;
@@ -312,7 +305,7 @@ bool msg_value_ok(const json_t *v, enum msg_vtype vt)
 	case MV_PREFIX:
 		return json_is_string(v) && prefix_ok(json_string_value(v));
 	case MV_LINES:
-		return lines_ok(v);
+		return json_is_string(v);
 	case MV_FILTERS:
 		return filters_ok(v);
 	}
@@ -336,7 +329,7 @@ const char *msg_vtype_text(enum msg_vtype vt)
 	case MV_SPI32: return "a CHILD SA SPI (1-8 hex digits, not zero)";
 	case MV_IP: return "an IP address";
 	case MV_PREFIX: return "an address/len prefix";
-	case MV_LINES: return "an array of strings";
+	case MV_LINES: return "a string of lines";
 	case MV_FILTERS: return "an array of {level, keyword} objects (at most 16)";
 	}
 	return "?";
@@ -530,6 +523,28 @@ int msg_send(nng_socket s, const json_t *m, int flags)
 	return rc;
 }
 
+/* After the object at pos: only white space, or (a type with a trailer)
+ * "\n" and the text, stored under the trailer's key. */
+static int take_trailer(json_t *m, const char *buf, size_t len, size_t pos, bool as_cmd,
+			char *why, size_t whylen)
+{
+	const struct msg_type *t = as_cmd ? NULL
+		: msg_type_find(json_string_value(json_object_get(m, "type")) ?: "");
+	const char *key = msg_trailer_key(t);
+	if (key && pos < len && buf[pos] == '\n') {
+		if (json_object_get(m, key))
+			return fail(why, whylen, "%s: '%s' given twice", t->name, key);
+		json_object_set_new_nocheck(m, key,
+					    json_stringn_nocheck(buf + pos + 1, len - pos - 1));
+		return 0;
+	}
+	for (; pos < len; pos++)
+		if (buf[pos] != ' ' && buf[pos] != '\t' && buf[pos] != '\n' && buf[pos] != '\r')
+			return fail(why, whylen, "not JSON: data after the object at byte %zu",
+				    pos);
+	return 0;
+}
+
 int msg_decode(const void *buf, size_t len, bool as_cmd, json_t **out,
 	       const struct msg_type **type, char *why, size_t whylen)
 {
@@ -537,16 +552,45 @@ int msg_decode(const void *buf, size_t len, bool as_cmd, json_t **out,
 	if (len > MSG_MAX_SIZE)
 		return fail(why, whylen, "message of %zu bytes is over %d", len, MSG_MAX_SIZE);
 	json_error_t jerr;
-	json_t *m = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *m = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &jerr);
 	if (!m)
 		return fail(why, whylen, "not JSON: %s at byte %d", jerr.text, jerr.position);
-	int rc = as_cmd ? msg_check_cmd(m, type, why, whylen) : msg_check(m, type, why, whylen);
+	int rc = take_trailer(m, buf, len, (size_t)jerr.position, as_cmd, why, whylen);
+	if (rc) {
+		json_decref(m);
+		return rc;
+	}
+	rc = as_cmd ? msg_check_cmd(m, type, why, whylen) : msg_check(m, type, why, whylen);
 	if (rc) {
 		json_decref(m);
 		return rc;
 	}
 	*out = m;
 	return 0;
+}
+
+int msg_send_trailer(nng_socket s, const json_t *m, const void *text, size_t len, int flags)
+{
+	char *head = json_dumps(m, JSON_COMPACT);
+	nng_msg *msg = NULL;
+	if (!head)
+		return -ENOMEM;
+	size_t hl = strlen(head);
+	int rv = nng_msg_alloc(&msg, 0);
+	if (!rv)
+		rv = nng_msg_reserve(msg, hl + 1 + len);
+	if (!rv)
+		rv = nng_msg_append(msg, head, hl);
+	if (!rv)
+		rv = nng_msg_append(msg, "\n", 1);
+	if (!rv)
+		rv = nng_msg_append(msg, text, len);
+	if (!rv)
+		rv = nng_sendmsg(s, msg, flags);
+	if (rv && msg)
+		nng_msg_free(msg);
+	free(head);
+	return msg_nng_errno(rv);
 }
 
 int msg_recv(nng_socket s, int flags, json_t **out, const struct msg_type **type,

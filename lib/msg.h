@@ -67,7 +67,8 @@ enum msg_vtype {
 	MV_SPI32,   /* CHILD SA (ESP) SPI: 1..8 hex digits (optional "0x"), not zero */
 	MV_IP,      /* IPv4 or IPv6 address text */
 	MV_PREFIX,  /* "address/len" */
-	MV_LINES,   /* array of strings (event records; any characters) */
+	MV_LINES,   /* string of records, each ending in '\n' (no other control
+		     * characters expected; any bytes accepted) */
 	MV_FILTERS, /* array of at most MSG_MAX_FILTERS objects {"level": 1..5,
 		     * "keyword": string without control characters (optional)} */
 };
@@ -97,6 +98,12 @@ struct msg_type {
 	const char *help; /* one line: what it asks or says */
 	struct msg_key keys[MSG_MAX_KEYS]; /* ends at the first .name == NULL */
 };
+
+/* The key a type's trailer goes to, or NULL: such a message may carry text
+ * after its JSON object, "{...}\nTEXT", which msg_decode() stores under
+ * that key (a string taken as is: bulk text without JSON escaping or
+ * parsing).  Today only "events" has one ("lines"). */
+const char *msg_trailer_key(const struct msg_type *t);
 
 /* Room for msg_check()'s reasons. */
 #define MSG_WHY_LEN 160
@@ -146,6 +153,10 @@ int64_t msg_id(const json_t *m);
 int msg_spi_parse(const char *s, unsigned bits, uint64_t *out);
 /* 16 (bits 64) or 8 (bits 32) lower-case hex digits into buf (>= 17). */
 const char *msg_spi_format(uint64_t spi, unsigned bits, char *buf, size_t size);
+
+/* Send m followed by "\n" and text (len bytes) as one message, for a type
+ * with a trailer.  Same returns as msg_send(). */
+int msg_send_trailer(nng_socket s, const json_t *m, const void *text, size_t len, int flags);
 
 /* Encode m compactly and send it as one nng message.  flags: 0 or
  * NNG_FLAG_NONBLOCK.  0 or -errno (-EAGAIN: queue full, -ETIMEDOUT,

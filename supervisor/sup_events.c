@@ -209,10 +209,13 @@ static bool name_ok(const char *s)
 	return true;
 }
 
-int sup_events_parse(const char *rec, int worker, struct log_event *ev, char *scratch,
-		     size_t scratch_size, const char **why)
+int sup_events_parse(const char *rec, size_t len, int worker, struct log_event *ev,
+		     char *scratch, size_t scratch_size, const char **why)
 {
-	snprintf(scratch, scratch_size, "%s", rec);
+	if (len >= scratch_size)
+		len = scratch_size - 1;
+	memcpy(scratch, rec, len);
+	scratch[len] = 0;
 	char *p = scratch;
 	const char *w;
 	memset(ev, 0, sizeof(*ev));
@@ -256,13 +259,17 @@ int sup_events_parse(const char *rec, int worker, struct log_event *ev, char *sc
 void sup_events_batch(struct sup *s, struct sup_worker *w, const json_t *m)
 {
 	struct sup_events *e = s->events;
-	const json_t *lines = json_object_get(m, "lines"), *v;
-	size_t i;
-	json_array_foreach(lines, i, v) {
+	const json_t *lines = json_object_get(m, "lines");
+	const char *p = json_string_value(lines), *end = p + json_string_length(lines);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *rec = p;
 		struct log_event ev;
 		const char *why;
-		if (sup_events_parse(json_string_value(v), w->idx, &ev, e->scratch,
-				     sizeof(e->scratch), &why) < 0) {
+		p += len + 1;
+		if (sup_events_parse(rec, len, w->idx, &ev, e->scratch, sizeof(e->scratch),
+				     &why) < 0) {
 			if (e->bad_records++ < 10)
 				sup_log(s, LOGL_ERROR, w->idx, "msg.dropped",
 					"why=\"event record: bad %s\"", why);

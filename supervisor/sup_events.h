@@ -63,10 +63,10 @@ uint64_t sup_events_dropped(const struct sup *s, unsigned i);
 struct control_req;
 void sup_events_on_subscribe(void *arg, struct control_req *rq, const json_t *req);
 
-/* Parse one record of an "events" message (worker/wevents.h) into ev; the
- * name and tail are copied into scratch (at least 1024 bytes), which ev
- * points into.  0, or -EBADMSG with why. */
-int sup_events_parse(const char *rec, int worker, struct log_event *ev, char *scratch,
-		     size_t scratch_size, const char **why);
+/* Parse one record (len bytes, without its '\n') of an "events" message
+ * (worker/wevents.h) into ev; it is copied into scratch (cut at
+ * scratch_size - 1), which ev points into.  0, or -EBADMSG with why. */
+int sup_events_parse(const char *rec, size_t len, int worker, struct log_event *ev,
+		     char *scratch, size_t scratch_size, const char **why);
 
 #endif

@@ -19,10 +19,10 @@ struct wevents {
 	struct wevents_filter f[MSG_MAX_FILTERS];
 	int nf;
 	bool any_keyword;
-	/* The message being built: {"type":"events","worker":N,"lines":["..","..",
-	 * closed at send time by  ],"dropped":D}  */
+	/* The records of the batch being built, each ending in '\n'; sent as
+	 * the trailer of {"type":"events","worker":N,"dropped":D}. */
 	char *buf;
-	size_t len, cap, head;
+	size_t len, cap;
 	unsigned lines;
 	bool retrying;     /* the last send found the queue full */
 	uint64_t dropped;
@@ -54,7 +54,7 @@ int wevents_format(char *buf, size_t size, uint64_t time_us, int level, int work
 
 static void reset(struct wevents *ev)
 {
-	ev->len = ev->head;
+	ev->len = 0;
 	ev->lines = 0;
 }
 
@@ -72,8 +72,6 @@ int wevents_new(struct wevents **out, struct loop *loop, nng_socket sock, int wo
 	ev->loop = loop;
 	ev->sock = sock;
 	ev->worker = worker;
-	ev->head = (size_t)snprintf(ev->buf, ev->cap, "{\"type\":\"events\",\"worker\":%d,"
-				    "\"lines\":[", worker);
 	reset(ev);
 	timer_init(&ev->flush_timer, on_flush_timer, ev);
 	struct wevents_filter f = { .level = level };
@@ -147,18 +145,14 @@ static size_t utf8_len(const unsigned char *p)
 	return n;
 }
 
-/* Append s as a JSON string; bytes that are not UTF-8 become '?' (one bad
- * byte must not make the supervisor refuse the whole batch). */
-static void append_json_string(struct wevents *ev, const char *s)
+/* Append s as one record: a control character becomes \xHH (a record
+ * ends at its '\n'), a byte that is not UTF-8 becomes '?'. */
+static void append_record(struct wevents *ev, const char *s)
 {
 	char *o = ev->buf + ev->len;
-	*o++ = '"';
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		if (*p == '"' || *p == '\\') {
-			*o++ = '\\';
-			*o++ = (char)*p++;
-		} else if (*p < 0x20 || *p == 0x7f) {
-			o += sprintf(o, "\\u%04x", *p++);
+		if (*p < 0x20 || *p == 0x7f) {
+			o += sprintf(o, "\\x%02x", *p++);
 		} else if (*p < 0x80) {
 			*o++ = (char)*p++;
 		} else {
@@ -173,7 +167,7 @@ static void append_json_string(struct wevents *ev, const char *s)
 			p += n;
 		}
 	}
-	*o++ = '"';
+	*o++ = '\n';
 	ev->len = (size_t)(o - ev->buf);
 }
 
@@ -216,17 +210,15 @@ void wevents_add(struct wevents *ev, int level, int tunnel, uint64_t ike, const 
 	if (ev->any_keyword || ev->nf > 1 ? !passes(ev, level, line + body)
 					  : ev->nf == 0 || level > ev->f[0].level)
 		return;
-	/* Worst case: every byte escaped as \u00XX, quotes, comma, closing. */
-	if (ev->len >= WEVENTS_MAX_BYTES || !room(ev, (size_t)n * 6 + 64)) {
+	/* Worst case: every byte escaped as \xHH, and the '\n'. */
+	if (ev->len >= WEVENTS_MAX_BYTES || !room(ev, (size_t)n * 4 + 1)) {
 		ev->dropped++;
 		return;
 	}
-	if (ev->lines)
-		ev->buf[ev->len++] = ',';
-	append_json_string(ev, line);
+	append_record(ev, line);
 	ev->lines++;
 	if (!ev->retrying && (ev->lines >= WEVENTS_BATCH_LINES ||
-			      ev->len - ev->head >= WEVENTS_BATCH_BYTES)) {
+			      ev->len >= WEVENTS_BATCH_BYTES)) {
 		if (wevents_flush(ev, false) == 0)
 			return;
 	}
@@ -238,23 +230,17 @@ int wevents_flush(struct wevents *ev, bool block)
 {
 	if (!ev->lines)
 		return 0;
-	size_t keep = ev->len;
-	if (!room(ev, 64)) {
-		/* Cannot close the message: it was sized with slack, so only an
-		 * allocation failure gets here.  Lose the batch, count it. */
-		ev->dropped += ev->lines;
-		reset(ev);
-		return -ENOMEM;
-	}
-	ev->len += (size_t)snprintf(ev->buf + ev->len, ev->cap - ev->len, "],\"dropped\":%llu}",
-				    (unsigned long long)ev->dropped);
-	int rv = nng_send(ev->sock, ev->buf, ev->len, block ? 0 : NNG_FLAG_NONBLOCK);
-	if (rv) {
-		ev->len = keep;
+	json_t *m = msg_new("events", -1);
+	int rc = -ENOMEM;
+	if (m && !json_object_set_new(m, "worker", json_integer(ev->worker)) &&
+	    !json_object_set_new(m, "dropped", json_integer((json_int_t)ev->dropped)))
+		rc = msg_send_trailer(ev->sock, m, ev->buf, ev->len, block ? 0 : NNG_FLAG_NONBLOCK);
+	json_decref(m);
+	if (rc < 0) {
 		ev->retrying = true;
 		loop_timer_cancel(ev->loop, &ev->flush_timer);
 		loop_timer_in(ev->loop, &ev->flush_timer, WEVENTS_RETRY_NS);
-		return msg_nng_errno(rv);
+		return rc;
 	}
 	reset(ev);
 	ev->retrying = false;

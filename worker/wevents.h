@@ -4,11 +4,14 @@
  * JSON message each -- per-message cost (JSON objects, encoding, nng's
  * queue and wake-ups) was a third of a worker's instructions per tunnel.
  *
- * A record is the log line with its time in microseconds since the epoch:
+ * A record is the log line with its time in microseconds since the epoch,
+ * ending in '\n' (a control character inside becomes \xHH):
  *
  *   1764236401123456 INFO w2 t17 ike=5dfa8ef4cd3fe5f8 ike.established k=v ...
  *
- * The supervisor parses it back (sup_events.c) and writes the line.
+ * The records travel as the message's trailer, after its JSON object, so
+ * neither side builds or parses JSON per event (lib/msg.h).  The supervisor
+ * parses each record back (sup_events.c) and writes the line.
  *
  * Filters: an event leaves the worker only when it passes one of the
  * filters the supervisor sent ("filter": the log file's, stdout's and each

@@ -25,7 +25,7 @@ static const char *const good[] = {
 	"{\"type\":\"stop\",\"graceful\":true}",
 	"{\"type\":\"log\",\"level\":5,\"keyword\":\"mobike\"}",
 	"{\"type\":\"uptime\",\"id\":0}",
-	"{\"type\":\"events\",\"worker\":1,\"dropped\":0,\"lines\":[\"1 INFO w1 t- x\\n\"]}",
+	"{\"type\":\"events\",\"worker\":1,\"dropped\":0,\"lines\":\"1 INFO w1 t- x\\n\"}",
 	"{\"type\":\"subscribe\",\"level\":3,\"keyword\":\"mobike\"}",
 	"{\"type\":\"filter\",\"filters\":[{\"level\":2},{\"level\":5,\"keyword\":\"t7 \"}]}",
 	"{\"type\":\"reply\",\"id\":4,\"ok\":true,\"anything\":[1,2,{\"x\":null}]}",
@@ -100,8 +100,10 @@ static const struct {
 	{ "{\"type\":\"child.delete\",\"id\":1,\"reqid\":-7}", "key 'reqid'" },
 	{ "{\"type\":\"fastpath.start\",\"id\":1,\"flush\":\"no\"}", "key 'flush'" },
 	{ "{\"type\":\"events\",\"worker\":1}", "missing key 'lines'" },
-	{ "{\"type\":\"events\",\"worker\":1,\"lines\":[\"a\",2]}", "key 'lines'" },
-	{ "{\"type\":\"events\",\"worker\":1,\"lines\":\"a\"}", "key 'lines'" },
+	{ "{\"type\":\"events\",\"worker\":1,\"lines\":[\"a\",\"b\"]}", "key 'lines'" },
+	{ "{\"type\":\"summary\"} x", "data after the object" },
+	{ "{\"type\":\"summary\"}\nrecords", "data after the object" },
+	{ "{\"type\":\"events\",\"worker\":1,\"lines\":\"a\"}\nb", "given twice" },
 	{ "{\"type\":\"subscribe\",\"level\":9}", "a level 1..5" },
 	{ "{\"type\":\"filter\",\"filters\":[{\"keyword\":\"x\"}]}", "key 'filters'" },
 	{ "{\"type\":\"filter\",\"filters\":[{\"level\":2,\"kw\":\"x\"}]}", "key 'filters'" },
@@ -305,6 +307,23 @@ START_TEST(send_recv_over_nng)
 	ck_assert_int_eq(msg_recv(a, 0, &got, &t, why, sizeof(why)), -EBADMSG);
 	ck_assert_ptr_null(got);
 	ck_assert_str_eq(why, "dump: missing key 'spi'");
+
+	/* bulk text after the object: taken as is, not parsed */
+	m = msg_new("events", -1);
+	json_object_set_new(m, "worker", json_integer(3));
+	const char recs[] = "1 INFO w3 t- a \"q\\\n2 INFO w3 t1 b \xff\n";
+	ck_assert_int_eq(msg_send_trailer(b, m, recs, sizeof(recs) - 1, 0), 0);
+	json_decref(m);
+	ck_assert_int_eq(msg_recv(a, 0, &got, &t, why, sizeof(why)), 0);
+	ck_assert_str_eq(t->name, "events");
+	ck_assert_str_eq(json_string_value(json_object_get(got, "lines")), recs);
+	json_decref(got);
+	/* a type without a trailer refuses one */
+	m = msg_new("summary", 1);
+	ck_assert_int_eq(msg_send_trailer(b, m, "x", 1, 0), 0);
+	json_decref(m);
+	ck_assert_int_eq(msg_recv(a, 0, &got, &t, why, sizeof(why)), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(why, "data after the object"));
 
 	int fd = -1;
 	ck_assert_int_eq(msg_recv_fd(a, &fd), 0);
