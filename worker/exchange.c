@@ -95,8 +95,12 @@ void exch_request_done(struct ikesa *sa, bool again)
 	r->busy = false;
 	if (!again)
 		sa->exch.next_req_msgid++;
-	/* Keep r->pkt: IKE_SA_INIT's request is needed for AUTH (task_init
-	 * copies it); freed on the next request or with the SA. */
+	/* Answered: nothing retransmits it any more (task_init copied
+	 * IKE_SA_INIT's request for AUTH while processing the response), so
+	 * an idle SA keeps no request bytes. */
+	free(r->pkt);
+	r->pkt = NULL;
+	r->len = 0;
 }
 
 static void on_retransmit(struct timer *t, void *arg)

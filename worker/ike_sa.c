@@ -158,6 +158,17 @@ void ikesa_drop_init(struct ikesa *sa)
 	free(sa->init_resp);
 	sa->ni = sa->nr = sa->init_req = sa->init_resp = NULL;
 	sa->ni_len = sa->nr_len = sa->init_req_len = sa->init_resp_len = 0;
+	if (sa->keys) {
+		ike_sa_keys_wipe(sa->keys);
+		free(sa->keys);
+		sa->keys = NULL;
+	}
+}
+
+void ikesa_keep_sk_d(struct ikesa *sa, const struct ike_sa_keys *k)
+{
+	memcpy(sa->sk_d, k->sk_d, k->prf_len);
+	sa->sk_d_len = (uint8_t)k->prf_len;
 }
 
 uint64_t half_open_key(uint64_t spi_i, const struct ike_path *from)
@@ -234,7 +245,7 @@ void ikesa_free(struct ikesa *sa)
 	ikesa_drop_init(sa);
 	ike_sk_free(sa->sk_out);
 	ike_sk_free(sa->sk_in);
-	ike_sa_keys_wipe(&sa->keys);
+	explicit_bzero(sa->sk_d, sizeof(sa->sk_d));
 	if (sa->tun && sa->tun->sa == sa)
 		sa->tun->sa = NULL;
 	free(sa);

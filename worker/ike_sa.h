@@ -84,7 +84,12 @@ struct ikesa {
 	uint64_t created_ns;
 
 	struct ike_suite suite;
-	struct ike_sa_keys keys;
+	/* SK_ei/er/ai/ar live in sk_out/sk_in.  Of the rest only SK_d is
+	 * needed once IKE_AUTH is done (CHILD SAs, IKE rekey): the whole key
+	 * set (SK_pi/SK_pr sign AUTH) is kept in keys until then. */
+	struct ike_sa_keys *keys;
+	uint8_t sk_d[IKE_PRF_MAX_LEN];
+	uint8_t sk_d_len;
 	struct ike_sk *sk_out, *sk_in;
 
 	/* IKE_SA_INIT material, freed once IKE_AUTH is done. */
@@ -153,8 +158,10 @@ struct childsa *childsa_find_in(struct ikesa *sa, uint32_t spi_in);
 struct childsa *childsa_find_out(struct ikesa *sa, uint32_t spi_out);
 void childsa_remove(struct ikesa *sa, struct childsa *c);
 
-/* Drop the IKE_SA_INIT material (DH, nonces, messages). */
+/* Drop the IKE_SA_INIT material (DH, nonces, messages, keys but SK_d). */
 void ikesa_drop_init(struct ikesa *sa);
+/* Keep SK_d of k (sa->sk_d), the one key an established SA derives from. */
+void ikesa_keep_sk_d(struct ikesa *sa, const struct ike_sa_keys *k);
 
 /* Store the lower of two nonces (prefix) in out; returns its length. */
 uint8_t nonce_min(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,

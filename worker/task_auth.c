@@ -117,7 +117,7 @@ static int psk_auth(const struct ikesa *sa, bool ours_initiator, const uint8_t *
 	 * responder its response and Ni with SK_pr. */
 	const struct engine *e = sa->eng;
 	const char *psk = e->cfg->ikeconf.psk ? e->cfg->ikeconf.psk : "";
-	const struct ike_sa_keys *k = &sa->keys;
+	const struct ike_sa_keys *k = sa->keys;
 	if (ours_initiator)
 		return ike_auth_psk(e->crypto, sa->suite.prf, (const uint8_t *)psk, strlen(psk),
 				    sa->init_req, sa->init_req_len, sa->nr, sa->nr_len,
@@ -132,7 +132,7 @@ static int psk_verify(const struct ikesa *sa, bool peer_initiator, const struct 
 {
 	const struct engine *e = sa->eng;
 	const char *psk = e->cfg->ikeconf.psk ? e->cfg->ikeconf.psk : "";
-	const struct ike_sa_keys *k = &sa->keys;
+	const struct ike_sa_keys *k = sa->keys;
 	if (auth->method != IKE_AUTH_SHARED_KEY)
 		return -EBADMSG;
 	if (peer_initiator)

@@ -84,11 +84,14 @@ static int derive(struct ikesa *sa, const uint8_t *gir, size_t gir_len)
 	uint8_t si[8], sr[8];
 	spi_bytes(sa->spi_i, si);
 	spi_bytes(sa->spi_r, sr);
+	if (!sa->keys && !(sa->keys = calloc(1, sizeof(*sa->keys))))
+		return -ENOMEM;
 	int rc = ike_keys_derive(e->crypto, &sa->suite, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
-				 si, sr, gir, gir_len, &sa->keys);
+				 si, sr, gir, gir_len, sa->keys);
 	if (rc < 0)
 		return rc;
-	const struct ike_sa_keys *k = &sa->keys;
+	const struct ike_sa_keys *k = sa->keys;
+	ikesa_keep_sk_d(sa, k);
 	struct ike_sk *ski = ike_sk_new(e->crypto, &sa->suite, k->sk_ei, k->encr_len,
 					k->integ_len ? k->sk_ai : NULL, k->integ_len);
 	struct ike_sk *skr = ike_sk_new(e->crypto, &sa->suite, k->sk_er, k->encr_len,

@@ -29,12 +29,16 @@ static int rekey_derive(struct ikesa *sa, struct ikesa *n, const uint8_t *ni, si
 	uint8_t si[8], sr[8];
 	spi_bytes(n->spi_i, si);
 	spi_bytes(n->spi_r, sr);
-	int rc = ike_keys_derive_rekey(e->crypto, sa->suite.prf, sa->keys.sk_d, sa->keys.prf_len,
+	struct ike_sa_keys keys;
+	int rc = ike_keys_derive_rekey(e->crypto, sa->suite.prf, sa->sk_d, sa->sk_d_len,
 				       &n->suite, ni, ni_len, nr, nr_len, si, sr, gir, gir_len,
-				       &n->keys);
-	if (rc < 0)
+				       &keys);
+	if (rc < 0) {
+		ike_sa_keys_wipe(&keys);
 		return rc;
-	const struct ike_sa_keys *k = &n->keys;
+	}
+	const struct ike_sa_keys *k = &keys;
+	ikesa_keep_sk_d(n, k);
 	struct ike_sk *ski = ike_sk_new(e->crypto, &n->suite, k->sk_ei, k->encr_len,
 					k->integ_len ? k->sk_ai : NULL, k->integ_len);
 	struct ike_sk *skr = ike_sk_new(e->crypto, &n->suite, k->sk_er, k->encr_len,
@@ -42,6 +46,7 @@ static int rekey_derive(struct ikesa *sa, struct ikesa *n, const uint8_t *ni, si
 	if (!ski || !skr) {
 		ike_sk_free(ski);
 		ike_sk_free(skr);
+		ike_sa_keys_wipe(&keys);
 		return -ENOTSUP;
 	}
 	n->sk_out = n->initiator ? ski : skr;
@@ -54,6 +59,8 @@ static int rekey_derive(struct ikesa *sa, struct ikesa *n, const uint8_t *ni, si
 		.ek_len = k->encr_len, .ak_len = k->integ_len,
 	};
 	keylog_write(&e->keylog, &kl);
+	/* The new SA keeps SK_d; the SK keys are in its ike_sk pair. */
+	ike_sa_keys_wipe(&keys);
 	return 0;
 }
 

@@ -367,7 +367,7 @@ int child_established(struct ikesa *sa, struct childsa *c, const uint8_t *ni, si
 {
 	struct engine *e = sa->eng;
 	struct ike_child_keys k;
-	int rc = ike_keys_child(e->crypto, sa->suite.prf, sa->keys.sk_d, sa->keys.prf_len,
+	int rc = ike_keys_child(e->crypto, sa->suite.prf, sa->sk_d, sa->sk_d_len,
 				&c->esp, gir, gir_len, ni, ni_len, nr, nr_len, &k);
 	if (rc == 0 && e->test_fail_child_keys)
 		rc = -EINVAL;
