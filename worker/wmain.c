@@ -1,4 +1,5 @@
 /* A worker process (see wmain.h). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -203,6 +204,57 @@ static json_t *sa_brief(struct wm *w, const struct ikesa *sa)
 	return o;
 }
 
+/* Seconds from a monotonic duration (ns), as a JSON real. */
+static json_t *secs(uint64_t ns)
+{
+	return json_real((double)ns / 1e9);
+}
+
+/* Seconds until a timer fires, or null when it is not armed. */
+static json_t *due_in(struct wm *w, const struct timer *t)
+{
+	uint64_t now = loop_now(w->loop);
+	if (!timer_armed(t))
+		return json_null();
+	return secs(t->due > now ? t->due - now : 0);
+}
+
+static void put_hex(json_t *o, const char *k, const uint8_t *p, size_t n)
+{
+	char b[2 * 64 + 1];
+	size_t i;
+	for (i = 0; i < n && i < 64; i++)
+		snprintf(b + 2 * i, 3, "%02x", p[i]);
+	b[2 * i] = 0;
+	json_object_set_new(o, k, json_string(b));
+}
+
+/* A traffic selector as "10.1.0.0-10.1.255.255" with ":proto/port-port"
+ * when those narrow it. */
+static json_t *ts_json(const struct ike_ts *ts)
+{
+	int fam = ts->type == IKE_TS_IPV4_ADDR_RANGE ? AF_INET :
+		  ts->type == IKE_TS_IPV6_ADDR_RANGE ? AF_INET6 : 0;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], s[2 * INET6_ADDRSTRLEN + 40];
+	if (!fam)
+		return json_sprintf("type %u", ts->type);
+	inet_ntop(fam, ts->start, a, sizeof(a));
+	inet_ntop(fam, ts->end, b, sizeof(b));
+	int n = snprintf(s, sizeof(s), "%s-%s", a, b);
+	if (ts->ip_proto || ts->start_port != 0 || ts->end_port != 65535)
+		snprintf(s + n, sizeof(s) - n, ":%u/%u-%u", ts->ip_proto, ts->start_port,
+			 ts->end_port);
+	return json_string(s);
+}
+
+/* Times of an SA: created (epoch us) and age (s). */
+static void put_times(struct wm *w, json_t *o, uint64_t created_ns)
+{
+	uint64_t now = loop_now(w->loop);
+	json_object_set_new(o, "created_us", json_integer((json_int_t)mono_to_real_us(w, created_ns)));
+	json_object_set_new(o, "age_s", secs(now > created_ns ? now - created_ns : 0));
+}
+
 static json_t *sa_full(struct wm *w, const struct ikesa *sa)
 {
 	json_t *o = sa_brief(w, sa);
@@ -220,6 +272,40 @@ static json_t *sa_full(struct wm *w, const struct ikesa *sa)
 	uint64_t now = loop_now(w->loop);
 	json_object_set_new(o, "idle_ms", json_integer((json_int_t)(sa->last_rx_ns && now > sa->last_rx_ns ?
 						(now - sa->last_rx_ns) / NS_PER_MS : 0)));
+	const struct conf_ike *ic = &w->cfg->ikeconf;
+	put_times(w, o, sa->created_ns);
+	json_t *life = json_object();
+	json_object_set_new(life, "ikelifetime_s", secs(ic->ikelifetime_ns));
+	json_object_set_new(life, "margintime_s", secs(ic->margintime_ns));
+	json_object_set_new(life, "reauth", json_boolean(ic->reauth));
+	json_object_set_new(life, "reauthlifetime_s", secs(ic->reauthlifetime_ns));
+	json_object_set_new(life, "rekey_in_s", due_in(w, &sa->rekey_timer));
+	json_object_set_new(life, "deadline_in_s", due_in(w, &sa->life_timer));
+	json_object_set_new(o, "lifetime", life);
+	json_t *dpd = json_object();
+	json_object_set_new(dpd, "interval_s", secs(ic->dpdinterval_ns));
+	json_object_set_new(dpd, "initiate", json_boolean(ic->initiatedpd));
+	json_object_set_new(dpd, "force", json_boolean(ic->forcedpd));
+	json_object_set_new(dpd, "next_in_s", due_in(w, &sa->dpd_timer));
+	json_object_set_new(dpd, "in_progress", json_boolean(sa->state == IKE_S_DPD));
+	json_object_set_new(o, "dpd", dpd);
+	json_object_set_new(o, "keepalive_in_s", due_in(w, &sa->ka_timer));
+	/* Keys (hex, as MyIKEv2's dump: a test tool).  Only SK_d outlives
+	 * IKE_AUTH in the engine; SK_e and SK_a live inside the cipher
+	 * contexts and are not kept as bytes. */
+	json_t *keys = json_object();
+	if (sa->sk_d_len)
+		put_hex(keys, "sk_d", sa->sk_d, sa->sk_d_len);
+	if (sa->keys) {
+		const struct ike_sa_keys *k = sa->keys;
+		put_hex(keys, "sk_ai", k->sk_ai, k->integ_len);
+		put_hex(keys, "sk_ar", k->sk_ar, k->integ_len);
+		put_hex(keys, "sk_ei", k->sk_ei, k->encr_len);
+		put_hex(keys, "sk_er", k->sk_er, k->encr_len);
+		put_hex(keys, "sk_pi", k->sk_pi, k->prf_len);
+		put_hex(keys, "sk_pr", k->sk_pr, k->prf_len);
+	}
+	json_object_set_new(o, "keys", keys);
 	json_t *ch = json_array();
 	for (const struct childsa *c = sa->children; c; c = c->next) {
 		json_t *x = json_object();
@@ -249,6 +335,32 @@ static json_t *child_json(struct wm *w, const struct ikesa *sa, const struct chi
 	json_object_set_new(o, "mode", json_string(c->transport ? "transport" : "tunnel"));
 	json_object_set_new(o, "esn", json_boolean(c->esn));
 	json_object_set_new(o, "rekeying", json_boolean(c->rekeying));
+	return o;
+}
+
+/* dumpchild: child_json and the rest of what one CHILD SA holds. */
+static json_t *child_full(struct wm *w, const struct ikesa *sa, const struct childsa *c)
+{
+	json_t *o = child_json(w, sa, c);
+	json_object_set_new(o, "local_port", json_integer(sa->path.lport));
+	json_object_set_new(o, "peer_port", json_integer(sa->path.rport));
+	json_object_set_new(o, "udp_encap", json_boolean(sa->natt));
+	json_object_set_new(o, "pfs_dh", json_string(ike_name_transform_id(4, c->esp.dh)));
+	json_object_set_new(o, "ts_local", ts_json(&c->ts_local));
+	json_object_set_new(o, "ts_remote", ts_json(&c->ts_remote));
+	json_object_set_new(o, "childlist", json_integer(c->cfg));
+	put_times(w, o, c->created_ns);
+	json_t *life = json_object();
+	const struct config *cfg = w->cfg;
+	if (c->cfg >= 0 && (unsigned)c->cfg < cfg->ikeconf.n_children)
+		json_object_set_new(life, "lifetime_s",
+				    secs(cfg->ikeconf.childlist[c->cfg].lifetime_ns));
+	json_object_set_new(life, "margintime_s", secs(cfg->ikeconf.margintime_ns));
+	json_object_set_new(life, "rekey_in_s", due_in(w, &c->rekey_timer));
+	json_object_set_new(o, "lifetime", life);
+	json_object_set_new(o, "reqid", json_integer(c->reqid));
+	json_object_set_new(o, "installed", json_boolean(c->fp_installed));
+	json_object_set_new(o, "replaced", json_boolean(c->replaced));
 	return o;
 }
 
@@ -385,7 +497,7 @@ static json_t *handle_cmd(struct wm *w, const json_t *m, const struct msg_type *
 			return msg_reply(id);
 		}
 		json_t *r = msg_reply(id);
-		json_object_set_new(r, "child_sa", child_json(w, sa, c));
+		json_object_set_new(r, "child_sa", child_full(w, sa, c));
 		return r;
 	}
 	if (!strcmp(n, "stop")) {
