@@ -192,6 +192,12 @@ fail:
 
 int kproc_call(struct kproc_client *c, json_t *req, char *why, size_t whylen)
 {
+	return kproc_call_answer(c, req, NULL, why, whylen);
+}
+
+int kproc_call_answer(struct kproc_client *c, json_t *req, json_t **answer, char *why,
+		      size_t whylen)
+{
 	int64_t id = c->next_id++;
 	json_t *a = NULL;
 	const struct msg_type *t;
@@ -216,7 +222,10 @@ int kproc_call(struct kproc_client *c, json_t *req, char *why, size_t whylen)
 		if (!rc)
 			rc = -EIO;
 	}
-	json_decref(a);
+	if (rc == 0 && answer)
+		*answer = a;
+	else
+		json_decref(a);
 	return rc;
 }
 

@@ -32,6 +32,9 @@ int kproc_client_open(struct kproc_client **out, const char *url, int timeout_ms
 /* Send req (stolen; its "id" is set here) and wait for its answer.  0, or
  * the answer's -errno (why gets its text), or -ETIMEDOUT / -errno of nng. */
 int kproc_call(struct kproc_client *c, json_t *req, char *why, size_t whylen);
+/* The same, giving the answer (the caller's; only on success). */
+int kproc_call_answer(struct kproc_client *c, json_t *req, json_t **answer, char *why,
+		      size_t whylen);
 void kproc_client_close(struct kproc_client *c);
 
 #endif
