@@ -45,6 +45,9 @@ void engine_timer_cancel(struct engine *e, struct timer *t)
 	timer_cancel(e->timers, t);
 }
 
+/* Gateway: worker w numbers its peers from w * this (255 workers fit an int). */
+#define ENGINE_GW_TUNNEL_RANGE 1000000
+
 int engine_init(struct engine *e, const struct config *cfg, int worker,
 		const struct engine_io *io, struct timer_heap *heap, struct loop *loop,
 		FILE *log, int loglevel)
@@ -52,6 +55,9 @@ int engine_init(struct engine *e, const struct config *cfg, int worker,
 	memset(e, 0, sizeof(*e));
 	e->cfg = cfg;
 	e->worker = worker;
+	/* Gateway tunnel indexes: a range per worker, so that two workers
+	 * never log the same tN (ikeswarm-control(7)). */
+	e->gw_seq = worker * ENGINE_GW_TUNNEL_RANGE;
 	e->io = *io;
 	e->timers = heap;
 	e->loop = loop;
