@@ -152,6 +152,15 @@ bench-xfrm: $(BUILD)/bench/xfrm-bench
 	sh t/kernel/uml.sh -t $${XFRM_BENCH_TIMEOUT:-600} bench/xfrm-bench.sh \
 	    $(abspath $(BUILD)/bench/xfrm-bench) $(XFRM_BENCH_ARGS)
 
+# CHILD SA installs/s through the kernel process: ikeswarm client and
+# gateway with installfastpath in UML (bench/fastpath-engine.sh; N tunnels,
+# FP_N, default 10,000), beside the library alone; writes
+# bench/results/<date>-fastpath.md.
+.PHONY: bench-fastpath
+bench-fastpath: $(BIN) $(BUILD)/bench/xfrm-bench
+	IKESWARM=$(abspath $(BIN)) XFRM_BENCH=$(abspath $(BUILD)/bench/xfrm-bench) \
+	    sh bench/fastpath-engine.sh $${FP_N:-10000}
+
 $(BUILD)/bench/xfrm-bench: bench/xfrm-bench.c $(BUILD)/libkernel.a $(BUILD)/liblib.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libkernel.a $(BUILD)/liblib.a \

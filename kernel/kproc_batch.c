@@ -104,9 +104,10 @@ static bool phase_empty(const struct phase *p)
  * errs[slot].  Then empty it for the next one. */
 static void phase_run(struct kproc *k, struct phase *p, int *errs)
 {
-	uint64_t t0 = mono_ns();
 	for (int kind = 0; kind < B_NKINDS; kind++) {
 		size_t n = p->n[kind];
+		struct kproc_child_stats *st = &k->child[kind];
+		uint64_t t0 = mono_ns();
 		int rc = 0;
 		if (!n)
 			continue;
@@ -128,10 +129,14 @@ static void phase_run(struct kproc *k, struct phase *p, int *errs)
 		for (size_t i = 0; i < n; i++) {
 			int e = rc < 0 ? rc : p->err[i];
 			errs[p->slot[kind][i]] = e;
+			st->failed += e != 0;
 		}
-		k->child_calls++;
+		st->last_ns = mono_ns();
+		if (!st->calls++)
+			st->first_ns = t0;
+		st->busy_ns += st->last_ns - t0;
+		st->reqs += n;
 	}
-	k->child_busy_ns += mono_ns() - t0;
 	for (int kind = 0; kind < 2; kind++)
 		explicit_bzero(p->child[kind], p->n[kind == 0 ? B_INSTALL : B_REKEY] *
 				sizeof(struct fp_child));
@@ -219,17 +224,15 @@ json_t *kproc_do_child_batch(struct kproc *k, const json_t *m)
 		return kproc_answer_err(id, ENOTCONN, "child.batch"); /* no fastpath.start */
 	if (!json_is_array(reqs) || n > KPROC_BATCH_MAX)
 		return kproc_answer_err(id, json_is_array(reqs) ? E2BIG : EINVAL, "child.batch");
+	uint64_t t0 = mono_ns();
 	if (phase_alloc(&p, n ? n : 1) < 0 || !(errs = calloc(n ? n : 1, sizeof(*errs)))) {
 		a = kproc_answer_err(id, ENOMEM, "child.batch");
 		goto out;
 	}
-	if (!k->child_first_ns)
-		k->child_first_ns = mono_ns();
 	for (size_t i = 0; i < n; i++)
 		errs[i] = add_request(k, &p, json_array_get(reqs, i), i, errs);
 	if (!phase_empty(&p))
 		phase_run(k, &p, errs);
-	k->child_last_ns = mono_ns();
 	k->child_batches++;
 	/* The answer: how many worked, and [id, errno] of each that did not
 	 * (the requester logs those against their CHILD SAs). */
@@ -244,8 +247,6 @@ json_t *kproc_do_child_batch(struct kproc *k, const json_t *m)
 		json_t *pair = json_pack("[Ii]", msg_id(json_array_get(reqs, i)), -errs[i]);
 		json_array_append_new(failed, pair);
 	}
-	k->child_reqs += n;
-	k->child_failed += n - done;
 	if (a) {
 		json_object_set_new(a, "done", json_integer((json_int_t)done));
 		json_object_set(a, "failed", failed);
@@ -254,5 +255,6 @@ out:
 	json_decref(failed);
 	phase_free(&p, n ? n : 1);
 	free(errs);
+	k->child_serve_ns += mono_ns() - t0;
 	return a;
 }

@@ -70,13 +70,20 @@ json_t *kproc_do_child(struct kproc *k, const json_t *m, const char *name)
 
 void kproc_child_report(const struct kproc *k, FILE *f)
 {
-	if (!k->child_reqs)
-		return;
-	double span = (double)(k->child_last_ns - k->child_first_ns) / 1e9;
-	double busy = (double)k->child_busy_ns / 1e9;
-	fprintf(f, "ikeswarm-kernel: child requests=%lu failed=%lu batches=%lu fastpath_calls=%lu "
-		"span=%.3fs busy=%.3fs rate=%.0f/s busy_rate=%.0f/s\n",
-		k->child_reqs, k->child_failed, k->child_batches, k->child_calls, span, busy,
-		span > 0 ? (double)k->child_reqs / span : 0.0,
-		busy > 0 ? (double)k->child_reqs / busy : 0.0);
+	static const char *const kinds[] = { "install", "rekey", "migrate", "delete" };
+	for (int i = 0; i < 4; i++) {
+		const struct kproc_child_stats *st = &k->child[i];
+		if (!st->reqs)
+			continue;
+		double span = (double)(st->last_ns - st->first_ns) / 1e9;
+		double busy = (double)st->busy_ns / 1e9;
+		fprintf(f, "ikeswarm-kernel: child.%s requests=%lu failed=%lu calls=%lu "
+			"span=%.3fs rate=%.0f/s busy=%.3fs busy_rate=%.0f/s\n", kinds[i],
+			st->reqs, st->failed, st->calls, span,
+			span > 0 ? (double)st->reqs / span : 0.0, busy,
+			busy > 0 ? (double)st->reqs / busy : 0.0);
+	}
+	if (k->child_batches)
+		fprintf(f, "ikeswarm-kernel: child.batch messages=%lu serve=%.3fs\n",
+			k->child_batches, (double)k->child_serve_ns / 1e9);
 }

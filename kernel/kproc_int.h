@@ -20,10 +20,15 @@ struct kproc {
 	struct nladdr *nl;
 	struct fastpath *fp;       /* after fastpath.start (installfastpath) */
 	unsigned long served, failed;
-	/* child.* requests (the fastpath's work, kproc_child_report()) */
-	unsigned long child_reqs, child_failed, child_batches, child_calls;
-	uint64_t child_first_ns, child_last_ns; /* monotonic, first/last batch */
-	uint64_t child_busy_ns;                 /* inside fp_* calls */
+	/* child.batch requests per kind (install, rekey, migrate, delete):
+	 * the fastpath's work, printed by kproc_child_report() */
+	struct kproc_child_stats {
+		unsigned long reqs, failed, calls;
+		uint64_t first_ns, last_ns; /* monotonic: first call's start, last's end */
+		uint64_t busy_ns;           /* inside the fp_* calls */
+	} child[4];
+	unsigned long child_batches;
+	uint64_t child_serve_ns;    /* in the child.batch handler: decode, fp_*, answer */
 };
 
 /* Requests in one child.batch (its answer stays far below MSG_MAX_SIZE). */

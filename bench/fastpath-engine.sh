@@ -1,0 +1,204 @@
+#!/bin/sh
+# bench/fastpath-engine.sh [N]: CHILD SA installs per second through the
+# kernel process (issue 9, measurement 7), inside user-mode Linux (the
+# kernel with ESP here), next to the fastpath library alone.
+#
+# On the host it boots UML (t/kernel/uml.sh) and runs itself inside with
+# --inside: an ikeswarm gateway and an ikeswarm client (process model:
+# supervisor, kernel process, WORKERS workers each) in two namespaces on a
+# veth, installfastpath: true, N tunnels (default 10000) of one AES-GCM
+# CHILD SA each, setupinterval 0s.  When both sides hold 2N ESP states it
+# stops both (SIGINT: graceful, the CHILD SAs are deleted); each kernel
+# process prints, per request kind, how many it served and when
+# (`ikeswarm-kernel: child.install requests=... span=... busy=...`):
+#   rate      = installs answered / (last install batch's end - first's start)
+#   busy_rate = installs / time inside fp_install() (what the kernel
+#               process could take if IKE fed it faster)
+# Then xfrm-bench (the library alone, same boot, client and gateway style).
+# Prints the lines and writes a Markdown table to
+# $RESULTS_DIR/<UTC date>-fastpath.md (bench/results by default).
+#
+# Environment: IKESWARM, XFRM_BENCH (binaries), WORKERS (1: UML has one
+# CPU), UML_MEM (default 2048M), FP_TIMEOUT (seconds inside UML, 900),
+# BENCH_NOTE (a sentence for the results file).  Root.  Never in CI.
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+
+inside() {
+	N=$1
+	W=${WORKERS:-1}
+	CL=fpb-cl GW=fpb-gw
+	tmpd=$(mktemp -d /tmp/fpb.XXXXXX) || exit 1
+	clpid="" gwpid=""
+	cleanup() {
+		[ -n "$clpid" ] && kill -9 $clpid 2>/dev/null
+		[ -n "$gwpid" ] && kill -9 $gwpid 2>/dev/null
+		for n in $CL $GW; do ip netns del $n 2>/dev/null; done
+		rm -rf "$tmpd"
+	}
+	trap cleanup EXIT
+	echo "fastpath-engine: kernel $(uname -r), $(nproc) CPU, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB, N=$N, workers=$W"
+	# The library alone, then the kernel process fed child.batch messages
+	# directly (no IKE): before the engine run, in their own netns.  The
+	# pauses let the kernel's SPD hash rebuild work finish before a netns
+	# goes (UML 6.1 crashed in xfrm_hash_rebuild without them).
+	if [ -n "$XFRM_BENCH" ] && [ -x "$XFRM_BENCH" ]; then
+		for m in "lib-client -a gcm" "lib-gateway -a gcm -g" \
+			 "kproc-client -a gcm -k" "kproc-gateway -a gcm -g -k"; do
+			tag=${m%% *}
+			"$XFRM_BENCH" -n "$N" ${m#* } 2>&1 | sed "s/^/$tag /"
+			sleep 3
+		done
+	fi
+	ip netns add $CL && ip netns add $GW &&
+		ip link add vcl netns $CL type veth peer name vgw netns $GW &&
+		ip -n $GW addr add 10.99.0.1/16 dev vgw &&
+		ip -n $GW link set vgw up && ip -n $CL link set vcl up &&
+		ip -n $GW link set lo up && ip -n $CL link set lo up ||
+		{ echo "FAIL fastpath-engine: namespace setup"; exit 1; }
+	# Each tunnel's own TS is a 4-address range (no route source needed,
+	# no address on lo); the gateway's side is one /24 for all.
+	cat > "$tmpd/cl.yaml" <<EOC
+role: client
+numberoftunnels: $N
+workers: $W
+runningtime: 0s
+startclntaddr: 10.99.0.2/16
+peeraddr: 10.99.0.1
+bindifname: vcl
+setupinterval: 0s
+owntsaddrincrease: 4
+peertsaddrincrease: 0
+loglevel: 4
+ikeconf:
+  psk: fastpath-bench
+  installfastpath: true
+  dhgrpid: [31]
+  retraninterval: 5s
+  childlist:
+  - encalg: [aes-gcm-16:128]
+    lifetime: 1h
+    ownts: [{type: v4, startaddr: 10.64.0.0, endaddr: 10.64.0.3}]
+    peerts: [{type: v4, startaddr: 10.200.0.0, endaddr: 10.200.0.255}]
+EOC
+	cat > "$tmpd/gw.yaml" <<EOC
+role: gateway
+numberoftunnels: $N
+workers: $W
+runningtime: 0s
+bindifname: vgw
+bindifaddr: 10.99.0.1
+owntsaddrincrease: 0
+peertsaddrincrease: 0
+loglevel: 2
+ikeconf:
+  psk: fastpath-bench
+  installfastpath: true
+  dhgrpid: [31]
+  childlist:
+  - encalg: [aes-gcm-16:128]
+    lifetime: 1h
+    ownts: [{type: v4, startaddr: 10.200.0.0, endaddr: 10.200.0.255}]
+    peerts: [{type: v4, startaddr: 10.64.0.0, endaddr: 10.127.255.255}]
+EOC
+	ip netns exec $GW "$IKESWARM" exec -f "$tmpd/gw.yaml" --lf "$tmpd/gw.log" \
+		> "$tmpd/gw.out" 2>&1 &
+	gwpid=$!
+	sleep 2
+	t0=$(date +%s)
+	ip netns exec $CL "$IKESWARM" exec -j -f "$tmpd/cl.yaml" --lf "$tmpd/cl.log" \
+		> "$tmpd/cl.out" 2>&1 &
+	clpid=$!
+	# Both sides hold 2N states (every install answered), or no progress
+	# for 60 s, or a side died.
+	want=$((2 * N)) last=-1 still=0 c=0 g=0
+	while :; do
+		sleep 2
+		c=$(ip -n $CL xfrm state count | awk '{ print $3 }')
+		g=$(ip -n $GW xfrm state count | awk '{ print $3 }')
+		up=$(grep -c ' tunnel.up ' "$tmpd/cl.log" 2>/dev/null)
+		echo "# $(($(date +%s) - t0)) s: tunnels up $up, states client $c gateway $g"
+		[ "$c" -ge $want ] && [ "$g" -ge $want ] && break
+		kill -0 $clpid 2>/dev/null && kill -0 $gwpid 2>/dev/null || break
+		if [ $((c + g)) -eq "$last" ]; then
+			still=$((still + 2))
+			[ $still -ge 60 ] && break
+		else
+			still=0 last=$((c + g))
+		fi
+	done
+	echo "# all states after $(($(date +%s) - t0)) s; free: $(awk '/MemAvailable/ { print int($2 / 1024) }' /proc/meminfo) MiB"
+	kill -INT $clpid 2>/dev/null
+	sleep 1
+	kill -INT $gwpid 2>/dev/null
+	for p in $clpid $gwpid; do
+		i=0
+		while kill -0 $p 2>/dev/null && [ $i -lt 120 ]; do sleep 0.5; i=$((i + 1)); done
+	done
+	clpid="" gwpid=""
+	for side in cl gw; do
+		grep '^ikeswarm-kernel: child\|^ikeswarm-w.*fastpath' "$tmpd/$side.out" |
+			sed "s/^/$side /"
+	done
+	rate=$(grep -o '"setup_rate":[0-9.]*' "$tmpd/cl.out" | cut -d: -f2)
+	echo "cl ike setup_rate=${rate:-?}/s (first IKE_SA_INIT to last tunnel up, client clock)"
+	echo "states at the end: client $c gateway $g of $want each"
+	fails=$(grep -c 'child.fastpath.fail' "$tmpd/cl.log" "$tmpd/gw.log" | awk -F: '{ s += $2 } END { print s }')
+	echo "child.fastpath.fail lines: $fails"
+	grep -h 'child.fastpath.fail' "$tmpd/cl.log" "$tmpd/gw.log" | head -n 3 | sed 's/^/  /'
+	sleep 3
+}
+
+if [ "$1" = --inside ]; then
+	inside "${2:-10000}"
+	exit 0
+fi
+
+N=${1:-10000}
+[ "$(id -u)" = 0 ] || { echo "SKIP fastpath-engine: needs root"; exit 77; }
+IKESWARM=${IKESWARM:-$ROOT/ikeswarm}
+XFRM_BENCH=${XFRM_BENCH:-$ROOT/build/bench/xfrm-bench}
+export IKESWARM XFRM_BENCH WORKERS
+export UML_ENV="IKESWARM XFRM_BENCH WORKERS"
+export UML_MEM=${UML_MEM:-2048M}
+RESULTS_DIR=${RESULTS_DIR:-$BENCH_DIR/results}
+out=$(cd "$ROOT" && sh t/kernel/uml.sh -t "${FP_TIMEOUT:-900}" bench/fastpath-engine.sh --inside "$N" 2>&1)
+rc=$?
+printf '%s\n' "$out"
+[ $rc -eq 0 ] || { echo "fastpath-engine: uml.sh exited $rc"; exit 1; }
+
+# The table: one row per side, the library alone beside it.
+field() { # LINE-PREFIX KEY
+	printf '%s\n' "$out" | grep "^$1" | head -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+lib() { # lib|kproc client|gateway: the install rate of xfrm-bench
+	printf '%s\n' "$out" | grep "^$1-$2 xfrm-bench: install" | head -n 1 |
+		grep -o '[0-9][0-9.]* SA/s' | head -n 1
+}
+file="$RESULTS_DIR/$(date -u +%Y-%m-%d)-fastpath.md"
+mkdir -p "$RESULTS_DIR"
+{
+	echo "# CHILD SA installs per second through the kernel process ($(date -u +%Y-%m-%dT%H:%MZ))"
+	echo
+	echo "$(printf '%s\n' "$out" | grep '^fastpath-engine:' | head -n 1)"
+	echo
+	echo "| side | installs answered | rate (first to last batch) | inside fp_install | child.batch messages (serve time) | kernel process without IKE (xfrm-bench -k) | library alone (xfrm-bench) |"
+	echo "|---|---|---|---|---|---|---|"
+	for side in cl gw; do
+		l="$side ikeswarm-kernel: child.install"
+		style=client
+		[ $side = gw ] && style=gateway
+		echo "| $style | $(field "$l" requests) (failed $(field "$l" failed)) |" \
+			"$(field "$l" rate) in $(field "$l" span) | $(field "$l" busy_rate) ($(field "$l" busy)) |" \
+			"$(field "$side ikeswarm-kernel: child.batch" messages) ($(field "$side ikeswarm-kernel: child.batch" serve)) |" \
+			"$(lib kproc $style) | $(lib lib $style) |"
+	done
+	echo
+	echo "IKE: $(printf '%s\n' "$out" | grep '^cl ike setup_rate' | cut -c4-)"
+	echo
+	[ -n "$BENCH_NOTE" ] && { echo "$BENCH_NOTE"; echo; }
+	echo '```'
+	printf '%s\n' "$out" | grep -v '^# [0-9]* s:' | tail -n 60
+	echo '```'
+} > "$file"
+echo "fastpath-engine: wrote $file"
