@@ -66,8 +66,10 @@ const struct msg_type msg_types[] = {
 
 	/* kernel process requests; answered by reply or error (+errno) */
 	{ "addr.add", MSG_KERNEL, MSG_ID_REQUIRED, false,
-	  "put count (default 1) consecutive addresses from prefix on ifname",
-	  { { "ifname", MV_STR, REQ }, { "prefix", MV_PREFIX, REQ }, { "count", MV_UINT, OPT } } },
+	  "put count (default 1) consecutive addresses from prefix on ifname "
+	  "(put_back: not removed at exit)",
+	  { { "ifname", MV_STR, REQ }, { "prefix", MV_PREFIX, REQ }, { "count", MV_UINT, OPT },
+	    { "put_back", MV_BOOL, OPT } } },
 	{ "addr.del", MSG_KERNEL, MSG_ID_REQUIRED, false, "remove addresses added by addr.add",
 	  { { "ifname", MV_STR, REQ }, { "prefix", MV_PREFIX, REQ }, { "count", MV_UINT, OPT } } },
 	{ "addr.flush", MSG_KERNEL, MSG_ID_REQUIRED, false,
