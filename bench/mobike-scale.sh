@@ -37,6 +37,7 @@ runningtime: $RT
 startclntaddr: 10.98.0.1/16
 peeraddr: 10.99.0.1
 bindifname: $IKS_IF_CL
+bindifaddr: $IKS_CL4/24
 setupinterval: 5ms
 tunnelretryinterval: 2s
 tunnelmaxretry: 3

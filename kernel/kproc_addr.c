@@ -11,7 +11,8 @@
 
 #define KPROC_MAX_COUNT (1u << 20) /* addresses per request */
 
-/* addr.add / addr.del: count consecutive addresses from the prefix. */
+/* addr.add / addr.del: count consecutive addresses from the prefix;
+ * addr.add with put_back true does not record them (not removed at exit). */
 json_t *kproc_do_addr(struct kproc *k, const json_t *m, bool add)
 {
 	const char *name = add ? "addr.add" : "addr.del";
@@ -39,8 +40,11 @@ json_t *kproc_do_addr(struct kproc *k, const json_t *m, bool add)
 			goto out;
 		}
 	}
-	int n = add ? nladdr_add_batch(k->nl, ifname, p, (size_t)count, rc)
-		    : nladdr_del_batch(k->nl, ifname, p, (size_t)count, rc);
+	/* put_back: addresses a dead kernel process had flushed (not ours) */
+	int n = !add ? nladdr_del_batch(k->nl, ifname, p, (size_t)count, rc)
+		: json_is_true(json_object_get(m, "put_back"))
+			? nladdr_put_back(k->nl, ifname, p, (size_t)count, rc)
+			: nladdr_add_batch(k->nl, ifname, p, (size_t)count, rc);
 	if (n < 0) {
 		a = kproc_answer_err(id, -n, name);
 		goto out;

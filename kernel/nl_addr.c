@@ -217,8 +217,10 @@ out:
 	return err;
 }
 
+/* add: record what we added (record false: put back what was there before
+ * us, not ours to remove); !add: remove. */
 static int addr_batch(struct nladdr *n, const char *ifname, const struct ip_prefix *p,
-		      size_t count, int *err, bool add)
+		      size_t count, int *err, bool add, bool record)
 {
 	int ifindex = nllink_index(ifname);
 	if (ifindex < 0) {
@@ -229,7 +231,7 @@ static int addr_batch(struct nladdr *n, const char *ifname, const struct ip_pref
 	int *e = err ? err : calloc(count ? count : 1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	if (add) {
+	if (add && record) {
 		for (size_t i = 0; i < count; i++) {
 			if (p[i].addr.family == AF_INET) {
 				ensure_promote(n, ifname);
@@ -242,7 +244,7 @@ static int addr_batch(struct nladdr *n, const char *ifname, const struct ip_pref
 	for (size_t i = 0; i < count; i++) {
 		if (e[i] != 0)
 			continue;
-		if (add && rec_push(n, REC_ADDR, ifindex, &p[i]) < 0)
+		if (add && record && rec_push(n, REC_ADDR, ifindex, &p[i]) < 0)
 			rc = rc < 0 ? rc : -ENOMEM; /* added but cannot be recorded */
 		else if (!add)
 			rec_forget(n, REC_ADDR, ifindex, &p[i]);
@@ -255,26 +257,32 @@ static int addr_batch(struct nladdr *n, const char *ifname, const struct ip_pref
 int nladdr_add_batch(struct nladdr *n, const char *ifname, const struct ip_prefix *p,
 		     size_t count, int *err)
 {
-	return addr_batch(n, ifname, p, count, err, true);
+	return addr_batch(n, ifname, p, count, err, true, true);
+}
+
+int nladdr_put_back(struct nladdr *n, const char *ifname, const struct ip_prefix *p,
+		    size_t count, int *err)
+{
+	return addr_batch(n, ifname, p, count, err, true, false);
 }
 
 int nladdr_del_batch(struct nladdr *n, const char *ifname, const struct ip_prefix *p,
 		     size_t count, int *err)
 {
-	return addr_batch(n, ifname, p, count, err, false);
+	return addr_batch(n, ifname, p, count, err, false, false);
 }
 
 int nladdr_add(struct nladdr *n, const char *ifname, const struct ip_prefix *p)
 {
 	int err = 0;
-	int rc = addr_batch(n, ifname, p, 1, &err, true);
+	int rc = addr_batch(n, ifname, p, 1, &err, true, true);
 	return rc < 0 ? rc : err;
 }
 
 int nladdr_del(struct nladdr *n, const char *ifname, const struct ip_prefix *p)
 {
 	int err = 0;
-	int rc = addr_batch(n, ifname, p, 1, &err, false);
+	int rc = addr_batch(n, ifname, p, 1, &err, false, false);
 	return rc < 0 ? rc : err;
 }
 

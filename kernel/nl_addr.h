@@ -46,6 +46,11 @@ int nladdr_add_batch(struct nladdr *n, const char *ifname, const struct ip_prefi
 		     size_t count, int *err);
 int nladdr_del_batch(struct nladdr *n, const char *ifname, const struct ip_prefix *p,
 		     size_t count, int *err);
+/* Add addresses that were there before us (a flush undone by someone who
+ * is not the flusher): like nladdr_add_batch, but not recorded, so
+ * nladdr_cleanup() leaves them. */
+int nladdr_put_back(struct nladdr *n, const char *ifname, const struct ip_prefix *p,
+		    size_t count, int *err);
 
 /* `ip route add local PREFIX dev lo table local` and its removal: every
  * address of the prefix becomes local without being put on an interface.

@@ -16,8 +16,9 @@ const struct cmd ikeswarm_cmds[] = {
 	  "  --workers N worker processes (default: the setup's 'workers', else the\n"
 	  "              online CPUs; never more than tunnels)\n"
 	  "  --single    run everything in this one process (no supervisor)\n"
-	  "  --flush=false  installfastpath: keep the XFRM states/policies and\n"
-	  "              table 330 found at start (default: flushed)\n" },
+	  "  --flush=false  keep the client's bindifname addresses (default: removed,\n"
+	  "              put back at exit) and, with installfastpath, the XFRM\n"
+	  "              states/policies and table 330 found at start\n" },
 	{ "default", cmd_default, "write the commented default setup",
 	  "ikeswarm default setup [-f FILE]\n"
 	  "  -f FILE     write to FILE instead of standard output\n" },

@@ -37,7 +37,8 @@ struct sup_opts {
 	const char *log_path;    /* NULL: ikeswarm.log */
 	const char *setup_path;  /* re-read by each child */
 	unsigned workers;        /* 0: plan_workers() */
-	bool flush;              /* installfastpath: empty XFRM/table 330 first */
+	bool flush;              /* client: empty bindifname first (put back at
+				    exit); installfastpath: XFRM/table 330 */
 };
 
 /* Run cfg (loaded from o->setup_path) as a supervisor with workers and a

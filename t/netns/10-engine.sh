@@ -42,6 +42,7 @@ write_conf() {
 			echo "startclntaddr: 10.98.0.1/16"
 			echo "peeraddr: $IKS_GW4"
 			echo "bindifname: $IKS_IF_CL"
+			echo "bindifaddr: $IKS_CL4/24" # the flush at start takes it
 			echo "setupinterval: 5ms"
 			echo "tunnelretryinterval: 1s"
 			echo "tunnelmaxretry: 3"
@@ -151,6 +152,7 @@ runningtime: 3s
 startclntaddr: fd00:98::1/64
 peeraddr: $IKS_GW6
 bindifname: $IKS_IF_CL
+bindifaddr: $IKS_CL6/64
 setupinterval: 5ms
 ikeconf:
   psk: iks-engine-test

@@ -40,6 +40,7 @@ runningtime: 24s
 startclntaddr: 10.98.0.1/16
 peeraddr: $IKS_GW4
 bindifname: $IKS_IF_CL
+bindifaddr: $IKS_CL4/24
 setupinterval: 5ms
 tunnelmaxretry: 0
 ikeconf:

@@ -64,12 +64,12 @@ v6_children() {
 
 # write_pair NAME N CHANGE GWADDRS FAMILY
 write_pair() {
-	local name n change gwn fam start peer gwa
+	local name n change gwn fam start peer gwa cla
 	name=$1 n=$2 change=$3 gwn=$4 fam=$5
 	if [ "$fam" = 6 ]; then
-		start=fd00:98::1/64 peer=$IKS_GW6 gwa=$IKS_GW6/64
+		start=fd00:98::1/64 peer=$IKS_GW6 gwa=$IKS_GW6/64 cla=$IKS_CL6/64
 	else
-		start=10.98.0.1/16 peer=$IKS_GW4 gwa=$IKS_GW4/24
+		start=10.98.0.1/16 peer=$IKS_GW4 gwa=$IKS_GW4/24 cla=$IKS_CL4/24
 	fi
 	cat >"$T/$name-cl.yaml" <<EOF
 role: client
@@ -78,6 +78,7 @@ runningtime: 9900ms
 startclntaddr: $start
 peeraddr: $peer
 bindifname: $IKS_IF_CL
+bindifaddr: $cla
 setupinterval: 5ms
 tunnelretryinterval: 1s
 tunnelmaxretry: 3

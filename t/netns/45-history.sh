@@ -30,6 +30,7 @@ conf() {
 			echo "startclntaddr: 10.98.0.1/16"
 			echo "peeraddr: $IKS_GW4"
 			echo "bindifname: $IKS_IF_CL"
+			echo "bindifaddr: $IKS_CL4/24" # the flush at start takes it
 			echo "setupinterval: 5ms"
 		else
 			echo "bindifname: $IKS_IF_GW"

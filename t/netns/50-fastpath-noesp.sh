@@ -25,6 +25,7 @@ runningtime: 5s
 startclntaddr: 10.98.0.1/16
 peeraddr: $IKS_GW4
 bindifname: $IKS_IF_CL
+bindifaddr: $IKS_CL4/24
 ikeconf:
   psk: noesp
   installfastpath: true

@@ -135,12 +135,18 @@ START_TEST(test_flush_restored)
 	ck_assert_int_eq(present("127.0.0.1"), 0);
 	ck_assert_int_eq(kproc_call(c, addr_req("addr.add", "lo", "10.90.0.7/24", 1), why,
 				    sizeof(why)), 0);
+	/* put_back: added, but not ours to remove at exit */
+	json_t *pb = addr_req("addr.add", "lo", "10.90.0.33/24", 1);
+	json_object_set_new(pb, "put_back", json_true());
+	ck_assert_int_eq(kproc_call(c, pb, why, sizeof(why)), 0);
+	ck_assert_int_eq(present("10.90.0.33"), 1);
 	f = msg_new("addr.flush", 0);
 	json_object_set_new(f, "ifname", json_string("nosuchif9"));
 	ck_assert_int_eq(kproc_call(c, f, why, sizeof(why)), -ENODEV);
 	kproc_client_close(c);
 	ck_assert_int_eq(stop(), 0);
 	ck_assert_int_eq(present("10.90.0.7"), 0);
+	ck_assert_int_eq(present("10.90.0.33"), 1);
 	ck_assert_int_eq(present("10.90.0.1"), 1);
 	ck_assert_int_eq(present("127.0.0.1"), 1);
 }
