@@ -15,7 +15,9 @@
 #          and writes them to bench/results/<date>-profile-SIDE-gGROUP.txt;
 #          PROFILE_SINGLE=0 profiles the real process tree (one file per
 #          process, the busiest annotated); callgrind files are copied to
-#          PROFILE_KEEP (/tmp/ikeswarm-profile)
+#          PROFILE_KEEP (/tmp/ikeswarm-profile); PROFILE_TOOL=perf samples
+#          the real process tree natively with perf (kernel time included)
+#          into <date>-perf-SIDE-gGROUP.txt
 #
 # Prints a Markdown table at the end and writes it to
 # bench/results/<UTC date>-<mode>.md (RESULTS_DIR overrides the folder).
@@ -675,10 +677,47 @@ report() {
 
 # ---- main -------------------------------------------------------------------------
 
+# profile_perf SIDE GROUP N: the real process tree of SIDE under perf
+# record (cpu-clock samples, user and kernel, native code: SHA-NI and
+# MULX paths that valgrind hides); shares of CPU time by process, DSO
+# and symbol.  Wall-clock samples: noisier than callgrind, but they
+# include the kernel's share of the cost per tunnel.
+profile_perf() {
+	local side g n pd out
+	side=$1 g=$2 n=$3
+	need_cmd perf
+	pd=$T/perf.data
+	eval "WRAP_$(echo "$side" | tr a-z A-Z)=\"perf record -q -F 2999 -g -o $pd --\""
+	RETRAN=60s
+	bed
+	pair "prof-$side" iks "$g" "$n" 0
+	mkdir -p "$RESULTS_DIR"
+	out=$RESULTS_DIR/$(date -u +%Y-%m-%d)-perf-$side-g$g.txt
+	{
+		echo "perf (cpu-clock), ikeswarm $side, group $g, $(get "prof-$side.up")/$n tunnels," \
+			"commit $(get commit), $(date -u +%Y-%m-%dT%H:%MZ);" \
+			"CPU s client/gateway $(get "prof-$side.cpu_cl")/$(get "prof-$side.cpu_gw")"
+		echo "== by process and DSO =="
+		perf report -i "$pd" --no-children --sort comm,dso --stdio 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | sed -n '1,25p'
+		echo "== by symbol (self) =="
+		perf report -i "$pd" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | sed -n '1,70p'
+		echo "== by symbol (children: inclusive) =="
+		perf report -i "$pd" --children --sort sym --stdio -g none 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | sed -n '1,70p'
+	} >"$out"
+	mkdir -p "${PROFILE_KEEP:-/tmp/ikeswarm-profile}" &&
+		cp "$pd" "${PROFILE_KEEP:-/tmp/ikeswarm-profile}/perf-$side-g$g.data" 2>/dev/null
+	cat "$out"
+	echo "written: $out" >&2
+}
+
 # profile SIDE GROUP N: see the header.
 profile() {
 	local side g n cg out
 	side=${1:-gw} g=${2:-31} n=${3:-1000}
+	[ "${PROFILE_TOOL:-callgrind}" = perf ] && { profile_perf "$side" "$g" "$n"; return; }
 	need_cmd valgrind callgrind_annotate
 	cg=$T/callgrind.out
 	# --single (default): the whole side in one process, one profile;
