@@ -4,6 +4,7 @@
 #  procs_wN          N = 1, 2, 4 workers on both sides: 200 tunnels, both -j
 #                    results pass with the same counts; the one log file has
 #                    lines from every worker, all in the log format
+#  procs_gw_tunnel_ids_wN a gateway tunnel index appears under one worker only
 #  procs_log_keyword / procs_log_cap  4 workers: logkeyword keeps exactly
 #                    the matching lines; logfilesizecap 1 MB rotates to .prev,
 #                    neither file passes the cap, every line parses
@@ -13,8 +14,16 @@
 #  procs_cli_*       every control request against a running client (and
 #                    list/dump on the gateway) with `ikeswarm cli` one-shot,
 #                    the answers parsed as JSON; bad requests get JSON errors
+#  procs_cli_dump_fields / procs_cli_dumpchild_fields  lifetimes, DPD, NAT,
+#                    times, SK_d; TS, mode, lifetimes of a CHILD SA
+#  procs_cli_subscribe the subscribe request answers the PUB url and topics
+#  procs_events_*    `ikeswarm cli events` (and nngcat) during a kill -9:
+#                    the lines parse, worker.died arrives, a level-3 keyword
+#                    subscription gets VERB lines of w1 only while the log
+#                    file (level 2) has none
 #  procs_kill_client kill -9 of a client worker mid-run: worker.died logged,
-#                    the worker restarted, its tunnels up again, result pass
+#                    the worker restarted, its tunnels up again, result pass;
+#                    summary and -j show events_dropped 0
 #  procs_sigint      SIGINT to the supervisor: graceful stop, exit bounded
 #  procs_sigint_graceful SIGINT to a client with tunnels up: its DELETEs
 #                    close them on the gateway, exit 0
@@ -104,6 +113,21 @@ comm_pid() { # comm_pid NS NAME: the pid of the process called NAME in NS
 	done | head -n 1
 }
 
+# gw_ids_ok LOG: no tunnel index (of an ike.established line) under two workers.
+gw_ids_ok() {
+	python3 - "$1" <<'PY'
+import re, sys
+seen = {}
+for line in open(sys.argv[1]):
+    m = re.search(r' (w\d+) (t\d+) ike=\S+ ike\.established', line)
+    if m:
+        seen.setdefault(m.group(2), set()).add(m.group(1))
+dup = {t: w for t, w in seen.items() if len(w) > 1}
+if not seen or dup:
+    sys.exit('%d indexes, under two workers: %s' % (len(seen), sorted(dup)[:5]))
+PY
+}
+
 # log_ok LOG WORKERS: every line in the log format; lines from w0..w(N-1).
 log_ok() {
 	python3 - "$1" "$2" <<'PY'
@@ -145,6 +169,10 @@ for w in 1 2 4; do
 		fail procs_$name "$out"
 	else
 		pass procs_$name
+	fi
+	if [ $w -gt 1 ]; then
+		out=$(gw_ids_ok "$T/$name-gw.log" 2>&1) && pass procs_gw_tunnel_ids_$name ||
+			fail procs_gw_tunnel_ids_$name "$out"
 	fi
 	ref=$got
 done
@@ -231,15 +259,23 @@ cl_cli list 95 10
 check procs_cli_list_window jq_py "r['ok'] and len(r['ike_sas']) == 5"
 cl_cli dump "$spi1"
 check procs_cli_dump jq_py "r['ok'] and r['ike_sa']['spi'] == '$spi1' and r['ike_sa']['state'] == 'established' and r['ike_sa']['worker'] == 1"
+s="r['ike_sa']"
+check procs_cli_dump_fields jq_py "$s['lifetime']['ikelifetime_s'] == 600 and 0 < $s['lifetime']['rekey_in_s'] <= 600 and $s['dpd']['interval_s'] > 0 and $s['nat_local'] is False and $s['nat_remote'] is False and len($s['keys']['sk_d']) == 64 and int($s['keys']['sk_d'], 16) > 0 and $s['age_s'] > 0 and $s['created_us'] > 0 and $s['encr'] and $s['prf'] and $s['dh'] and $s['local'].startswith('10.98.') and $s['peer'] == '$IKS_GW4'"
 cl_cli listchild 0 3
 check procs_cli_listchild jq_py "r['ok'] and r['total'] == 100 and len(r['child_sas']) == 3"
 cspi=$(jq_get "r['child_sas'][0]['spi']")
 cl_cli dumpchild "$cspi"
 check procs_cli_dumpchild jq_py "r['ok'] and r['child_sa']['spi'] == '$cspi' and r['child_sa']['mode'] == 'tunnel'"
+s="r['child_sa']"
+check procs_cli_dumpchild_fields jq_py "$s['lifetime']['lifetime_s'] > 0 and 0 < $s['lifetime']['rekey_in_s'] <= $s['lifetime']['lifetime_s'] and '-' in $s['ts_local'] and '-' in $s['ts_remote'] and len($s['spi_out']) == 8 and $s['encr'] and $s['integ'] and $s['pfs_dh'] and $s['local'].startswith('10.98.') and $s['age_s'] > 0"
 cl_cli rekeychild "$cspi"
 check procs_cli_rekeychild jq_py "r['ok']"
 cl_cli log 3 child
 check procs_cli_log jq_py "r['ok'] and r['level'] == 3 and r['keyword'] == 'child'"
+cl_cli subscribe 3 tunnel.
+check procs_cli_subscribe jq_py "r['ok'] and r['url'] == 'tcp://127.0.0.1:12342' and r['topics'] == ['1', '2', '3'] and r['lease_s'] > 0"
+cl_cli subscribe 0
+check procs_cli_bad_subscribe test "$CLI_RC" -eq 2
 # bad ones: each gets a JSON error and changes nothing
 cl_cli dump 7f00000000000001
 check procs_cli_bad_worker jq_py "not r['ok'] and 'error' in r"
@@ -276,16 +312,64 @@ w1=""
 for p in $(ip netns pids "$IKS_NS_CL"); do
 	[ "$(cat /proc/$p/comm 2>/dev/null)" = ikeswarm-w1 ] && w1=$p
 done
+# subscribers while it happens: every line, and a level-3 keyword one
+ip netns exec "$IKS_NS_CL" "$IKESWARM" cli --svr tcp://127.0.0.1:12341 events --for 6 \
+	>"$T/ev-all.out" 2>"$T/ev-all.err" &
+EVPID=$!
+ip netns exec "$IKS_NS_CL" "$IKESWARM" cli --svr tcp://127.0.0.1:12341 events --level 3 \
+	--keyword 'w1 ' --for 6 >"$T/ev-w1.out" 2>"$T/ev-w1.err" &
+EV1PID=$!
+NCPID=""
+if command -v nngcat >/dev/null 2>&1; then
+	ip netns exec "$IKS_NS_CL" timeout 6 nngcat --sub --dial tcp://127.0.0.1:12342 \
+		--subscribe 1 --format ascii >"$T/ev-nngcat.out" 2>&1 &
+	NCPID=$!
+fi
+sleep 1
 kill -9 $w1
 sleep 4
 cl_cli summary
 check procs_kill_client_back jq_py "r['ok'] and r['workers'][1]['starts'] == 2 and r['counters']['established'] == 100"
+check procs_events_dropped_summary jq_py "r['events_dropped'] == 0 and [w['events_dropped'] for w in r['workers']] == [0, 0]"
+wait $EVPID
+EV_RC=$?
+wait $EV1PID
+if [ $EV_RC -ne 0 ]; then
+	fail procs_events_cli "exit $EV_RC: $(tail -n 1 "$T/ev-all.err")"
+elif ! grep -q ' w1 t- worker.died signal=9' "$T/ev-all.out" ||
+     ! grep -q ' INFO w1 t[0-9]* ike=[0-9a-f]* tunnel.up ' "$T/ev-all.out"; then
+	fail procs_events_cli "no worker.died or tunnel.up of w1 among $(wc -l <"$T/ev-all.out") lines"
+elif ! out=$(log_ok "$T/ev-all.out" 0 2>&1); then
+	fail procs_events_cli "$out"
+else
+	pass procs_events_cli
+fi
+n_w1=$(grep -c ' VERB w1 ' "$T/ev-w1.out")
+if [ "$(grep -vc ' w1 ' "$T/ev-w1.out")" -ne 0 ]; then
+	fail procs_events_keyword "lines without 'w1 ': $(grep -v ' w1 ' "$T/ev-w1.out" | head -n 1)"
+elif [ "$n_w1" -eq 0 ]; then
+	fail procs_events_keyword "no VERB line of w1 ($(wc -l <"$T/ev-w1.out") lines)"
+elif grep -q ' VERB ' "$T/long-cl.log"; then
+	fail procs_events_keyword "VERB lines in the level-2 log file"
+else
+	pass procs_events_keyword
+fi
+if [ -n "$NCPID" ]; then
+	wait $NCPID
+	if grep -q '^1 .* w1 t- worker.died signal=9' "$T/ev-nngcat.out" &&
+	   ! grep -q '^[2-5] ' "$T/ev-nngcat.out"; then
+		pass procs_events_nngcat
+	else
+		fail procs_events_nngcat "$(head -c 300 "$T/ev-nngcat.out")"
+	fi
+fi
 cl_cli stop
 check procs_cli_stop jq_py "r['ok'] and r['graceful']"
 wait $CLPID
 CL_RC=$?
-if [ $CL_RC -ne 0 ] || [ "$(jnum "$T/long-cl.json" created)" != 100 ]; then
-	fail procs_kill_client "exit $CL_RC, created $(jnum "$T/long-cl.json" created)"
+if [ $CL_RC -ne 0 ] || [ "$(jnum "$T/long-cl.json" created)" != 100 ] ||
+   [ "$(jnum "$T/long-cl.json" events_dropped)" != 0 ]; then
+	fail procs_kill_client "exit $CL_RC, created $(jnum "$T/long-cl.json" created), events_dropped $(jnum "$T/long-cl.json" events_dropped)"
 elif ! grep -q ' w1 t- worker.died signal=9' "$T/long-cl.log" ||
      ! grep -q ' w1 t- worker.restarted' "$T/long-cl.log"; then
 	fail procs_kill_client "no worker.died signal=9 / worker.restarted in the log"
