@@ -687,7 +687,7 @@ profile_perf() {
 	side=$1 g=$2 n=$3
 	need_cmd perf
 	pd=$T/perf.data
-	eval "WRAP_$(echo "$side" | tr a-z A-Z)=\"perf record -q -F 2999 -g -o $pd --\""
+	eval "WRAP_$(echo "$side" | tr a-z A-Z)=\"perf record -q -F ${PERF_FREQ:-2999} ${PERF_CG:--g} -o $pd --\""
 	RETRAN=60s
 	bed
 	pair "prof-$side" iks "$g" "$n" 0

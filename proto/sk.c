@@ -15,7 +15,7 @@ struct ike_sk {
 	struct ike_integ *integ;         /* NULL with an AEAD */
 	const struct ike_encr_info *ei;  /* inside cipher */
 	size_t icv_len;                  /* integrity ICV or AEAD tag */
-	uint64_t next_iv;                /* AEAD IV counter */
+	uint64_t next_iv;                /* AEAD IV counter (0 with CBC) */
 };
 
 struct ike_sk *ike_sk_new(const struct ike_crypto *c,
@@ -40,13 +40,15 @@ struct ike_sk *ike_sk_new(const struct ike_crypto *c,
 	if (!sk->cipher)
 		goto fail;
 	sk->ei = ike_cipher_info(sk->cipher);
-	/* AEAD IV counter: a random start, so an ike_sk re-made for the same
-	 * key (a caller's mistake) still does not repeat IVs in practice;
-	 * the top bit clear leaves 2^63 messages before the end. */
-	if (RAND_bytes((uint8_t *)&sk->next_iv, sizeof(sk->next_iv)) != 1)
-		goto fail;
-	sk->next_iv &= UINT64_MAX >> 1;
 	if (ei.aead) {
+		/* AEAD IV counter: a random start, so an ike_sk re-made for the
+		 * same key (a caller's mistake) still does not repeat IVs in
+		 * practice; the top bit clear leaves 2^63 messages before the
+		 * end.  (CBC takes a random IV per message instead: no counter,
+		 * and no RAND call here, which costs as much as a few HMACs.) */
+		if (RAND_bytes((uint8_t *)&sk->next_iv, sizeof(sk->next_iv)) != 1)
+			goto fail;
+		sk->next_iv &= UINT64_MAX >> 1;
 		sk->icv_len = ei.icv_len;
 	} else {
 		sk->integ = ike_integ_new(c, suite->integ, sk_a, sk_a_len);
