@@ -60,6 +60,23 @@ struct fp_child {
 	uint8_t keymat[FP_KEYMAT_MAX];
 };
 
+/* The engine's reqids: (worker << 24 | seq) times an odd constant
+ * (scrambled for the state hash, see fp_child.reqid; invertible, so the
+ * kernel process can tell whose a reqid is and remove what a dead worker
+ * left).  worker is taken modulo 256, seq modulo 2^24. */
+#define FP_REQID_MUL 0x9e3779b1u
+#define FP_REQID_INV 0x0e8b2f51u /* FP_REQID_MUL * FP_REQID_INV = 1 mod 2^32 */
+
+static inline uint32_t fp_reqid_make(unsigned worker, uint32_t seq)
+{
+	return (((uint32_t)(worker & 0xff) << 24) | (seq & 0xffffff)) * FP_REQID_MUL;
+}
+
+static inline unsigned fp_reqid_worker(uint32_t reqid)
+{
+	return (reqid * FP_REQID_INV) >> 24;
+}
+
 /* Checks c and looks its algorithms up.  0 or -EINVAL/-ENOTSUP. */
 int fp_child_check(const struct fp_child *c, struct xfrm_alg_spec *alg);
 

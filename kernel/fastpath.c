@@ -611,6 +611,20 @@ size_t fp_installed(const struct fastpath *fp)
 	return fp->nrecs;
 }
 
+size_t fp_reqids(const struct fastpath *fp, bool (*keep)(uint32_t reqid, void *arg), void *arg,
+		 uint32_t *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t b = 0; b < fp->nrecs_cap; b++)
+		for (const struct rec *r = fp->recs[b]; r; r = r->next)
+			if (!keep || keep(r->reqid, arg)) {
+				if (n < max)
+					out[n] = r->reqid;
+				n++;
+			}
+	return n;
+}
+
 static int spd_reply(void *ctx, const struct nlmsghdr *h)
 {
 	return xfrm_policy_parse_spd(h, ctx);

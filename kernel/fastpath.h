@@ -37,6 +37,7 @@
 #ifndef IKESWARM_KERNEL_FASTPATH_H
 #define IKESWARM_KERNEL_FASTPATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,6 +87,11 @@ int fp_cleanup(struct fastpath *fp);
 
 /* CHILD SAs in the record. */
 size_t fp_installed(const struct fastpath *fp);
+/* The reqids in the record for which keep (NULL: all) says true, the
+ * first max of them into out; returns how many there are.  O(record):
+ * for rare whole-record work (a restarted worker's SAs), never per SA. */
+size_t fp_reqids(const struct fastpath *fp, bool (*keep)(uint32_t reqid, void *arg), void *arg,
+		 uint32_t *out, size_t max);
 
 /* Read one ESP state (XFRM_MSG_GETSA): endpoints, counters, sequence
  * numbers.  0, -ESRCH when there is none, or -errno. */

@@ -3,11 +3,14 @@
  *
  * Order per CHILD SA is the order of the batch: the requests are cut into
  * phases in which every reqid appears once (a request naming a reqid
- * already in the phase starts the next phase), and a phase runs install,
- * rekey, migrate, delete -- one fp_* call each, count = how many of that
- * kind.  Requests of different reqids do not depend on each other, so
- * within a phase the kinds may go in any order. */
+ * already in the phase starts the next phase), and a phase runs delete,
+ * install, rekey, migrate -- one fp_* call each, count = how many of that
+ * kind.  Requests of one reqid never share a phase, so each SA sees its
+ * requests in the order sent; across reqids only a delete can matter (it
+ * frees selectors an install may want), so deletes go first.  A "purge" (a worker's
+ * first request) runs alone, after everything before it. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -104,7 +107,12 @@ static bool phase_empty(const struct phase *p)
  * errs[slot].  Then empty it for the next one. */
 static void phase_run(struct kproc *k, struct phase *p, int *errs)
 {
-	for (int kind = 0; kind < B_NKINDS; kind++) {
+	/* Deletes first: an install may need the selectors a delete of
+	 * another reqid frees (an INITIAL_CONTACT replacing the peer's old
+	 * IKE SA queues the old CHILD SA's delete before the new install). */
+	static const int order[B_NKINDS] = { B_DELETE, B_INSTALL, B_REKEY, B_MIGRATE };
+	for (int o = 0; o < B_NKINDS; o++) {
+		int kind = order[o];
 		size_t n = p->n[kind];
 		struct kproc_child_stats *st = &k->child[kind];
 		uint64_t t0 = mono_ns();
@@ -211,6 +219,38 @@ bad:
 	return -EINVAL;
 }
 
+static bool of_worker(uint32_t reqid, void *arg)
+{
+	return fp_reqid_worker(reqid) == *(const unsigned *)arg;
+}
+
+/* {"op": "purge", "worker": W}: a (re)started worker's first request.
+ * What the kernel holds under W's reqids (kernel/child_sa.h) was left by
+ * a dead incarnation of W: removed, so the new one's reqids are free. */
+static int purge_worker(struct kproc *k, const json_t *r)
+{
+	const json_t *wv = json_object_get(r, "worker");
+	if (!json_is_integer(wv) || json_integer_value(wv) < 0)
+		return -EINVAL;
+	unsigned w = (unsigned)json_integer_value(wv) & 0xff;
+	size_t n = fp_reqids(k->fp, of_worker, &w, NULL, 0);
+	if (!n)
+		return 0;
+	uint32_t *ids = malloc(n * sizeof(*ids));
+	int *err = malloc(n * sizeof(*err));
+	int rc = -ENOMEM;
+	if (ids && err) {
+		fp_reqids(k->fp, of_worker, &w, ids, n);
+		rc = fp_delete(k->fp, ids, n, err);
+		fprintf(stderr, "ikeswarm-kernel: worker %u (re)started: removed the %zu CHILD SAs "
+			"its last run left (%d failed)\n", w, n, rc < 0 ? (int)n : rc);
+		rc = rc < 0 ? rc : 0;
+	}
+	free(ids);
+	free(err);
+	return rc;
+}
+
 json_t *kproc_do_child_batch(struct kproc *k, const json_t *m)
 {
 	int64_t id = msg_id(m);
@@ -229,8 +269,17 @@ json_t *kproc_do_child_batch(struct kproc *k, const json_t *m)
 		a = kproc_answer_err(id, ENOMEM, "child.batch");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
-		errs[i] = add_request(k, &p, json_array_get(reqs, i), i, errs);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *r = json_array_get(reqs, i);
+		const char *op = json_string_value(json_object_get(r, "op"));
+		if (op && !strcmp(op, "purge")) { /* after what came before it */
+			if (!phase_empty(&p))
+				phase_run(k, &p, errs);
+			errs[i] = purge_worker(k, r);
+			continue;
+		}
+		errs[i] = add_request(k, &p, r, i, errs);
+	}
 	if (!phase_empty(&p))
 		phase_run(k, &p, errs);
 	k->child_batches++;

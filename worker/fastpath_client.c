@@ -110,7 +110,7 @@ uint32_t fpc_new_reqid(struct fpc *f)
 {
 	uint32_t r;
 	do
-		r = (f->reqid_base + ++f->reqid_seq) * 0x9e3779b1u;
+		r = fp_reqid_make((unsigned)f->worker, ++f->reqid_seq);
 	while (!r);
 	return r;
 }
@@ -339,19 +339,12 @@ static void kpq_on_answer(struct loop *loop, int fd, uint32_t events, void *arg)
 		kpq_kick(q, KPQ_RETRY_NS);
 }
 
-/* Queue request r (freed here) for note n.  The first request hooks the
- * answer fd into the engine's loop. */
-static int kpq_push(struct fpc *f, const struct fpc_note *n, json_t *r)
+/* Append request r (freed here) for note n to the queue.  0 or -ENOMEM. */
+static int kpq_enqueue(struct kpq *q, const struct fpc_note *n, json_t *r)
 {
-	struct kpq *q = f->ctx;
 	int rc = -ENOMEM;
 	if (!r)
 		return -ENOMEM;
-	if (!q->loop && f->eng && f->eng->loop) {
-		q->loop = f->eng->loop;
-		if (loop_fd_add(q->loop, q->rfd, EPOLLIN, kpq_on_answer, q) < 0)
-			q->loop = NULL;
-	}
 	if (q->n == q->cap && q->head > 0) { /* slide the unsent part down */
 		memmove(q->q, q->q + q->head, (q->n - q->head) * sizeof(*q->q));
 		q->n -= q->head;
@@ -373,17 +366,33 @@ static int kpq_push(struct fpc *f, const struct fpc_note *n, json_t *r)
 		goto out;
 	e->len = strlen(e->txt);
 	q->n++;
-	f->stats.reqs++;
+	q->f->stats.reqs++;
 	rc = 0;
+out:
+	json_decref(r); /* (jansson frees the keymat text unwiped) */
+	return rc;
+}
+
+/* Queue request r (freed here) for note n and see that it goes.  The
+ * first request hooks the answer fd into the engine's loop. */
+static int kpq_push(struct fpc *f, const struct fpc_note *n, json_t *r)
+{
+	struct kpq *q = f->ctx;
+	if (!q->loop && f->eng && f->eng->loop) {
+		q->loop = f->eng->loop;
+		if (loop_fd_add(q->loop, q->rfd, EPOLLIN, kpq_on_answer, q) < 0)
+			q->loop = NULL;
+	}
+	int rc = kpq_enqueue(q, n, r);
+	if (rc < 0)
+		return rc;
 	if (!q->loop) { /* no loop (tests): one batch now, its answer awaited */
 		kpq_send(q, 0);
 		kpq_wait(q);
 	} else if (!q->in_flight && !timer_armed(&q->timer)) {
 		kpq_kick(q, 0);
 	}
-out:
-	json_decref(r); /* (jansson frees the keymat text unwiped) */
-	return rc;
+	return 0;
 }
 
 static json_t *kp_req(const char *op, const struct fpc_note *n)
@@ -482,7 +491,13 @@ int fpc_kproc_open(struct fpc **out, const char *url, int worker)
 	f->ops = &kproc_ops;
 	f->ctx = q;
 	f->worker = worker;
-	f->reqid_base = (uint32_t)worker << 24; /* x odd constant: still distinct */
+	/* first in the first batch: what an earlier run of this worker left */
+	struct fpc_note n = { .op = FPC_PURGE, .tunnel = -1 };
+	json_t *purge = json_pack("{s:s,s:i}", "op", "purge", "worker", worker);
+	if ((rv = kpq_enqueue(q, &n, purge)) < 0) {
+		nng_close(q->sock);
+		goto fail;
+	}
 	*out = f;
 	return 0;
 fail:
@@ -558,7 +573,7 @@ int fpc_child_build(const struct ikesa *sa, const struct childsa *c,
 
 /* ---- engine hooks ----------------------------------------------------- */
 
-static const char *const op_names[] = { "install", "rekey", "delete", "migrate" };
+static const char *const op_names[] = { "install", "rekey", "delete", "migrate", "purge" };
 
 static void note_of(const struct ikesa *sa, const struct childsa *c, enum fpc_op op,
 		    struct fpc_note *n)

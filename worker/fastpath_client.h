@@ -30,7 +30,9 @@ struct childsa;
 struct ike_child_keys;
 struct fpc;
 
-enum fpc_op { FPC_INSTALL, FPC_REKEY, FPC_DELETE, FPC_MIGRATE };
+/* FPC_PURGE: the kernel-process backend's first request, removing what a
+ * dead incarnation of this worker left (its reqids are ours again). */
+enum fpc_op { FPC_INSTALL, FPC_REKEY, FPC_DELETE, FPC_MIGRATE, FPC_PURGE };
 
 /* Who a request is for, to match its answer to its CHILD SA. */
 struct fpc_note {
@@ -57,8 +59,7 @@ struct fpc {
 	void *ctx;
 	struct engine *eng;         /* set by the hooks; NULL while closing */
 	int worker;
-	uint32_t reqid_seq;         /* reqids handed out */
-	uint32_t reqid_base;        /* keeps workers' reqids apart */
+	uint32_t reqid_seq;         /* reqids handed out (fp_reqid_make) */
 	struct {
 		unsigned long reqs, batches, failed;
 		unsigned long lost;     /* never answered (timeout, exit) */
@@ -73,7 +74,9 @@ int fpc_direct_open(struct fpc **out, bool flush, char *why, size_t whylen);
 /* Kernel-process backend (multi-process exec): child.batch requests to
  * the kernel process at url (kernel/kproc.h; it got fastpath.start from
  * the supervisor).  The answers' fd joins the engine's loop at the first
- * request.  worker keeps the reqids of workers apart.  0 or -errno. */
+ * request.  worker keeps the reqids of workers apart; the first batch
+ * starts with a purge of what an earlier run of this worker index left
+ * (a restarted worker reuses its reqids).  0 or -errno. */
 int fpc_kproc_open(struct fpc **out, const char *url, int worker);
 /* Removes everything installed (fp_cleanup) and frees f; NULL is fine.
  * (Kernel-process backend: sends what is still queued -- the deletes of
@@ -81,8 +84,9 @@ int fpc_kproc_open(struct fpc **out, const char *url, int worker);
  * process removes what is left at its own exit.) */
 void fpc_close(struct fpc *f);
 
-/* A fresh nonzero reqid, scrambled (counter * odd constant) so the
- * kernel's state hash (daddr ^ saddr ^ reqid) spreads. */
+/* A fresh nonzero reqid of this worker (kernel/child_sa.h
+ * fp_reqid_make: scrambled so the kernel's state hash spreads, and the
+ * kernel process can tell the worker from it). */
 uint32_t fpc_new_reqid(struct fpc *f);
 
 /* The CHILD SA c of sa (keys k, from an exchange we initiated or not) as
