@@ -85,6 +85,7 @@ struct engine {
 	int gw_seq;                  /* gateway: index given to the next peer */
 	struct engine_scratch *scratch;
 	struct fpc *fp;              /* installfastpath, else NULL (not owned) */
+	uint32_t mobike_gw_gone;     /* gateway: bit k set while its address k is gone */
 	struct sa_hist ike_hist, child_hist; /* keep*history (worker/history.h) */
 	bool test_fail_child_keys;   /* tests only: CHILD SA key derivation fails */
 };

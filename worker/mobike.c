@@ -58,6 +58,8 @@ void mobike_rekeyed(struct ikesa *old, struct ikesa *n)
 	mob->cookie2_out = false;
 	if (mob->rr_wanted && !timer_armed(&mob->rr_timer))
 		sa_queue_task(n, TASK_MOBIKE_CHECK, 0);
+	if (mob->list_wanted && !mobike_list_queued(n))
+		sa_queue_task(n, TASK_MOBIKE_ADDRLIST, 0);
 }
 
 void mobike_children_moved(struct ikesa *sa, const struct ike_path *old)
@@ -164,12 +166,8 @@ int mobike_auth_build(struct ikesa *sa, struct msg_out *m)
 		return 0;
 	if (!mobike_get(sa))
 		return -ENOMEM;
-	unsigned K = plan_addrs_per_tunnel(cfg);
 	struct ip_addr own[MOBIKE_MAX_PEERS];
-	unsigned n = 0;
-	for (unsigned k = 0; k < K && n < MOBIKE_MAX_PEERS; k++)
-		if (plan_tunnel_addr(cfg, (unsigned)sa->tunnel, k, &own[n]) == 0)
-			n++;
+	unsigned n = mobike_own_list(sa, own, MOBIKE_MAX_PEERS);
 	ike_add_notify_simple(&m->b, IKE_N_MOBIKE_SUPPORTED, NULL, 0);
 	mobike_add_list(&m->b, own, n, &sa->path.local);
 	if (config_disallownat(cfg)) {
@@ -213,10 +211,7 @@ int mobike_auth_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_ou
 	mob->peer_supported = true;
 	mobike_peers_set(sa, &sa->path.remote, &sa->path.remote, m);
 	struct ip_addr own[MOBIKE_MAX_PEERS];
-	unsigned n = 0, K = plan_gw_addrs(cfg);
-	for (unsigned k = 0; k < K && n < MOBIKE_MAX_PEERS; k++)
-		if (plan_gw_addr(cfg, k, &own[n]) == 0)
-			n++;
+	unsigned n = mobike_own_list(sa, own, MOBIKE_MAX_PEERS);
 	ike_add_notify_simple(&out->b, IKE_N_MOBIKE_SUPPORTED, NULL, 0);
 	mobike_add_list(&out->b, own, n, &sa->path.local);
 	return 0;
@@ -315,10 +310,20 @@ void mobike_info_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_o
 		return;
 	if (mobike_msg_has_list(m)) {
 		const struct ike_notify *nn = ike_msg_notify(m, IKE_N_NO_NATS_ALLOWED);
-		if (nn && !nonats_ok(nn, path))
+		if (nn && !nonats_ok(nn, path)) {
 			ike_add_notify_simple(&out->b, IKE_N_UNEXPECTED_NAT_DETECTED, NULL, 0);
-		else
-			mobike_peers_set(sa, &sa->path.remote, &path->remote, m);
+		} else if (sa->tun && !mobike_list_holds(m, &path->remote, &sa->path.remote)) {
+			/* 3.6: the gateway gave up the address we use (it is
+			 * gone from its interface): the list replaces it, and
+			 * we move to where the list came from at once. */
+			mobike_peers_set(sa, &path->remote, &path->remote, m);
+			mobike_move_peer_gone(sa, &path->remote);
+		} else {
+			/* The gateway keeps the client's list for dump only; a
+			 * list riding on an update counts from the new path. */
+			mobike_peers_set(sa, sa->tun ? &sa->path.remote : &path->remote,
+					 &path->remote, m);
+		}
 	}
 	if (!ike_msg_notify(m, IKE_N_UPDATE_SA_ADDRESSES) &&
 	    ike_msg_notify(m, IKE_N_NAT_DETECTION_SOURCE_IP)) {

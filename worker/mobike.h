@@ -38,6 +38,8 @@ struct mobike {
 	struct ip_addr peers[MOBIKE_MAX_PEERS];
 	unsigned n_peers;
 	unsigned own_idx;         /* client: index of path.local in the own list */
+	uint32_t own_gone;        /* client: bit k set while own address k is deleted */
+	bool list_wanted;         /* our address set changed: a list is due (3.6) */
 	struct ike_path child_path; /* where the CHILD SAs are (fastpath) */
 
 	/* client: moves */
@@ -95,6 +97,14 @@ int mobike_move(struct ikesa *sa);
  * address), -ENOTSUP. */
 int mobike_move_away(struct ikesa *sa);
 
+/* Our own address set changed (an address left the interface or came
+ * back): queue an INFORMATIONAL with the new list for the peer (RFC 4555
+ * 3.6), either role.  A queued UPDATE_SA_ADDRESSES takes the list along. */
+void mobike_list_changed(struct ikesa *sa);
+/* Client: the peer's new list lacks the address in use: move to `to` (the
+ * address the list came from) now.  0, -ENOTSUP, -ECANCELED. */
+int mobike_move_peer_gone(struct ikesa *sa, const struct ip_addr *to);
+
 /* Where the CHILD SAs of sa move to sa->path (both roles).  The fastpath
  * hook: XFRM migrate goes here once the kernel process is wired in. */
 void mobike_children_moved(struct ikesa *sa, const struct ike_path *old);
@@ -110,6 +120,14 @@ bool mobike_peers_set(struct ikesa *sa, const struct ip_addr *in_use,
 bool mobike_msg_has_list(const struct ike_msg *m);
 /* The next (own index, peer address) per mobikechangeaddrtype. */
 void mobike_next_pair(const struct ikesa *sa, unsigned *own_idx, struct ip_addr *peer);
+/* Our usable MOBIKE addresses (client: the tunnel's own addresses,
+ * gateway: bindifaddr + 0 ... mobikeaddrpergw - 1), those deleted from the
+ * interface left out; at most cap.  Returns the count. */
+unsigned mobike_own_list(const struct ikesa *sa, struct ip_addr *out, unsigned cap);
+/* True when the list m (that came from `hdr`) holds address a: the
+ * header address always counts; NO_ADDITIONAL_ADDRESSES holds nothing else. */
+bool mobike_list_holds(const struct ike_msg *m, const struct ip_addr *hdr,
+		       const struct ip_addr *a);
 /* Add ADDITIONAL_IP4/6_ADDRESS for every address of `list` but `skip`,
  * or NO_ADDITIONAL_ADDRESSES when none is left. */
 void mobike_add_list(struct ike_builder *b, const struct ip_addr *list, unsigned n,

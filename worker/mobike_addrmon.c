@@ -1,4 +1,4 @@
-/* Own address deleted -> move at once (see mobike_addrmon.h). */
+/* Own MOBIKE addresses leaving or coming back (see mobike_addrmon.h). */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -15,34 +15,131 @@ struct mobike_addrmon {
 	struct loop *loop;
 };
 
-int mobike_addr_deleted(struct engine *e, const struct ip_addr *a)
+/* Client: the tunnel and own-address index of a, or NULL. */
+static struct ikesa *client_sa_of(struct engine *e, const struct ip_addr *a, unsigned *k)
 {
 	const struct config *cfg = e->cfg;
 	uint64_t off;
-	if (cfg->role != ROLE_CLIENT || !cfg->mobike || !e->n_tunnels ||
-	    a->family != cfg->startclntaddr.addr.family ||
+	if (!e->n_tunnels || a->family != cfg->startclntaddr.addr.family ||
 	    ip_addr_diff(&cfg->startclntaddr.addr, a, &off) < 0)
-		return 0;
+		return NULL;
 	uint64_t K = plan_addrs_per_tunnel(cfg);
 	uint64_t t = off / K, first = (uint64_t)e->tunnels[0].idx;
 	if (t < first || t - first >= (uint64_t)e->n_tunnels)
-		return 0;
+		return NULL;
 	struct ikesa *sa = e->tunnels[t - first].sa;
-	if (!sa || !sa->mob || ip_addr_cmp(&sa->path.local, a) != 0)
+	if (!sa || !sa->mob)
+		return NULL;
+	*k = (unsigned)(off % K);
+	return sa;
+}
+
+/* Set or clear bit k of *mask; true when it changed (k >= 32: untracked). */
+static bool mark(uint32_t *mask, unsigned k, bool gone)
+{
+	if (k >= 32 || !!(*mask & (1u << k)) == gone)
+		return false;
+	*mask = gone ? *mask | 1u << k : *mask & ~(1u << k);
+	return true;
+}
+
+static int client_event(struct engine *e, const struct ip_addr *a, bool gone)
+{
+	unsigned k;
+	struct ikesa *sa = client_sa_of(e, a, &k);
+	if (!sa)
+		return 0;
+	bool changed = mark(&sa->mob->own_gone, k, gone);
+	bool in_use = gone && ip_addr_cmp(&sa->path.local, a) == 0;
+	if (!changed && !in_use)
 		return 0;
 	char b[IP_ADDR_STRLEN];
-	wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "mobike.addr.deleted",
-		   "own=%s", ip_addr_format(a, b, sizeof(b)));
-	int rc = mobike_move_away(sa);
+	wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa),
+		   gone ? "mobike.addr.deleted" : "mobike.addr.added", "own=%s",
+		   ip_addr_format(a, b, sizeof(b)));
+	/* 3.6: the peer learns our new set; the update of a move takes the
+	 * list along, else an INFORMATIONAL of its own carries it. */
+	if (changed && sa->mob->peer_supported)
+		sa->mob->list_wanted = true;
+	int rc = in_use ? mobike_move_away(sa) : 0;
+	if (changed && sa->mob->list_wanted)
+		mobike_list_changed(sa);
 	return rc < 0 ? rc : 1;
+}
+
+/* Gateway: the first of its addresses that is still there, of family fam. */
+static int gw_live_addr(const struct engine *e, int fam, struct ip_addr *out)
+{
+	unsigned K = plan_gw_addrs(e->cfg);
+	for (unsigned k = 0; k < K && k < 32; k++)
+		if (!(e->mobike_gw_gone >> k & 1) && plan_gw_addr(e->cfg, k, out) == 0 &&
+		    out->family == fam)
+			return 0;
+	return -ENOENT;
+}
+
+/* Gateway: address k of its list left or came back: every MOBIKE peer gets
+ * the new list; an SA whose current address left sends it (and answers)
+ * from a remaining one until the peer moves (RFC 4555 3.6; only the
+ * initiator moves the SA).  A scan of the worker's SAs, on an address
+ * event only, never per packet. */
+static int gw_event(struct engine *e, const struct ip_addr *a, bool gone)
+{
+	const struct config *cfg = e->cfg;
+	uint64_t off;
+	if (a->family != cfg->bindifaddr.addr.family ||
+	    ip_addr_diff(&cfg->bindifaddr.addr, a, &off) < 0 || off >= plan_gw_addrs(cfg) ||
+	    !mark(&e->mobike_gw_gone, (unsigned)off, gone))
+		return 0;
+	char b[IP_ADDR_STRLEN], c[IP_ADDR_STRLEN];
+	struct ip_addr live;
+	bool have_live = gw_live_addr(e, a->family, &live) == 0;
+	wlog_event(&e->log, WLOG_INFO, -1, 0, gone ? "mobike.addr.deleted" : "mobike.addr.added",
+		   "own=%s sas=%u", ip_addr_format(a, b, sizeof(b)), spi_map_count(&e->sas));
+	/* Our SPIs first: queueing a task may close an SA (the map shifts). */
+	uint32_t n = spi_map_count(&e->sas), got = 0, pos = 0;
+	uint64_t *spis = malloc((n ? n : 1) * sizeof(*spis)), key;
+	if (!spis)
+		return -ENOMEM;
+	while (got < n && spi_map_next(&e->sas, &pos, &key))
+		spis[got++] = key;
+	int moved = 0;
+	for (uint32_t i = 0; i < got; i++) {
+		struct ikesa *sa = spi_map_get(&e->sas, spis[i]);
+		if (!sa || sa->tun || !sa->mob || !sa->mob->peer_supported)
+			continue;
+		if (gone && have_live && ip_addr_cmp(&sa->path.local, a) == 0) {
+			sa->path.local = live;
+			moved++;
+			wlog_event(&e->log, WLOG_VERBOSE, sa->tunnel, ikesa_our_spi(sa),
+				   "mobike.addr.lost", "own=%s now=%s",
+				   ip_addr_format(a, b, sizeof(b)),
+				   ip_addr_format(&live, c, sizeof(c)));
+		}
+		mobike_list_changed(sa);
+	}
+	free(spis);
+	return moved;
+}
+
+int mobike_addr_event(struct engine *e, const struct ip_addr *a, bool gone)
+{
+	const struct config *cfg = e->cfg;
+	if (!cfg->mobike)
+		return 0;
+	return cfg->role == ROLE_CLIENT ? client_event(e, a, gone) : gw_event(e, a, gone);
+}
+
+int mobike_addr_deleted(struct engine *e, const struct ip_addr *a)
+{
+	return mobike_addr_event(e, a, true);
 }
 
 static void on_event(enum nladdr_event ev, int ifindex, const struct ip_prefix *p, void *arg)
 {
 	(void)ifindex;
 	struct mobike_addrmon *m = arg;
-	if (ev == NLADDR_DEL)
-		mobike_addr_deleted(m->e, &p->addr);
+	mobike_addr_event(m->e, &p->addr, ev == NLADDR_DEL);
 }
 
 static void on_readable(struct loop *loop, int fd, uint32_t events, void *arg)
@@ -58,7 +155,7 @@ static void on_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 int mobike_addrmon_open(struct mobike_addrmon **out, struct engine *e, struct loop *loop)
 {
 	*out = NULL;
-	if (e->cfg->role != ROLE_CLIENT || !e->cfg->mobike)
+	if (!e->cfg->mobike)
 		return 0;
 	struct mobike_addrmon *m = calloc(1, sizeof(*m));
 	if (!m)

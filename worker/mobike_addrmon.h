@@ -1,9 +1,17 @@
-/* MOBIKE and the kernel's address events: when one of a client tunnel's own
- * addresses is deleted under it (by someone else), the tunnel moves away
- * at once instead of waiting for mobikeiplifetime.  Tunnel and address
- * index come from the address plan arithmetic: O(1) per event. */
+/* MOBIKE and the kernel's address events (RFC 4555 3.6), both roles.
+ * Client: when one of a tunnel's own addresses is deleted under it (by
+ * someone else), the tunnel moves away at once instead of waiting for
+ * mobikeiplifetime; tunnel and address index come from the address plan
+ * arithmetic, O(1) per event.  Either way (deleted or back) the peer gets
+ * the tunnel's new address list.
+ * Gateway: when one of its mobikeaddrpergw addresses leaves or comes back,
+ * every MOBIKE peer of the worker gets the new list, sent from a remaining
+ * address when the one in use left; the client then moves.  Only the first
+ * 32 addresses of a list are tracked. */
 #ifndef IKESWARM_WORKER_MOBIKE_ADDRMON_H
 #define IKESWARM_WORKER_MOBIKE_ADDRMON_H
+
+#include <stdbool.h>
 
 #include "lib/ipaddr.h"
 
@@ -11,11 +19,14 @@ struct engine;
 struct loop;
 struct mobike_addrmon;
 
-/* Address a was deleted: move the tunnel using it now.  1 when a move
- * started, 0 when no tunnel of e was on a, -errno. */
+/* Address a left the interface (gone) or came back.  Client: 1 when a
+ * tunnel's list or path changed, 0 when a is none of its own; gateway: how
+ * many SAs used a; -errno. */
+int mobike_addr_event(struct engine *e, const struct ip_addr *a, bool gone);
+/* mobike_addr_event(e, a, true). */
 int mobike_addr_deleted(struct engine *e, const struct ip_addr *a);
 
-/* Watch RTM_DELADDR on the loop for a client engine with mobike on
+/* Watch RTM_NEWADDR/RTM_DELADDR on the loop for an engine with mobike on
  * (*out stays NULL otherwise).  0 or -errno. */
 int mobike_addrmon_open(struct mobike_addrmon **out, struct engine *e, struct loop *loop);
 void mobike_addrmon_close(struct mobike_addrmon *m);

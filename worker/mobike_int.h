@@ -8,8 +8,12 @@
 struct mobike *mobike_get(struct ikesa *sa);
 void mobike_on_move_timer(struct timer *t, void *arg);
 void mobike_on_rr_timer(struct timer *t, void *arg);
-/* An UPDATE task waiting in the queue (not the one in flight). */
+/* An UPDATE / ADDRLIST task waiting in the queue (not the one in flight). */
 bool mobike_update_queued(const struct ikesa *sa);
+bool mobike_list_queued(const struct ikesa *sa);
+/* Our address list into b (ADDITIONAL_* or NO_ADDITIONAL_ADDRESSES);
+ * clears list_wanted, counts and logs it. */
+void mobike_add_own_list(struct ikesa *sa, struct ike_builder *b);
 /* NAT_DETECTION_SOURCE_IP / _DESTINATION_IP for path p (local = ours). */
 int mobike_add_natd(const struct ikesa *sa, struct ike_builder *b, const struct ike_path *p);
 /* Read the peer's NAT-D of m against p: sets nat_local / nat_remote;

@@ -86,6 +86,46 @@ bool mobike_peers_set(struct ikesa *sa, const struct ip_addr *in_use,
 	return true;
 }
 
+/* Bit k of a gone mask (addresses past the 32nd are not tracked). */
+static bool gone_bit(uint32_t mask, unsigned k)
+{
+	return k < 32 && (mask >> k & 1);
+}
+
+unsigned mobike_own_list(const struct ikesa *sa, struct ip_addr *out, unsigned cap)
+{
+	const struct config *cfg = sa->eng->cfg;
+	bool gw = sa->tun == NULL;
+	unsigned K = gw ? plan_gw_addrs(cfg) : plan_addrs_per_tunnel(cfg), n = 0;
+	uint32_t gone = gw ? sa->eng->mobike_gw_gone : sa->mob ? sa->mob->own_gone : 0;
+	for (unsigned k = 0; k < K && n < cap; k++) {
+		if (gone_bit(gone, k))
+			continue;
+		int rc = gw ? plan_gw_addr(cfg, k, &out[n]) :
+			      plan_tunnel_addr(cfg, (unsigned)sa->tunnel, k, &out[n]);
+		if (rc == 0)
+			n++;
+	}
+	return n;
+}
+
+bool mobike_list_holds(const struct ike_msg *m, const struct ip_addr *hdr,
+		       const struct ip_addr *a)
+{
+	if (ip_addr_cmp(hdr, a) == 0)
+		return true;
+	if (ike_msg_notify(m, IKE_N_NO_ADDITIONAL_ADDRESSES))
+		return false;
+	unsigned al = ip_addr_bits(a) / 8;
+	uint16_t want = al == 16 ? IKE_N_ADDITIONAL_IP6_ADDRESS : IKE_N_ADDITIONAL_IP4_ADDRESS;
+	for (unsigned i = 0; i < m->n_notify; i++) {
+		const struct ike_notify *nt = &m->notify[i];
+		if (nt->type == want && nt->len == al && memcmp(nt->data, a->bytes, al) == 0)
+			return true;
+	}
+	return false;
+}
+
 void mobike_add_list(struct ike_builder *b, const struct ip_addr *list, unsigned n,
 		     const struct ip_addr *skip)
 {
@@ -137,10 +177,14 @@ void mobike_next_pair(const struct ikesa *sa, unsigned *own_idx, struct ip_addr 
 			break;
 		}
 		}
-		if (!mob->n_peers || mob->peers[p].family == sa->path.local.family)
+		/* Own addresses deleted from the interface are passed over
+		 * too (peer-only keeps its own address whatever it is). */
+		if ((!mob->n_peers || mob->peers[p].family == sa->path.local.family) &&
+		    (o == o0 || !gone_bit(mob->own_gone, o)))
 			break;
 	}
-	if (mob->n_peers && mob->peers[p].family != sa->path.local.family)
+	if ((mob->n_peers && mob->peers[p].family != sa->path.local.family) ||
+	    (o != o0 && gone_bit(mob->own_gone, o)))
 		o = o0, p = p0;
 	*own_idx = o;
 	*peer = mob->n_peers ? mob->peers[p] : sa->path.remote;

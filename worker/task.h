@@ -25,6 +25,7 @@ enum task_kind {
 	TASK_CHILD_DELETE,/* INFORMATIONAL with Delete(ESP, arg: spi_in) */
 	TASK_MOBIKE_UPDATE, /* INFORMATIONAL with UPDATE_SA_ADDRESSES (task_mobike.c) */
 	TASK_MOBIKE_CHECK,  /* gateway: return routability check (COOKIE2) */
+	TASK_MOBIKE_ADDRLIST, /* our new address list (ADDITIONAL_* / NO_ADDITIONAL_*) */
 	TASK_COUNT
 };
 
@@ -43,7 +44,8 @@ struct task_ops {
 
 extern const struct task_ops task_init_ops, task_auth_ops, task_child_ops,
 	task_child_rekey_ops, task_ike_rekey_ops, task_dpd_ops, task_delete_ops,
-	task_child_delete_ops, task_mobike_update_ops, task_mobike_check_ops;
+	task_child_delete_ops, task_mobike_update_ops, task_mobike_check_ops,
+	task_mobike_addrlist_ops;
 
 const struct task_ops *task_ops_of(enum task_kind k);
 

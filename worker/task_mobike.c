@@ -3,7 +3,11 @@
  *   NAT-D, [NO_NATS_ALLOWED], COOKIE2 } on the new path;
  * - TASK_MOBIKE_CHECK (gateway): the return routability check, an
  *   INFORMATIONAL { COOKIE2 } to the peer's new address before its CHILD
- *   SAs move. */
+ *   SAs move;
+ * - TASK_MOBIKE_ADDRLIST (either role): INFORMATIONAL { [NO_NATS_ALLOWED],
+ *   ADDITIONAL_* or NO_ADDITIONAL_ADDRESSES } when our own address set
+ *   changed (3.6).  The gateway's current address may be the one that
+ *   left: the caller moved sa->path.local to a remaining one first. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,12 +20,22 @@
 #include "worker/task.h"
 #include "worker/udp.h"
 
-bool mobike_update_queued(const struct ikesa *sa)
+static bool queued(const struct ikesa *sa, enum task_kind k)
 {
 	for (unsigned i = 0; i < sa->taskq_n; i++)
-		if (sa->taskq[i] == TASK_MOBIKE_UPDATE)
+		if (sa->taskq[i] == k)
 			return true;
 	return false;
+}
+
+bool mobike_update_queued(const struct ikesa *sa)
+{
+	return queued(sa, TASK_MOBIKE_UPDATE);
+}
+
+bool mobike_list_queued(const struct ikesa *sa)
+{
+	return queued(sa, TASK_MOBIKE_ADDRLIST);
 }
 
 static void log_pair(struct ikesa *sa, enum wlog_level lvl, const char *ev,
@@ -112,6 +126,26 @@ int mobike_move(struct ikesa *sa)
 	return 0;
 }
 
+int mobike_move_peer_gone(struct ikesa *sa, const struct ip_addr *to)
+{
+	struct mobike *mob = sa->mob;
+	struct engine *e = sa->eng;
+	if (!mob || !mob->peer_supported || !sa->tun)
+		return -ENOTSUP;
+	if (sa->state == IKE_S_CLOSING || sa->state == IKE_S_REKEYED || e->stopping)
+		return -ECANCELED;
+	if (to->family != sa->path.local.family)
+		return -EAFNOSUPPORT; /* our own addresses are all of one family */
+	struct ike_path old = sa->path;
+	struct ip_addr own = sa->path.local;
+	e->cnt.mobike_peer_gone++;
+	set_path(sa, mob->own_idx, &own, to);
+	log_pair(sa, WLOG_INFO, "mobike.move", &old, "why=peer-address-gone");
+	if (e->cfg->mobikeiplifetime_ns)
+		engine_timer_in(e, &mob->move_timer, e->cfg->mobikeiplifetime_ns);
+	return 0;
+}
+
 int mobike_move_away(struct ikesa *sa)
 {
 	struct mobike *mob = sa->mob;
@@ -123,9 +157,11 @@ int mobike_move_away(struct ikesa *sa)
 	unsigned K = plan_addrs_per_tunnel(e->cfg), oi;
 	struct ip_addr own, peer;
 	mobike_next_pair(sa, &oi, &peer);
-	if (oi == mob->own_idx % K)
-		oi = (oi + 1) % K; /* peer-only: the own address must change too */
-	if (oi == mob->own_idx % K ||
+	/* peer-only: the own address must change too; never to one gone. */
+	for (unsigned k = 0; k < K && (oi == mob->own_idx % K ||
+				       (oi < 32 && (mob->own_gone >> oi & 1))); k++)
+		oi = (oi + 1) % K;
+	if (oi == mob->own_idx % K || (oi < 32 && (mob->own_gone >> oi & 1)) ||
 	    plan_tunnel_addr(e->cfg, (unsigned)sa->tunnel, oi, &own) < 0)
 		return -ENOENT;
 	struct ike_path old = sa->path;
@@ -167,6 +203,8 @@ static int update_build(struct ikesa *sa, struct msg_out *m)
 				      mobike_nonats_data(&sa->path, d));
 	}
 	ike_add_notify_simple(&m->b, IKE_N_COOKIE2, mob->cookie2, sizeof(mob->cookie2));
+	if (mob->list_wanted)
+		mobike_add_own_list(sa, &m->b); /* 3.6: the list rides along */
 	e->cnt.mobike_updates_sent++;
 	char x[32];
 	snprintf(x, sizeof(x), "gen=%u try=%u", mob->gen, mob->tries);
@@ -315,4 +353,73 @@ const struct task_ops task_mobike_check_ops = {
 	.exchange = IKE_EXCH_INFORMATIONAL,
 	.build_req = check_build,
 	.process_resp = check_process,
+};
+
+/* ---- address list (either role, RFC 4555 3.6) -------------------------- */
+
+void mobike_add_own_list(struct ikesa *sa, struct ike_builder *b)
+{
+	struct mobike *mob = sa->mob;
+	struct engine *e = sa->eng;
+	struct ip_addr own[MOBIKE_MAX_PEERS];
+	unsigned n = mobike_own_list(sa, own, MOBIKE_MAX_PEERS);
+	mobike_add_list(b, own, n, &sa->path.local);
+	mob->list_wanted = false;
+	e->cnt.mobike_lists_sent++;
+	if (wlog_enabled(&e->log, WLOG_INFO)) {
+		char l[MOBIKE_MAX_PEERS * (IP_ADDR_STRLEN + 1) + 2], a[IP_ADDR_STRLEN];
+		mobike_list_text(own, n, l, sizeof(l));
+		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa),
+			   "mobike.addrlist.sent", "from=%s list=%s",
+			   ip_addr_format(&sa->path.local, a, sizeof(a)), l);
+	}
+}
+
+void mobike_list_changed(struct ikesa *sa)
+{
+	struct mobike *mob = sa->mob;
+	if (!mob || !mob->peer_supported || sa->state == IKE_S_REKEYED ||
+	    sa->state == IKE_S_CLOSING || sa->state == IKE_S_CLOSED)
+		return;
+	mob->list_wanted = true;
+	/* One queued list is enough: it is built when it goes out. */
+	if (!mobike_list_queued(sa) && sa_queue_task(sa, TASK_MOBIKE_ADDRLIST, 0) < 0)
+		wlog_event(&sa->eng->log, WLOG_ERROR, sa->tunnel, ikesa_our_spi(sa),
+			   "mobike.addrlist.failed", "reason=queue-full");
+}
+
+static int list_build(struct ikesa *sa, struct msg_out *m)
+{
+	struct mobike *mob = sa->mob;
+	const struct config *cfg = sa->eng->cfg;
+	/* Not wanted any more: an UPDATE_SA_ADDRESSES took the list along. */
+	if (!mob || !mob->list_wanted || sa->state == IKE_S_REKEYED ||
+	    sa->state == IKE_S_CLOSING || sa->state == IKE_S_CLOSED)
+		return -ECANCELED;
+	if (config_disallownat(cfg)) {
+		/* 3.9: every request carrying an address list. */
+		uint8_t d[36];
+		ike_add_notify_simple(&m->b, IKE_N_NO_NATS_ALLOWED, d,
+				      mobike_nonats_data(&sa->path, d));
+	}
+	mobike_add_own_list(sa, &m->b);
+	return 0;
+}
+
+static int list_process(struct ikesa *sa, const struct ike_msg *m, const uint8_t *raw,
+			size_t len)
+{
+	(void)raw;
+	(void)len;
+	if (ike_msg_notify(m, IKE_N_UNEXPECTED_NAT_DETECTED))
+		wlog_event(&sa->eng->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa),
+			   "mobike.addrlist.failed", "reason=UNEXPECTED_NAT_DETECTED");
+	return 0;
+}
+
+const struct task_ops task_mobike_addrlist_ops = {
+	.name = "mobike_addrlist",
+	.exchange = IKE_EXCH_INFORMATIONAL,
+	.build_req = list_build,
+	.process_resp = list_process,
 };

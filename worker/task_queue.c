@@ -19,6 +19,7 @@ const struct task_ops *task_ops_of(enum task_kind k)
 	case TASK_CHILD_DELETE: return &task_child_delete_ops;
 	case TASK_MOBIKE_UPDATE: return &task_mobike_update_ops;
 	case TASK_MOBIKE_CHECK: return &task_mobike_check_ops;
+	case TASK_MOBIKE_ADDRLIST: return &task_mobike_addrlist_ops;
 	default: return NULL;
 	}
 }

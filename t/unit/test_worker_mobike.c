@@ -550,15 +550,37 @@ START_TEST(update_racing_gateway_rekey)
 END_TEST
 
 /* Our address in use deleted: the tunnel moves at once, even in peer-only
- * mode (the own address must change); other addresses are ignored. */
+ * mode (the own address must change).  Another own address leaving or
+ * coming back sends the gateway our new list (RFC 4555 3.6); an address
+ * of nobody's is ignored. */
 START_TEST(own_address_deleted)
 {
 	C.cfg.mobikechangeaddrtype = MOBIKE_PEER_ONLY;
 	struct ikesa *c = up(), *g = gw_sa(c);
 	struct ip_addr other = A("10.1.0.3"), used = A("10.1.0.2"), far = A("10.2.0.9");
-	ck_assert_int_eq(mobike_addr_deleted(&C.e, &other), 0);
 	ck_assert_int_eq(mobike_addr_deleted(&C.e, &far), 0);
 	ck_assert_int_eq(C.n, 0);
+	/* The other one leaves: a list with none but the address in use. */
+	ck_assert_int_eq(mobike_addr_deleted(&C.e, &other), 1);
+	ck_assert_int_eq(mobike_addr_deleted(&C.e, &other), 0); /* told once */
+	ck_assert_int_eq(C.n, 1);
+	pump();
+	ck_assert(addr_is(&c->path.local, "10.1.0.2"));
+	ck_assert_uint_eq(C.e.cnt.mobike_lists_sent, 1);
+	ck_assert_uint_eq(g->mob->n_peers, 1);
+	ck_assert(addr_is(&g->mob->peers[0], "10.1.0.2"));
+	/* The one in use cannot go anywhere now: no other own address. */
+	ck_assert_int_eq(mobike_addr_deleted(&C.e, &used), -ENOENT);
+	ck_assert(addr_is(&c->path.local, "10.1.0.2"));
+	pump();
+	/* Both come back: lists again (the gateway learns .3). */
+	ck_assert_int_eq(mobike_addr_event(&C.e, &used, false), 1);
+	ck_assert_int_eq(mobike_addr_event(&C.e, &other, false), 1);
+	pump();
+	ck_assert_uint_eq(g->mob->n_peers, 2);
+	uint64_t lists = C.e.cnt.mobike_lists_sent;
+	ck_assert_uint_ge(lists, 2);
+	/* Now the one in use leaves: the move and its update carry the list. */
 	ck_assert_int_eq(mobike_addr_deleted(&C.e, &used), 1);
 	ck_assert_int_eq(C.n, 1);
 	pump();
@@ -566,6 +588,10 @@ START_TEST(own_address_deleted)
 	ck_assert(addr_is(&c->path.remote, "10.99.0.2"));
 	assert_agree(c, g);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
+	ck_assert_uint_eq(C.e.cnt.mobike_lists_sent, lists + 1);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_sent, 1); /* no separate list */
+	ck_assert_uint_eq(g->mob->n_peers, 1);
+	ck_assert(addr_is(&g->mob->peers[0], "10.1.0.3"));
 	/* Tunnel 1 owns 10.1.0.4 and .5. */
 	ck_assert_int_eq(engine_start_tunnel(&C.e, 1), 0);
 	pump();
@@ -575,6 +601,79 @@ START_TEST(own_address_deleted)
 	pump();
 	ck_assert(addr_is(&c1->path.local, "10.1.0.5"));
 	assert_agree(c1, gw_sa(c1));
+}
+END_TEST
+
+/* Scenario 15: the gateway's address in use leaves its interface.  The
+ * gateway sends its new list from a remaining address; the client, whose
+ * peer address is gone from it, moves to where the list came from at once
+ * and the gateway takes the update.  The address coming back is a new
+ * list, no move. */
+START_TEST(gateway_address_lost)
+{
+	C.cfg.mobikeiplifetime_ns = 0; /* only the loss moves the tunnel */
+	struct ikesa *c = up(), *g = gw_sa(c);
+	struct ip_addr gw1 = A("10.99.0.1"), gw9 = A("10.99.0.9");
+	ck_assert_uint_eq(c->mob->n_peers, 3);
+	ck_assert_int_eq(mobike_addr_event(&G.e, &gw9, true), 0); /* not ours */
+	ck_assert_int_eq(mobike_addr_event(&G.e, &gw1, true), 1);
+	ck_assert_int_eq(mobike_addr_event(&G.e, &gw1, true), 0);
+	ck_assert(addr_is(&g->path.local, "10.99.0.2"));
+	ck_assert_int_eq(G.n, 1);
+	ck_assert(addr_is(&G.q[0].path.local, "10.99.0.2"));
+	pump();
+	ck_assert(addr_is(&c->path.local, "10.1.0.2"));
+	ck_assert(addr_is(&c->path.remote, "10.99.0.2"));
+	assert_agree(c, g);
+	ck_assert_uint_eq(C.e.cnt.mobike_peer_gone, 1);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
+	ck_assert_uint_eq(G.e.cnt.mobike_updates_ok, 1);
+	ck_assert_uint_eq(G.e.cnt.mobike_lists_sent, 1);
+	ck_assert_uint_eq(c->mob->n_peers, 2);
+	ck_assert(addr_is(&c->mob->peers[0], "10.99.0.2"));
+	ck_assert(addr_is(&c->mob->peers[1], "10.99.0.3"));
+	/* What the gateway offers now (a new SA's IKE_AUTH too). */
+	struct ip_addr own[4];
+	ck_assert_uint_eq(mobike_own_list(g, own, 4), 2);
+	ck_assert(addr_is(&own[0], "10.99.0.2"));
+	/* Back: the full list again; nobody moves. */
+	ck_assert_int_eq(mobike_addr_event(&G.e, &gw1, false), 0);
+	ck_assert_int_eq(G.n, 1);
+	pump();
+	ck_assert_uint_eq(c->mob->n_peers, 3);
+	ck_assert(addr_is(&c->path.remote, "10.99.0.2"));
+	ck_assert_uint_eq(C.e.cnt.mobike_peer_gone, 1);
+	ck_assert_uint_eq(G.e.cnt.mobike_lists_sent, 2);
+	ck_assert_uint_eq(mobike_own_list(g, own, 4), 3);
+}
+END_TEST
+
+/* mobikeunacceptableaddr: the gateway answers UNACCEPTABLE_ADDRESSES and
+ * keeps the old path; the client tries MOBIKE_MAX_RETRY times, then falls
+ * back to the pair the gateway last took. */
+START_TEST(unacceptable_addresses)
+{
+	ck_assert_int_eq(ip_prefix_parse("10.1.0.3/32", true, &G.cfg.mobikeunacceptableaddr),
+			 0);
+	struct ikesa *c = up(), *g = gw_sa(c);
+	ck_assert_int_eq(mobike_move(c), 0);
+	pump();
+	ck_assert_uint_eq(G.e.cnt.mobike_refused, MOBIKE_MAX_RETRY);
+	ck_assert_uint_eq(G.e.cnt.mobike_updates_ok, 0);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 0);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_failed, 1);
+	ck_assert(addr_is(&c->path.local, "10.1.0.2"));
+	ck_assert(addr_is(&g->path.remote, "10.1.0.2"));
+	assert_agree(c, g);
+	ck_assert_uint_eq(C.e.cnt.live, 1);
+	/* The next move (back to .3 in own-only) is refused the same way; a
+	 * gateway without the knob takes it. */
+	memset(&G.cfg.mobikeunacceptableaddr, 0, sizeof(G.cfg.mobikeunacceptableaddr));
+	ck_assert_int_eq(mobike_move(c), 0);
+	pump();
+	ck_assert(addr_is(&c->path.local, "10.1.0.3"));
+	assert_agree(c, g);
+	ck_assert_uint_eq(G.e.cnt.mobike_updates_ok, 1);
 }
 END_TEST
 
@@ -596,6 +695,8 @@ static Suite *mobike_suite(void)
 	tcase_add_test(tc, peer_list_replacement);
 	tcase_add_test(tc, rekey_keeps_path);
 	tcase_add_test(tc, own_address_deleted);
+	tcase_add_test(tc, gateway_address_lost);
+	tcase_add_test(tc, unacceptable_addresses);
 	tcase_add_test(tc, peer_child_rekey_during_update);
 	tcase_add_test(tc, nat_rebinding_by_dpd);
 	tcase_add_test(tc, cookie2_sizes_echoed);
