@@ -95,22 +95,29 @@ out:
 	return failed;
 }
 
-/* installfastpath: IKE never enters a tunnel (per-socket bypass). */
+/* installfastpath: IKE never enters a tunnel (per-socket bypass), on
+ * every IKE socket: the client's wildcard pair, the gateway's pair on
+ * bindifaddr and on each extra MOBIKE address (mobike_gw_setup). */
 static int bypass_sockets(struct exec_ctx *x, const struct config *cfg, FILE *err)
 {
-	struct ip_addr a = { 0 };
-	if (cfg->role == ROLE_CLIENT)
-		a.family = cfg->startclntaddr.addr.family;
-	else
-		a = cfg->bindifaddr.addr;
+	unsigned n = cfg->role == ROLE_GATEWAY && cfg->mobike ? plan_gw_addrs(cfg) : 1;
 	uint16_t ports[] = { IKE_PORT, IKE_NATT_PORT };
-	for (unsigned i = 0; i < 2; i++) {
-		struct udp_sock *s = udp_find(x->udp, &a, ports[i]);
-		int rc = s ? xfrm_socket_bypass(udp_sock_fd(s), a.family) : -ENOENT;
-		if (rc < 0) {
-			fprintf(err, "ikeswarm: IKE socket bypass policy (port %u): %s\n",
-				ports[i], strerror(-rc));
-			return rc;
+	for (unsigned k = 0; k < (n ? n : 1); k++) {
+		struct ip_addr a = { 0 };
+		if (cfg->role == ROLE_CLIENT)
+			a.family = cfg->startclntaddr.addr.family;
+		else if (k == 0)
+			a = cfg->bindifaddr.addr;
+		else if (plan_gw_addr(cfg, k, &a) < 0)
+			continue;
+		for (unsigned i = 0; i < 2; i++) {
+			struct udp_sock *s = udp_find(x->udp, &a, ports[i]);
+			int rc = s ? xfrm_socket_bypass(udp_sock_fd(s), a.family) : -ENOENT;
+			if (rc < 0) {
+				fprintf(err, "ikeswarm: IKE socket bypass policy (port %u): %s\n",
+					ports[i], strerror(-rc));
+				return rc;
+			}
 		}
 	}
 	return 0;
