@@ -865,21 +865,29 @@ int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpo
 	struct route330_via *vias = malloc(cap * sizeof(*vias));
 	int *verr = malloc(cap * sizeof(*verr));
 	bool *want = calloc(cap, sizeof(*want));
+	bool *skip = calloc(cap, sizeof(*skip)); /* answered without a message */
 	struct fp_child c;
 	int rc = -ENOMEM;
 
-	if (!vias || !verr || !want)
+	if (!vias || !verr || !want || !skip)
 		goto out;
 	for (size_t i = 0; i < count; i++) {
 		struct rec *r = rec_find(fp, reqid[i]);
 		err[i] = r ? 0 : -ENOENT;
 		if (err[i])
 			continue;
-		if ((!ip_addr_cmp(&r->ep.local, &to[i].local) &&
-		     !ip_addr_cmp(&r->ep.remote, &to[i].remote)) ||
-		    to[i].local.family != to[i].remote.family ||
+		if (to[i].local.family != to[i].remote.family ||
 		    !!to[i].local_port != !!to[i].remote_port) {
 			err[i] = -EINVAL;
+			continue;
+		}
+		/* The kernel migrates only to new addresses: where they stay,
+		 * nothing to do when the ports stay too, else not supported. */
+		if (!ip_addr_cmp(&r->ep.local, &to[i].local) &&
+		    !ip_addr_cmp(&r->ep.remote, &to[i].remote)) {
+			if (!same_ep(&r->ep, &to[i]))
+				err[i] = -EOPNOTSUPP;
+			skip[i] = true;
 			continue;
 		}
 		want[i] = r->mode == FP_TUNNEL;
@@ -891,7 +899,7 @@ int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpo
 		goto out;
 	for (size_t i = 0; i < count; i++) {
 		struct rec *r = rec_find(fp, reqid[i]);
-		if (err[i])
+		if (err[i] || skip[i])
 			continue;
 		child_from_rec(r, &c);
 		emit_policies(fp, &c, XP_UPDATE, &to[i], i, err, NULL);
@@ -913,7 +921,7 @@ int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpo
 	int sock_err = send_packs(fp, err, count, false, NULL);
 	for (size_t i = 0; i < count; i++) {
 		struct rec *r = rec_find(fp, reqid[i]);
-		if (r && !err[i] && !sock_err)
+		if (r && !err[i] && !skip[i] && !sock_err)
 			r->ep = to[i];
 	}
 	rc = count_failed(err, count, sock_err);
@@ -921,6 +929,7 @@ out:
 	free(vias);
 	free(verr);
 	free(want);
+	free(skip);
 	return rc;
 }
 

@@ -66,8 +66,9 @@ int fp_rekey(struct fastpath *fp, const uint32_t *old_reqid, const struct fp_chi
 	     size_t count, int *err);
 
 /* Move CHILD SA reqid[i] to the outer endpoints to[i] (new addresses; the
- * ports may change with them).  -ENOENT when not installed; -EINVAL when
- * the addresses stay the same (the kernel cannot migrate in place). */
+ * ports may change with them).  -ENOENT when not installed; 0 without a
+ * message when nothing changes; -EOPNOTSUPP when only the ports or the
+ * UDP encapsulation change (the kernel cannot migrate in place). */
 int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpoints *to,
 	       size_t count, int *err);
 

@@ -588,10 +588,8 @@ static void note_of(const struct ikesa *sa, const struct childsa *c, enum fpc_op
 
 void fpc_answer(struct fpc *f, const struct fpc_note *n, int err)
 {
-	/* Not errors: a delete of what is already gone, a migrate to the
-	 * addresses it has (-EINVAL: the kernel cannot migrate in place). */
-	if (!err || (n->op == FPC_DELETE && err == -ENOENT) ||
-	    (n->op == FPC_MIGRATE && err == -EINVAL))
+	/* Not an error: a delete of what is already gone. */
+	if (!err || (n->op == FPC_DELETE && err == -ENOENT))
 		return;
 	f->stats.failed++;
 	struct engine *e = f->eng;
