@@ -23,8 +23,6 @@ int fp_child_check(const struct fp_child *c, struct xfrm_alg_spec *alg)
 		return -EINVAL;
 	if (!!c->ep.local_port != !!c->ep.remote_port)
 		return -EINVAL;
-	if (c->ep.local_port && fam != AF_INET)
-		return -ENOTSUP; /* ESP in UDP over IPv6: not on this kernel path yet */
 	if (!c->spi_in || !c->spi_out || c->spi_in < 256 || c->spi_out < 256)
 		return -EINVAL; /* RFC 4303: 1-255 reserved */
 	if (c->keymat_len != 2 * xfrm_alg_dir_keylen(alg) || c->keymat_len > FP_KEYMAT_MAX)

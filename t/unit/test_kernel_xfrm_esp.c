@@ -149,6 +149,35 @@ static int enter(const char *ns)
 	return fd;
 }
 
+/* IKE's 4500 socket on addr (IPv4 or IPv6), in the current netns: ESP in
+ * UDP is decapsulated on it (UDP_ENCAP; IPv6 since Linux 5.8), and its
+ * bypass policy keeps IKE out of the tunnel. */
+static int encap_socket(const char *addr)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	int fam = strchr(addr, ':') ? AF_INET6 : AF_INET, type = 2; /* UDP_ENCAP_ESPINUDP */
+	socklen_t len = fam == AF_INET6 ? sizeof(*sin6) : sizeof(*sin);
+	if (fam == AF_INET6) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(4500);
+		ck_assert_int_eq(inet_pton(AF_INET6, addr, &sin6->sin6_addr), 1);
+	} else {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(4500);
+		ck_assert_int_eq(inet_pton(AF_INET, addr, &sin->sin_addr), 1);
+	}
+	int fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_msg(bind(fd, (struct sockaddr *)&ss, len) == 0, "bind %s: %s", addr,
+		      strerror(errno));
+	ck_assert_msg(setsockopt(fd, IPPROTO_UDP, 100 /* UDP_ENCAP */, &type, sizeof(type)) == 0,
+		      "UDP_ENCAP on %s: %s", addr, strerror(errno));
+	ck_assert_int_eq(xfrm_socket_bypass(fd, fam), 0);
+	return fd;
+}
+
 /* Opens the fastpath (and the UDP_ENCAP socket when udp) inside ns. */
 static void side_open(struct side *s, const char *ns, const char *addr, bool udp)
 {
@@ -157,20 +186,7 @@ static void side_open(struct side *s, const char *ns, const char *addr, bool udp
 	ck_assert_int_ge(home, 0);
 	s->nsfd = enter(ns);
 	ck_assert_int_eq(fp_open(&s->fp), 0);
-	s->udp = -1;
-	if (udp) {
-		/* IKE's 4500 socket: ESP in UDP is decapsulated on it, and its
-		 * bypass policy keeps IKE out of the tunnel */
-		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(4500) };
-		int type = 2; /* UDP_ENCAP_ESPINUDP */
-		inet_pton(AF_INET, addr, &sin.sin_addr);
-		s->udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		ck_assert_int_ge(s->udp, 0);
-		ck_assert_int_eq(bind(s->udp, (struct sockaddr *)&sin, sizeof(sin)), 0);
-		ck_assert_int_eq(setsockopt(s->udp, IPPROTO_UDP, 100 /* UDP_ENCAP */, &type,
-					    sizeof(type)), 0);
-		ck_assert_int_eq(xfrm_socket_bypass(s->udp, AF_INET), 0);
-	}
+	s->udp = udp ? encap_socket(addr) : -1;
 	ck_assert_int_eq(setns(home, CLONE_NEWNET), 0);
 	close(home);
 }
@@ -484,16 +500,11 @@ static void run_scenario(const struct scenario *sc)
 	ck_assert_int_eq(sh(cmd), 0);
 	int old_udp = cl.udp;
 	if (sc->udp) {
-		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(4500) };
-		int type = 2, home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 		/* the client's IKE socket on its new address (the old one stays
 		 * until the SA has moved: it decapsulates until then) */
 		ck_assert_int_eq(setns(cl.nsfd, CLONE_NEWNET), 0);
-		inet_pton(AF_INET, AD->o_cl2, &sin.sin_addr);
-		cl.udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		ck_assert_int_eq(bind(cl.udp, (struct sockaddr *)&sin, sizeof(sin)), 0);
-		ck_assert_int_eq(setsockopt(cl.udp, IPPROTO_UDP, 100, &type, sizeof(type)), 0);
-		ck_assert_int_eq(xfrm_socket_bypass(cl.udp, AF_INET), 0);
+		cl.udp = encap_socket(AD->o_cl2);
 		ck_assert_int_eq(setns(home, CLONE_NEWNET), 0);
 		close(home);
 	}
@@ -605,6 +616,15 @@ START_TEST(gcm12_ipv6)
 }
 END_TEST
 
+START_TEST(gcm16_udp_ipv6)
+{
+	struct scenario sc = { "xfrmlib-gcm16-udpencap-ipv6", IKE_ENCR_AES_GCM_16, 128,
+			       IKE_INTEG_NONE, true, false, false };
+	reset_addresses(&V6);
+	run_scenario(&sc);
+}
+END_TEST
+
 static Suite *esp_suite(void)
 {
 	Suite *s = suite_create("xfrm_esp");
@@ -616,6 +636,7 @@ static Suite *esp_suite(void)
 	tcase_add_test(tc, gcm16_udp);
 	tcase_add_test(tc, chacha_newreqid);
 	tcase_add_test(tc, gcm12_ipv6);
+	tcase_add_test(tc, gcm16_udp_ipv6);
 	suite_add_tcase(s, tc);
 	return s;
 }
