@@ -67,8 +67,10 @@ int engine_init(struct engine *e, const struct config *cfg, int worker,
 	if (!e->crypto || !e->scratch)
 		goto nomem;
 	uint32_t n = cfg->numberoftunnels > 0 ? (uint32_t)cfg->numberoftunnels : 16;
-	if (spi_map_init(&e->sas, n) < 0 || spi_map_init(&e->half_open, n / 4) < 0 ||
-	    spi_map_init(&e->by_peer_id, n) < 0)
+	bool gw = cfg->role != ROLE_CLIENT;
+	/* A client has one peer ID and no half-open SAs of peers. */
+	if (spi_map_init(&e->sas, n) < 0 || spi_map_init(&e->half_open, gw ? n / 4 : 0) < 0 ||
+	    spi_map_init(&e->by_peer_id, gw ? n : 0) < 0)
 		goto nomem;
 	rand_bytes(e->cookie_secret, sizeof(e->cookie_secret));
 	e->cnt.configured = cfg->numberoftunnels > 0 ? (uint64_t)cfg->numberoftunnels : 0;
@@ -216,6 +218,18 @@ int engine_set_slice(struct engine *e, int first, int count)
 	return 0;
 }
 
+/* Re-make the still empty map m for about `expect` entries (its slots
+ * are 16 octets each and a hash spreads them over every page: a map sized
+ * for all tunnels in each of several workers costs RSS per tunnel). */
+static void map_fit(struct spi_map *m, uint32_t expect)
+{
+	struct spi_map fresh;
+	if (spi_map_count(m) || spi_map_init(&fresh, expect) < 0)
+		return;
+	spi_map_free(m);
+	*m = fresh;
+}
+
 void engine_set_pacing(struct engine *e, unsigned nworkers)
 {
 	uint64_t iv = e->cfg->setupinterval_ns;
@@ -223,6 +237,16 @@ void engine_set_pacing(struct engine *e, unsigned nworkers)
 		nworkers = 1;
 	e->setup_step_ns = iv * nworkers;
 	e->setup_offset_ns = iv * (uint64_t)((unsigned)e->worker % nworkers);
+	/* This worker's share of the SAs: its slice (client), or an even
+	 * share of the peers (gateway); the maps still grow if it gets more. */
+	if (e->cfg->role == ROLE_CLIENT) {
+		map_fit(&e->sas, (uint32_t)e->n_tunnels);
+	} else if (e->cfg->numberoftunnels > 0) {
+		uint32_t share = (uint32_t)((e->cfg->numberoftunnels + nworkers - 1) / nworkers);
+		map_fit(&e->sas, share);
+		map_fit(&e->half_open, share / 4);
+		map_fit(&e->by_peer_id, share);
+	}
 }
 
 int engine_start(struct engine *e)
