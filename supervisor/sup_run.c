@@ -554,6 +554,9 @@ int sup_run(const struct config *cfg, const struct sup_opts *o)
 	}
 	if (sup_events_open(&s, s.ctl ? url : NULL) < 0)
 		goto out;
+	/* before any sup_stop(): it arms stop_timer */
+	timer_init(&progress_timer, on_progress, &s);
+	timer_init(&stop_timer, on_stop_timer, &s);
 	if (cfg->role == ROLE_GATEWAY && sup_kernel_gw_addrs(&s, kc) < 0) {
 		s.failed = true;
 		sup_stop(&s, "addresses");
@@ -576,8 +579,6 @@ int sup_run(const struct config *cfg, const struct sup_opts *o)
 		w->starts = 1;
 		/* SIGCHLD of a worker that died at once is read by the loop. */
 	}
-	timer_init(&progress_timer, on_progress, &s);
-	timer_init(&stop_timer, on_stop_timer, &s);
 	loop_timer_in(s.loop, &progress_timer, NS_PER_SEC);
 	reap(&s);
 	while (!all_workers_gone(&s)) {
