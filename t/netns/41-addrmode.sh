@@ -19,6 +19,9 @@
 #  addr_route_v6_up     IPv6, clntaddrmode route: 50 tunnels up
 #  addr_route_v6        the covering routes in table local during the run,
 #                       gone after
+#  addr_step_fails      a staticroute through a missing device: exit 1 with
+#                       the reason, the tunnel addresses removed and the
+#                       flushed ones back
 #  addr_auto            auto picks interface at 2000 addresses and route at
 #                       2001 (--verify plan)
 . "$(dirname "$0")/lib.sh"
@@ -198,6 +201,20 @@ elif [ -n "$(local_routes 6)" ]; then
 	fail addr_route_v6 "left after the run: $(local_routes 6 | tr '\n' ' ')"
 else
 	pass addr_route_v6
+fi
+
+# ---- a setup step that fails: the run stops cleanly and undoes the rest ----
+write_pair bad 20 4 "bindifaddr: $IKS_CL4/24" "staticroute: ip route replace 198.51.100.0/24 dev nosuch0"
+TMPDIR=$RT ip netns exec "$IKS_NS_CL" timeout 60 "$IKESWARM" exec -f "$T/bad-cl.yaml" -j \
+	--lf "$T/bad-cl.log" >"$T/bad-cl.json" 2>"$T/bad-cl.err"
+rc=$?
+if [ $rc -ne 1 ] || ! grep -q 'staticroute 1:.*No such device' "$T/bad-cl.err"; then
+	fail addr_step_fails "exit $rc: $(tail -n 1 "$T/bad-cl.err")"
+elif [ "$(cl_addrs '10\.98\.')" -ne 0 ] ||
+     [ "$(cl_addrs '192\.0\.2\.5/24|10\.99\.0\.2/24|fd00:99::2/64')" -ne 3 ]; then
+	fail addr_step_fails "veth has: $(ip -n "$IKS_NS_CL" -br addr show dev "$IKS_IF_CL")"
+else
+	pass addr_step_fails
 fi
 
 # ---- auto ----
