@@ -2,10 +2,13 @@
  * worker/wevents.c parse back (sup_events_parse) into the same log line;
  * filters by level and keyword; a batch is one "events" message that
  * passes the message table; a peer that does not read makes events drop
- * (counted) instead of blocking. */
+ * (counted) instead of blocking; the supervisor logs events.dropped at most
+ * once per interval, and at the end whatever is left. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pair0/pair.h>
@@ -13,6 +16,7 @@
 #include "t/unit/tcheck.h"
 #include "lib/msg.h"
 #include "supervisor/logfile.h"
+#include "supervisor/sup.h"
 #include "supervisor/sup_events.h"
 #include "worker/loop.h"
 #include "worker/wevents.h"
@@ -204,6 +208,70 @@ START_TEST(pub_url_from_control_url)
 }
 END_TEST
 
+/* The text of a file (static buffer). */
+static const char *slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	return buf;
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+START_TEST(dropped_events_logged_once_per_interval)
+{
+	char dir[] = "/tmp/ikeswarm-events.XXXXXX", path[64];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/run.log", dir);
+	struct config cfg = { .loglevel = 2 };
+	struct sup_opts o = { .json = true };
+	struct sup_worker w[2] = { { .idx = 0 }, { .idx = 1 } };
+	struct sup s = { .cfg = &cfg, .o = &o, .nworkers = 2, .w = w };
+	struct logfile_opts lo = { .path = path, .level = 2 };
+	ck_assert_int_eq(logfile_open(&s.log, &lo), 0);
+	s.loop = loop_new();
+	ck_assert_ptr_nonnull(s.loop);
+	ck_assert_int_eq(sup_events_open(&s, NULL), 0);
+
+	sup_events_tick(&s, false); /* nothing lost: nothing said */
+	w[1].counters = json_pack("{s:i}", "events_dropped", 5);
+	sup_events_tick(&s, false);
+	w[1].counters = (json_decref(w[1].counters), json_pack("{s:i}", "events_dropped", 7));
+	sup_events_tick(&s, false); /* within the interval: quiet */
+	ck_assert_uint_eq(sup_events_dropped(&s, 1), 7);
+	ck_assert_uint_eq(sup_events_dropped(&s, 0), 0);
+	/* an earlier incarnation's count adds up */
+	w[1].dead = json_pack("{s:i}", "events_dropped", 100);
+	ck_assert_uint_eq(sup_events_dropped(&s, 1), 107);
+	sup_events_tick(&s, true);  /* the end: the rest */
+	sup_events_tick(&s, true);
+	logfile_close(s.log);
+	s.log = NULL;
+	const char *text = slurp(path);
+	ck_assert_int_eq(count(text, "events.dropped"), 2);
+	ck_assert_ptr_nonnull(strstr(text, "ERROR w1 t- events.dropped dropped=5 total=5\n"));
+	ck_assert_ptr_nonnull(strstr(text, "ERROR w1 t- events.dropped dropped=102 total=107\n"));
+	ck_assert_ptr_nonnull(strstr(s.last_error, "events.dropped"));
+
+	sup_events_close(&s);
+	json_decref(w[1].counters);
+	json_decref(w[1].dead);
+	loop_free(s.loop);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *events_suite(void)
 {
 	Suite *s = suite_create("events");
@@ -211,6 +279,7 @@ static Suite *events_suite(void)
 	tcase_add_test(tc, record_parses_back_to_the_line);
 	tcase_add_test(tc, bad_records_are_refused);
 	tcase_add_test(tc, pub_url_from_control_url);
+	tcase_add_test(tc, dropped_events_logged_once_per_interval);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("batches");
 	tcase_add_checked_fixture(tc, pair_setup, pair_teardown);
