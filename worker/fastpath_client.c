@@ -555,10 +555,21 @@ int fpc_child_build(const struct ikesa *sa, const struct childsa *c,
 	out->esn = c->esn;
 	if (c->cfg >= 0 && (unsigned)c->cfg < cfg->ikeconf.n_children)
 		out->replay_window = (uint32_t)cfg->ikeconf.childlist[c->cfg].replaywindowsize;
-	if (ts_convert(&c->ts_local, &out->local_ts[0]) < 0 ||
-	    ts_convert(&c->ts_remote, &out->remote_ts[0]) < 0)
-		return -EINVAL;
-	out->n_local_ts = out->n_remote_ts = 1;
+	/* every agreed selector of each side (the kernel gets a policy per
+	 * pair and a table 330 route per remote one) */
+	struct ike_ts_list l, r;
+	childsa_ts_list(c, true, &l);
+	childsa_ts_list(c, false, &r);
+	if (l.n > FP_MAX_TS || r.n > FP_MAX_TS)
+		return -E2BIG;
+	for (unsigned i = 0; i < l.n; i++)
+		if (ts_convert(&l.ts[i], &out->local_ts[i]) < 0)
+			return -EINVAL;
+	for (unsigned i = 0; i < r.n; i++)
+		if (ts_convert(&r.ts[i], &out->remote_ts[i]) < 0)
+			return -EINVAL;
+	out->n_local_ts = l.n;
+	out->n_remote_ts = r.n;
 	size_t half = k->encr_len + k->integ_len;
 	if (2 * half > sizeof(out->keymat))
 		return -EINVAL;

@@ -239,6 +239,7 @@ void ikesa_free(struct ikesa *sa)
 		hist_child_gone(sa, c);
 		fpc_child_gone(sa, c);
 		engine_timer_cancel(e, &c->rekey_timer);
+		free(c->ts_more);
 		free(c);
 	}
 	task_data_free(sa);
@@ -281,6 +282,41 @@ struct childsa *childsa_find_out(struct ikesa *sa, uint32_t spi_out)
 	return NULL;
 }
 
+void childsa_set_ts(struct childsa *c, const struct ike_ts_list *local,
+		    const struct ike_ts_list *remote)
+{
+	unsigned nl = local->n ? local->n : 1, nr = remote->n ? remote->n : 1;
+	free(c->ts_more);
+	c->ts_more = NULL;
+	c->ts_local = local->ts[0];
+	c->ts_remote = remote->ts[0];
+	c->ts_local.raw = c->ts_remote.raw = NULL;
+	c->n_ts_local = c->n_ts_remote = 1;
+	if (nl + nr == 2 || !(c->ts_more = calloc(nl + nr - 2, sizeof(*c->ts_more))))
+		return;
+	for (unsigned i = 1; i < nl; i++)
+		c->ts_more[i - 1] = local->ts[i];
+	for (unsigned i = 1; i < nr; i++)
+		c->ts_more[nl - 1 + i - 1] = remote->ts[i];
+	for (unsigned i = 0; i < nl + nr - 2; i++)
+		c->ts_more[i].raw = NULL;
+	c->n_ts_local = (uint8_t)nl;
+	c->n_ts_remote = (uint8_t)nr;
+}
+
+void childsa_ts_list(const struct childsa *c, bool local, struct ike_ts_list *out)
+{
+	unsigned nl = c->n_ts_local ? c->n_ts_local : 1, nr = c->n_ts_remote ? c->n_ts_remote : 1;
+	unsigned n = local ? nl : nr;
+	const struct ike_ts *more = c->ts_more ? c->ts_more + (local ? 0 : nl - 1) : NULL;
+	out->n = (uint8_t)n;
+	out->ts[0] = local ? c->ts_local : c->ts_remote;
+	for (unsigned i = 1; i < n && more; i++)
+		out->ts[i] = more[i - 1];
+	if (!more)
+		out->n = 1;
+}
+
 void childsa_remove(struct ikesa *sa, struct childsa *c)
 {
 	for (struct childsa **pp = &sa->children; *pp; pp = &(*pp)->next) {
@@ -290,6 +326,7 @@ void childsa_remove(struct ikesa *sa, struct childsa *c)
 		hist_child_gone(sa, c);
 		fpc_child_gone(sa, c);
 		engine_timer_cancel(sa->eng, &c->rekey_timer);
+		free(c->ts_more);
 		free(c);
 		if (--sa->n_children == 0 && sa->state != IKE_S_CLOSED)
 			sa->eng->cnt.has_child--;

@@ -47,6 +47,11 @@ struct childsa {
 	/* First selector of each side as agreed: ours and the peer's (TSi/TSr
 	 * depend on who initiated the exchange, these do not). */
 	struct ike_ts ts_local, ts_remote;
+	/* When more were agreed (childsa_set_ts): how many per side, and the
+	 * others: n_ts_local - 1 of ours, then n_ts_remote - 1 of the peer's
+	 * (NULL with one per side, the usual case). */
+	struct ike_ts *ts_more;
+	uint8_t n_ts_local, n_ts_remote;
 	uint64_t created_ns;
 	bool keyed;              /* child_established() succeeded */
 	bool rekeying;           /* our rekey of it is queued or in flight */
@@ -157,6 +162,12 @@ struct childsa *childsa_add(struct ikesa *sa);
 struct childsa *childsa_find_in(struct ikesa *sa, uint32_t spi_in);
 struct childsa *childsa_find_out(struct ikesa *sa, uint32_t spi_out);
 void childsa_remove(struct ikesa *sa, struct childsa *c);
+/* The agreed selectors, ours and the peer's (raw pointers dropped).  Out
+ * of memory: only the first of each side is kept. */
+void childsa_set_ts(struct childsa *c, const struct ike_ts_list *local,
+		    const struct ike_ts_list *remote);
+/* One side's agreed selectors as a list (a rekey proposes them again). */
+void childsa_ts_list(const struct childsa *c, bool local, struct ike_ts_list *out);
 
 /* Drop the IKE_SA_INIT material (DH, nonces, messages, keys but SK_d). */
 void ikesa_drop_init(struct ikesa *sa);

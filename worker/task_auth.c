@@ -251,9 +251,7 @@ static int auth_process(struct ikesa *sa, const struct ike_msg *m, const uint8_t
 	c->esp = esp;
 	c->esn = esn;
 	c->transport = ike_msg_notify(m, IKE_N_USE_TRANSPORT_MODE) != NULL;
-	c->ts_local = m->tsi.ts[0];
-	c->ts_remote = m->tsr.ts[0];
-	c->ts_local.raw = c->ts_remote.raw = NULL;
+	childsa_set_ts(c, &m->tsi, &m->tsr);
 	c->exch_init = true; /* IKE_AUTH: we sent the request */
 	if (child_established(sa, c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0) < 0) {
 		/* No usable CHILD SA: the tunnel is not up; delete the IKE SA. */
@@ -351,8 +349,7 @@ int task_auth_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out 
 		c->esn = tmp.esn;
 		c->transport = tmp.transport;
 		c->spi_in = new_esp_spi(e);
-		c->ts_local = tsr.ts[0];
-		c->ts_remote = tsi.ts[0];
+		childsa_set_ts(c, &tsr, &tsi);
 		c->exch_init = false;
 		if (child_established(sa, c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0) < 0) {
 			/* No keys, no CHILD SA: say so (RFC 7296 1.2, 2.21); the

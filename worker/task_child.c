@@ -77,9 +77,8 @@ static int child_build_common(struct ikesa *sa, struct msg_out *m, bool rekey)
 	struct ike_ts_list tsi, tsr;
 	if (old) {
 		/* Rekeying keeps the selectors that were agreed. */
-		tsi.n = tsr.n = 1;
-		tsi.ts[0] = old->ts_local;
-		tsr.ts[0] = old->ts_remote;
+		childsa_ts_list(old, true, &tsi);
+		childsa_ts_list(old, false, &tsr);
 	} else {
 		ts_for_tunnel(e, ci, sa->tunnel, &tsi, &tsr);
 	}
@@ -155,9 +154,7 @@ static int child_process_common(struct ikesa *sa, const struct ike_msg *m, bool 
 	c->esp = esp;
 	c->esn = esn;
 	c->transport = ike_msg_notify(m, IKE_N_USE_TRANSPORT_MODE) != NULL;
-	c->ts_local = m->tsi.ts[0];
-	c->ts_remote = m->tsr.ts[0];
-	c->ts_local.raw = c->ts_remote.raw = NULL;
+	childsa_set_ts(c, &m->tsi, &m->tsr);
 	c->exch_init = true;
 	c->rekeys_spi_in = rekey ? td->old_spi_in : 0;
 	int krc = child_established(sa, c, td->nonce, sizeof(td->nonce), m->nonce.data,
@@ -306,8 +303,7 @@ int task_child_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out
 	c->esn = tmp.esn;
 	c->transport = tmp.transport;
 	c->spi_in = new_esp_spi(e);
-	c->ts_local = tsr.ts[0];
-	c->ts_remote = tsi.ts[0];
+	childsa_set_ts(c, &tsr, &tsi);
 	c->exch_init = false;
 	c->rekeys_spi_in = old ? old->spi_in : 0;
 	int rc = child_established(sa, c, m->nonce.data, m->nonce.len, nonce, sizeof(nonce),
