@@ -55,8 +55,9 @@ static void print_commands(FILE *f)
 		snprintf(syn, sizeof(syn), "%s %s", t->name, args_of(t->name));
 		fprintf(f, "  %-28s %s\n", syn, t->help);
 	}
-	fprintf(f, "  %-28s %s\n", "events [--level N] [--keyword K]",
-		"print events as they happen (--count N, --for SEC: stop after)");
+	fprintf(f, "  %-28s %s\n", "events [OPTIONS]",
+		"print event lines as they happen (one-shot only): --level N,");
+	fprintf(f, "  %-28s %s\n", "", "--keyword K, --count N, --for SEC (stop after)");
 	fprintf(f, "  %-28s %s\n", "help", "this list");
 	fprintf(f, "  %-28s %s\n", "quit", "leave the shell");
 }

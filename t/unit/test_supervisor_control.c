@@ -291,6 +291,8 @@ START_TEST(usage_errors_exit_2)
 		{ "dump" }, { "dump", "xyz" }, { "dump", "0" }, { "dumpchild", "5dfa8ef4cd" },
 		{ "list", "1", "2", "3" }, { "list", "-1" }, { "list", "ten" },
 		{ "log", "9" }, { "stop", "maybe" }, { "nosuch" }, { "reply" },
+		{ "subscribe", "9" }, { "filter" }, { "events", "--level", "7" },
+		{ "events", "--count", "0" }, { "events", "--for" }, { "events", "--what", "x" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct run r = cli(NULL, cases[i][0], cases[i][1], cases[i][2], cases[i][3], NULL);
