@@ -8,7 +8,8 @@
 # Environment: PROBE_TEST (the built t/unit/test_kernel_probe binary,
 # default build/t/test_kernel_probe),
 # IKESWARM (the built binary, for tests that run it), KERNEL_TIMEOUT
-# (seconds for the whole suite inside UML, default 360).
+# (seconds for the whole suite inside UML, default 600: about 300 s on a
+# loaded 2-core host).
 cd "$(dirname "$0")/../.." || exit 1
 PROBE_TEST=${PROBE_TEST:-build/t/test_kernel_probe}
 PROBE_TEST=$(realpath "$PROBE_TEST" 2>/dev/null || echo "$PROBE_TEST")
@@ -28,7 +29,7 @@ else
 	printf '%s\n' "$pout" | sed 's/^/  /'
 	host="FAIL probe-host: the probe test failed on the host"
 fi
-out=$(sh t/kernel/uml.sh -t "${KERNEL_TIMEOUT:-360}" t/kernel/suite.sh 2>&1); rc=$?
+out=$(sh t/kernel/uml.sh -t "${KERNEL_TIMEOUT:-600}" t/kernel/suite.sh 2>&1); rc=$?
 out=$(printf '%s\n%s' "$host" "$out")
 printf '%s\n' "$out"
 p=$(printf '%s\n' "$out" | grep -c '^PASS ')
