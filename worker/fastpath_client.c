@@ -146,7 +146,9 @@ struct kpq {
 	struct fpc_note *fl;        /* the batch in flight's notes, in id order */
 	size_t nfl, capfl;
 	bool in_flight;
-	int64_t batch_id, next_id;
+	int64_t batch_id, next_batch; /* batches' ids */
+	int64_t next_id;            /* requests' ids: consecutive in queue order,
+				     * so a batch holds a run of them */
 	uint64_t sent_ns;
 };
 
@@ -201,7 +203,7 @@ static int kpq_send(struct kpq *q, int flags)
 		return 0;
 	char hdr[80];
 	int hl = snprintf(hdr, sizeof(hdr), "{\"type\":\"child.batch\",\"id\":%lld,\"reqs\":[",
-			  (long long)q->next_id);
+			  (long long)q->next_batch);
 	size_t k = 0, len = (size_t)hl + 2;
 	while (q->head + k < q->n && k < KPQ_BATCH_MAX &&
 	       (k == 0 || len + q->q[q->head + k].len + 1 <= KPQ_BATCH_BYTES))
@@ -235,7 +237,7 @@ static int kpq_send(struct kpq *q, int flags)
 		q->head = q->n = 0;
 	q->nfl = k;
 	q->in_flight = true;
-	q->batch_id = q->next_id++;
+	q->batch_id = q->next_batch++;
 	q->sent_ns = mono_ns();
 	q->f->stats.batches++;
 	if (q->loop)
@@ -487,6 +489,7 @@ int fpc_kproc_open(struct fpc **out, const char *url, int worker)
 	}
 	q->f = f;
 	q->next_id = 1;
+	q->next_batch = 1;
 	timer_init(&q->timer, kpq_on_timer, q);
 	f->ops = &kproc_ops;
 	f->ctx = q;
