@@ -165,10 +165,45 @@ void ikesa_drop_init(struct ikesa *sa)
 	}
 }
 
+static struct sa_keycopy *keycopy_new(size_t ek, size_t ak, const uint8_t *ei,
+				      const uint8_t *er, const uint8_t *ai, const uint8_t *ar)
+{
+	struct sa_keycopy *c = ek <= UINT8_MAX && ak <= UINT8_MAX ?
+			       malloc(sizeof(*c) + 2 * (ek + ak)) : NULL;
+	if (!c)
+		return NULL;
+	c->ek_len = (uint8_t)ek;
+	c->ak_len = (uint8_t)ak;
+	memcpy(c->b, ei, ek);
+	memcpy(c->b + ek, er, ek);
+	memcpy(c->b + 2 * ek, ai, ak);
+	memcpy(c->b + 2 * ek + ak, ar, ak);
+	return c;
+}
+
+void sa_keycopy_free(struct sa_keycopy **k)
+{
+	if (!*k)
+		return;
+	explicit_bzero((*k)->b, 2 * ((size_t)(*k)->ek_len + (*k)->ak_len));
+	free(*k);
+	*k = NULL;
+}
+
 void ikesa_keep_sk_d(struct ikesa *sa, const struct ike_sa_keys *k)
 {
 	memcpy(sa->sk_d, k->sk_d, k->prf_len);
 	sa->sk_d_len = (uint8_t)k->prf_len;
+	sa_keycopy_free(&sa->dump_keys);
+	sa->dump_keys = keycopy_new(k->encr_len, k->integ_len, k->sk_ei, k->sk_er, k->sk_ai,
+				    k->sk_ar);
+}
+
+void childsa_keep_keys(struct childsa *c, const struct ike_child_keys *k)
+{
+	sa_keycopy_free(&c->dump_keys);
+	c->dump_keys = keycopy_new(k->encr_len, k->integ_len, k->encr_i, k->encr_r, k->integ_i,
+				   k->integ_r);
 }
 
 uint64_t half_open_key(uint64_t spi_i, const struct ike_path *from)
@@ -240,6 +275,7 @@ void ikesa_free(struct ikesa *sa)
 		fpc_child_gone(sa, c);
 		engine_timer_cancel(e, &c->rekey_timer);
 		free(c->ts_more);
+		sa_keycopy_free(&c->dump_keys);
 		free(c);
 	}
 	task_data_free(sa);
@@ -247,6 +283,7 @@ void ikesa_free(struct ikesa *sa)
 	ike_sk_free(sa->sk_out);
 	ike_sk_free(sa->sk_in);
 	explicit_bzero(sa->sk_d, sizeof(sa->sk_d));
+	sa_keycopy_free(&sa->dump_keys);
 	if (sa->tun && sa->tun->sa == sa)
 		sa->tun->sa = NULL;
 	free(sa);
@@ -327,6 +364,7 @@ void childsa_remove(struct ikesa *sa, struct childsa *c)
 		fpc_child_gone(sa, c);
 		engine_timer_cancel(sa->eng, &c->rekey_timer);
 		free(c->ts_more);
+		sa_keycopy_free(&c->dump_keys);
 		free(c);
 		if (--sa->n_children == 0 && sa->state != IKE_S_CLOSED)
 			sa->eng->cnt.has_child--;

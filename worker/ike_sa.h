@@ -35,6 +35,15 @@ struct ike_path {
 #define SA_COOKIE_MAX 64
 #define SA_NONCE_CMP 64     /* nonce prefix kept for collision decisions */
 
+/* Key bytes kept only for the control socket's dump/dumpchild (a test tool
+ * shows them, as MyIKEv2 does): one allocation per SA, wiped when freed.
+ * b holds encr_i, encr_r (ek_len each), then integ_i, integ_r (ak_len
+ * each); _i protects initiator->responder traffic. */
+struct sa_keycopy {
+	uint8_t ek_len, ak_len;
+	uint8_t b[];
+};
+
 struct childsa {
 	struct childsa *next;
 	struct ikesa *ike;
@@ -69,6 +78,7 @@ struct childsa {
 	 * exchange (KEYMAT order) and the CHILD SA a rekey replaces (our SPI). */
 	bool exch_init;
 	uint32_t rekeys_spi_in;
+	struct sa_keycopy *dump_keys; /* ESP keys for dumpchild, or NULL */
 };
 
 /* Initiator tasks waiting for the window (see exchange.h). */
@@ -133,6 +143,7 @@ struct ikesa {
 	uint64_t last_rx_ns;
 	const char *why;         /* why it failed or closed (static text) */
 	struct mobike *mob;      /* MOBIKE state (worker/mobike.h), NULL: off */
+	struct sa_keycopy *dump_keys; /* SK_e/SK_a for dump (SK_d is sk_d), or NULL */
 	char peer_id[64];        /* the peer's IDi/IDr as text, for logs */
 };
 
@@ -173,6 +184,10 @@ void childsa_ts_list(const struct childsa *c, bool local, struct ike_ts_list *ou
 void ikesa_drop_init(struct ikesa *sa);
 /* Keep SK_d of k (sa->sk_d), the one key an established SA derives from. */
 void ikesa_keep_sk_d(struct ikesa *sa, const struct ike_sa_keys *k);
+/* Keep a copy of a CHILD SA's ESP keys for dumpchild (NULL on ENOMEM). */
+void childsa_keep_keys(struct childsa *c, const struct ike_child_keys *k);
+/* Wipe and free a kept key copy; *k becomes NULL. */
+void sa_keycopy_free(struct sa_keycopy **k);
 
 /* Store the lower of two nonces (prefix) in out; returns its length. */
 uint8_t nonce_min(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,

@@ -371,10 +371,12 @@ int child_established(struct ikesa *sa, struct childsa *c, const uint8_t *ni, si
 				&c->esp, gir, gir_len, ni, ni_len, nr, nr_len, &k);
 	if (rc == 0 && e->test_fail_child_keys)
 		rc = -EINVAL;
-	/* installfastpath: the kernel SA gets the keys; either way they are
-	 * wiped here (the engine never needs them again). */
-	if (rc == 0)
+	/* installfastpath: the kernel SA gets the keys; a copy stays for
+	 * dumpchild (ike_sa.h sa_keycopy), these are wiped here. */
+	if (rc == 0) {
 		fpc_child_up(sa, c, &k, c->exch_init, c->rekeys_spi_in);
+		childsa_keep_keys(c, &k); /* for dumpchild */
+	}
 	ike_child_keys_wipe(&k);
 	if (rc < 0) {
 		wlog_event(&e->log, WLOG_ERROR, sa->tunnel, ikesa_our_spi(sa), "child.keys.fail",
