@@ -154,10 +154,12 @@ EOF
 	tup=$(calc "$(now) - $t0")
 	hwc=$(side_hwm "$IKS_NS_CL")
 	hwg=$(side_hwm "$IKS_NS_GW")
-	first=$(utc_s "$(grep -m 1 ' tunnel\.start ' "$d/cl.log")")
+	# the workers dial right after the addr.mode line (tunnel.start is
+	# level 3, not in the log at the default level)
+	first=$(utc_s "$(grep -m 1 ' addr\.mode ' "$d/cl.log")")
 	last=$(utc_s "$(grep ' tunnel\.up ' "$d/cl.log" | tail -n 1)")
 	echo "scale up n=$n mode=$m up=${up:-0} addr_s=$(addr_s "$d/cl.log" | cut -d' ' -f1)" \
-	     "start_to_all_up_s=$tup first_start_to_last_up_s=$(calc "$last - $first")" \
+	     "start_to_all_up_s=$tup addr_to_last_up_s=$(calc "$last - $first")" \
 	     "rate=$(calc "${up:-0} / ($last - $first)")/s hwm_kb cl=$hwc gw=$hwg load=$(load)"
 	t0=$(now)
 	kill -INT $cl
@@ -172,18 +174,25 @@ EOF
 	cp "$d"/*.log "${KEEP:-/tmp}/" 2>/dev/null
 }
 
-ns_pair
-ip -n "$IKS_NS_GW" route add "$CL_NET" via "$IKS_CL4"
+bed() {
+	ns_pair
+	ip -n "$IKS_NS_GW" route add "$CL_NET" via "$IKS_CL4"
+}
 case ${1:-addr} in
 addr)
 	shift
+	# a fresh pair of namespaces each time: an interface run that gave up
+	# leaves a kernel process still busy with its addresses for minutes
 	for n in ${*:-10000 30000 100000}; do
-		for m in route interface; do
+		for m in ${MODES:-route interface}; do
+			bed
 			addr_one "$n" "$m"
+			ns_cleanup
 		done
 	done
 	;;
 scale)
+	bed
 	scale_one "${2:-100000}" "${3:-route}"
 	;;
 *)
