@@ -190,6 +190,9 @@ struct config {
 	enum conf_mobike_change mobikechangeaddrtype;
 	bool mobikereturnroutability;    /* gateway: check a moved peer first */
 	struct ip_prefix mobikeunacceptableaddr; /* ours; gateway: refused moves */
+	/* ours: MOBIKE addresses of the other family (client: tunnel i's K
+	 * from here + i*K; gateway: mobikeaddrpergw from here); unset: none */
+	struct ip_prefix mobikealtclntaddr, mobikealtgwaddr;
 	struct ip_addr peeraddr;         /* unset when "" */
 	char *bindifname;
 	struct ip_prefix bindifaddr;     /* unset when ""; len 32/128 if no /len */

@@ -120,10 +120,22 @@ bool mobike_peers_set(struct ikesa *sa, const struct ip_addr *in_use,
 bool mobike_msg_has_list(const struct ike_msg *m);
 /* The next (own index, peer address) per mobikechangeaddrtype. */
 void mobike_next_pair(const struct ikesa *sa, unsigned *own_idx, struct ip_addr *peer);
+/* Client: the next pair with another own address (ours in use is gone).
+ * 0, or -ENOENT when no other own address is usable. */
+int mobike_away_pair(const struct ikesa *sa, unsigned *own_idx, struct ip_addr *peer);
 /* Our usable MOBIKE addresses (client: the tunnel's own addresses,
  * gateway: bindifaddr + 0 ... mobikeaddrpergw - 1), those deleted from the
  * interface left out; at most cap.  Returns the count. */
 unsigned mobike_own_list(const struct ikesa *sa, struct ip_addr *out, unsigned cap);
+/* All our addresses, deleted ones included: K of the main family, then K
+ * of the other one with mobikealtclntaddr / mobikealtgwaddr (ikeswarm's
+ * IPv4 <-> IPv6 extension).  Address idx of that list: 0 or -errno. */
+unsigned mobike_own_count(const struct ikesa *sa);
+int mobike_own_addr(const struct ikesa *sa, unsigned idx, struct ip_addr *out);
+/* Client: our address for family `family` standing in for index o (the
+ * same rank in that family's block, else the next one not deleted).
+ * 0 and *out, or -ENOENT. */
+int mobike_own_for_family(const struct ikesa *sa, unsigned o, int family, unsigned *out);
 /* True when the list m (that came from `hdr`) holds address a: the
  * header address always counts; NO_ADDITIONAL_ADDRESSES holds nothing else. */
 bool mobike_list_holds(const struct ike_msg *m, const struct ip_addr *hdr,

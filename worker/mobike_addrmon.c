@@ -1,5 +1,6 @@
 /* Own MOBIKE addresses leaving or coming back (see mobike_addrmon.h). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "conf/plan.h"
@@ -15,22 +16,35 @@ struct mobike_addrmon {
 	struct loop *loop;
 };
 
-/* Client: the tunnel and own-address index of a, or NULL. */
+/* Offset of a from p's first address when of its family; -1 when not. */
+static int64_t offset_in(const struct ip_prefix *p, const struct ip_addr *a)
+{
+	uint64_t off;
+	if (ip_addr_is_unset(&p->addr) || a->family != p->addr.family ||
+	    ip_addr_diff(&p->addr, a, &off) < 0 || off > INT64_MAX)
+		return -1;
+	return (int64_t)off;
+}
+
+/* Client: the tunnel and own-address index of a (mobike_own_addr's), or
+ * NULL. */
 static struct ikesa *client_sa_of(struct engine *e, const struct ip_addr *a, unsigned *k)
 {
 	const struct config *cfg = e->cfg;
-	uint64_t off;
-	if (!e->n_tunnels || a->family != cfg->startclntaddr.addr.family ||
-	    ip_addr_diff(&cfg->startclntaddr.addr, a, &off) < 0)
+	uint64_t K = plan_addrs_per_tunnel(cfg), alt = 0;
+	int64_t o = offset_in(&cfg->startclntaddr, a);
+	if (o < 0 && (o = offset_in(&cfg->mobikealtclntaddr, a)) >= 0)
+		alt = K; /* the other family's block */
+	if (!e->n_tunnels || o < 0)
 		return NULL;
-	uint64_t K = plan_addrs_per_tunnel(cfg);
+	uint64_t off = (uint64_t)o;
 	uint64_t t = off / K, first = (uint64_t)e->tunnels[0].idx;
 	if (t < first || t - first >= (uint64_t)e->n_tunnels)
 		return NULL;
 	struct ikesa *sa = e->tunnels[t - first].sa;
 	if (!sa || !sa->mob)
 		return NULL;
-	*k = (unsigned)(off % K);
+	*k = (unsigned)(alt + off % K);
 	return sa;
 }
 
@@ -70,11 +84,15 @@ static int client_event(struct engine *e, const struct ip_addr *a, bool gone)
 /* Gateway: the first of its addresses that is still there, of family fam. */
 static int gw_live_addr(const struct engine *e, int fam, struct ip_addr *out)
 {
-	unsigned K = plan_gw_addrs(e->cfg);
-	for (unsigned k = 0; k < K && k < 32; k++)
-		if (!(e->mobike_gw_gone >> k & 1) && plan_gw_addr(e->cfg, k, out) == 0 &&
-		    out->family == fam)
+	const struct config *cfg = e->cfg;
+	unsigned K = plan_gw_addrs(cfg);
+	for (unsigned k = 0; k < 2 * K && k < 32; k++) {
+		int rc = k < K ? plan_gw_addr(cfg, k, out) :
+			 ip_addr_is_unset(&cfg->mobikealtgwaddr.addr) ? -ENOENT :
+			 ip_addr_add(&cfg->mobikealtgwaddr.addr, k - K, out);
+		if (!(e->mobike_gw_gone >> k & 1) && rc == 0 && out->family == fam)
 			return 0;
+	}
 	return -ENOENT;
 }
 
@@ -86,10 +104,12 @@ static int gw_live_addr(const struct engine *e, int fam, struct ip_addr *out)
 static int gw_event(struct engine *e, const struct ip_addr *a, bool gone)
 {
 	const struct config *cfg = e->cfg;
-	uint64_t off;
-	if (a->family != cfg->bindifaddr.addr.family ||
-	    ip_addr_diff(&cfg->bindifaddr.addr, a, &off) < 0 || off >= plan_gw_addrs(cfg) ||
-	    !mark(&e->mobike_gw_gone, (unsigned)off, gone))
+	int64_t K = plan_gw_addrs(cfg), off = offset_in(&cfg->bindifaddr, a);
+	if (off < 0 && (off = offset_in(&cfg->mobikealtgwaddr, a)) >= 0 && off < K)
+		off += K; /* the other family's block (mobike_own_addr's index) */
+	else if (off >= K)
+		off = -1;
+	if (off < 0 || !mark(&e->mobike_gw_gone, (unsigned)off, gone))
 		return 0;
 	char b[IP_ADDR_STRLEN], c[IP_ADDR_STRLEN];
 	struct ip_addr live;

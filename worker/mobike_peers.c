@@ -1,5 +1,6 @@
 /* MOBIKE address lists (RFC 4555 3.6) and the client's choice of the next
  * address pair (see mobike.h for the order). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -92,21 +93,78 @@ static bool gone_bit(uint32_t mask, unsigned k)
 	return k < 32 && (mask >> k & 1);
 }
 
-unsigned mobike_own_list(const struct ikesa *sa, struct ip_addr *out, unsigned cap)
+/* Our addresses per family: K of the main family (startclntaddr's /
+ * bindifaddr's), then, with mobikealt*addr, K of the other one. */
+static unsigned own_per_family(const struct ikesa *sa)
 {
 	const struct config *cfg = sa->eng->cfg;
+	return sa->tun ? plan_addrs_per_tunnel(cfg) : plan_gw_addrs(cfg);
+}
+
+static const struct ip_prefix *own_alt(const struct ikesa *sa)
+{
+	const struct config *cfg = sa->eng->cfg;
+	const struct ip_prefix *p = sa->tun ? &cfg->mobikealtclntaddr : &cfg->mobikealtgwaddr;
+	return ip_addr_is_unset(&p->addr) ? NULL : p;
+}
+
+unsigned mobike_own_count(const struct ikesa *sa)
+{
+	return own_per_family(sa) * (own_alt(sa) ? 2 : 1);
+}
+
+int mobike_own_addr(const struct ikesa *sa, unsigned idx, struct ip_addr *out)
+{
+	const struct config *cfg = sa->eng->cfg;
+	unsigned K = own_per_family(sa);
+	if (idx < K)
+		return sa->tun ? plan_tunnel_addr(cfg, (unsigned)sa->tunnel, idx, out) :
+				 plan_gw_addr(cfg, idx, out);
+	const struct ip_prefix *alt = own_alt(sa);
+	if (!alt || idx >= 2 * K)
+		return -EINVAL;
+	uint64_t off = (sa->tun ? (uint64_t)sa->tunnel * K : 0) + (idx - K);
+	if (off >= ip_prefix_room(alt))
+		return -ERANGE;
+	return ip_addr_add(&alt->addr, off, out);
+}
+
+/* The family of our address idx. */
+static int own_family(const struct ikesa *sa, unsigned idx)
+{
+	const struct config *cfg = sa->eng->cfg;
+	const struct ip_prefix *alt = own_alt(sa);
+	if (alt && idx >= own_per_family(sa))
+		return alt->addr.family;
+	return sa->tun ? cfg->startclntaddr.addr.family : cfg->bindifaddr.addr.family;
+}
+
+unsigned mobike_own_list(const struct ikesa *sa, struct ip_addr *out, unsigned cap)
+{
 	bool gw = sa->tun == NULL;
-	unsigned K = gw ? plan_gw_addrs(cfg) : plan_addrs_per_tunnel(cfg), n = 0;
+	unsigned K = mobike_own_count(sa), n = 0;
 	uint32_t gone = gw ? sa->eng->mobike_gw_gone : sa->mob ? sa->mob->own_gone : 0;
 	for (unsigned k = 0; k < K && n < cap; k++) {
 		if (gone_bit(gone, k))
 			continue;
-		int rc = gw ? plan_gw_addr(cfg, k, &out[n]) :
-			      plan_tunnel_addr(cfg, (unsigned)sa->tunnel, k, &out[n]);
-		if (rc == 0)
+		if (mobike_own_addr(sa, k, &out[n]) == 0)
 			n++;
 	}
 	return n;
+}
+
+int mobike_own_for_family(const struct ikesa *sa, unsigned o, int family, unsigned *out)
+{
+	unsigned Kf = own_per_family(sa), K = mobike_own_count(sa);
+	for (unsigned i = 0; i < K; i++) {
+		unsigned c = (o % Kf + i) % Kf + (own_family(sa, o % Kf) == family ? 0 : Kf);
+		if (c < K && own_family(sa, c) == family &&
+		    (c == o || !gone_bit(sa->mob ? sa->mob->own_gone : 0, c))) {
+			*out = c;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 bool mobike_list_holds(const struct ike_msg *m, const struct ip_addr *hdr,
@@ -152,40 +210,84 @@ static unsigned peer_index(const struct mobike *mob, const struct ip_addr *a)
 	return 0;
 }
 
+/* The first peer address of family fam, or -1. */
+static int peer_of_family(const struct mobike *mob, int fam)
+{
+	for (unsigned i = 0; i < mob->n_peers; i++)
+		if (mob->peers[i].family == fam)
+			return (int)i;
+	return -1;
+}
+
 void mobike_next_pair(const struct ikesa *sa, unsigned *own_idx, struct ip_addr *peer)
 {
 	const struct config *cfg = sa->eng->cfg;
 	const struct mobike *mob = sa->mob;
-	unsigned K = plan_addrs_per_tunnel(cfg);
+	unsigned K = mobike_own_count(sa);
 	unsigned P = mob->n_peers ? mob->n_peers : 1;
 	unsigned o0 = mob->own_idx % K, p0 = peer_index(mob, &sa->path.remote);
-	unsigned o = o0, p = p0;
-	/* Our own addresses are all of startclntaddr's family: peer addresses
-	 * of the other family are passed over (at most one full turn). */
-	for (unsigned tries = 0; tries < K * P; tries++) {
+	unsigned o = o0, p = p0, c = o0 * P + p0;
+	bool found = false;
+	/* A pair needs one family on both ends: own-only takes the first peer
+	 * address of the new own address's family when it changes family;
+	 * peer-only the own address of the same rank in the peer's family;
+	 * both passes mismatched pairs over.  Own addresses deleted from the
+	 * interface are passed over too.  At most one full turn. */
+	for (unsigned tries = 0; tries < K * P && !found; tries++) {
+		int pf;
 		switch (cfg->mobikechangeaddrtype) {
 		case MOBIKE_OWN_ONLY:
 			o = (o + 1) % K;
+			p = p0;
+			if (mob->n_peers && mob->peers[p0].family != own_family(sa, o)) {
+				pf = peer_of_family(mob, own_family(sa, o));
+				if (pf < 0)
+					continue;
+				p = (unsigned)pf;
+			}
 			break;
 		case MOBIKE_PEER_ONLY:
 			p = (p + 1) % P;
+			o = o0;
+			if (mob->n_peers && mob->peers[p].family != own_family(sa, o0) &&
+			    mobike_own_for_family(sa, o0, mob->peers[p].family, &o) < 0)
+				continue;
 			break;
-		case MOBIKE_BOTH: {
-			unsigned c = (o * P + p + 1) % (K * P);
+		case MOBIKE_BOTH:
+			c = (c + 1) % (K * P);
 			o = c / P;
 			p = c % P;
 			break;
 		}
-		}
-		/* Own addresses deleted from the interface are passed over
-		 * too (peer-only keeps its own address whatever it is). */
-		if ((!mob->n_peers || mob->peers[p].family == sa->path.local.family) &&
-		    (o == o0 || !gone_bit(mob->own_gone, o)))
-			break;
+		found = (!mob->n_peers || mob->peers[p].family == own_family(sa, o)) &&
+			(o == o0 || !gone_bit(mob->own_gone, o));
 	}
-	if ((mob->n_peers && mob->peers[p].family != sa->path.local.family) ||
-	    (o != o0 && gone_bit(mob->own_gone, o)))
+	if (!found)
 		o = o0, p = p0;
 	*own_idx = o;
 	*peer = mob->n_peers ? mob->peers[p] : sa->path.remote;
+}
+
+int mobike_away_pair(const struct ikesa *sa, unsigned *own_idx, struct ip_addr *peer)
+{
+	const struct mobike *mob = sa->mob;
+	unsigned K = mobike_own_count(sa), cur = mob->own_idx % K;
+	mobike_next_pair(sa, own_idx, peer);
+	if (*own_idx != cur)
+		return 0;
+	/* peer-only (or no other pair): the own address must change too. */
+	for (unsigned i = 1; i < K; i++) {
+		unsigned c = (cur + i) % K;
+		if (gone_bit(mob->own_gone, c))
+			continue;
+		if (peer->family != own_family(sa, c)) {
+			int pf = peer_of_family(mob, own_family(sa, c));
+			if (pf < 0)
+				continue;
+			*peer = mob->peers[pf];
+		}
+		*own_idx = c;
+		return 0;
+	}
+	return -ENOENT;
 }

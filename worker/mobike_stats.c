@@ -56,16 +56,14 @@ static json_t *addr_json(const struct ip_addr *a)
 void mobike_dump_json(json_t *o, const struct ikesa *sa)
 {
 	const struct mobike *mob = sa->mob;
-	const struct config *cfg = sa->eng->cfg;
 	if (!mob)
 		return;
 	json_t *m = json_object(), *own = json_array(), *peer = json_array();
-	unsigned n = sa->tun ? plan_addrs_per_tunnel(cfg) : plan_gw_addrs(cfg);
+	/* Every own address (both families), deleted ones included. */
+	unsigned n = mobike_own_count(sa);
 	for (unsigned k = 0; k < n && k < 64; k++) {
 		struct ip_addr a;
-		int rc = sa->tun ? plan_tunnel_addr(cfg, (unsigned)sa->tunnel, k, &a) :
-				   plan_gw_addr(cfg, k, &a);
-		if (rc == 0)
+		if (mobike_own_addr(sa, k, &a) == 0)
 			json_array_append_new(own, addr_json(&a));
 	}
 	for (unsigned i = 0; i < mob->n_peers; i++)

@@ -111,7 +111,7 @@ int mobike_move(struct ikesa *sa)
 	unsigned oi;
 	struct ip_addr own, peer;
 	mobike_next_pair(sa, &oi, &peer);
-	if (plan_tunnel_addr(e->cfg, (unsigned)sa->tunnel, oi, &own) < 0)
+	if (mobike_own_addr(sa, oi, &own) < 0)
 		own = sa->path.local;
 	if (e->cfg->mobikeiplifetime_ns)
 		engine_timer_in(e, &mob->move_timer, e->cfg->mobikeiplifetime_ns);
@@ -134,12 +134,15 @@ int mobike_move_peer_gone(struct ikesa *sa, const struct ip_addr *to)
 		return -ENOTSUP;
 	if (sa->state == IKE_S_CLOSING || sa->state == IKE_S_REKEYED || e->stopping)
 		return -ECANCELED;
-	if (to->family != sa->path.local.family)
-		return -EAFNOSUPPORT; /* our own addresses are all of one family */
-	struct ike_path old = sa->path;
+	unsigned oi = mob->own_idx;
 	struct ip_addr own = sa->path.local;
+	if (to->family != own.family &&
+	    (mobike_own_for_family(sa, oi, to->family, &oi) < 0 ||
+	     mobike_own_addr(sa, oi, &own) < 0))
+		return -EAFNOSUPPORT; /* no own address of that family */
+	struct ike_path old = sa->path;
 	e->cnt.mobike_peer_gone++;
-	set_path(sa, mob->own_idx, &own, to);
+	set_path(sa, oi, &own, to);
 	log_pair(sa, WLOG_INFO, "mobike.move", &old, "why=peer-address-gone");
 	if (e->cfg->mobikeiplifetime_ns)
 		engine_timer_in(e, &mob->move_timer, e->cfg->mobikeiplifetime_ns);
@@ -154,15 +157,9 @@ int mobike_move_away(struct ikesa *sa)
 		return -ENOTSUP;
 	if (sa->state == IKE_S_CLOSING || sa->state == IKE_S_REKEYED || e->stopping)
 		return -ECANCELED;
-	unsigned K = plan_addrs_per_tunnel(e->cfg), oi;
+	unsigned oi;
 	struct ip_addr own, peer;
-	mobike_next_pair(sa, &oi, &peer);
-	/* peer-only: the own address must change too; never to one gone. */
-	for (unsigned k = 0; k < K && (oi == mob->own_idx % K ||
-				       (oi < 32 && (mob->own_gone >> oi & 1))); k++)
-		oi = (oi + 1) % K;
-	if (oi == mob->own_idx % K || (oi < 32 && (mob->own_gone >> oi & 1)) ||
-	    plan_tunnel_addr(e->cfg, (unsigned)sa->tunnel, oi, &own) < 0)
+	if (mobike_away_pair(sa, &oi, &peer) < 0 || mobike_own_addr(sa, oi, &own) < 0)
 		return -ENOENT;
 	struct ike_path old = sa->path;
 	set_path(sa, oi, &own, &peer);

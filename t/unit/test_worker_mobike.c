@@ -677,6 +677,60 @@ START_TEST(unacceptable_addresses)
 }
 END_TEST
 
+/* IPv4 <-> IPv6 (ikeswarm's mobikealt*addr): both ends own addresses of
+ * both families; peer-only walks the gateway's list across families, the
+ * client taking its own address of the peer's family; both ends agree at
+ * every step, v4 -> v6 -> v4. */
+START_TEST(family_moves)
+{
+	C.cfg.mobikechangeaddrtype = MOBIKE_PEER_ONLY;
+	ck_assert_int_eq(ip_prefix_parse("fd00:1::2/64", true, &C.cfg.mobikealtclntaddr), 0);
+	ck_assert_int_eq(ip_prefix_parse("fd00:99::1/64", true, &G.cfg.mobikealtgwaddr), 0);
+	struct ikesa *c = up(), *g = gw_sa(c);
+	ck_assert_uint_eq(c->mob->n_peers, 6);
+	ck_assert(addr_is(&c->mob->peers[3], "fd00:99::1"));
+	ck_assert_uint_eq(g->mob->n_peers, 4); /* our list: both families */
+	ck_assert(addr_is(&g->mob->peers[2], "fd00:1::2"));
+	static const char *const want[][2] = {
+		{ "10.1.0.2", "10.99.0.2" },  { "10.1.0.2", "10.99.0.3" },
+		{ "fd00:1::2", "fd00:99::1" }, { "fd00:1::2", "fd00:99::2" },
+		{ "fd00:1::2", "fd00:99::3" }, { "10.1.0.2", "10.99.0.1" },
+	};
+	for (unsigned i = 0; i < 6; i++) {
+		ck_assert_int_eq(mobike_move(c), 0);
+		pump();
+		ck_assert_msg(addr_is(&c->path.local, want[i][0]) &&
+			      addr_is(&c->path.remote, want[i][1]), "move %u", i);
+		assert_agree(c, g);
+	}
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 6);
+	ck_assert_uint_eq(G.e.cnt.mobike_updates_ok, 6);
+	ck_assert_uint_eq(C.e.cnt.mobike_updates_failed + G.e.cnt.mobike_updates_failed, 0);
+	/* own-only walks our four addresses, the peer following the family. */
+	C.cfg.mobikechangeaddrtype = MOBIKE_OWN_ONLY;
+	static const char *const own[][2] = {
+		{ "10.1.0.3", "10.99.0.1" }, { "fd00:1::2", "fd00:99::1" },
+		{ "fd00:1::3", "fd00:99::1" }, { "10.1.0.2", "10.99.0.1" },
+	};
+	for (unsigned i = 0; i < 4; i++) {
+		ck_assert_int_eq(mobike_move(c), 0);
+		pump();
+		ck_assert_msg(addr_is(&c->path.local, own[i][0]) &&
+			      addr_is(&c->path.remote, own[i][1]), "own move %u", i);
+		assert_agree(c, g);
+	}
+	/* The gateway loses its v4 addresses but one... and then that one:
+	 * the client goes over to IPv6. */
+	struct ip_addr g1 = A("10.99.0.1"), g2 = A("10.99.0.2"), g3 = A("10.99.0.3");
+	mobike_addr_event(&G.e, &g2, true);
+	mobike_addr_event(&G.e, &g3, true);
+	pump();
+	ck_assert(addr_is(&c->path.remote, "10.99.0.1"));
+	ck_assert_int_eq(mobike_addr_event(&G.e, &g1, true), 0); /* no v4 left to send from */
+	ck_assert(addr_is(&g->path.local, "10.99.0.1"));
+}
+END_TEST
+
 static Suite *mobike_suite(void)
 {
 	Suite *s = suite_create("worker_mobike");
@@ -697,6 +751,7 @@ static Suite *mobike_suite(void)
 	tcase_add_test(tc, own_address_deleted);
 	tcase_add_test(tc, gateway_address_lost);
 	tcase_add_test(tc, unacceptable_addresses);
+	tcase_add_test(tc, family_moves);
 	tcase_add_test(tc, peer_child_rekey_during_update);
 	tcase_add_test(tc, nat_rebinding_by_dpd);
 	tcase_add_test(tc, cookie2_sizes_echoed);
