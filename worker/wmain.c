@@ -229,6 +229,20 @@ static void put_hex(json_t *o, const char *k, const uint8_t *p, size_t n)
 	json_object_set_new(o, k, json_string(b));
 }
 
+/* A kept key copy (ike_sa.h) under four names; nothing when k is NULL. */
+static void put_keycopy(json_t *o, const struct sa_keycopy *k, const char *ei, const char *er,
+			const char *ai, const char *ar)
+{
+	if (!k)
+		return;
+	put_hex(o, ei, k->b, k->ek_len);
+	put_hex(o, er, k->b + k->ek_len, k->ek_len);
+	if (k->ak_len) {
+		put_hex(o, ai, k->b + 2 * k->ek_len, k->ak_len);
+		put_hex(o, ar, k->b + 2 * k->ek_len + k->ak_len, k->ak_len);
+	}
+}
+
 /* A traffic selector as "10.1.0.0-10.1.255.255" with ":proto/port-port"
  * when those narrow it. */
 static json_t *ts_json(const struct ike_ts *ts)
@@ -290,18 +304,14 @@ static json_t *sa_full(struct wm *w, const struct ikesa *sa)
 	json_object_set_new(dpd, "in_progress", json_boolean(sa->state == IKE_S_DPD));
 	json_object_set_new(o, "dpd", dpd);
 	json_object_set_new(o, "keepalive_in_s", due_in(w, &sa->ka_timer));
-	/* Keys (hex, as MyIKEv2's dump: a test tool).  Only SK_d outlives
-	 * IKE_AUTH in the engine; SK_e and SK_a live inside the cipher
-	 * contexts and are not kept as bytes. */
+	/* Keys (hex, as MyIKEv2's dump: a test tool): SK_d, and SK_e/SK_a
+	 * from the copy kept for dumps; SK_p only during IKE_AUTH. */
 	json_t *keys = json_object();
 	if (sa->sk_d_len)
 		put_hex(keys, "sk_d", sa->sk_d, sa->sk_d_len);
+	put_keycopy(keys, sa->dump_keys, "sk_ei", "sk_er", "sk_ai", "sk_ar");
 	if (sa->keys) {
 		const struct ike_sa_keys *k = sa->keys;
-		put_hex(keys, "sk_ai", k->sk_ai, k->integ_len);
-		put_hex(keys, "sk_ar", k->sk_ar, k->integ_len);
-		put_hex(keys, "sk_ei", k->sk_ei, k->encr_len);
-		put_hex(keys, "sk_er", k->sk_er, k->encr_len);
 		put_hex(keys, "sk_pi", k->sk_pi, k->prf_len);
 		put_hex(keys, "sk_pr", k->sk_pr, k->prf_len);
 	}
@@ -361,6 +371,12 @@ static json_t *child_full(struct wm *w, const struct ikesa *sa, const struct chi
 	json_object_set_new(o, "reqid", json_integer(c->reqid));
 	json_object_set_new(o, "installed", json_boolean(c->fp_installed));
 	json_object_set_new(o, "replaced", json_boolean(c->replaced));
+	/* ESP keys in hex; _i protects initiator->responder traffic of the
+	 * exchange that made this SA (we initiated it: "exch_initiator"). */
+	json_t *keys = json_object();
+	put_keycopy(keys, c->dump_keys, "encr_i", "encr_r", "integ_i", "integ_r");
+	json_object_set_new(o, "keys", keys);
+	json_object_set_new(o, "exch_initiator", json_boolean(c->exch_init));
 	return o;
 }
 

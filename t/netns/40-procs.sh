@@ -15,7 +15,7 @@
 #                    list/dump on the gateway) with `ikeswarm cli` one-shot,
 #                    the answers parsed as JSON; bad requests get JSON errors
 #  procs_cli_dump_fields / procs_cli_dumpchild_fields  lifetimes, DPD, NAT,
-#                    times, SK_d; TS, mode, lifetimes of a CHILD SA
+#                    times, SK_d/e/a; TS, mode, lifetimes, ESP keys of a CHILD SA
 #  procs_cli_subscribe the subscribe request answers the PUB url and topics
 #  procs_events_*    `ikeswarm cli events` (and nngcat) during a kill -9:
 #                    the lines parse, worker.died arrives, a level-3 keyword
@@ -262,14 +262,14 @@ check procs_cli_list_window jq_py "r['ok'] and len(r['ike_sas']) == 5"
 cl_cli dump "$spi1"
 check procs_cli_dump jq_py "r['ok'] and r['ike_sa']['spi'] == '$spi1' and r['ike_sa']['state'] == 'established' and r['ike_sa']['worker'] == 1"
 s="r['ike_sa']"
-check procs_cli_dump_fields jq_py "$s['lifetime']['ikelifetime_s'] == 600 and 0 < $s['lifetime']['rekey_in_s'] <= 600 and $s['dpd']['interval_s'] > 0 and $s['nat_local'] is False and $s['nat_remote'] is False and len($s['keys']['sk_d']) == 64 and int($s['keys']['sk_d'], 16) > 0 and $s['age_s'] > 0 and $s['created_us'] > 0 and $s['encr'] and $s['prf'] and $s['dh'] and $s['local'].startswith('10.98.') and $s['peer'] == '$IKS_GW4'"
+check procs_cli_dump_fields jq_py "$s['lifetime']['ikelifetime_s'] == 600 and 0 < $s['lifetime']['rekey_in_s'] <= 600 and $s['dpd']['interval_s'] > 0 and $s['nat_local'] is False and $s['nat_remote'] is False and len($s['keys']['sk_d']) == 64 and int($s['keys']['sk_d'], 16) > 0 and len($s['keys']['sk_ei']) == len($s['keys']['sk_er']) == 2 * $s['encr_keybits'] // 8 and len($s['keys']['sk_ai']) == 64 and $s['keys']['sk_ai'] != $s['keys']['sk_ar'] and $s['age_s'] > 0 and $s['created_us'] > 0 and $s['encr'] and $s['prf'] and $s['dh'] and $s['local'].startswith('10.98.') and $s['peer'] == '$IKS_GW4'"
 cl_cli listchild 0 3
 check procs_cli_listchild jq_py "r['ok'] and r['total'] == 100 and len(r['child_sas']) == 3"
 cspi=$(jq_get "r['child_sas'][0]['spi']")
 cl_cli dumpchild "$cspi"
 check procs_cli_dumpchild jq_py "r['ok'] and r['child_sa']['spi'] == '$cspi' and r['child_sa']['mode'] == 'tunnel'"
 s="r['child_sa']"
-check procs_cli_dumpchild_fields jq_py "$s['lifetime']['lifetime_s'] > 0 and 0 < $s['lifetime']['rekey_in_s'] <= $s['lifetime']['lifetime_s'] and '-' in $s['ts_local'] and '-' in $s['ts_remote'] and len($s['spi_out']) == 8 and $s['encr'] and $s['integ'] and $s['pfs_dh'] and $s['local'].startswith('10.98.') and $s['age_s'] > 0"
+check procs_cli_dumpchild_fields jq_py "$s['lifetime']['lifetime_s'] > 0 and 0 < $s['lifetime']['rekey_in_s'] <= $s['lifetime']['lifetime_s'] and '-' in $s['ts_local'] and '-' in $s['ts_remote'] and len($s['spi_out']) == 8 and $s['encr'] and $s['integ'] and $s['pfs_dh'] and $s['local'].startswith('10.98.') and $s['age_s'] > 0 and len($s['keys']['encr_i']) == len($s['keys']['encr_r']) == 2 * $s['encr_keybits'] // 8 and len($s['keys']['integ_i']) == 64 and $s['keys']['encr_i'] != $s['keys']['encr_r'] and $s['exch_initiator'] is True"
 cl_cli rekeychild "$cspi"
 check procs_cli_rekeychild jq_py "r['ok']"
 cl_cli log 3 child
