@@ -544,8 +544,11 @@ iks_swan() {
 	fi
 	swan_start "$IKS_NS_GW" "$T/sw" || { diag; echo "charon responder did not start"; return 1; }
 	iks_conf "$T/iks.yaml" client
+	# --flush=false: the client veth is the bed's (behind the NAT its
+	# default route would go with its address)
 	ns_bg "$IKS_NS_CL" "$T/iks.json" sh -c 'exec timeout --foreground 60 "$@" 2>"$0"' "$T/iks.err" \
-		"$IKESWARM" exec -f "$T/iks.yaml" -j --keylog "$T/keylog" --lf "$T/iks.log" $IKS_EXEC_ARGS
+		"$IKESWARM" exec -f "$T/iks.yaml" -j --keylog "$T/keylog" --lf "$T/iks.log" --flush=false \
+		$IKS_EXEC_ARGS
 	pid=$IKS_LAST_PID
 	if ! wait_up "$IKS_NS_GW" 15; then
 		up=$(count_up "$IKS_NS_GW")
