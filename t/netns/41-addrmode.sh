@@ -22,6 +22,10 @@
 #  addr_step_fails      a staticroute through a missing device: exit 1 with
 #                       the reason, the tunnel addresses removed and the
 #                       flushed ones back
+#  addr_kernel_died     route mode, kill -9 of the kernel process: the run
+#                       stops, a fresh one undoes the local routes, the link
+#                       route and staticroute and puts the flushed addresses
+#                       back, and those stay after it exits
 #  addr_auto            auto picks interface at 2000 addresses and route at
 #                       2001 (--verify plan)
 . "$(dirname "$0")/lib.sh"
@@ -215,6 +219,30 @@ elif [ "$(cl_addrs '10\.98\.')" -ne 0 ] ||
 	fail addr_step_fails "veth has: $(ip -n "$IKS_NS_CL" -br addr show dev "$IKS_IF_CL")"
 else
 	pass addr_step_fails
+fi
+
+# ---- route mode, the kernel process killed: the supervisor undoes it all ----
+write_pair kdie 50 4 "clntaddrmode: route" "bindifaddr: $IKS_CL4/24" \
+	"staticroute: ip route replace 198.51.100.0/24 via $IKS_GW4"
+TMPDIR=$RT ip netns exec "$IKS_NS_CL" timeout 60 "$IKESWARM" exec -f "$T/kdie-cl.yaml" -j \
+	--lf "$T/kdie-cl.log" >"$T/kdie-cl.json" 2>"$T/kdie-cl.err" &
+CLPID=$!
+sleep 2
+before=$(local_routes 4 | wc -l)
+for p in $(ip netns pids "$IKS_NS_CL"); do
+	[ "$(cat /proc/$p/comm 2>/dev/null)" = ikeswarm-kernel ] && kill -9 "$p"
+done
+wait $CLPID
+rc=$?
+left=$(local_routes 4; ip -n "$IKS_NS_CL" route show table all | grep -E '10\.98\.|198\.51\.100')
+if [ $rc -ne 1 ] || [ "$before" -eq 0 ] || ! grep -q 'kernel.cleanup requests=[0-9]* failed=0' "$T/kdie-cl.log"; then
+	fail addr_kernel_died "exit $rc, $before local routes before, log: $(grep kernel.cleanup "$T/kdie-cl.log")"
+elif [ -n "$left" ]; then
+	fail addr_kernel_died "left: $(echo $left)"
+elif [ "$(cl_addrs '192\.0\.2\.5/24|10\.99\.0\.2/24|fd00:99::2/64')" -ne 3 ]; then
+	fail addr_kernel_died "veth has: $(ip -n "$IKS_NS_CL" -br addr show dev "$IKS_IF_CL")"
+else
+	pass addr_kernel_died
 fi
 
 # ---- auto ----
