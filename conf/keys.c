@@ -84,6 +84,10 @@ const struct conf_key conf_keys[] = {
 	TYPED("mobikeunacceptableaddr", CT_PREFIX, R(mobikeunacceptableaddr), "",
 	      "gateway (ikeswarm only): refuse MOBIKE moves to this prefix "
 	      "with UNACCEPTABLE_ADDRESSES"),
+	TYPED("mobikealtclntaddr", CT_PREFIX, R(mobikealtclntaddr), "",
+	      "client (ikeswarm only): first MOBIKE address of the other IP family"),
+	TYPED("mobikealtgwaddr", CT_PREFIX, R(mobikealtgwaddr), "",
+	      "gateway (ikeswarm only): first MOBIKE address of the other IP family"),
 	TYPED("peeraddr", CT_ADDR, R(peeraddr), "", "client: the gateway's address"),
 	STR("bindifname", R(bindifname), "",
 	    "interface that gets the tunnel addresses (it may be flushed)"),

@@ -77,6 +77,27 @@ static const char *family_name(const struct ip_addr *a)
 	return a->family == AF_INET6 ? "IPv6" : "IPv4";
 }
 
+/* mobikealtclntaddr / mobikealtgwaddr: the other family than `main`, with
+ * mobike, and room for `need` addresses. */
+static void alt_check(struct conf_ctx *c, const char *key, const struct ip_prefix *alt,
+		      const struct ip_addr *main, uint64_t need)
+{
+	char p[IP_PREFIX_STRLEN];
+	if (ip_addr_is_unset(&alt->addr) || BAD(key))
+		return;
+	if (!c->cfg->mobike)
+		err_at(c, false, key, -1, -1, "mobike", "%s needs mobike: true", key);
+	else if (alt->addr.family == main->family)
+		err_at(c, false, key, -1, -1, NULL,
+		       "%s %s must be of the other IP family than %s", key,
+		       ip_prefix_format(alt, p, sizeof(p)), family_name(main));
+	else if (need > ip_prefix_room(alt))
+		err_at(c, false, key, -1, -1, NULL,
+		       "%s %s: %" PRIu64 " addresses do not fit, the prefix has room for %"
+		       PRIu64, key, ip_prefix_format(alt, p, sizeof(p)), need,
+		       ip_prefix_room(alt));
+}
+
 static void check_client(struct conf_ctx *c)
 {
 	const struct config *cfg = c->cfg;
@@ -137,6 +158,8 @@ static void check_client(struct conf_ctx *c)
 			}
 		}
 	}
+	alt_check(c, "mobikealtclntaddr", &cfg->mobikealtclntaddr, &cfg->startclntaddr.addr,
+		  need);
 	if (cfg->mobike && !BAD("mobikechangeaddrtype")) {
 		if (cfg->mobikechangeaddrtype == MOBIKE_OWN_ONLY && cfg->mobikeaddrpertunnel < 2)
 			err_at(c, false, "mobikeaddrpertunnel", -1, -1, "mobikechangeaddrtype",
@@ -169,6 +192,7 @@ static void check_gateway(struct conf_ctx *c)
 		       "bindifaddr %s: mobikeaddrpergw %" PRIu64 " addresses do not fit, the "
 		       "prefix has room for %" PRIu64,
 		       ip_prefix_format(&cfg->bindifaddr, p, sizeof(p)), g, room);
+	alt_check(c, "mobikealtgwaddr", &cfg->mobikealtgwaddr, &cfg->bindifaddr.addr, g);
 }
 
 static bool has_non_aead(const struct conf_algs *encr)

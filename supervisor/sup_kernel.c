@@ -227,6 +227,29 @@ static int client_prologue(struct sup *s, struct kproc_client *kc)
 	return 0;
 }
 
+/* MOBIKE across families (mobikealtclntaddr / mobikealtgwaddr): count
+ * addresses from alt + first on bindifname, always as interface addresses. */
+static int alt_addrs(struct sup *s, struct kproc_client *kc, const struct ip_prefix *alt,
+		     uint64_t first, uint64_t count)
+{
+	const struct config *cfg = s->cfg;
+	struct ip_prefix p = { .len = alt->len };
+	char txt[IP_PREFIX_STRLEN], why[120];
+	if (!cfg->mobike || ip_addr_is_unset(&alt->addr))
+		return 0;
+	if (ip_addr_add(&alt->addr, first, &p.addr) < 0)
+		return -ERANGE;
+	json_t *req = msg_new("addr.add", 0);
+	json_object_set_new(req, "ifname", json_string(cfg->bindifname));
+	json_object_set_new(req, "prefix", json_string(ip_prefix_format(&p, txt, sizeof(txt))));
+	json_object_set_new(req, "count", json_integer((json_int_t)count));
+	int rc = kernel_add(s, kc, req, why, sizeof(why));
+	if (rc < 0)
+		snprintf(s->error, sizeof(s->error), "could not put the MOBIKE addresses of %s on "
+			 "%s: %s", ip_prefix_format(alt, txt, sizeof(txt)), cfg->bindifname, why);
+	return rc;
+}
+
 /* MOBIKE gateway: bindifaddr + 1 ... + mobikeaddrpergw - 1 on bindifname,
  * by the kernel process (bindifaddr itself is the user's); staticroute. */
 int sup_kernel_gw_addrs(struct sup *s, struct kproc_client *kc)
@@ -249,7 +272,8 @@ int sup_kernel_gw_addrs(struct sup *s, struct kproc_client *kc)
 			return rc;
 		}
 	}
-	return kernel_staticroutes(s, kc);
+	int rc = alt_addrs(s, kc, &cfg->mobikealtgwaddr, 0, n);
+	return rc < 0 ? rc : kernel_staticroutes(s, kc);
 }
 
 /* The client's addresses of worker w's slice, by the kernel process; the
@@ -283,5 +307,8 @@ int sup_kernel_slice_addrs(struct sup *s, struct kproc_client *kc, struct sup_wo
 		sup_log(s, LOGL_INFO, w->idx, "addr.mode", "mode=interface addresses=%llu seconds=%.3f",
 			(unsigned long long)w->count * k, mono_s() - t0);
 	}
+	if (w->count && (rc = alt_addrs(s, kc, &cfg->mobikealtclntaddr,
+					(uint64_t)w->first * k, (uint64_t)w->count * k)) < 0)
+		return rc;
 	return w->idx == 0 ? kernel_staticroutes(s, kc) : 0;
 }

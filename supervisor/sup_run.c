@@ -382,19 +382,12 @@ static void on_signal(struct loop *loop, int signo, void *arg)
 
 /* ---- setup ---- */
 
-static int open_sockets(struct sup *s)
+/* One SO_REUSEPORT group per IKE port on a, one socket of each per worker. */
+static int open_group(struct sup *s, const struct ip_addr *a)
 {
-	const struct config *cfg = s->cfg;
-	struct ip_addr a = { 0 };
 	int fds[STEER_MAX_WORKERS];
-	if (cfg->role == ROLE_CLIENT)
-		a.family = cfg->startclntaddr.addr.family;
-	else if (plan_gw_addrs(cfg) > 1)
-		a.family = cfg->bindifaddr.addr.family; /* MOBIKE: every gateway address */
-	else
-		a = cfg->bindifaddr.addr;
 	for (int natt = 0; natt <= 1; natt++) {
-		int rc = steer_group_open(&a, natt ? IKE_NATT_PORT : IKE_PORT, natt, s->nworkers, fds);
+		int rc = steer_group_open(a, natt ? IKE_NATT_PORT : IKE_PORT, natt, s->nworkers, fds);
 		if (rc < 0) {
 			snprintf(s->error, sizeof(s->error),
 				 "cannot open the IKE sockets (UDP %d) for %u workers: %s",
@@ -409,6 +402,26 @@ static int open_sockets(struct sup *s)
 		}
 	}
 	return 0;
+}
+
+static int open_sockets(struct sup *s)
+{
+	const struct config *cfg = s->cfg;
+	struct ip_addr a = { 0 };
+	/* MOBIKE across families (mobikealt*addr): the other family's too. */
+	const struct ip_prefix *alt = cfg->role == ROLE_CLIENT ? &cfg->mobikealtclntaddr :
+				      &cfg->mobikealtgwaddr;
+	struct ip_addr other = { .family = cfg->mobike ? alt->addr.family : 0 };
+	if (cfg->role == ROLE_CLIENT)
+		a.family = cfg->startclntaddr.addr.family;
+	else if (plan_gw_addrs(cfg) > 1 || other.family)
+		a.family = cfg->bindifaddr.addr.family; /* MOBIKE: every gateway address */
+	else
+		a = cfg->bindifaddr.addr;
+	int rc = open_group(s, &a);
+	if (rc == 0 && other.family)
+		rc = open_group(s, &other);
+	return rc;
 }
 
 static int open_worker_sock(struct sup *s, struct sup_worker *w)

@@ -65,18 +65,22 @@ static void exec_signal(struct loop *loop, int signo, void *arg)
 }
 
 /* The client's addresses on bindifname: each tunnel's own, with the
- * prefix length of startclntaddr. */
+ * prefix length of startclntaddr (and of mobikealtclntaddr for the other
+ * family's, when set). */
 static int add_client_addrs(const struct config *cfg, struct nladdr *nl, FILE *err)
 {
-	unsigned n = (unsigned)cfg->numberoftunnels * plan_addrs_per_tunnel(cfg);
+	unsigned per = (unsigned)cfg->numberoftunnels * plan_addrs_per_tunnel(cfg);
+	const struct ip_prefix *alt = &cfg->mobikealtclntaddr;
+	unsigned n = per * (cfg->mobike && !ip_addr_is_unset(&alt->addr) ? 2 : 1);
 	struct ip_prefix *p = calloc(n ? n : 1, sizeof(*p));
 	int *rc = calloc(n ? n : 1, sizeof(*rc));
 	int failed = -ENOMEM;
 	if (!p || !rc)
 		goto out;
 	for (unsigned i = 0; i < n; i++) {
-		p[i].len = cfg->startclntaddr.len;
-		ip_addr_add(&cfg->startclntaddr.addr, i, &p[i].addr);
+		const struct ip_prefix *from = i < per ? &cfg->startclntaddr : alt;
+		p[i].len = from->len;
+		ip_addr_add(&from->addr, i < per ? i : i - per, &p[i].addr);
 	}
 	failed = nladdr_add_batch(nl, cfg->bindifname, p, n, rc);
 	if (failed > 0) {
@@ -120,7 +124,7 @@ static int bypass_sockets(struct exec_ctx *x, const struct config *cfg, FILE *er
 			}
 		}
 	}
-	return 0;
+	return mobike_alt_bypass(cfg, x->udp, err);
 }
 
 static int open_sockets(struct exec_ctx *x, const struct config *cfg, FILE *err)
@@ -134,6 +138,12 @@ static int open_sockets(struct exec_ctx *x, const struct config *cfg, FILE *err)
 		any.family = cfg->startclntaddr.addr.family;
 		rc = udp_open(x->udp, &any, IKE_PORT, UDP_F_FREEBIND, NULL);
 		if (rc == 0)
+			rc = udp_open(x->udp, &any, IKE_NATT_PORT, UDP_F_FREEBIND | UDP_F_NATT, NULL);
+		/* MOBIKE across families: the other family's pair too. */
+		any.family = cfg->mobikealtclntaddr.addr.family;
+		if (rc == 0 && cfg->mobike && any.family)
+			rc = udp_open(x->udp, &any, IKE_PORT, UDP_F_FREEBIND, NULL);
+		if (rc == 0 && cfg->mobike && any.family)
 			rc = udp_open(x->udp, &any, IKE_NATT_PORT, UDP_F_FREEBIND | UDP_F_NATT, NULL);
 	} else {
 		const struct ip_addr *a = &cfg->bindifaddr.addr;

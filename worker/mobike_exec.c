@@ -8,6 +8,7 @@
 
 #include "conf/plan.h"
 #include "worker/mobike_exec.h"
+#include "kernel/xfrm_policy.h"
 #include "worker/udp.h"
 
 /* -1 when unreadable. */
@@ -43,15 +44,57 @@ int mobike_rpfilter_warn(const struct config *cfg, FILE *err)
 	return 1;
 }
 
+/* Gateway address k of both blocks (k >= n: mobikealtgwaddr + k - n). */
+static int gw_addr(const struct config *cfg, unsigned n, unsigned k, struct ip_prefix *p)
+{
+	if (k < n) {
+		p->len = cfg->bindifaddr.len;
+		return plan_gw_addr(cfg, k, &p->addr);
+	}
+	p->len = cfg->mobikealtgwaddr.len;
+	return ip_addr_add(&cfg->mobikealtgwaddr.addr, k - n, &p->addr);
+}
+
+static bool has_alt(const struct config *cfg)
+{
+	const struct ip_prefix *alt = cfg->role == ROLE_CLIENT ? &cfg->mobikealtclntaddr :
+				      &cfg->mobikealtgwaddr;
+	return cfg->mobike && !ip_addr_is_unset(&alt->addr);
+}
+
+int mobike_alt_bypass(const struct config *cfg, struct udp *udp, FILE *err)
+{
+	if (!has_alt(cfg))
+		return 0;
+	unsigned n = plan_gw_addrs(cfg);
+	uint16_t ports[] = { IKE_PORT, IKE_NATT_PORT };
+	for (unsigned k = 0; k < (cfg->role == ROLE_CLIENT ? 1 : n); k++) {
+		struct ip_prefix p = { 0 };
+		p.addr.family = cfg->mobikealtclntaddr.addr.family;
+		if (cfg->role == ROLE_GATEWAY && gw_addr(cfg, n, n + k, &p) < 0)
+			continue;
+		for (unsigned i = 0; i < 2; i++) {
+			struct udp_sock *s = udp_find(udp, &p.addr, ports[i]);
+			int rc = s ? xfrm_socket_bypass(udp_sock_fd(s), p.addr.family) : -ENOENT;
+			if (rc < 0) {
+				fprintf(err, "ikeswarm: IKE socket bypass policy (port %u): %s\n",
+					ports[i], strerror(-rc));
+				return rc;
+			}
+		}
+	}
+	return 0;
+}
+
 int mobike_gw_setup(const struct config *cfg, struct nladdr *nl, struct udp *udp, FILE *err)
 {
-	unsigned n = plan_gw_addrs(cfg);
-	if (cfg->role != ROLE_GATEWAY || !cfg->mobike || n < 2)
+	unsigned n = plan_gw_addrs(cfg), all = n * (has_alt(cfg) ? 2 : 1);
+	if (cfg->role != ROLE_GATEWAY || !cfg->mobike || all < 2)
 		return 0;
-	for (unsigned k = 1; k < n; k++) {
-		struct ip_prefix p = { .len = cfg->bindifaddr.len };
+	for (unsigned k = 1; k < all; k++) {
+		struct ip_prefix p = { 0 };
 		char a[IP_ADDR_STRLEN];
-		int rc = plan_gw_addr(cfg, k, &p.addr);
+		int rc = gw_addr(cfg, n, k, &p);
 		if (rc == 0 && nl)
 			rc = nladdr_add(nl, cfg->bindifname, &p);
 		if (rc == -EEXIST)

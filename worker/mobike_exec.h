@@ -16,5 +16,10 @@ int mobike_rpfilter_warn(const struct config *cfg, FILE *err);
  * bindifname (through nl, which removes them at cleanup; nl may be NULL)
  * and each bound on 500 and 4500.  0 or -errno (said on err). */
 int mobike_gw_setup(const struct config *cfg, struct nladdr *nl, struct udp *udp, FILE *err);
+/* The same for mobikealtgwaddr's addresses (all of them, from its first)
+ * is done by mobike_gw_setup too.  installfastpath: the bypass policies
+ * of the other family's IKE sockets (client: its wildcard pair; gateway:
+ * each mobikealtgwaddr address).  0 or -errno (said on err). */
+int mobike_alt_bypass(const struct config *cfg, struct udp *udp, FILE *err);
 
 #endif

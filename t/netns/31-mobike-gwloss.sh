@@ -11,6 +11,11 @@
 #                      tunnel moves and its update carries its new list; the
 #                      address back: a list of its own; the gateway's
 #                      peer list follows both.
+#  mobike_family      IPv4 <-> IPv6 (mobikealtclntaddr, mobikealtgwaddr):
+#                      peer-only over the gateway's 10.99.0.1, .2,
+#                      fd00:99::11, ::12 every 2 s: each tunnel goes
+#                      v4 -> v6 -> v4, its own address following the
+#                      family, and both sides' logs agree move by move.
 #  mobike_unacceptable the gateway refuses moves into 10.98.0.4/30
 #                      (mobikeunacceptableaddr) with UNACCEPTABLE_ADDRESSES:
 #                      the client retries, falls back to the old pair, and
@@ -23,13 +28,14 @@ IKESWARM=${IKESWARM:-$(cd "$(dirname "$0")/../.." && pwd)/ikeswarm}
 [ -x "$IKESWARM" ] || skip "no ikeswarm binary at $IKESWARM (make)"
 
 IKS_CL4=10.99.0.100
+IKS_CL6=fd00:99::200
 ns_pair
 T=$(iks_tmp)
 ip -n "$IKS_NS_GW" route add 10.98.0.0/16 via "$IKS_CL4" dev "$IKS_IF_GW"
 mac_gw=$(ip -n "$IKS_NS_GW" link show "$IKS_IF_GW" | awk '/link\/ether/ { print $2 }')
 mac_cl=$(ip -n "$IKS_NS_CL" link show "$IKS_IF_CL" | awk '/link\/ether/ { print $2 }')
 ip -n "$IKS_NS_GW" neigh replace "$IKS_CL4" lladdr "$mac_cl" dev "$IKS_IF_GW" nud permanent
-for a in 10.99.0.1 10.99.0.2 10.99.0.3; do
+for a in 10.99.0.1 10.99.0.2 10.99.0.3 fd00:99::11 fd00:99::12; do
 	ip -n "$IKS_NS_CL" neigh replace "$a" lladdr "$mac_gw" dev "$IKS_IF_CL" nud permanent
 done
 EXEC_ARGS=${MOBIKE_EXEC_ARGS:-}
@@ -172,6 +178,52 @@ grep -q ' mobike.peerlist old=10.98.0.7,10.98.0.8 new=10.98.0.8$' "$T/ownlist-gw
 	why="$why gateway peer lists: $(grep ' mobike.peerlist old=10.98.0.7,' "$T/ownlist-gw.log" |
 		tail -n 2 | cut -d' ' -f6- | tr '\n' ' ')"
 [ -z "$why" ] && pass mobike_own_list || fail mobike_own_list "$why"
+
+# ---- IPv4 <-> IPv6 ----------------------------------------------------------
+# The client's IPv6 addresses share the gateway's /64 (on-link both ways):
+# tunnel i owns fd00:99::100 + 2i and + 2i + 1.
+N=10
+write_pair family $N peer-only 2s 2 "mobikealtgwaddr: fd00:99::11/64"
+sed -i "s|^startclntaddr: .*|&\nmobikealtclntaddr: fd00:99::100/64|" "$T/family-cl.yaml"
+i=0
+while [ $i -lt $((N * 2)) ]; do
+	ip -n "$IKS_NS_GW" neigh replace "fd00:99::$(printf %x $((256 + i)))" lladdr "$mac_cl" \
+		dev "$IKS_IF_GW" nud permanent
+	i=$((i + 1))
+done
+run_pair family
+why=$(both_up family $N)
+for side in cl gw; do
+	[ "$(jnum "$T/family-$side.json" updates_failed)" = 0 ] ||
+		why="$why $side updates_failed=$(jnum "$T/family-$side.json" updates_failed)"
+done
+# Each tunnel's first four acknowledged moves, as "own>peer" steps; the
+# gateway's seen its way round (by IKE SA, the client's own is its peer).
+awk '/ mobike.update.ok / { own = ""; peer = "";
+	for (i = 1; i <= NF; i++) {
+		if ($i ~ /^own=/) own = substr($i, 5);
+		if ($i ~ /^peer=/) peer = substr($i, 6);
+	}
+	if (n[$4]++ < 4) seq[$4] = seq[$4] " " own ">" peer }
+	END { for (t in seq) print seq[t] }' "$T/family-cl.log" | sort >"$T/family-cl.seq"
+awk '/ mobike.update.ok / { own = ""; peer = "";
+	for (i = 1; i <= NF; i++) {
+		if ($i ~ /^own=/) own = substr($i, 5);
+		if ($i ~ /^peer=/) peer = substr($i, 6);
+	}
+	if (n[$5]++ < 4) seq[$5] = seq[$5] " " peer ">" own }
+	END { for (t in seq) print seq[t] }' "$T/family-gw.log" | sort >"$T/family-gw.seq"
+# v4 -> v6 -> v6 -> v4 in peer-only: .2, fd00:99::11, ::12, .1.
+good=$(grep -c '^ 10\.98\.[0-9.]*>10\.99\.0\.2 fd00:99::1[0-9a-f][0-9a-f]>fd00:99::11 fd00:99::1[0-9a-f][0-9a-f]>fd00:99::12 10\.98\.[0-9.]*>10\.99\.0\.1$' \
+	"$T/family-cl.seq")
+[ "$good" = $N ] || why="$why $good of $N tunnels went v4 -> v6 -> v4 ($(head -n 1 "$T/family-cl.seq"))"
+cmp -s "$T/family-cl.seq" "$T/family-gw.seq" ||
+	why="$why the two sides' moves differ ($(diff "$T/family-cl.seq" "$T/family-gw.seq" |
+		sed -n 2p))"
+last_pairs "$T/family-cl.log" 0 >"$T/family-cl.pairs"
+last_pairs "$T/family-gw.log" 1 >"$T/family-gw.pairs"
+cmp -s "$T/family-cl.pairs" "$T/family-gw.pairs" || why="$why last addresses differ"
+[ -z "$why" ] && pass mobike_family || fail mobike_family "$why"
 
 # ---- UNACCEPTABLE_ADDRESSES from the gateway --------------------------------
 # Tunnels 1..3 own 10.98.0.3/.4, .5/.6, .7/.8: each has one address in the
