@@ -76,6 +76,27 @@ static void puts_(struct out *o, const char *s)
 	put(o, s, strlen(s));
 }
 
+/* Decimal v, at least width digits (zero padded): the fixed fields of
+ * every line without printf (the supervisor formats every event). */
+static void put_dec(struct out *o, uint64_t v, int width)
+{
+	char b[24];
+	int n = 0;
+	do {
+		b[sizeof(b) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v || n < width);
+	put(o, b + sizeof(b) - n, (size_t)n);
+}
+
+static void put_hex16(struct out *o, uint64_t v)
+{
+	char b[16];
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		b[i] = "0123456789abcdef"[v & 15];
+	put(o, b, 16);
+}
+
 static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void putf(struct out *o, const char *fmt, ...)
@@ -215,22 +236,39 @@ size_t log_format(const struct log_event *ev, char *buf, size_t size)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	}
+	/* The date and time of the last second formatted (one loop thread
+	 * formats lines; lines of one second share it). */
+	static time_t last_sec = -1;
+	static char when[32];
 	time_t sec = us / 1000000;
-	struct tm tm;
-	char when[32];
-	gmtime_r(&sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	putf(&o, "%s.%06lldZ %s ", when, (long long)(us % 1000000), log_level_name(ev->level));
-	if (ev->worker >= 0)
-		putf(&o, "w%d ", ev->worker);
-	else
-		puts_(&o, "w- ");
-	if (ev->tunnel >= 0)
-		putf(&o, "t%lld", (long long)ev->tunnel);
-	else
+	if (sec != last_sec) {
+		struct tm tm;
+		gmtime_r(&sec, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		last_sec = sec;
+	}
+	puts_(&o, when);
+	put(&o, ".", 1);
+	put_dec(&o, (uint64_t)(us % 1000000), 6);
+	put(&o, "Z ", 2);
+	puts_(&o, log_level_name(ev->level));
+	if (ev->worker >= 0) {
+		put(&o, " w", 2);
+		put_dec(&o, (uint64_t)ev->worker, 1);
+		put(&o, " ", 1);
+	} else {
+		puts_(&o, " w- ");
+	}
+	if (ev->tunnel >= 0) {
+		put(&o, "t", 1);
+		put_dec(&o, (uint64_t)ev->tunnel, 1);
+	} else {
 		puts_(&o, "t-");
-	if (ev->ike)
-		putf(&o, " ike=%016llx", (unsigned long long)ev->ike);
+	}
+	if (ev->ike) {
+		puts_(&o, " ike=");
+		put_hex16(&o, ev->ike);
+	}
 	put(&o, " ", 1);
 	put_ident(&o, ev->name, true);
 	if (ev->fields && json_is_object(ev->fields)) {

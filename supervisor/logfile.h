@@ -102,7 +102,8 @@ int logfile_write_msg(struct logfile *lf, const json_t *event_msg);
 int log_event_from_msg(const json_t *m, struct log_event *ev);
 
 /* Format one line (with its '\n') like snprintf: returns the full length,
- * writes at most size-1 bytes and a NUL.  Uses no filter. */
+ * writes at most size-1 bytes and a NUL.  Uses no filter.  Not thread-safe
+ * (it keeps the last second's date text). */
 size_t log_format(const struct log_event *ev, char *buf, size_t size);
 
 /* The filter test itself, for other outputs (stdout, subscriptions).  The
