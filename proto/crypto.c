@@ -272,6 +272,11 @@ static int dh_templates(struct ike_crypto *c)
 			break;
 		case DH_KIND_X25519:
 			c->dh_tmpl[i] = EVP_PKEY_Q_keygen(c->libctx, NULL, "X25519");
+			c->x25519_import = c->dh_tmpl[i] ?
+				EVP_PKEY_CTX_new_from_pkey(c->libctx, c->dh_tmpl[i], NULL) :
+				NULL;
+			if (!c->x25519_import || EVP_PKEY_fromdata_init(c->x25519_import) <= 0)
+				return -EIO;
 			break;
 		}
 		if (!c->dh_tmpl[i])
@@ -329,6 +334,7 @@ void ike_crypto_free(struct ike_crypto *c)
 		EVP_PKEY_free(c->dh_tmpl[i]);
 		free(c->modp_pm1[i]);
 	}
+	EVP_PKEY_CTX_free(c->x25519_import);
 	if (c->shared) {
 		for (int i = 0; i < CI_COUNT; i++)
 			EVP_CIPHER_CTX_free(c->shared->cipher[i]);

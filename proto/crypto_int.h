@@ -52,6 +52,10 @@ struct ike_crypto {
 	EVP_PKEY *dh_tmpl[DHI_COUNT];
 	/* MODP: p - 1, big-endian, ke_len octets, for the peer range check. */
 	uint8_t *modp_pm1[DHI_COUNT];
+	/* X25519 key import context (EVP_PKEY_fromdata only reads it): made
+	 * once, since every EVP_PKEY_CTX made walks OpenSSL 3.0's whole name
+	 * table (~4 us; crypto_dh.c x25519_from_private). */
+	EVP_PKEY_CTX *x25519_import;
 	/* SK contexts shared by every ike_cipher / ike_integ of this cache. */
 	struct ike_shared_ctx *shared;
 };
