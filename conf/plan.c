@@ -129,6 +129,21 @@ static void print_ts(FILE *f, const char *dir, const struct conf_ts *ts, unsigne
 			ts[j].startport, ts[j].endport);
 }
 
+/* MOBIKE across families: count addresses from alt (mobikealt*addr). */
+static void print_alt(const struct config *c, const struct ip_prefix *alt, uint64_t count,
+		      unsigned per, FILE *f)
+{
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], p[IP_PREFIX_STRLEN];
+	struct ip_addr last;
+	if (!c->mobike || ip_addr_is_unset(&alt->addr) ||
+	    ip_addr_add(&alt->addr, count - 1, &last) < 0)
+		return;
+	fprintf(f, "other family: %s - %s (%u%s, from %s) on %s\n",
+		ip_addr_format(&alt->addr, a, sizeof(a)), ip_addr_format(&last, b, sizeof(b)),
+		per, c->role == ROLE_CLIENT ? " per tunnel" : "",
+		ip_prefix_format(alt, p, sizeof(p)), c->bindifname);
+}
+
 static void print_client(const struct config *c, unsigned workers, FILE *f)
 {
 	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], p[IP_PREFIX_STRLEN];
@@ -141,6 +156,7 @@ static void print_client(const struct config *c, unsigned workers, FILE *f)
 		ip_addr_format(&first, a, sizeof(a)), ip_addr_format(&last, b, sizeof(b)), per,
 		ip_prefix_format(&c->startclntaddr, p, sizeof(p)),
 		plan_clntaddr_route(c) ? "lo as local routes" : c->bindifname);
+	print_alt(c, &c->mobikealtclntaddr, (uint64_t)n * per, per, f);
 	fprintf(f, "peer:        %s\n", ip_addr_format(&c->peeraddr, a, sizeof(a)));
 	for (unsigned w = 0; w < workers; w++) {
 		unsigned t0, cnt;
@@ -167,6 +183,7 @@ static void print_gateway(const struct config *c, unsigned workers, FILE *f)
 	plan_gw_addr(c, g - 1, &last);
 	fprintf(f, "addresses:   %s - %s (%u) on %s\n", ip_addr_format(&first, a, sizeof(a)),
 		ip_addr_format(&last, b, sizeof(b)), g, c->bindifname);
+	print_alt(c, &c->mobikealtgwaddr, g, g, f);
 	fprintf(f, "workers:     all %u bind these addresses (SO_REUSEPORT, steered by SPI)\n",
 		workers);
 }

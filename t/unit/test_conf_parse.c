@@ -249,8 +249,9 @@ START_TEST(examples_are_valid)
 {
 	static const char *const files[] = {
 		"client.yaml", "gateway.yaml", "client6.yaml", "gateway6.yaml",
+		"client-dualstack.yaml", "gateway-dualstack.yaml",
 	};
-	for (unsigned i = 0; i < 4; i++) {
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		struct config cfg;
 		struct conf_diag d;
 		int rc = load("conf/examples", files[i], &cfg, &d);
@@ -388,8 +389,9 @@ START_TEST(examples_round_trip)
 {
 	static const char *const files[] = {
 		"client.yaml", "gateway.yaml", "client6.yaml", "gateway6.yaml",
+		"client-dualstack.yaml", "gateway-dualstack.yaml",
 	};
-	for (unsigned i = 0; i < 4; i++) {
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		struct config cfg, back;
 		struct conf_diag d;
 		size_t len;
@@ -403,6 +405,47 @@ START_TEST(examples_round_trip)
 		config_free(&back);
 		free(text);
 	}
+}
+END_TEST
+
+/* mobikealtclntaddr / mobikealtgwaddr: the other family, with mobike, in
+ * room; the dual-stack examples carry them. */
+START_TEST(mobike_alt_family)
+{
+	struct config cfg;
+	struct conf_diag d;
+	ck_assert_int_eq(load("conf/examples", "client-dualstack.yaml", &cfg, &d), 0);
+	ck_assert_uint_eq(cfg.mobikealtclntaddr.addr.family, AF_INET6);
+	ck_assert_uint_eq(cfg.mobikealtclntaddr.len, 64);
+	conf_diag_free(&d);
+	config_free(&cfg);
+	static const char *const bad[][2] = {
+		{ "mobike: true\nmobikealtclntaddr: 10.2.0.1/24\n",
+		  "mobikealtclntaddr 10.2.0.1/24 must be of the other IP family than IPv4" },
+		{ "mobike: false\nmobikealtclntaddr: fd00::1/64\n",
+		  "mobikealtclntaddr needs mobike: true" },
+		{ "mobike: true\nmobikealtclntaddr: fd00::1/127\n",
+		  "mobikealtclntaddr fd00::1/127: 8 addresses do not fit, the prefix has room "
+		  "for 1" },
+	};
+	for (unsigned i = 0; i < 3; i++) {
+		char text[512];
+		snprintf(text, sizeof(text),
+			 "role: client\nnumberoftunnels: 4\nstartclntaddr: 10.1.0.1/24\n"
+			 "peeraddr: 10.99.0.1\nbindifname: vcl\nmobikeaddrpertunnel: 2\n"
+			 "mobikeiplifetime: 5s\n%sikeconf:\n  psk: x\n", bad[i][0]);
+		ck_assert_int_eq(load_text(text, &cfg, &d), -EINVAL);
+		ck_assert_uint_eq(d.n_errors, 1);
+		ck_assert_msg(strstr(d.msgs[0].text, bad[i][1]) != NULL, "%s", d.msgs[0].text);
+		conf_diag_free(&d);
+		config_free(&cfg);
+	}
+	const char *gw = "role: gateway\nbindifname: vgw\nbindifaddr: fd00:99::1/64\n"
+			 "mobike: true\nmobikealtgwaddr: 10.99.0.1/24\nikeconf:\n  psk: x\n";
+	ck_assert_int_eq(load_text(gw, &cfg, &d), 0);
+	ck_assert_uint_eq(cfg.mobikealtgwaddr.addr.family, AF_INET);
+	conf_diag_free(&d);
+	config_free(&cfg);
 }
 END_TEST
 
@@ -589,6 +632,7 @@ static Suite *parse_suite(void)
 	tcase_add_test(good, default_setup_round_trip);
 	tcase_add_test(good, examples_round_trip);
 	tcase_add_test(good, lenient_forms);
+	tcase_add_test(good, mobike_alt_family);
 	tcase_add_test(good, table_invariants);
 	suite_add_tcase(s, good);
 	return s;
