@@ -31,25 +31,68 @@ struct wevents {
 
 static void on_flush_timer(struct timer *t, void *arg);
 
+/* Decimal v into p (no NUL); returns the digits written. */
+static size_t dec(char *p, uint64_t v)
+{
+	char b[24];
+	size_t n = 0;
+	do {
+		b[sizeof(b) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	memcpy(p, b + sizeof(b) - n, n);
+	return n;
+}
+
 int wevents_format(char *buf, size_t size, uint64_t time_us, int level, int worker,
 		   int tunnel, uint64_t ike, const char *name, const char *tail, size_t *body)
 {
-	int n = snprintf(buf, size, "%llu ", (unsigned long long)time_us);
+	/* Without printf: every event of the worker comes through here. */
+	char head[128];
+	size_t n = dec(head, time_us);
+	head[n++] = ' ';
 	if (body)
-		*body = n > 0 ? (size_t)n : 0;
-	char tun[16] = "t-";
-	if (tunnel >= 0)
-		snprintf(tun, sizeof(tun), "t%d", tunnel);
+		*body = n;
 	const char *lv = level >= 1 && level <= 5 ? level_names[level] : "ERROR";
-	if (n >= 0 && (size_t)n < size)
-		n += snprintf(buf + n, size - n, "%s w%d %s", lv, worker, tun);
-	if (ike && n >= 0 && (size_t)n < size)
-		n += snprintf(buf + n, size - n, " ike=%016llx", (unsigned long long)ike);
-	if (n >= 0 && (size_t)n < size)
-		n += snprintf(buf + n, size - n, " %s", name);
-	if (tail && *tail && n >= 0 && (size_t)n < size)
-		n += snprintf(buf + n, size - n, " %s", tail);
-	return n;
+	size_t l = strlen(lv);
+	memcpy(head + n, lv, l);
+	n += l;
+	memcpy(head + n, " w", 2);
+	n += 2;
+	n += dec(head + n, worker >= 0 ? (uint64_t)worker : 0);
+	memcpy(head + n, " t", 2);
+	n += 2;
+	if (tunnel >= 0)
+		n += dec(head + n, (uint64_t)tunnel);
+	else
+		head[n++] = '-';
+	if (ike) {
+		memcpy(head + n, " ike=", 5);
+		n += 5;
+		for (int i = 15; i >= 0; i--)
+			head[n + (size_t)i] = "0123456789abcdef"[(ike >> (4 * (15 - i))) & 15];
+		n += 16;
+	}
+	head[n++] = ' ';
+	size_t nl = strlen(name), tl = tail ? strlen(tail) : 0;
+	size_t total = n + nl + (tl ? 1 + tl : 0);
+	if (size) {
+		size_t k = 0;
+		size_t parts[3] = { n, nl, tl ? 1 + tl : 0 };
+		const char *src[3] = { head, name, NULL };
+		for (int i = 0; i < 3 && k < size - 1; i++) {
+			size_t m = parts[i] < size - 1 - k ? parts[i] : size - 1 - k;
+			if (i < 2) {
+				memcpy(buf + k, src[i], m);
+			} else if (m) {
+				buf[k] = ' ';
+				memcpy(buf + k + 1, tail, m - 1);
+			}
+			k += m;
+		}
+		buf[k] = 0;
+	}
+	return (int)total;
 }
 
 static void reset(struct wevents *ev)

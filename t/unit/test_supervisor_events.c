@@ -39,6 +39,14 @@ START_TEST(record_parses_back_to_the_line)
 	ck_assert_int_eq(sup_events_parse(rec, strlen(rec), 0, &ev, scratch, sizeof(scratch), &why), 0);
 	log_format(&ev, line, sizeof(line));
 	ck_assert_str_eq(line, "2026-11-27T09:40:01.123456Z ERROR w0 t- worker.ready\n");
+	/* cut like snprintf: the full length back, size - 1 bytes and a NUL */
+	char small[24];
+	size_t body = 0;
+	int n = wevents_format(small, sizeof(small), t, 2, 3, 17, 0x5dfa8ef4cd3fe5f8ull, "a.b",
+			       "k=v", &body);
+	ck_assert_int_eq(n, (int)strlen("1795772401123456 INFO w3 t17 ike=5dfa8ef4cd3fe5f8 a.b k=v"));
+	ck_assert_str_eq(small, "1795772401123456 INFO w");
+	ck_assert_uint_eq(body, 17);
 }
 END_TEST
 
