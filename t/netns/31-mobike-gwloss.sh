@@ -15,7 +15,11 @@
 #                      peer-only over the gateway's 10.99.0.1, .2,
 #                      fd00:99::11, ::12 every 2 s: each tunnel goes
 #                      v4 -> v6 -> v4, its own address following the
-#                      family, and both sides' logs agree move by move.
+#                      family, and both sides' logs agree move by move;
+#                      mid-run, while on IPv6, both sides' `cli list`
+#                      show the same pairs and `cli dump` the lists of
+#                      both families (not with --single: no control
+#                      socket).
 #  mobike_unacceptable the gateway refuses moves into 10.98.0.4/30
 #                      (mobikeunacceptableaddr) with UNACCEPTABLE_ADDRESSES:
 #                      the client retries, falls back to the old pair, and
@@ -191,8 +195,45 @@ while [ $i -lt $((N * 2)) ]; do
 		dev "$IKS_IF_GW" nud permanent
 	i=$((i + 1))
 done
+# cli NS OUT ARGS...: one control request to that side's supervisor.
+cli() {
+	local ns out
+	ns=$1 out=$2
+	shift 2
+	ip netns exec "$ns" "$IKESWARM" cli --svr tcp://127.0.0.1:12330 --timeout 5 "$@" \
+		>"$T/$out" 2>"$T/$out.err"
+}
+# Moves at about 2, 4, 6 and 8 s: at 5 s every tunnel is on fd00:99::11.
+if [ -z "$EXEC_ARGS" ]; then
+	( sleep 5.3
+	  cli "$IKS_NS_CL" family-cl.list list 0 1000
+	  cli "$IKS_NS_GW" family-gw.list list 0 1000
+	  spi=$(grep -o '"spi":"[0-9a-f]*"' "$T/family-cl.list" | head -n 1 | cut -d'"' -f4)
+	  cli "$IKS_NS_CL" family-cl.dump dump "$spi" ) &
+	clipid=$!
+fi
 run_pair family
+[ -z "$EXEC_ARGS" ] && wait $clipid
 why=$(both_up family $N)
+if [ -z "$EXEC_ARGS" ]; then
+	out=$(python3 - "$T/family-cl.list" "$T/family-gw.list" "$T/family-cl.dump" <<'PY' 2>&1
+import json, sys
+cl = json.load(open(sys.argv[1]))['ike_sas']
+gw = json.load(open(sys.argv[2]))['ike_sas']
+a = sorted((s['local'], s['peer']) for s in cl if s['state'] == 'established')
+b = sorted((s['peer'], s['local']) for s in gw if s['state'] == 'established')
+if len(a) != 10 or a != b:
+    sys.exit('lists differ: client %r gateway %r' % (a[:2], b[:2]))
+if any(p != 'fd00:99::11' or ':' not in o for o, p in a):
+    sys.exit('not all on IPv6: %r' % a[:3])
+m = json.load(open(sys.argv[3]))['ike_sa']['mobike']
+fams = lambda l: sorted(set(':' in x for x in l))
+if fams(m['own_list']) != [False, True] or fams(m['peer_list']) != [False, True]:
+    sys.exit('dump lists: %r %r' % (m['own_list'], m['peer_list']))
+PY
+)
+	[ $? -eq 0 ] || why="$why control: $out $(cat "$T"/family-*.err 2>/dev/null | head -c 200)"
+fi
 for side in cl gw; do
 	[ "$(jnum "$T/family-$side.json" updates_failed)" = 0 ] ||
 		why="$why $side updates_failed=$(jnum "$T/family-$side.json" updates_failed)"
