@@ -31,7 +31,8 @@
 # (0s: the client's setupinterval in the rate runs), SCALE_INTERVAL (1ms);
 # RESUME=FILE: the records of an interrupted run (kept with IKS_KEEP=1 in
 # /tmp/iks-PID.d/records): runs already measured there are not run again;
-# BENCH_NOTE: a sentence for the results file.
+# BENCH_NOTE: a sentence for the results file; full mode's second MOBIKE
+# run: SCALE_N tunnels moving every MOB_BIG_LIFE (60s) held MOB_BIG_HOLD (180) s.
 #
 # How each figure is taken:
 # - rate: the client's -j `setup_rate` (first IKE_SA_INIT sent to last
@@ -395,11 +396,11 @@ pair() {
 	put "$name.failed" "$(jnum "$d/cl.json" failed)"
 	put "$name.retransmits" "$(jnum "$d/cl.json" retransmits)"
 	put "$name.gw_dropped" "$(jnum "$d/gw.json" dropped)"
-	# Address setup: client start to its run.start line (the addresses
-	# are on the interface before it); both clocks in UTC seconds of day.
-	put "$name.addr_s" "$(awk -v t0="$t0" '/ run.start / {
-		split($1, a, "T"); split(a[2], b, ":"); sub("Z", "", b[3])
-		printf "%.3f\n", b[1] * 3600 + b[2] * 60 + b[3] - t0 % 86400; exit }' "$d/cl.log")"
+	# The supervisor's addr.mode lines: the mode and the kernel process's
+	# seconds (summed over slices in interface mode).
+	put "$name.addr_mode" "$(sed -n 's/.* addr\.mode .*mode=\([a-z]*\).*/\1/p' "$d/cl.log" | head -n 1)"
+	put "$name.addr_s" "$(sed -n 's/.* addr\.mode .*seconds=\([0-9.]*\).*/\1/p' "$d/cl.log" |
+		awk '{ t += $1 } END { if (NR) printf "%.3f\n", t }')"
 	note "$name: up=$up rate=$(get "$name.rate")/s cpu cl=$(get "$name.cpu_cl")s gw=$(get "$name.cpu_gw")s"
 	return 0
 }
@@ -479,6 +480,22 @@ xfrm_bench() {
 		put "xfrm.kernel" "$(sed -n 's/^xfrm-bench: kernel \([^,]*\),.*/\1/p' "$T/xfrm-$style.out")"
 		[ -n "$(get "xfrm.$style")" ] || note "xfrm-bench $style: $(tail -n 2 "$T/xfrm-$style.out")"
 	done
+}
+
+# mob_row RUN LIFE HOLD: the MOBIKE row of one rotation run.
+mob_row() {
+	local v life_s
+	life_s=$(echo "$2" | sed 's/s$//')
+	if [ -z "$1" ] || [ -z "$(get "$1.mobike_ok")" ]; then
+		row "MOBIKE rotation rate" "not measured in this run" "-" "-" "100,000 every 60 s, 0 failed" "-"
+		return
+	fi
+	v=$(calc "$(get "$1.mobike_ok") / $3")
+	row "MOBIKE: $(get "$1.up") tunnels rotating own-only every $2 (2 addresses each), held $3 s: UPDATE_SA_ADDRESSES done per second (ratio to the asked rate)" \
+		"$(f "$v") /s, $(get "$1.mobike_failed") failed, $(get "$1.trouble") failure lines" \
+		"asked: $(get "$1.up") / $2" "$(q "$v" "$(calc "$(get "$1.up") / $life_s")")" \
+		"100,000 every 60 s, 0 failed" \
+		"$(met "$(get "$1.mobike_failed")" '<=' 0) (0 failed at $(get "$1.up"))"
 }
 
 # ---- report ----------------------------------------------------------------------
@@ -638,22 +655,15 @@ report() {
 		for a in $ADDR_SIZES; do
 			v="$v$(get "addrmode.iface_n.$a") in $(f "$(get "addrmode.iface_s.$a")" 1) s; "
 		done
-		row "client addresses: the engine puts them on the interface (the only mode exec offers)" \
-			"$(f "$(get "$SCALE.addr_s")" 1) s for $SCALE_N (client start to run.start)" \
+		row "client addresses for $SCALE_N tunnels: clntaddrmode auto (the default) chose $(get "$SCALE.addr_mode")" \
+			"$(f "$(get "$SCALE.addr_s")" 3) s (the kernel process's time, addr.mode lines)" \
 			"ip -batch on an interface: ${v}one local route for the prefix: $(f "$(get addrmode.route_s)" 3) s" \
 			"-" "-" "-"
 	else
 		row "scale (100,000 held 10 min), rate at 100,000 vs 1,000" "full mode only" "-" "-" "-" "-"
 	fi
-	if [ -n "$MOB" ] && [ -n "$(get "$MOB.mobike_ok")" ]; then
-		v=$(calc "$(get "$MOB.mobike_ok") / $MOB_HOLD")
-		row "MOBIKE: $(get "$MOB.up") tunnels rotating own-only every $MOB_LIFE (2 addresses each), held $MOB_HOLD s: UPDATE_SA_ADDRESSES done per second (ratio to the asked rate)" \
-			"$(f "$v") /s, $(get "$MOB.mobike_failed") failed, $(get "$MOB.trouble") failure lines" \
-			"asked: $(get "$MOB.up") / $MOB_LIFE" "$(q "$v" "$(calc "$(get "$MOB.up") / $MOB_LIFE_S")")" \
-			"100,000 every 60 s, 0 failed" "$(met "$(get "$MOB.mobike_failed")" '<=' 0) (0 failed at this size)"
-	else
-		row "MOBIKE rotation rate" "not measured in this run" "-" "-" "100,000 every 60 s, 0 failed" "-"
-	fi
+	mob_row "$MOB" "$MOB_LIFE" "$MOB_HOLD"
+	[ -n "$MOB_BIG" ] && mob_row "$MOB_BIG" "$MOB_BIG_LIFE" "$MOB_BIG_HOLD"
 	row "kernel fastpath: CHILD SA installs/s through the kernel process" \
 		"not measured: the host kernel has no ESP (the engine's fastpath runs in UML, t/kernel)" \
 		"the fastpath library alone (xfrm-bench, 10,000 SAs, UML kernel $(get xfrm.kernel), 1 CPU): $(f "$(get xfrm.client)" 0) /s client style, $(f "$(get xfrm.gateway)" 0) /s gateway style" \
@@ -827,6 +837,16 @@ CL_TOP="mobike: true\nmobikeaddrpertunnel: 2\nmobikeiplifetime: $MOB_LIFE\nmobik
 GW_TOP="mobike: true\nmobikeaddrpergw: 1"
 run mobike iks 31 "$MOB_N" "$MOB_HOLD"
 MOB=mobike
+if [ "$MODE" = full ]; then
+	# The goal's size: SCALE_N tunnels moving every 60 s.
+	MOB_BIG_LIFE=${MOB_BIG_LIFE:-60s}
+	MOB_BIG_HOLD=${MOB_BIG_HOLD:-180}
+	CL_TOP="mobike: true\nmobikeaddrpertunnel: 2\nmobikeiplifetime: $MOB_BIG_LIFE\nmobikechangeaddrtype: own-only"
+	SETUPINTERVAL=$SCALE_INTERVAL
+	run mobike-big iks 31 "$SCALE_N" "$MOB_BIG_HOLD"
+	MOB_BIG=mobike-big
+	SETUPINTERVAL=$RATE_INTERVAL
+fi
 CL_TOP="" GW_TOP=""
 put load_end "$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' '/')"
 mkdir -p "$RESULTS_DIR"
