@@ -1,5 +1,6 @@
 /* Own MOBIKE addresses leaving or coming back (see mobike_addrmon.h). */
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -96,6 +97,17 @@ static int gw_live_addr(const struct engine *e, int fam, struct ip_addr *out)
 	return -ENOENT;
 }
 
+/* The first address of family fam in the peer's list (into *out). */
+static bool peer_of(const struct ikesa *sa, int fam, struct ip_addr *out)
+{
+	for (unsigned i = 0; i < sa->mob->n_peers; i++)
+		if (sa->mob->peers[i].family == fam) {
+			*out = sa->mob->peers[i];
+			return true;
+		}
+	return false;
+}
+
 /* Gateway: address k of its list left or came back: every MOBIKE peer gets
  * the new list; an SA whose current address left sends it (and answers)
  * from a remaining one until the peer moves (RFC 4555 3.6; only the
@@ -112,8 +124,12 @@ static int gw_event(struct engine *e, const struct ip_addr *a, bool gone)
 	if (off < 0 || !mark(&e->mobike_gw_gone, (unsigned)off, gone))
 		return 0;
 	char b[IP_ADDR_STRLEN], c[IP_ADDR_STRLEN];
-	struct ip_addr live;
+	struct ip_addr live, other;
 	bool have_live = gw_live_addr(e, a->family, &live) == 0;
+	/* None of that family left: the other family's, to a peer address of
+	 * that family (from the peer's list), when the SA has one. */
+	int ofam = a->family == AF_INET ? AF_INET6 : AF_INET;
+	bool have_other = !have_live && gw_live_addr(e, ofam, &other) == 0;
 	wlog_event(&e->log, WLOG_INFO, -1, 0, gone ? "mobike.addr.deleted" : "mobike.addr.added",
 		   "own=%s sas=%u", ip_addr_format(a, b, sizeof(b)), spi_map_count(&e->sas));
 	/* Our SPIs first: queueing a task may close an SA (the map shifts). */
@@ -128,8 +144,9 @@ static int gw_event(struct engine *e, const struct ip_addr *a, bool gone)
 		struct ikesa *sa = spi_map_get(&e->sas, spis[i]);
 		if (!sa || sa->tun || !sa->mob || !sa->mob->peer_supported)
 			continue;
-		if (gone && have_live && ip_addr_cmp(&sa->path.local, a) == 0) {
-			sa->path.local = live;
+		if (gone && ip_addr_cmp(&sa->path.local, a) == 0 &&
+		    (have_live || (have_other && peer_of(sa, ofam, &sa->path.remote)))) {
+			sa->path.local = have_live ? live : other;
 			moved++;
 			wlog_event(&e->log, WLOG_VERBOSE, sa->tunnel, ikesa_our_spi(sa),
 				   "mobike.addr.lost", "own=%s now=%s",

@@ -720,14 +720,21 @@ START_TEST(family_moves)
 		assert_agree(c, g);
 	}
 	/* The gateway loses its v4 addresses but one... and then that one:
-	 * the client goes over to IPv6. */
+	 * it sends its list over IPv6 to the client's IPv6 address, and the
+	 * client goes over to IPv6. */
 	struct ip_addr g1 = A("10.99.0.1"), g2 = A("10.99.0.2"), g3 = A("10.99.0.3");
 	mobike_addr_event(&G.e, &g2, true);
 	mobike_addr_event(&G.e, &g3, true);
 	pump();
 	ck_assert(addr_is(&c->path.remote, "10.99.0.1"));
-	ck_assert_int_eq(mobike_addr_event(&G.e, &g1, true), 0); /* no v4 left to send from */
-	ck_assert(addr_is(&g->path.local, "10.99.0.1"));
+	ck_assert_int_eq(mobike_addr_event(&G.e, &g1, true), 1);
+	ck_assert(addr_is(&g->path.local, "fd00:99::1"));
+	ck_assert(addr_is(&g->path.remote, "fd00:1::2"));
+	pump();
+	ck_assert(addr_is(&c->path.local, "fd00:1::2"));
+	ck_assert(addr_is(&c->path.remote, "fd00:99::1"));
+	assert_agree(c, g);
+	ck_assert_uint_eq(c->mob->n_peers, 3);
 }
 END_TEST
 
