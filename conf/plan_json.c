@@ -88,6 +88,8 @@ int plan_print_json(const struct config *c, const char *file, FILE *f)
 	if (c->role == ROLE_CLIENT) {
 		json_object_set_new(o, "addrs_per_tunnel",
 				    json_integer(plan_addrs_per_tunnel(c)));
+		json_object_set_new(o, "addr_mode",
+				    json_string(plan_clntaddr_route(c) ? "route" : "interface"));
 		json_object_set_new(o, "peeraddr", addr_json(&c->peeraddr));
 		json_object_set_new(o, "slices", workers_json(c, workers));
 	} else {

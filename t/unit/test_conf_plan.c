@@ -216,6 +216,32 @@ START_TEST(selectors_per_tunnel)
 }
 END_TEST
 
+/* clntaddrmode: auto is interface up to PLAN_CLNTADDR_IFACE_MAX addresses
+ * (tunnels x addresses per tunnel), route above; the others as set. */
+START_TEST(addr_mode)
+{
+	struct config c;
+	client(&c, "10.1.0.1/14", PLAN_CLNTADDR_IFACE_MAX, false, 3);
+	ck_assert_uint_eq(plan_client_addrs(&c), PLAN_CLNTADDR_IFACE_MAX);
+	ck_assert(!plan_clntaddr_route(&c));
+	c.numberoftunnels = PLAN_CLNTADDR_IFACE_MAX + 1;
+	ck_assert(plan_clntaddr_route(&c));
+	c.mobike = true; /* 3 addresses per tunnel */
+	c.numberoftunnels = PLAN_CLNTADDR_IFACE_MAX / 3;
+	ck_assert(!plan_clntaddr_route(&c));
+	c.numberoftunnels++;
+	ck_assert_uint_eq(plan_client_addrs(&c), (PLAN_CLNTADDR_IFACE_MAX / 3 + 1) * 3);
+	ck_assert(plan_clntaddr_route(&c));
+	c.clntaddrmode = CLNTADDR_INTERFACE;
+	c.numberoftunnels = 100000;
+	ck_assert(!plan_clntaddr_route(&c));
+	c.clntaddrmode = CLNTADDR_ROUTE;
+	c.numberoftunnels = 1;
+	ck_assert(plan_clntaddr_route(&c));
+	config_free(&c);
+}
+END_TEST
+
 static Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -228,6 +254,7 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, worker_slices);
 	tcase_add_test(tc, worker_count);
 	tcase_add_test(tc, selectors_per_tunnel);
+	tcase_add_test(tc, addr_mode);
 	suite_add_tcase(s, tc);
 	return s;
 }
