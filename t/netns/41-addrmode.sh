@@ -6,6 +6,8 @@
 #                       blocks that cover 10.98.0.1 .. 10.98.0.200 (checked
 #                       against Python's ipaddress), no tunnel address is on
 #                       the interface, the /16 link route is on it
+#  addr_route_arp       an on-link ping from the gateway to a tunnel address
+#                       is answered (ARP works for route-local addresses)
 #  addr_flush           during the run the addresses found on the veth are
 #                       gone (IPv6 link-local stays), bindifaddr is there
 #  addr_staticroute     both staticroute routes present during the run
@@ -164,6 +166,16 @@ if ip -n "$IKS_NS_CL" route show 198.51.100.0/24 | grep -q "via $IKS_GW4" &&
 else
 	fail addr_staticroute "routes: $(ip -n "$IKS_NS_CL" route show table all | grep -E '198.51|203.0' | tr '\n' ';')"
 fi
+# on-link from the gateway (a /32 on the veth, no route via): the client
+# answers ARP for an address that only a local route makes local
+ip -n "$IKS_NS_GW" route add 10.98.0.150/32 dev "$IKS_IF_GW"
+if ip netns exec "$IKS_NS_GW" ping -c 1 -W 2 10.98.0.150 >/dev/null 2>&1 &&
+   ip -n "$IKS_NS_GW" neigh show 10.98.0.150 | grep -q lladdr; then
+	pass addr_route_arp
+else
+	fail addr_route_arp "no answer from 10.98.0.150 on-link: $(ip -n "$IKS_NS_GW" neigh show 10.98.0.150)"
+fi
+ip -n "$IKS_NS_GW" route del 10.98.0.150/32 dev "$IKS_IF_GW"
 wait_pair route 200 addr_route_up
 left=$(local_routes 4; ip -n "$IKS_NS_CL" route show table all | grep -E '10\.98\.|198\.51\.100|203\.0\.113')
 if [ -n "$left" ]; then
