@@ -11,6 +11,8 @@
 #  addr_flush           during the run the addresses found on the veth are
 #                       gone (IPv6 link-local stays), bindifaddr is there
 #  addr_staticroute     both staticroute routes present during the run
+#  addr_gw_staticroute  the gateway's staticroute: there during the run,
+#                       gone after
 #  addr_route_after     after the run: no local route, no link route, no
 #                       staticroute left
 #  addr_restored        after the run: the flushed addresses are back
@@ -81,6 +83,7 @@ write_pair() {
 		echo "runningtime: 10s"
 		echo "bindifname: $IKS_IF_GW"
 		echo "bindifaddr: $gwa"
+		[ -z "$GW_EXTRA" ] || echo "$GW_EXTRA"
 		echo "ikeconf:"
 		echo "  psk: iks-addr-test"
 		[ "$fam" = 6 ] && printf '  childlist:\n  - ownts:\n    - {type: v6}\n    peerts:\n    - {type: v6}\n'
@@ -139,6 +142,7 @@ cl_addrs() { # cl_addrs REGEX: how many addresses on the client veth match
 }
 
 # ---- route mode, flush, bindifaddr, staticroute ----
+GW_EXTRA="staticroute: ip route replace 198.51.100.128/25 via $IKS_CL4"
 write_pair route 200 4 "clntaddrmode: route" "bindifaddr: $IKS_CL4/24" \
 	"staticroute: ip route replace 198.51.100.0/24 via $IKS_GW4; ip route replace 203.0.113.0/24 dev $IKS_IF_CL table 100 metric 5"
 start_pair route
@@ -176,7 +180,18 @@ else
 	fail addr_route_arp "no answer from 10.98.0.150 on-link: $(ip -n "$IKS_NS_GW" neigh show 10.98.0.150)"
 fi
 ip -n "$IKS_NS_GW" route del 10.98.0.150/32 dev "$IKS_IF_GW"
+if ip -n "$IKS_NS_GW" route show 198.51.100.128/25 | grep -q "via $IKS_CL4"; then
+	gw_sr=yes
+else
+	gw_sr="missing during the run"
+fi
 wait_pair route 200 addr_route_up
+GW_EXTRA=""
+if [ "$gw_sr" = yes ] && [ -z "$(ip -n "$IKS_NS_GW" route show 198.51.100.128/25)" ]; then
+	pass addr_gw_staticroute
+else
+	fail addr_gw_staticroute "${gw_sr#yes}$(ip -n "$IKS_NS_GW" route show 198.51.100.128/25)"
+fi
 left=$(local_routes 4; ip -n "$IKS_NS_CL" route show table all | grep -E '10\.98\.|198\.51\.100|203\.0\.113')
 if [ -n "$left" ]; then
 	fail addr_route_after "left: $(echo $left)"
