@@ -20,6 +20,9 @@
 #                      show the same pairs and `cli dump` the lists of
 #                      both families (not with --single: no control
 #                      socket).
+#  mobike_family_loss  a dual-stack gateway with one IPv4 address loses it:
+#                      it sends its list over IPv6 to each client's IPv6
+#                      address and every tunnel moves to IPv6.
 #  mobike_unacceptable the gateway refuses moves into 10.98.0.4/30
 #                      (mobikeunacceptableaddr) with UNACCEPTABLE_ADDRESSES:
 #                      the client retries, falls back to the old pair, and
@@ -203,10 +206,15 @@ cli() {
 	ip netns exec "$ns" "$IKESWARM" cli --svr tcp://127.0.0.1:12330 --timeout 5 "$@" \
 		>"$T/$out" 2>"$T/$out.err"
 }
-# Moves at about 2, 4, 6 and 8 s: at 5 s every tunnel is on fd00:99::11.
+# Moves at about 2, 4, 6 and 8 s: between 4 and 6 s every tunnel is on
+# fd00:99::11; poll the client until it is, then ask both sides.
 if [ -z "$EXEC_ARGS" ]; then
-	( sleep 5.3
-	  cli "$IKS_NS_CL" family-cl.list list 0 1000
+	( sleep 3; i=0
+	  while [ $i -lt 20 ]; do
+		cli "$IKS_NS_CL" family-cl.list list 0 1000
+		[ "$(grep -o '"peer":"fd00:99::11"' "$T/family-cl.list" | wc -l)" = $N ] && break
+		sleep 0.2; i=$((i + 1))
+	  done
 	  cli "$IKS_NS_GW" family-gw.list list 0 1000
 	  spi=$(grep -o '"spi":"[0-9a-f]*"' "$T/family-cl.list" | head -n 1 | cut -d'"' -f4)
 	  cli "$IKS_NS_CL" family-cl.dump dump "$spi" ) &
@@ -265,6 +273,28 @@ last_pairs "$T/family-cl.log" 0 >"$T/family-cl.pairs"
 last_pairs "$T/family-gw.log" 1 >"$T/family-gw.pairs"
 cmp -s "$T/family-cl.pairs" "$T/family-gw.pairs" || why="$why last addresses differ"
 [ -z "$why" ] && pass mobike_family || fail mobike_family "$why"
+
+# ---- a dual-stack gateway loses its only IPv4 address ------------------------
+write_pair famloss $N own-only 1h 1 "mobikealtgwaddr: fd00:99::11/64"
+sed -i "s|^startclntaddr: .*|&\nmobikealtclntaddr: fd00:99::100/64|" "$T/famloss-cl.yaml"
+( sleep 3; ip -n "$IKS_NS_GW" addr del "$IKS_GW4/24" dev "$IKS_IF_GW" ) &
+delpid=$!
+run_pair famloss
+wait $delpid
+ip -n "$IKS_NS_GW" addr add "$IKS_GW4/24" dev "$IKS_IF_GW"
+ip -n "$IKS_NS_GW" route add 10.98.0.0/16 via "$IKS_CL4" dev "$IKS_IF_GW"
+why=$(both_up famloss $N)
+for side in cl gw; do
+	[ "$(jnum "$T/famloss-$side.json" updates_ok)" = $N ] ||
+		why="$why $side updates_ok=$(jnum "$T/famloss-$side.json" updates_ok)"
+done
+moved=$(grep ' mobike.move .*own=fd00:99::1[0-9a-f][0-9a-f] peer=fd00:99::11 why=peer-address-gone' \
+	"$T/famloss-cl.log" | awk '{ print $4 }' | sort -u | wc -l)
+[ "$moved" = $N ] || why="$why $moved of $N tunnels moved to IPv6"
+last_pairs "$T/famloss-cl.log" 0 >"$T/famloss-cl.pairs"
+last_pairs "$T/famloss-gw.log" 1 >"$T/famloss-gw.pairs"
+cmp -s "$T/famloss-cl.pairs" "$T/famloss-gw.pairs" || why="$why last addresses differ"
+[ -z "$why" ] && pass mobike_family_loss || fail mobike_family_loss "$why"
 
 # ---- UNACCEPTABLE_ADDRESSES from the gateway --------------------------------
 # Tunnels 1..3 own 10.98.0.3/.4, .5/.6, .7/.8: each has one address in the
