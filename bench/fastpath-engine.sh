@@ -77,7 +77,13 @@ ikeconf:
   psk: fastpath-bench
   installfastpath: true
   dhgrpid: [31]
-  retraninterval: 5s
+  # no DPD, patient retransmits, no IKE rekey: in an overloaded UML the
+  # defaults time tunnels out and they flap (seen: 2,000 tunnels, 4,600
+  # tunnel.up, 5,600 exchange timeouts)
+  initiatedpd: false
+  retraninterval: 10s
+  maxretran: 6
+  ikelifetime: 2h
   childlist:
   - encalg: [aes-gcm-16:128]
     lifetime: 1h
@@ -98,6 +104,8 @@ ikeconf:
   psk: fastpath-bench
   installfastpath: true
   dhgrpid: [31]
+  initiatedpd: false
+  ikelifetime: 2h
   childlist:
   - encalg: [aes-gcm-16:128]
     lifetime: 1h
@@ -148,6 +156,14 @@ EOC
 	echo "states at the end: client $c gateway $g of $want each"
 	fails=$(grep -c 'child.fastpath.fail' "$tmpd/cl.log" "$tmpd/gw.log" | awk -F: '{ s += $2 } END { print s }')
 	echo "child.fastpath.fail lines: $fails"
+	# what the tunnels did (a run that loses tunnels says why here)
+	for side in cl gw; do
+		awk '{ for (i = 3; i <= NF; i++) if ($i ~ /^[a-z_]+\.[a-z_.]+$/) { print $i; break } }' \
+			"$tmpd/$side.log" | sort | uniq -c | sort -rn | head -n 12 |
+			awk -v s=$side '{ printf "%s events %s=%s\n", s, $2, $1 }'
+		grep -o 'reason=[^ ]*' "$tmpd/$side.log" | sort | uniq -c | sort -rn | head -n 5 |
+			awk -v s=$side '{ printf "%s reasons %s x%s\n", s, $2, $1 }'
+	done
 	grep -h 'child.fastpath.fail' "$tmpd/cl.log" "$tmpd/gw.log" | head -n 3 | sed 's/^/  /'
 	sleep 3
 }
