@@ -109,7 +109,8 @@ static void keep_dead(struct sup_worker *w)
 	static const char *const cumulative[] = {
 		"total", "attempts_failed", "ike_established", "ike_rekeyed", "child_created",
 		"child_rekeyed", "child_deleted", "retransmits", "responses_resent", "dropped",
-		"cookies", "auth_failed", "dpd_sent", "keepalives", "events_dropped", NULL,
+		"cookies", "auth_failed", "dpd_sent", "keepalives", "events_dropped",
+		"deletes_sent", "deletes_acked", NULL,
 	};
 	if (!w->counters)
 		return;
@@ -147,6 +148,8 @@ static void result_from(struct sup *s, const json_t *m, struct counters *c, stru
 	c->child_rekeyed = jget(m, "child_rekeyed");
 	c->child_deleted = jget(m, "child_deleted");
 	c->retransmits = jget(m, "retransmits");
+	c->deletes_sent = jget(m, "deletes_sent");
+	c->deletes_acked = jget(m, "deletes_acked");
 	c->resp_resent = jget(m, "responses_resent");
 	c->rx_dropped = jget(m, "dropped");
 	c->cookies_sent = jget(m, "cookies");

@@ -39,6 +39,8 @@ struct counters {
 	uint64_t child_rekeyed;
 	uint64_t child_deleted;
 	uint64_t retransmits;        /* our requests sent again */
+	uint64_t deletes_sent;       /* DELETEs of an IKE SA we sent (first transmissions) */
+	uint64_t deletes_acked;      /* ... and the peer answered */
 	uint64_t resp_resent;        /* cached responses re-sent */
 	uint64_t rx_dropped;         /* packets dropped (bad, unknown, stale) */
 	uint64_t cookies_sent;

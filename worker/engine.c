@@ -16,6 +16,13 @@
 #include "worker/udp.h"
 
 #define STOP_MAX_NS (10 * NS_PER_SEC)
+/* Graceful stop: DELETEs in flight at once (IKE SAs CLOSING).  Sending
+ * every DELETE in one go overran the peer's socket (100,000 at once: most
+ * were dropped, then retransmitted together after retraninterval and
+ * dropped again); a window clocked by the answers goes as fast as the peer
+ * answers and stays far below its receive buffer (4 MB, a few thousand
+ * small datagrams). */
+#define STOP_WINDOW 256
 #define RXBUF_LEN 65536
 
 /* Per-engine scratch, allocated once (struct ike_msg is large). */
@@ -28,6 +35,7 @@ struct engine_scratch {
 static void on_setup_timer(struct timer *t, void *arg);
 static void on_run_timer(struct timer *t, void *arg);
 static void on_stop_timer(struct timer *t, void *arg);
+static void stop_pump(struct engine *e);
 static void on_tunnel_retry(struct timer *t, void *arg);
 
 uint64_t engine_now(const struct engine *e)
@@ -130,6 +138,8 @@ void engine_fini(struct engine *e)
 	sa_hist_fini(&e->ike_hist);
 	sa_hist_fini(&e->child_hist);
 	free(e->scratch);
+	free(e->stop_spis);
+	e->stop_spis = NULL;
 	e->scratch = NULL;
 	ike_crypto_free(e->crypto);
 	e->crypto = NULL;
@@ -328,6 +338,8 @@ void engine_sa_closed(struct engine *e, struct ikesa *sa, bool failed)
 		}
 	}
 	ikesa_free(sa);
+	if (e->stopping)
+		stop_pump(e);
 	if (e->stopping && e->cnt.live == 0) {
 		e->done = true;
 		if (e->loop)
@@ -549,6 +561,7 @@ static void handle_response(struct engine *e, struct ikesa *sa, const struct ike
 	}
 	exch_request_done(sa, false);
 	if (k == TASK_DELETE) {
+		e->cnt.deletes_acked++;
 		sa_state(sa, IKE_S_CLOSED, sa->why ? sa->why : "deleted");
 		engine_sa_closed(e, sa, !sa->established_once);
 		return;
@@ -668,11 +681,37 @@ static void on_stop_timer(struct timer *t, void *arg)
 {
 	(void)t;
 	struct engine *e = arg;
-	wlog_event(&e->log, WLOG_INFO, -1, 0, "stop.deadline", "live=%llu",
-		   (unsigned long long)e->cnt.live);
+	wlog_event(&e->log, WLOG_INFO, -1, 0, "stop.deadline",
+		   "live=%llu deletes_sent=%llu deletes_acked=%llu deletes_unsent=%u",
+		   (unsigned long long)e->cnt.live, (unsigned long long)e->cnt.deletes_sent,
+		   (unsigned long long)e->cnt.deletes_acked, e->stop_n - e->stop_next);
 	e->done = true;
 	if (e->loop)
 		loop_stop(e->loop);
+}
+
+/* Start DELETEs of the SAs engine_stop() listed while fewer than
+ * STOP_WINDOW are in flight.  Called at stop and whenever an SA closes:
+ * each answer (or give-up) lets the next DELETE go. */
+static void stop_pump(struct engine *e)
+{
+	if (e->stop_pumping)
+		return;
+	e->stop_pumping = true;
+	while (e->stop_next < e->stop_n && e->cnt.state[IKE_S_CLOSING] < STOP_WINDOW) {
+		struct ikesa *sa = spi_map_get(&e->sas, e->stop_spis[e->stop_next++]);
+		if (!sa || sa->state == IKE_S_CLOSING || sa->state == IKE_S_CLOSED)
+			continue;
+		sa->why = "stop";
+		sa->taskq_n = 0;
+		if (sa->exch.req.busy) {
+			/* Abandon the exchange in flight: the DELETE goes with
+			 * the next message ID. */
+			exch_request_done(sa, false);
+		}
+		sa_queue_task(sa, TASK_DELETE, 0);
+	}
+	e->stop_pumping = false;
 }
 
 void engine_stop(struct engine *e)
@@ -683,35 +722,34 @@ void engine_stop(struct engine *e)
 	engine_timer_cancel(e, &e->setup_timer);
 	for (int i = 0; i < e->n_tunnels; i++)
 		engine_timer_cancel(e, &e->tunnels[i].retry_timer);
-	/* The one scan over all SAs, at stop only. */
+	/* The one scan over all SAs, at stop only: the established ones get a
+	 * DELETE (by SPI: an SA may close before its turn), the others go
+	 * without a word. */
 	uint32_t n = spi_map_count(&e->sas), k = 0, pos = 0;
 	uint64_t key;
 	struct ikesa **all = calloc(n ? n : 1, sizeof(*all));
+	e->stop_spis = calloc(n ? n : 1, sizeof(*e->stop_spis));
 	struct ikesa *sa;
 	while (all && k < n && (sa = spi_map_next(&e->sas, &pos, &key)))
 		all[k++] = sa;
+	e->stop_pumping = true; /* no DELETE (nor its failure) while all[] is walked */
 	for (uint32_t i = 0; i < k; i++) {
 		sa = all[i];
-		if (sa->established_once && sa->state != IKE_S_CLOSING) {
-			sa->why = "stop";
-			sa->taskq_n = 0;
-			if (sa->exch.req.busy) {
-				/* Abandon the exchange in flight: the DELETE goes
-				 * with the next message ID. */
-				exch_request_done(sa, false);
-			}
-			sa_queue_task(sa, TASK_DELETE, 0);
-		} else if (sa->state != IKE_S_CLOSING) {
+		if (sa->established_once && sa->state != IKE_S_CLOSING && e->stop_spis)
+			e->stop_spis[e->stop_n++] = ikesa_our_spi(sa);
+		else if (sa->state != IKE_S_CLOSING)
 			engine_sa_fail(sa, "stop");
-		}
 	}
 	free(all);
+	e->stop_pumping = false;
+	stop_pump(e);
 	/* Time for a DELETE and its retransmissions, at most STOP_MAX_NS. */
 	uint64_t bound = e->cfg->ikeconf.retraninterval_ns *
 			 (uint64_t)(e->cfg->ikeconf.maxretran + 1);
 	if (bound > STOP_MAX_NS || !bound)
 		bound = STOP_MAX_NS;
-	wlog_event(&e->log, WLOG_INFO, -1, 0, "stop", "live=%llu", (unsigned long long)e->cnt.live);
+	wlog_event(&e->log, WLOG_INFO, -1, 0, "stop", "live=%llu deletes=%u",
+		   (unsigned long long)e->cnt.live, e->stop_n);
 	if (e->cnt.live == 0) {
 		e->done = true;
 		if (e->loop)

@@ -79,6 +79,9 @@ struct engine {
 	struct timer run_timer;      /* runningtime */
 	struct timer stop_timer;     /* graceful stop deadline */
 	bool stopping;
+	bool stop_pumping;           /* inside stop_pump(): no re-entry */
+	uint64_t *stop_spis;         /* graceful stop: our SPIs of the SAs to DELETE */
+	uint32_t stop_n, stop_next;  /* how many, and the next one to start */
 	bool done;                   /* engine_exec: leave the loop */
 
 	uint64_t t_start_ns, t_first_ns, t_last_created_ns;

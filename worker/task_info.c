@@ -45,6 +45,7 @@ static int delete_build(struct ikesa *sa, struct msg_out *m)
 	if (sa->state != IKE_S_CLOSING)
 		sa_state(sa, IKE_S_CLOSING, sa->why);
 	ike_add_delete(&m->b, &d);
+	sa->eng->cnt.deletes_sent++;
 	return 0;
 }
 

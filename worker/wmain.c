@@ -123,6 +123,8 @@ static json_t *counters_json(struct wm *w, bool final)
 	PUT("child_rekeyed", c->child_rekeyed);
 	PUT("child_deleted", c->child_deleted);
 	PUT("retransmits", c->retransmits);
+	PUT("deletes_sent", c->deletes_sent);
+	PUT("deletes_acked", c->deletes_acked);
 	PUT("responses_resent", c->resp_resent);
 	PUT("dropped", c->rx_dropped);
 	PUT("cookies", c->cookies_sent);
