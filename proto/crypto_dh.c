@@ -404,6 +404,18 @@ int ike_dh_shared(struct ike_dh *dh, const uint8_t *peer, size_t peer_len,
 	return 0;
 }
 
+int ike_dh_priv_bits(const struct ike_dh *dh)
+{
+	BIGNUM *x = NULL;
+	int bits;
+
+	if (!EVP_PKEY_get_bn_param(dh->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &x))
+		return -1;
+	bits = BN_num_bits(x);
+	BN_clear_free(x);
+	return bits;
+}
+
 void ike_dh_free(struct ike_dh *dh)
 {
 	if (!dh)

@@ -75,6 +75,11 @@ int ike_prf_md(uint16_t prf);
 int ike_integ_md(uint16_t integ);
 /* Index of a cipher for (encr, keybits), or -1. */
 int ike_cipher_idx(uint16_t encr, uint16_t keybits);
+/* Bit length of a key pair's private value (MODP: the exponent), or -1:
+ * for tests of the exponent length (crypto_dh.c). */
+struct ike_dh;
+int ike_dh_priv_bits(const struct ike_dh *dh);
+
 /* Group info and dense index for a DH group id, or NULL / -1. */
 const struct ike_dh_group_info *ike_dh_info(uint16_t group, int *idx);
 

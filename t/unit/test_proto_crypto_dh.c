@@ -13,6 +13,7 @@
 #include "t/unit/thex.h"
 #include "proto/crypto.h"
 #include "proto/crypto_dh.h"
+#include "proto/crypto_int.h"
 
 static struct ike_crypto *C;
 
@@ -355,6 +356,34 @@ START_TEST(unsupported_groups)
 }
 END_TEST
 
+/* Short private exponents (RFC 3526 section 8, SP 800-56A: twice the
+ * group's strength): OpenSSL's named MODP groups draw 225 bits for 2048
+ * (strength 112) and 325 for 4096 (152), our explicit groups 1 and 2 take
+ * 160; a full-length exponent would cost about 9x per keygen and derive.
+ * Lower bounds: an exponent below them has probability under 2^-24. */
+START_TEST(modp_short_exponent)
+{
+	static const struct { uint16_t group; int lo, hi; } want[] = {
+		{ IKE_DH_MODP_1024, 136, 160 },
+		{ IKE_DH_MODP_2048, 201, 225 },
+		{ IKE_DH_MODP_4096, 301, 325 },
+	};
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		for (int n = 0; n < 4; n++) {
+			struct ike_dh *dh = ike_dh_new(C, want[i].group);
+			int bits;
+
+			ck_assert_ptr_nonnull(dh);
+			bits = ike_dh_priv_bits(dh);
+			ck_assert_int_ge(bits, want[i].lo);
+			ck_assert_int_le(bits, want[i].hi);
+			ike_dh_free(dh);
+		}
+	}
+}
+END_TEST
+
 static Suite *dh_suite(void)
 {
 	Suite *s = suite_create("proto_crypto_dh");
@@ -376,6 +405,7 @@ static Suite *dh_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, modp_agreement, 0, sizeof(modp) / sizeof(modp[0]));
 	tcase_add_test(tc, modp_from_private);
+	tcase_add_test(tc, modp_short_exponent);
 	tcase_add_test(tc, fresh_keys_differ);
 	tcase_add_test(tc, unsupported_groups);
 	suite_add_tcase(s, tc);
