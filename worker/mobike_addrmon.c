@@ -151,7 +151,7 @@ static int gw_event(struct engine *e, const struct ip_addr *a, bool gone)
 			wlog_event(&e->log, WLOG_VERBOSE, sa->tunnel, ikesa_our_spi(sa),
 				   "mobike.addr.lost", "own=%s now=%s",
 				   ip_addr_format(a, b, sizeof(b)),
-				   ip_addr_format(&live, c, sizeof(c)));
+				   ip_addr_format(&sa->path.local, c, sizeof(c)));
 		}
 		mobike_list_changed(sa);
 	}
