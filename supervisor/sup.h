@@ -106,6 +106,9 @@ struct sup {
 /* The kernel process's requests at setup (sup_kernel.c); each returns 0 or
  * -errno with s->error set.  Addresses added are remembered in s->added. */
 #define SUP_KERNEL_TIMEOUT_MS 300000   /* 100k addresses take minutes */
+/* The per-request timeout: SUP_KERNEL_TIMEOUT_MS, or for tests only
+ * IKESWARM_TEST_KERNEL_TIMEOUT_MS from the environment (t/netns/42). */
+int sup_kernel_timeout_ms(void);
 struct kproc_client;
 int sup_kernel_fastpath(struct sup *s, struct kproc_client *kc);
 int sup_kernel_gw_addrs(struct sup *s, struct kproc_client *kc);

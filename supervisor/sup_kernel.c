@@ -95,7 +95,8 @@ void sup_kernel_undo(struct sup *s)
 		undo_requests(json_array_get(s->added, i), todo);
 	snprintf(s->kernel_url, sizeof(s->kernel_url), "ipc://%s/kernel2", s->rundir);
 	s->kernel_pid = sup_spawn_kernel(s);
-	if (s->kernel_pid <= 0 || kproc_client_open(&kc, s->kernel_url, SUP_KERNEL_TIMEOUT_MS) < 0) {
+	if (s->kernel_pid <= 0 ||
+	    kproc_client_open(&kc, s->kernel_url, sup_kernel_timeout_ms()) < 0) {
 		sup_log(s, LOGL_ERROR, -1, "kernel.cleanup.failed", "why=\"cannot start it again\"");
 		json_decref(todo);
 		return;
@@ -108,6 +109,13 @@ void sup_kernel_undo(struct sup *s)
 		json_array_size(todo), failed);
 	json_decref(todo);
 	kproc_client_close(kc);
+}
+
+int sup_kernel_timeout_ms(void)
+{
+	const char *t = getenv("IKESWARM_TEST_KERNEL_TIMEOUT_MS");
+	long v = t ? strtol(t, NULL, 10) : 0;
+	return v > 0 && v < SUP_KERNEL_TIMEOUT_MS ? (int)v : SUP_KERNEL_TIMEOUT_MS;
 }
 
 static double mono_s(void)

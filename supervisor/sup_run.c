@@ -28,7 +28,8 @@
 #include "worker/udp.h"
 
 #define STOP_BOUND_NS (20 * NS_PER_SEC)
-#define KERNEL_EXIT_WAIT_S 60
+#define KERNEL_EXIT_WAIT_S 60       /* without progress (or after a second signal) */
+#define KERNEL_NOTE_S 5             /* a progress line while the kernel process cleans up */
 #define MAX_RESTARTS 20             /* per worker: then give it up */
 
 static struct timer progress_timer, stop_timer;
@@ -468,21 +469,95 @@ static void print_result(struct sup *s, int *code)
 	json_decref(m);
 }
 
+/* CPU time (user + system, clock ticks) of pid, or -1. */
+static long long proc_cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long ut, st;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* after "pid (comm)": state ppid pgrp session tty tpgid flags minflt
+	 * cminflt majflt cmajflt utime stime */
+	char *p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &ut, &st) != 2)
+		return -1;
+	return (long long)(ut + st);
+}
+
+/* Waits up to ms for SIGINT or SIGTERM (blocked since loop_signals, so
+ * they queue); true if one came. */
+static bool stop_signal_within(int ms)
+{
+	sigset_t set;
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	return sigtimedwait(&set, NULL, &ts) > 0;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* SIGTERM to the kernel process, which removes what it added, then exits
+ * (after the request it is busy with, if any: 30,000 interface addresses
+ * take minutes, and their removal as long).  Never leave addresses behind:
+ * wait as long as it makes progress (its CPU time moves), with a line every
+ * KERNEL_NOTE_S; kill it only when it made none for KERNEL_EXIT_WAIT_S, or
+ * on a signal now (the user's way out), or, after a second signal during
+ * the stop (s->aborting), KERNEL_EXIT_WAIT_S after the start. */
 static void wait_kernel(struct sup *s)
 {
 	if (s->kernel_pid <= 0)
 		return;
-	kill(s->kernel_pid, SIGTERM);
-	for (int i = 0; i < KERNEL_EXIT_WAIT_S * 10; i++) {
-		int st;
-		if (waitpid(s->kernel_pid, &st, WNOHANG) == s->kernel_pid) {
+	pid_t pid = s->kernel_pid;
+	kill(pid, SIGTERM);
+	uint64_t t0 = mono_ms(), moved = t0, noted = t0;
+	long long cpu = proc_cpu_ticks(pid);
+	const char *why = NULL;
+	while (!why) {
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			sup_log(s, LOGL_INFO, -1, "kernel.exit", "waited_s=%.1f",
+				(double)(mono_ms() - t0) / 1e3);
 			s->kernel_pid = 0;
 			return;
 		}
-		usleep(100 * 1000);
+		if (stop_signal_within(100)) {
+			why = "signal";
+			break;
+		}
+		uint64_t now = mono_ms();
+		long long c = proc_cpu_ticks(pid);
+		if (c != cpu) {
+			cpu = c;
+			moved = now;
+		}
+		if (now - (s->aborting ? t0 : moved) >= KERNEL_EXIT_WAIT_S * 1000u)
+			why = s->aborting ? "second signal" : "no progress";
+		else if (now - noted >= KERNEL_NOTE_S * 1000u) {
+			noted = now;
+			sup_log(s, LOGL_INFO, -1, "kernel.wait", "seconds=%.0f cpu_ticks=%lld",
+				(double)(now - t0) / 1e3, cpu);
+			fprintf(stderr, "ikeswarm: the kernel process is removing what it added "
+				"(%.0f s); SIGINT again leaves it undone\n", (double)(now - t0) / 1e3);
+		}
 	}
-	kill(s->kernel_pid, SIGKILL);
-	waitpid(s->kernel_pid, NULL, 0);
+	sup_log(s, LOGL_ERROR, -1, "kernel.killed", "why=\"%s\" waited_s=%.1f", why,
+		(double)(mono_ms() - t0) / 1e3);
+	fprintf(stderr, "ikeswarm: kernel process killed (%s): addresses or routes it added "
+		"may be left\n", why);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 	s->kernel_pid = 0;
 }
 
@@ -549,7 +624,8 @@ int sup_run(const struct config *cfg, const struct sup_opts *o)
 		goto out;
 	snprintf(s.kernel_url, sizeof(s.kernel_url), "ipc://%s/kernel", s.rundir);
 	s.kernel_pid = sup_spawn_kernel(&s);
-	if (s.kernel_pid <= 0 || kproc_client_open(&kc, s.kernel_url, SUP_KERNEL_TIMEOUT_MS) < 0) {
+	if (s.kernel_pid <= 0 ||
+	    kproc_client_open(&kc, s.kernel_url, sup_kernel_timeout_ms()) < 0) {
 		snprintf(s.error, sizeof(s.error), "cannot start the kernel process");
 		goto out;
 	}
