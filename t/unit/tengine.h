@@ -1,13 +1,14 @@
 /* The harness of the worker exchange tests: a client engine C and a
  * gateway engine G in one process, no sockets.  Each side captures what its
  * engine sends (cap_send); the test hands packets across and advances the
- * clock.  Shared by test_worker_exchange*.c and test_worker_mobike.c; each
- * keeps its own setups and its own delivery (NAT, timers, log). */
+ * clock.  Shared by the test_worker_* engine tests; each keeps its own
+ * setups and its own delivery (NAT, timers). */
 #ifndef IKESWARM_TENGINE_H
 #define IKESWARM_TENGINE_H
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf/conf.h"
@@ -71,6 +72,34 @@ static inline void advance(uint64_t ns)
 	G.e.now_ns += ns;
 	timer_run(&C.heap, C.e.now_ns);
 	timer_run(&G.heap, G.e.now_ns);
+}
+
+/* An engine on s->cfg (loaded), logging to log at level (NULL: no log);
+ * its clock starts at 1000 ns. */
+static inline void start_side_log(struct side *s, int worker, FILE *log, int level)
+{
+	struct engine_io io = { .send = cap_send, .keepalive = cap_keepalive, .ctx = s };
+	timer_heap_init(&s->heap);
+	s->n = s->sent = 0;
+	ck_assert_int_eq(engine_init(&s->e, &s->cfg, worker, &io, &s->heap, NULL, log, level), 0);
+	s->e.now_ns = 1000;
+}
+
+/* The same, logging to stderr when TEST_LOG is set. */
+static inline void start_side(struct side *s, int worker)
+{
+	start_side_log(s, worker, getenv("TEST_LOG") ? stderr : NULL, 5);
+}
+
+/* Both engines, their timers and configs freed (a Check teardown). */
+static inline void sides_fini(void)
+{
+	engine_fini(&C.e);
+	engine_fini(&G.e);
+	timer_heap_free(&C.heap);
+	timer_heap_free(&G.heap);
+	config_free(&C.cfg);
+	config_free(&G.cfg);
 }
 
 static inline uint16_t msg_exchange(const struct pkt *p)

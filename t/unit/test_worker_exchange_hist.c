@@ -27,16 +27,6 @@ static const char gateway_yaml[] =
 	"role: gateway\nnumberoftunnels: 2\nbindifname: vgw\nbindifaddr: 10.99.0.1\n"
 	"ikeconf:\n  psk: secret\n  retraninterval: 1s\n  maxretran: 2\n";
 
-static void start_side(struct side *s, int worker)
-{
-	struct engine_io io = { .send = cap_send, .keepalive = cap_keepalive, .ctx = s };
-	timer_heap_init(&s->heap);
-	s->n = s->sent = 0;
-	ck_assert_int_eq(engine_init(&s->e, &s->cfg, worker, &io, &s->heap, NULL,
-				     log_fp, 5), 0);
-	s->e.now_ns = 1000;
-}
-
 static void setup(void)
 {
 	memset(&C, 0, sizeof(C));
@@ -50,18 +40,13 @@ static void setup(void)
 /* After the test changed the configs. */
 static void go(void)
 {
-	start_side(&C, 1);
-	start_side(&G, 2);
+	start_side_log(&C, 1, log_fp, 5);
+	start_side_log(&G, 2, log_fp, 5);
 }
 
 static void teardown(void)
 {
-	engine_fini(&C.e);
-	engine_fini(&G.e);
-	timer_heap_free(&C.heap);
-	timer_heap_free(&G.heap);
-	config_free(&C.cfg);
-	config_free(&G.cfg);
+	sides_fini();
 	fclose(log_fp);
 	free(logbuf);
 	logbuf = NULL;

@@ -16,32 +16,19 @@ static const char gateway_yaml[] =
 	"role: gateway\nnumberoftunnels: 2\nbindifname: vgw\nbindifaddr: 10.99.0.1\n"
 	"ikeconf:\n  psk: secret\n";
 
-static void start_side(struct side *s, int worker)
-{
-	struct engine_io io = { .send = cap_send, .keepalive = cap_keepalive, .ctx = s };
-	timer_heap_init(&s->heap);
-	ck_assert_int_eq(engine_init(&s->e, &s->cfg, worker, &io, &s->heap, NULL, NULL, 2), 0);
-	s->e.now_ns = 1000;
-}
-
 static void setup(void)
 {
 	memset(&C, 0, sizeof(C));
 	memset(&G, 0, sizeof(G));
 	load(&C, client_yaml);
 	load(&G, gateway_yaml);
-	start_side(&C, 1);
-	start_side(&G, 3);
+	start_side_log(&C, 1, NULL, 2);
+	start_side_log(&G, 3, NULL, 2);
 }
 
 static void teardown(void)
 {
-	engine_fini(&C.e);
-	engine_fini(&G.e);
-	timer_heap_free(&C.heap);
-	timer_heap_free(&G.heap);
-	config_free(&C.cfg);
-	config_free(&G.cfg);
+	sides_fini();
 }
 
 static void deliver(struct side *from, struct side *to)

@@ -47,15 +47,6 @@ static size_t heap_in_use(void)
 	return mi.uordblks + mi.hblkhd;
 }
 
-static void start_side(struct side *s, int worker)
-{
-	struct engine_io io = { .send = cap_send, .keepalive = cap_keepalive, .ctx = s };
-	timer_heap_init(&s->heap);
-	s->n = s->sent = 0;
-	ck_assert_int_eq(engine_init(&s->e, &s->cfg, worker, &io, &s->heap, NULL, NULL, 0), 0);
-	s->e.now_ns = 1000;
-}
-
 static void setup_n(int n, const char *ikelife, const char *childlife)
 {
 	char cy[512], gy[512];
@@ -65,18 +56,13 @@ static void setup_n(int n, const char *ikelife, const char *childlife)
 	snprintf(gy, sizeof(gy), gateway_fmt, n);
 	load(&C, cy);
 	load(&G, gy);
-	start_side(&C, 1);
-	start_side(&G, 2);
+	start_side_log(&C, 1, NULL, 0);
+	start_side_log(&G, 2, NULL, 0);
 }
 
 static void teardown(void)
 {
-	engine_fini(&C.e);
-	engine_fini(&G.e);
-	timer_heap_free(&C.heap);
-	timer_heap_free(&G.heap);
-	config_free(&C.cfg);
-	config_free(&G.cfg);
+	sides_fini();
 }
 
 static void deliver_first(struct side *from, struct side *to)

@@ -34,16 +34,6 @@ static const char gateway_yaml[] =
 	"mobike: true\nmobikeaddrpergw: 3\n"
 	"ikeconf:\n  psk: secret\n  retraninterval: 1s\n  maxretran: 2\n";
 
-static void start_side(struct side *s, int worker)
-{
-	struct engine_io io = { .send = cap_send, .keepalive = cap_keepalive, .ctx = s };
-	timer_heap_init(&s->heap);
-	s->n = s->sent = 0;
-	ck_assert_int_eq(engine_init(&s->e, &s->cfg, worker, &io, &s->heap, NULL,
-				     getenv("TEST_LOG") ? stderr : NULL, 5), 0);
-	s->e.now_ns = 1000;
-}
-
 static void setup(void)
 {
 	nat_on = false;
@@ -63,12 +53,7 @@ static void go(void)
 
 static void teardown(void)
 {
-	engine_fini(&C.e);
-	engine_fini(&G.e);
-	timer_heap_free(&C.heap);
-	timer_heap_free(&G.heap);
-	config_free(&C.cfg);
-	config_free(&G.cfg);
+	sides_fini();
 }
 
 /* Hand packet i of `from` to `to` (the receiver sees the path mirrored). */
