@@ -23,7 +23,7 @@ fi
 out=$(IKESWARM_EXPECT_ESP=1 CK_DEFAULT_TIMEOUT=120 "$bin" 2>&1); rc=$?
 failed=0
 for name in xfrmlib-cbc-sha256 xfrmlib-gcm16-udpencap xfrmlib-chacha20-newreqid \
-		xfrmlib-gcm12-ipv6; do
+		xfrmlib-gcm12-ipv6 xfrmlib-gcm16-udpencap-ipv6; do
 	if printf '%s\n' "$out" | grep -q "^PASS-DETAIL $name:"; then
 		echo "PASS esp-$name ($(printf '%s\n' "$out" | grep "^PASS-DETAIL $name:" |
 			sed 's/.*(\(lost [^)]*\)).*/\1/'))"
