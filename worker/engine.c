@@ -742,6 +742,12 @@ void engine_stop(struct engine *e)
 	}
 	free(all);
 	e->stop_pumping = false;
+	/* The scan of 100,000 SAs takes a while: the DELETEs' retransmit
+	 * timers and the deadline go from now, not from the start of this
+	 * loop iteration (from there, 50,000 DELETEs sent in one go all came
+	 * due at once: exactly one retransmit per tunnel). */
+	if (e->loop)
+		loop_now_update(e->loop);
 	stop_pump(e);
 	/* Time for a DELETE and its retransmissions, at most STOP_MAX_NS. */
 	uint64_t bound = e->cfg->ikeconf.retraninterval_ns *
