@@ -132,6 +132,8 @@ static int open_sockets(struct exec_ctx *x, const struct config *cfg, FILE *err)
 	struct ip_addr any = { 0 };
 	int rc;
 	udp_set_bufsize(x->udp, 8 << 20, 8 << 20);
+	/* The kernel takes the peer's ESP in UDP off our 4500 sockets. */
+	udp_set_espinudp(x->udp, cfg->ikeconf.installfastpath);
 	if (cfg->role == ROLE_CLIENT) {
 		/* One wildcard socket per port; the source address is chosen
 		 * per datagram (IP_PKTINFO), so the count of fds is constant. */
@@ -152,7 +154,8 @@ static int open_sockets(struct exec_ctx *x, const struct config *cfg, FILE *err)
 			rc = udp_open(x->udp, a, IKE_NATT_PORT, UDP_F_FREEBIND | UDP_F_NATT, NULL);
 	}
 	if (rc < 0)
-		fprintf(err, "ikeswarm: cannot open the IKE sockets (UDP 500/4500): %s\n",
+		fprintf(err, "ikeswarm: cannot open the IKE sockets (UDP 500/4500%s): %s\n",
+			cfg->ikeconf.installfastpath ? ", 4500 with UDP_ENCAP for installfastpath" : "",
 			strerror(-rc));
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* IKE UDP sockets: pktinfo on both directions, NAT-T framing, recvmmsg. */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,6 +31,7 @@ struct udp {
 	udp_rx_fn fn;
 	void *arg;
 	int rcvbuf, sndbuf;
+	bool espinudp;        /* UDP_ENCAP on NAT-T sockets (udp_set_espinudp) */
 	struct spi_map bound; /* hash(addr, port) -> chain of bound sockets */
 	struct udp_sock *all;
 	struct udp_stats st;
@@ -141,6 +143,11 @@ void udp_set_bufsize(struct udp *u, int rcvbuf, int sndbuf)
 {
 	u->rcvbuf = rcvbuf;
 	u->sndbuf = sndbuf;
+}
+
+void udp_set_espinudp(struct udp *u, bool on)
+{
+	u->espinudp = on;
 }
 
 const struct udp_stats *udp_stats(const struct udp *u)
@@ -332,6 +339,11 @@ static int configure(int fd, int family, unsigned flags)
 	return err;
 }
 
+int udp_fd_espinudp(int fd)
+{
+	return set_int(fd, IPPROTO_UDP, UDP_ENCAP, UDP_ENCAP_ESPINUDP);
+}
+
 /* Make an open, bound socket one of ours: the address index, the loop and
  * the list of all sockets.  On failure nothing is registered; the caller
  * frees s (and closes fd if it opened it). */
@@ -386,6 +398,8 @@ int udp_open(struct udp *u, const struct ip_addr *local, uint16_t port, unsigned
 		goto fail;
 	}
 	err = configure(fd, local->family, flags);
+	if (!err && u->espinudp && (flags & UDP_F_NATT))
+		err = udp_fd_espinudp(fd);
 	if (err)
 		goto fail;
 	set_bufsize(fd, SO_RCVBUFFORCE, SO_RCVBUF, u->rcvbuf);
@@ -429,6 +443,8 @@ int udp_adopt(struct udp *u, int fd, unsigned flags, struct udp_sock **out)
 	 * the opener's; pktinfo is ours. */
 	err = ss.ss_family == AF_INET6 ? set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)
 				       : set_int(fd, IPPROTO_IP, IP_PKTINFO, 1);
+	if (!err && u->espinudp && (flags & UDP_F_NATT))
+		err = udp_fd_espinudp(fd);
 	if (err)
 		goto fail;
 	set_bufsize(fd, SO_RCVBUFFORCE, SO_RCVBUF, u->rcvbuf);

@@ -24,6 +24,7 @@
 #ifndef IKESWARM_WORKER_UDP_H
 #define IKESWARM_WORKER_UDP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -85,6 +86,17 @@ void udp_free(struct udp *u);
 /* SO_RCVBUF/SO_SNDBUF for sockets opened after this (default 4 MiB each;
  * SO_*BUFFORCE is tried first so root is not capped by rmem_max). */
 void udp_set_bufsize(struct udp *u, int rcvbuf, int sndbuf);
+
+/* installfastpath: every NAT-T socket (UDP_F_NATT) opened or adopted after
+ * this gets UDP_ENCAP = UDP_ENCAP_ESPINUDP, so the kernel decapsulates the
+ * peer's ESP in UDP into its XFRM states.  Linux (xfrm4/6_udp_encap_rcv,
+ * IPv6 since 5.8) then eats 0xFF keepalives and passes IKE (non-ESP marker
+ * first) to us unchanged; only a socket without it sees UDP_ESP/KEEPALIVE.
+ * udp_open()/udp_adopt() fail when the option cannot be set. */
+void udp_set_espinudp(struct udp *u, bool on);
+/* Set that option on one UDP socket fd (the supervisor's groups).  0 or
+ * -errno. */
+int udp_fd_espinudp(int fd);
 
 /* Open a socket bound to (local, port): a specific address, or the any
  * address (family set, bytes zero) for a wildcard socket.  IPv6 sockets are
