@@ -398,6 +398,17 @@ static int open_group(struct sup *s, const struct ip_addr *a)
 				 natt ? IKE_NATT_PORT : IKE_PORT, s->nworkers, strerror(-rc));
 			return rc;
 		}
+		/* installfastpath: the kernel takes the peer's ESP in UDP. */
+		for (unsigned i = 0; natt && s->cfg->ikeconf.installfastpath && i < s->nworkers; i++) {
+			if ((rc = udp_fd_espinudp(fds[i])) < 0) {
+				for (unsigned j = 0; j < s->nworkers; j++)
+					close(fds[j]);
+				snprintf(s->error, sizeof(s->error), "installfastpath: cannot set "
+					 "UDP_ENCAP (ESP in UDP) on the UDP %d sockets: %s",
+					 IKE_NATT_PORT, strerror(-rc));
+				return rc;
+			}
+		}
 		for (unsigned i = 0; i < s->nworkers; i++) {
 			struct sup_worker *w = &s->w[i];
 			w->fds[w->nfds] = fds[i];
