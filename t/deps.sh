@@ -7,7 +7,7 @@ libssl-dev openssl libnl-3-dev libnl-route-3-dev libnl-xfrm-3-dev libnng-dev nng
 libjansson-dev libyaml-dev check libsubunit-dev mandoc
 iproute2 iputils-ping nftables tcpdump tshark kmod procps python3
 strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins
-user-mode-linux"
+user-mode-linux iptables"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

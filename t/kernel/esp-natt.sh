@@ -1,0 +1,198 @@
+#!/bin/sh
+# esp-natt.sh — run inside UML (t/kernel/uml.sh): an ikeswarm client behind
+# a masquerading router and an ikeswarm gateway, both `installfastpath:
+# true` (the gateway in the process model, 1 worker: the supervisor's
+# SO_REUSEPORT group; the client `exec --single`: its own sockets), 3
+# tunnels, one AES-GCM CHILD SA each:
+#  - NAT detected: every state on both sides is ESP in UDP
+#    ("encap type espinudp"), the client's from port 4500, the gateway's to
+#    the router's address;
+#  - ping from each tunnel's inner address answers, and the packet counters
+#    of both directions' states move on both sides: the peer's ESP in UDP
+#    arriving on the IKE socket's port 4500 was decapsulated by the kernel
+#    (which needs UDP_ENCAP_ESPINUDP on that socket).
+# Three namespaces: client (10.98.1.0/24) — router (iptables MASQUERADE to
+# 10.99.0.254) — gateway (10.99.0.1).  The UML kernel has no nf_tables for
+# IPv4 (CONFIG_NF_TABLES_IPV4 unset), so the router uses the xtables NAT
+# (iptables-legacy; package iptables).  Prints PASS/FAIL/SKIP lines.
+
+[ "$(id -u)" = 0 ] || { echo "SKIP esp-natt: needs root"; exit 0; }
+IKS=${IKESWARM:-}
+[ -n "$IKS" ] && [ -x "$IKS" ] ||
+	{ echo "SKIP esp-natt: no ikeswarm binary (IKESWARM='$IKS')"; exit 0; }
+IPT=$(command -v iptables-legacy) ||
+	{ echo "SKIP esp-natt: no iptables-legacy (package iptables) for the NAT"; exit 0; }
+
+CL=esp-nat-cl RT=esp-nat-rt GW=esp-nat-gw
+O_GW=10.99.0.1 O_RT=10.99.0.254 R_CL=10.98.1.1
+N=3
+failed=0 clpid="" gwpid=""
+tmpd=$(mktemp -d /tmp/esp-natt.XXXXXX) || exit 1
+
+cleanup() {
+	[ -n "$clpid" ] && kill -9 $clpid 2>/dev/null
+	[ -n "$gwpid" ] && kill -9 $gwpid 2>/dev/null
+	for n in $CL $RT $GW; do
+		ip -n $n xfrm state flush 2>/dev/null
+		ip -n $n xfrm policy flush 2>/dev/null
+		ip netns del $n 2>/dev/null
+	done
+	rm -rf "$tmpd"
+}
+trap cleanup EXIT
+fail() { echo "FAIL $1: $2"; failed=1; }
+
+# The client's outer addresses come from exec (startclntaddr, on vcl); its
+# route to the gateway is on-link via the router before they exist.
+{
+	ip netns add $CL && ip netns add $RT && ip netns add $GW &&
+	ip link add vcl netns $CL type veth peer name vrc netns $RT &&
+	ip link add vrg netns $RT type veth peer name vgw netns $GW &&
+	ip -n $RT addr add $R_CL/24 dev vrc && ip -n $RT addr add $O_RT/24 dev vrg &&
+	ip -n $GW addr add $O_GW/24 dev vgw &&
+	for n in $CL $RT $GW; do ip -n $n link set lo up || exit 1; done &&
+	ip -n $CL link set vcl up && ip -n $RT link set vrc up &&
+	ip -n $RT link set vrg up && ip -n $GW link set vgw up &&
+	ip -n $CL route add 10.99.0.0/24 via $R_CL dev vcl onlink &&
+	ip netns exec $RT sysctl -qw net.ipv4.ip_forward=1 &&
+	ip netns exec $RT "$IPT" -t nat -A POSTROUTING -o vrg -j MASQUERADE
+} 2> "$tmpd/setup" || { fail esp-natt "namespace/NAT setup: $(head -n 2 "$tmpd/setup")"; exit 1; }
+: > "$tmpd/lo-cl"; : > "$tmpd/lo-gw"
+t=1
+while [ $t -le $N ]; do
+	echo "addr add 10.11.1.$t/32 dev lo" >> "$tmpd/lo-cl"
+	echo "addr add 10.11.2.$t/32 dev lo" >> "$tmpd/lo-gw"
+	t=$((t + 1))
+done
+ip -n $CL -batch "$tmpd/lo-cl" && ip -n $GW -batch "$tmpd/lo-gw" ||
+	{ fail esp-natt "inner addresses"; exit 1; }
+
+child() { # ROLE
+	if [ "$1" = client ]; then own=10.11.1.1 oe=10.11.1.1 peer=10.11.2.1 pe=10.11.2.1
+	else own=10.11.2.0 oe=10.11.2.255 peer=10.11.1.0 pe=10.11.1.255; fi
+	echo "  - encalg: [aes-gcm-16:128]"
+	echo "    lifetime: 1h"
+	echo "    ownts: [{type: v4, startaddr: $own, endaddr: $oe}]"
+	echo "    peerts: [{type: v4, startaddr: $peer, endaddr: $pe}]"
+}
+cat > "$tmpd/cl.yaml" <<EOC
+role: client
+numberoftunnels: $N
+runningtime: 0s
+startclntaddr: 10.98.1.2/24
+peeraddr: $O_GW
+bindifname: vcl
+setupinterval: 100ms
+owntsaddrincrease: 1
+peertsaddrincrease: 1
+loglevel: 3
+ikeconf:
+  psk: esp-natt
+  installfastpath: true
+  jitter: false
+  retraninterval: 2s
+  childlist:
+$(child client)
+EOC
+cat > "$tmpd/gw.yaml" <<EOC
+role: gateway
+numberoftunnels: $N
+runningtime: 0s
+bindifname: vgw
+bindifaddr: $O_GW
+owntsaddrincrease: 0
+peertsaddrincrease: 0
+loglevel: 3
+ikeconf:
+  psk: esp-natt
+  installfastpath: true
+  jitter: false
+  childlist:
+$(child gateway)
+EOC
+
+ip netns exec $GW "$IKS" exec --workers 1 -f "$tmpd/gw.yaml" --lf "$tmpd/gw.log" \
+	> "$tmpd/gw.out" 2>&1 &
+gwpid=$!
+sleep 1
+ip netns exec $CL "$IKS" exec --single -f "$tmpd/cl.yaml" --lf "$tmpd/cl.log" \
+	> "$tmpd/cl.out" 2>&1 &
+clpid=$!
+
+want=$((N * 2)) i=0 c=0 g=0
+while [ $i -lt 80 ]; do
+	c=$(ip -n $CL xfrm state | grep -c '^src') g=$(ip -n $GW xfrm state | grep -c '^src')
+	[ "$c" -ge $want ] && [ "$g" -ge $want ] && break
+	kill -0 $clpid 2>/dev/null && kill -0 $gwpid 2>/dev/null || break
+	sleep 0.5; i=$((i + 1))
+done
+if [ "$c" -lt $want ] || [ "$g" -lt $want ]; then
+	fail esp-natt "states: client $c, gateway $g of $want"
+	for f in cl.out gw.out; do tail -n 5 "$tmpd/$f" | sed "s/^/  $f: /"; done
+	grep -h 'fastpath\|failed\|UDP_ENCAP' "$tmpd/cl.log" "$tmpd/gw.log" | head -n 6 |
+		sed 's/^/  /'
+	exit 1
+fi
+
+# NAT detected: each state's "encap type espinudp sport S dport D" (ip
+# prints it on its own line); the client's side leaves from port 4500,
+# the gateway's goes to the router's address.
+encaps() { # NS: "SRC DST SPORT DPORT" per state (no encap: SPORT empty)
+	ip -n "$1" xfrm state | awk '
+		/^src/ { if (s) print s, d, sp, dp; s = $2; d = $4; sp = ""; dp = "" }
+		$1 == "encap" && $3 == "espinudp" { sp = $5; dp = $7 }
+		END { if (s) print s, d, sp, dp }'
+}
+encaps $CL > "$tmpd/ecl"; encaps $GW > "$tmpd/egw"
+ce=$(grep -c '^10\.98\.1\.[0-9]* [0-9.]* 4500 [0-9]' "$tmpd/ecl")
+ge=$(grep -c "^$O_GW $O_RT 4500 [0-9]" "$tmpd/egw")
+gports=$(grep "^$O_GW $O_RT" "$tmpd/egw" | cut -d' ' -f4 | sort -u | tr '\n' ' ')
+if [ "$ce" -lt $N ] || [ "$ge" -lt $N ]; then
+	fail esp-natt-detect "ESP-in-UDP out states: client $ce, gateway $ge of $N"
+	sed 's/^/  cl: /' "$tmpd/ecl"; sed 's/^/  gw: /' "$tmpd/egw"
+else
+	echo "PASS esp-natt-detect: all $((2 * want)) states are ESP in UDP (encap espinudp);" \
+		"the gateway's go to $O_RT ports ${gports% }"
+fi
+
+# Ping through each tunnel, then the packet counters of all 4 states of
+# its CHILD SA: "SRC DST PACKETS" per state.
+counted() { # NS
+	ip -n "$1" -s xfrm state | awk '
+		/^src/ { if (s) print s, d, p; s = $2; d = $4; p = "" }
+		/lifetime current:/ { getline; sub(/\(packets\)/, "", $2); p = $2 }
+		END { if (s) print s, d, p }'
+}
+bad="" still=""
+t=1
+while [ $t -le $N ]; do
+	ip netns exec $CL ping -q -c 3 -i 0.2 -W 2 -I 10.11.1.$t 10.11.2.$t > "$tmpd/ping" 2>&1
+	grep -q ' [1-9][0-9]* received' "$tmpd/ping" || bad="$bad 10.11.2.$t"
+	t=$((t + 1))
+done
+{ counted $CL; counted $GW; } > "$tmpd/st"
+t=1
+while [ $t -le $N ]; do
+	o="10.98.1.$((t + 1))"
+	n=$(grep -c -e "^$o $O_GW [1-9]" -e "^$O_GW $o [1-9]" "$tmpd/st")
+	[ "$n" -eq 2 ] || still="$still client-$o"
+	t=$((t + 1))
+done
+gm=$(grep -c -e "^$O_RT $O_GW [1-9]" -e "^$O_GW $O_RT [1-9]" "$tmpd/st")
+[ "$gm" -ge $((2 * N)) ] || still="$still gateway($gm of $((2 * N)))"
+if [ -n "$bad" ]; then
+	fail esp-natt-ping "no answer from:$bad"
+	sed 's/^/  /' "$tmpd/st"
+	ip netns exec $CL awk '$2 != 0' /proc/net/xfrm_stat 2>/dev/null | sed 's/^/  cl: /'
+	ip netns exec $GW awk '$2 != 0' /proc/net/xfrm_stat 2>/dev/null | sed 's/^/  gw: /'
+elif [ -n "$still" ]; then
+	fail esp-natt-ping "states without packets after the ping:$still"
+	sed 's/^/  /' "$tmpd/st"
+else
+	echo "PASS esp-natt-ping: ping answered through $N NAT-ed tunnels;" \
+		"in and out states counted on both sides"
+fi
+
+kill -INT $clpid; wait $clpid; kill -INT $gwpid; wait $gwpid
+clpid="" gwpid=""
+exit $failed
