@@ -2,6 +2,7 @@
  * request reached, NAT-T marker and classification, batches. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/udp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -295,6 +296,57 @@ START_TEST(natt_marker_and_classification)
 }
 END_TEST
 
+static int encap_type(struct udp_sock *s)
+{
+	int v = -1;
+	socklen_t sl = sizeof(v);
+	ck_assert_int_eq(getsockopt(udp_sock_fd(s), IPPROTO_UDP, UDP_ENCAP, &v, &sl), 0);
+	return v;
+}
+
+/* installfastpath: NAT-T sockets opened or adopted after udp_set_espinudp
+ * carry UDP_ENCAP_ESPINUDP (IPv4 and IPv6), port-500 ones do not; the
+ * kernel then eats a 0xFF keepalive and hands IKE over with its marker. */
+START_TEST(espinudp_on_natt_sockets)
+{
+	struct pair p;
+	pair_new(&p);
+	struct ip_addr lo = A("127.0.0.1"), lo6 = A("::1");
+	struct udp_sock *n4, *n6, *plain, *adopted, *before;
+	ck_assert_int_eq(udp_open(p.srv, &lo, 0, UDP_F_NATT, &before), 0);
+	udp_set_espinudp(p.srv, true);
+	ck_assert_int_eq(udp_open(p.srv, &lo, 0, UDP_F_NATT, &n4), 0);
+	ck_assert_int_eq(udp_open(p.srv, &lo6, 0, UDP_F_NATT, &n6), 0);
+	ck_assert_int_eq(udp_open(p.srv, &lo, 0, 0, &plain), 0);
+	uint16_t unused;
+	int fd = raw_peer(&unused); /* a bound socket someone else opened */
+	ck_assert_int_eq(udp_adopt(p.srv, fd, UDP_F_NATT, &adopted), 0);
+	ck_assert_int_eq(encap_type(before), 0);
+	ck_assert_int_eq(encap_type(n4), UDP_ENCAP_ESPINUDP);
+	ck_assert_int_eq(encap_type(n6), UDP_ENCAP_ESPINUDP);
+	ck_assert_int_eq(encap_type(adopted), UDP_ENCAP_ESPINUDP);
+	ck_assert_int_eq(encap_type(plain), 0);
+
+	uint16_t rport;
+	int rfd = raw_peer(&rport);
+	static const uint8_t ike[] = { 0, 0, 0, 0, 'I', 'K', 'E' };
+	static const uint8_t ka[] = { 0xff };
+	raw_send(rfd, udp_sock_port(n4), ka, sizeof(ka));
+	raw_send(rfd, udp_sock_port(n4), ike, sizeof(ike));
+	/* Sent in that order on loopback: IKE here and no keepalive before
+	 * it means the kernel ate the keepalive. */
+	run_until(p.loop, &p.srx.n, 1);
+	loop_run_once(p.loop, 10 * NS_PER_MS);
+	ck_assert_int_eq(p.srx.n, 1);
+	ck_assert_int_eq(p.srx.d[0].kind, UDP_IKE);
+	ck_assert_uint_eq(p.srx.d[0].len, 3);
+	ck_assert_int_eq(memcmp(p.srx.data[0], "IKE", 3), 0);
+	ck_assert_uint_eq(udp_stats(p.srv)->rx_keepalive, 0);
+	close(rfd);
+	pair_free(&p);
+}
+END_TEST
+
 /* 100 datagrams queued: all delivered, in order, by recvmmsg batches; a
  * send from an address we own no socket for is refused. */
 START_TEST(batches_and_errors)
@@ -416,6 +468,7 @@ static Suite *udp_suite(void)
 	tcase_add_test(tc, wildcard_client_sends_from_chosen_address);
 	tcase_add_test(tc, ipv6_loopback);
 	tcase_add_test(tc, natt_marker_and_classification);
+	tcase_add_test(tc, espinudp_on_natt_sockets);
 	tcase_add_test(tc, batches_and_errors);
 	tcase_add_test(tc, close_inside_callback);
 	suite_add_tcase(s, tc);
