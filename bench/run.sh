@@ -31,7 +31,8 @@
 # (0s: the client's setupinterval in the rate runs), SCALE_INTERVAL (1ms);
 # RESUME=FILE: the records of an interrupted run (kept with IKS_KEEP=1 in
 # /tmp/iks-PID.d/records): runs already measured there are not run again;
-# BENCH_NOTE: a sentence for the results file; full mode's second MOBIKE
+# BENCH_NOTE: a sentence for the results file; FASTPATH=0 (full mode: skip
+# bench/fastpath-engine.sh, FP_N tunnels in UML); full mode's second MOBIKE
 # run: SCALE_N tunnels moving every MOB_BIG_LIFE (60s) held MOB_BIG_HOLD (180) s.
 #
 # How each figure is taken:
@@ -477,6 +478,20 @@ addr_modes() {
 # xfrm_bench: the fastpath library's install rate for 10,000 CHILD SAs in
 # user-mode Linux (bench/xfrm-bench.c, the kernel room's benchmark), client
 # style (one peer) and gateway style (-g); skipped without XFRM_BENCH.
+# fastpath_engine: measurement 7 -- CHILD SA installs per second through the
+# kernel process, an ikeswarm client and gateway with installfastpath in
+# UML (bench/fastpath-engine.sh, FP_N tunnels, default 10,000); full mode
+# only, FASTPATH=0 skips it.  Its table lines go into this report.
+fastpath_engine() {
+	[ "$MODE" = full ] && [ "${FASTPATH:-1}" = 1 ] || return 0
+	note "fastpath-engine: ${FP_N:-10000} tunnels in UML"
+	mkdir -p "$T/fp"
+	RESULTS_DIR="$T/fp" IKESWARM="$IKESWARM" XFRM_BENCH="" \
+		sh "$BENCH_DIR/fastpath-engine.sh" "${FP_N:-10000}" >"$T/fp.out" 2>&1
+	grep -h '^|' "$T"/fp/*-fastpath.md >"$T/fp/table" 2>/dev/null ||
+		note "fastpath-engine: no table ($(tail -n 1 "$T/fp.out"))"
+}
+
 xfrm_bench() {
 	local style args
 	[ -x "$XFRM_BENCH" ] || { note "no xfrm-bench (XFRM_BENCH): fastpath row skipped"; return 0; }
@@ -675,11 +690,21 @@ report() {
 	fi
 	mob_row "$MOB" "$MOB_LIFE" "$MOB_HOLD"
 	[ -n "$MOB_BIG" ] && mob_row "$MOB_BIG" "$MOB_BIG_LIFE" "$MOB_BIG_HOLD"
-	row "kernel fastpath: CHILD SA installs/s through the kernel process" \
-		"not measured: the host kernel has no ESP (the engine's fastpath runs in UML, t/kernel)" \
+	if [ -s "$T/fp/table" ]; then
+		v="ikeswarm client and gateway with installfastpath inside UML: see the table below"
+	else
+		v="not measured in this run (full mode runs bench/fastpath-engine.sh; FASTPATH=0 skips it)"
+	fi
+	row "kernel fastpath: CHILD SA installs/s through the kernel process" "$v" \
 		"the fastpath library alone (xfrm-bench, 10,000 SAs, UML kernel $(get xfrm.kernel), 1 CPU): $(f "$(get xfrm.client)" 0) /s client style, $(f "$(get xfrm.gateway)" 0) /s gateway style" \
 		"-" "-" "-"
 	echo
+	if [ -s "$T/fp/table" ]; then
+		echo "Kernel fastpath through the kernel process (bench/fastpath-engine.sh inside user-mode Linux, one CPU; method in that script):"
+		echo
+		cat "$T/fp/table"
+		echo
+	fi
 	echo "Runs (client view): name up/N rate retransmits; CPU s client/gateway (system-time share);" \
 		"RSS KB client/gateway(idle gateway); client address setup time"
 	echo
@@ -839,6 +864,7 @@ else
 	fi
 fi
 xfrm_bench
+fastpath_engine
 # MOBIKE: own-only rotation with two addresses per tunnel.
 MOB_LIFE=${MOB_LIFE:-2s}
 MOB_LIFE_S=$(echo "$MOB_LIFE" | sed 's/s$//')
