@@ -71,10 +71,12 @@ static void serve_one(struct kproc *k)
 	nng_free(buf, len);
 }
 
-/* The supervisor died (kill -9): nobody else will remove the runtime
- * folder, so the last process of the run does -- only the names the
- * supervisor makes there (w<N>, kernel*). */
-static void remove_orphaned_rundir(const char *url)
+/* Remove the runtime folder of url when this is the last process of the
+ * run.  orphaned: the supervisor died (kill -9), so its names there
+ * (w<N>, kernel*) go first; otherwise only an empty folder goes: the
+ * supervisor has already removed its worker sockets before stopping us,
+ * so a supervisor killed while it waits for our cleanup leaves nothing. */
+static void remove_rundir(const char *url, bool orphaned)
 {
 	char dir[256];
 	if (strncmp(url, "ipc://", 6) != 0)
@@ -84,6 +86,10 @@ static void remove_orphaned_rundir(const char *url)
 	if (!slash || slash == dir)
 		return;
 	*slash = 0;
+	if (!orphaned) {
+		rmdir(dir); /* fails (ENOTEMPTY) while the supervisor has names there */
+		return;
+	}
 	DIR *d = opendir(dir);
 	if (!d)
 		return;
@@ -155,8 +161,7 @@ out:
 	nng_close(k.sock);
 	if (sfd >= 0)
 		close(sfd);
-	if (orphaned)
-		remove_orphaned_rundir(url);
+	remove_rundir(url, orphaned);
 	return rc;
 }
 

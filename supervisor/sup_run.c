@@ -702,6 +702,19 @@ out:
 	for (unsigned i = 0; s.w && i < s.nworkers; i++)
 		if (s.w[i].pid > 0)
 			waitpid(s.w[i].pid, NULL, 0);
+	/* The worker sockets go before the kernel process's cleanup, which can
+	 * take long: it removes the runtime folder at its exit, so a harness
+	 * that kills us while we wait for it leaves nothing behind. */
+	for (unsigned i = 0; s.w && i < s.nworkers; i++) {
+		struct sup_worker *w = &s.w[i];
+		char path[200];
+		if (w->sock_fd > 0)
+			loop_fd_del(s.loop, w->sock_fd);
+		w->sock_fd = 0;
+		nng_close(w->sock);
+		snprintf(path, sizeof(path), "%s/w%d", s.rundir, w->idx);
+		unlink(path);
+	}
 	kproc_client_close(kc);
 	wait_kernel(&s);
 	if (s.kernel_died) {
@@ -716,16 +729,10 @@ out:
 	control_close(s.ctl);
 	for (unsigned i = 0; s.w && i < s.nworkers; i++) {
 		struct sup_worker *w = &s.w[i];
-		if (w->sock_fd > 0)
-			loop_fd_del(s.loop, w->sock_fd);
-		nng_close(w->sock);
 		for (int k = 0; k < w->nfds; k++)
 			close(w->fds[k]);
 		json_decref(w->counters);
 		json_decref(w->dead);
-		char path[200];
-		snprintf(path, sizeof(path), "%s/w%d", s.rundir, w->idx);
-		unlink(path);
 	}
 	char path[200];
 	snprintf(path, sizeof(path), "%s/kernel", s.rundir);
