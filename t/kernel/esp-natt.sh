@@ -17,6 +17,7 @@
 # (iptables-legacy; package iptables).  Prints PASS/FAIL/SKIP lines.
 
 [ "$(id -u)" = 0 ] || { echo "SKIP esp-natt: needs root"; exit 0; }
+. "$(dirname "$0")/lib.sh"
 IKS=${IKESWARM:-}
 [ -n "$IKS" ] && [ -x "$IKS" ] ||
 	{ echo "SKIP esp-natt: no ikeswarm binary (IKESWARM='$IKS')"; exit 0; }
@@ -29,17 +30,7 @@ N=3
 failed=0 clpid="" gwpid=""
 tmpd=$(mktemp -d /tmp/esp-natt.XXXXXX) || exit 1
 
-cleanup() {
-	[ -n "$clpid" ] && kill -9 $clpid 2>/dev/null
-	[ -n "$gwpid" ] && kill -9 $gwpid 2>/dev/null
-	for n in $CL $RT $GW; do
-		ip -n $n xfrm state flush 2>/dev/null
-		ip -n $n xfrm policy flush 2>/dev/null
-		ip netns del $n 2>/dev/null
-	done
-	rm -rf "$tmpd"
-}
-trap cleanup EXIT
+trap kt_iks_cleanup EXIT
 fail() { echo "FAIL $1: $2"; failed=1; }
 
 # The client's outer addresses come from exec (startclntaddr, on vcl); its

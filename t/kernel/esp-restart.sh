@@ -13,6 +13,7 @@
 # Prints PASS/FAIL/SKIP lines; exits 1 on a failure.
 
 [ "$(id -u)" = 0 ] || { echo "SKIP esp-restart: needs root"; exit 0; }
+. "$(dirname "$0")/lib.sh"
 IKS=${IKESWARM:-}
 [ -n "$IKS" ] && [ -x "$IKS" ] ||
 	{ echo "SKIP esp-restart: no ikeswarm binary (IKESWARM='$IKS')"; exit 0; }
@@ -20,18 +21,7 @@ CL=esp-rs-cl GW=esp-rs-gw
 N=3 O_GW=10.99.0.1
 clpid="" gwpid=""
 tmpd=$(mktemp -d /tmp/esp-rs.XXXXXX) || exit 1
-cleanup() {
-	[ -n "$clpid" ] && kill -9 $clpid 2>/dev/null
-	[ -n "$gwpid" ] && kill -9 $gwpid 2>/dev/null
-	sleep 1 # the processes' exit, then the kernel's SPD work, before the netns go
-	for n in $CL $GW; do
-		ip -n $n xfrm state flush 2>/dev/null
-		ip -n $n xfrm policy flush 2>/dev/null
-		ip netns del $n 2>/dev/null
-	done
-	rm -rf "$tmpd"
-}
-trap cleanup EXIT
+trap kt_iks_cleanup EXIT
 fail() { echo "FAIL $1: $2"; exit 1; }
 
 {

@@ -30,6 +30,22 @@ kt_setup() {
 	ip -n $GW route add $I_CL/32 via $O_CL src $I_GW
 }
 
+# The ikeswarm runs' cleanup (trap it on EXIT): kill $clpid and $gwpid,
+# give the kernel's SPD work a second before the namespaces go (UML 6.1
+# crashed in xfrm_hash_rebuild when a namespace went right after the policy
+# hash thresholds changed), flush and delete $CL $RT $GW, remove $tmpd.
+kt_iks_cleanup() {
+	[ -n "$clpid" ] && kill -9 $clpid 2>/dev/null
+	[ -n "$gwpid" ] && kill -9 $gwpid 2>/dev/null
+	sleep 1
+	for n in $CL $RT $GW; do
+		ip -n $n xfrm state flush 2>/dev/null
+		ip -n $n xfrm policy flush 2>/dev/null
+		ip netns del $n 2>/dev/null
+	done
+	[ -n "$tmpd" ] && rm -rf "$tmpd"
+}
+
 # Keys: fixed, from a hex pair repeated N octets.
 kt_hexkey() { # OCTETS PAIR
 	k="" i=0
