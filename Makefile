@@ -118,8 +118,10 @@ check-all:
 	@# Every part runs even when one fails, so the closing line counts all.
 	rc=0; \
 	for t in check check-asan check-kernel fuzz-ci man-lint; do \
+		t0=$$(date +%s); \
 		$(MAKE) WERROR=1 $$t || { echo "check-all: $$t failed"; rc=1; \
 			mkdir -p $(RESULTS); echo "0 1 0" > $(RESULTS)/failed-$$t; }; \
+		echo "check-all: $$t took $$(($$(date +%s) - t0)) s"; \
 	done; \
 	sh t/summary.sh || rc=1; \
 	exit $$rc

@@ -7,8 +7,10 @@ passed=0 failed=0 skipped=0
 for s in t/netns/*.sh; do
 	[ -f "$s" ] || continue
 	case "$s" in */lib.sh) continue ;; esac
+	t0=$(date +%s)
 	out=$(sh "$s" 2>&1); rc=$?
 	printf '%s\n' "$out"
+	echo "# $s took $(($(date +%s) - t0)) s"
 	p=$(printf '%s\n' "$out" | grep -c '^PASS ')
 	f=$(printf '%s\n' "$out" | grep -c '^FAIL ')
 	k=$(printf '%s\n' "$out" | grep -c '^SKIP ')
