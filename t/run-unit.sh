@@ -5,8 +5,11 @@ dir=${1:?usage: run-unit.sh BUILD/t}
 passed=0 failed=0 skipped=0 bad=""
 for t in "$dir"/test_*; do
 	[ -x "$t" ] || continue
+	t0=$(date +%s)
 	out=$(CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-60} "$t" 2>&1); rc=$?
 	printf '%s\n' "$out"
+	# The slow binaries, for CI's time budget.
+	dt=$(($(date +%s) - t0)); [ $dt -lt 3 ] || echo "# $(basename "$t") took $dt s"
 	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "run-unit: $(basename "$t") exited $rc without a Check summary" >&2
