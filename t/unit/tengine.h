@@ -2,7 +2,9 @@
  * gateway engine G in one process, no sockets.  Each side captures what its
  * engine sends (cap_send); the test hands packets across and advances the
  * clock.  Shared by the test_worker_* engine tests; each keeps its own
- * setups and its own delivery (NAT, timers). */
+ * setups.  Delivery: te_deliver / te_drop / te_pump; te_nat_shift (0: no
+ * NAT) makes the client look to the gateway as if behind a NAT that maps
+ * its port up by that much. */
 #ifndef IKESWARM_TENGINE_H
 #define IKESWARM_TENGINE_H
 
@@ -100,6 +102,43 @@ static inline void sides_fini(void)
 	timer_heap_free(&G.heap);
 	config_free(&C.cfg);
 	config_free(&G.cfg);
+}
+
+static uint16_t te_nat_shift; /* 0: no NAT between C and G */
+
+/* Hand packet i of `from` to `to` (the receiver sees the path mirrored,
+ * through the NAT when te_nat_shift is set). */
+static inline void te_deliver(struct side *from, struct side *to, unsigned i)
+{
+	struct pkt p = from->q[i];
+	memmove(from->q + i, from->q + i + 1, (from->n - i - 1) * sizeof(struct pkt));
+	from->n--;
+	struct ike_path r = { .local = p.path.remote, .remote = p.path.local,
+			      .lport = p.path.rport, .rport = p.path.lport };
+	if (te_nat_shift && to == &G)
+		r.rport += te_nat_shift;
+	if (te_nat_shift && to == &C)
+		r.lport -= te_nat_shift;
+	engine_input(&to->e, &r, p.data, p.len);
+}
+
+/* Lose packet i of `from`. */
+static inline void te_drop(struct side *from, unsigned i)
+{
+	memmove(from->q + i, from->q + i + 1, (from->n - i - 1) * sizeof(struct pkt));
+	from->n--;
+}
+
+/* Deliver both ways, oldest first, until quiet (at most `guard` rounds). */
+static inline void te_pump(int guard)
+{
+	for (int g = 0; g < guard && (C.n || G.n); g++) {
+		if (C.n)
+			te_deliver(&C, &G, 0);
+		if (G.n)
+			te_deliver(&G, &C, 0);
+	}
+	ck_assert_int_eq(C.n + G.n, 0);
 }
 
 static inline uint16_t msg_exchange(const struct pkt *p)

@@ -15,7 +15,6 @@
 
 /* A NAT in front of the client: its source port 500/4500 appears to the
  * gateway as 40500/44500 (and is mapped back on the way in). */
-static bool nat_on;
 
 static const char client_yaml[] =
 	"role: client\nnumberoftunnels: 2\nstartclntaddr: 10.1.0.2/16\n"
@@ -28,7 +27,7 @@ static const char gateway_yaml[] =
 
 static void setup(void)
 {
-	nat_on = false;
+	te_nat_shift = 0;
 	memset(&C, 0, sizeof(C));
 	memset(&G, 0, sizeof(G));
 	load(&C, client_yaml);
@@ -45,33 +44,6 @@ static void go(void)
 static void teardown(void)
 {
 	sides_fini();
-}
-
-/* Hand packet i of `from` to `to` (the receiver sees the path mirrored). */
-static void deliver_one(struct side *from, struct side *to, unsigned i)
-{
-	struct pkt p = from->q[i];
-	memmove(from->q + i, from->q + i + 1, (from->n - i - 1) * sizeof(struct pkt));
-	from->n--;
-	struct ike_path r = { .local = p.path.remote, .remote = p.path.local,
-			      .lport = p.path.rport, .rport = p.path.lport };
-	if (nat_on && to == &G)
-		r.rport += 40000;
-	if (nat_on && to == &C)
-		r.lport -= 40000;
-	engine_input(&to->e, &r, p.data, p.len);
-}
-
-/* Deliver everything both ways until quiet. */
-static void pump(void)
-{
-	for (int guard = 0; guard < 200 && (C.n || G.n); guard++) {
-		if (C.n)
-			deliver_one(&C, &G, 0);
-		if (G.n)
-			deliver_one(&G, &C, 0);
-	}
-	ck_assert_int_eq(C.n + G.n, 0);
 }
 
 static bool msg_has_notify(const struct pkt *p, uint16_t type)
@@ -91,7 +63,7 @@ START_TEST(initial_exchange)
 	ck_assert_int_eq(C.n, 1);
 	ck_assert_int_eq(msg_exchange(&C.q[0]), IKE_EXCH_SA_INIT);
 	ck_assert(msg_has_notify(&C.q[0], IKE_N_NAT_DETECTION_SOURCE_IP));
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
 	ck_assert_int_eq(C.e.cnt.state[IKE_S_ESTABLISHED], 1);
 	ck_assert_int_eq(C.e.cnt.has_child, 1);
@@ -123,7 +95,7 @@ START_TEST(second_child_with_pfs)
 	G.cfg.ikeconf.childlist[0].pfsgrpid = C.cfg.ikeconf.childlist[0].pfsgrpid;
 	go();
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.child_created, 2);
 	ck_assert_int_eq(G.e.cnt.child_created, 2);
 	ck_assert_int_eq(C.e.tunnels[0].sa->n_children, 2);
@@ -136,7 +108,7 @@ START_TEST(no_proposal_chosen)
 	G.cfg.ikeconf.ikeencyptalg.a[0] = (struct conf_alg){ IKE_ENCR_AES_GCM_16, 256 };
 	go();
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 0);
 	ck_assert_int_eq(C.e.cnt.attempts_failed, 1);
 	ck_assert_int_eq(C.e.cnt.tunnels_failed, 1);
@@ -152,7 +124,7 @@ START_TEST(authentication_failed)
 	G.cfg.ikeconf.psk = strdup("not-the-secret");
 	go();
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 0);
 	ck_assert_int_eq(C.e.cnt.auth_failed, 1);
 	ck_assert_int_eq(C.e.cnt.live, 0);
@@ -175,7 +147,7 @@ START_TEST(ts_unacceptable)
 	ip_addr_parse("10.100.0.255", &cc->ownts[0].endaddr);
 	go();
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 0);
 	ck_assert_int_eq(C.e.cnt.tunnels_failed, 1);
 	ck_assert_int_eq(C.e.cnt.live, 0);
@@ -192,7 +164,7 @@ START_TEST(ts_narrowed)
 	ip_addr_parse("10.1.255.255", &gc->peerts[0].endaddr);
 	go();
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
 	const struct ike_ts *tsi = &C.e.tunnels[0].sa->children->ts_local;
 	ck_assert_int_eq(tsi->start[0], 10);
@@ -211,11 +183,11 @@ START_TEST(invalid_ke_retry)
 	G.cfg.ikeconf.dhgrpid.v[0] = 14;
 	go();
 	engine_start_tunnel(&C.e, 0);
-	deliver_one(&C, &G, 0);
+	te_deliver(&C, &G, 0);
 	ck_assert_int_eq(G.n, 1);
 	ck_assert(msg_has_notify(&G.q[0], IKE_N_INVALID_KE_PAYLOAD));
 	ck_assert_int_eq(G.e.cnt.total, 0); /* stateless */
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
 	ck_assert_int_eq(C.e.tunnels[0].sa->suite.dh, 14);
 	ck_assert_int_eq(C.e.tunnels[0].sa->init_retries, 1);
@@ -227,18 +199,18 @@ START_TEST(cookie_retry)
 	G.cfg.ikeconf.numoftunneltoenablecookie = 0;
 	go();
 	engine_start_tunnel(&C.e, 0);
-	deliver_one(&C, &G, 0);
+	te_deliver(&C, &G, 0);
 	ck_assert_int_eq(G.n, 1);
 	ck_assert(msg_has_notify(&G.q[0], IKE_N_COOKIE));
 	ck_assert_int_eq(G.e.cnt.total, 0);
-	deliver_one(&G, &C, 0);
+	te_deliver(&G, &C, 0);
 	ck_assert_int_eq(C.n, 1);
 	/* The retry carries the cookie, first. */
 	struct ike_msg m;
 	ck_assert_int_eq(ike_parse_message(C.q[0].data, C.q[0].len, &m), IKE_OK);
 	ck_assert_int_eq(m.pld[0].type, IKE_PLD_NOTIFY);
 	ck_assert_int_eq(m.notify[0].type, IKE_N_COOKIE);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(G.e.cnt.cookies_sent, 1);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
 	ck_assert_int_eq(G.e.cnt.tunnels_created, 1);
@@ -267,11 +239,11 @@ START_TEST(cached_response_resent)
 {
 	go();
 	engine_start_tunnel(&C.e, 0);
-	deliver_one(&C, &G, 0);   /* IKE_SA_INIT request */
-	deliver_one(&G, &C, 0);   /* its response */
+	te_deliver(&C, &G, 0);   /* IKE_SA_INIT request */
+	te_deliver(&G, &C, 0);   /* its response */
 	ck_assert_int_eq(C.n, 1); /* IKE_AUTH request */
 	struct pkt req1 = C.q[0];
-	deliver_one(&C, &G, 0);
+	te_deliver(&C, &G, 0);
 	ck_assert_int_eq(G.n, 1);
 	struct pkt resp1 = G.q[0];
 	G.n = 0;                  /* the response is lost */
@@ -281,14 +253,14 @@ START_TEST(cached_response_resent)
 	ck_assert(memcmp(C.q[0].data, req1.data, req1.len) == 0);
 	/* ... from a new path (as after a MOBIKE move): the answer follows it. */
 	C.q[0].path.lport = 4501;
-	deliver_one(&C, &G, 0);
+	te_deliver(&C, &G, 0);
 	ck_assert_int_eq(G.n, 1);
 	ck_assert_int_eq(G.e.cnt.resp_resent, 1);
 	ck_assert_int_eq(G.q[0].len, resp1.len);
 	ck_assert(memcmp(G.q[0].data, resp1.data, resp1.len) == 0);
 	ck_assert_int_eq(G.q[0].path.rport, 4501);
 	G.q[0].path.rport = 4500;
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
 	ck_assert_int_eq(G.e.cnt.tunnels_created, 1);
 }
@@ -299,11 +271,11 @@ START_TEST(sa_init_retransmit_answered_from_cache)
 	go();
 	engine_start_tunnel(&C.e, 0);
 	struct pkt req = C.q[0];
-	deliver_one(&C, &G, 0);
+	te_deliver(&C, &G, 0);
 	struct pkt resp = G.q[0];
 	G.n = 0;
 	C.q[C.n++] = req;
-	deliver_one(&C, &G, 0);
+	te_deliver(&C, &G, 0);
 	ck_assert_int_eq(G.n, 1);
 	ck_assert(memcmp(G.q[0].data, resp.data, resp.len) == 0);
 	ck_assert_int_eq(G.e.cnt.total, 1);
@@ -316,17 +288,17 @@ START_TEST(dpd_and_delete)
 	C.cfg.ikeconf.dpdinterval_ns = 5 * NS_PER_SEC;
 	go();
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	advance(5 * NS_PER_SEC);
 	ck_assert_int_eq(C.n, 1);
 	ck_assert_int_eq(msg_exchange(&C.q[0]), IKE_EXCH_INFORMATIONAL);
 	ck_assert_int_eq(C.e.cnt.state[IKE_S_DPD], 1);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.dpd_sent, 1);
 	ck_assert_int_eq(C.e.cnt.state[IKE_S_ESTABLISHED], 1);
 	/* Graceful stop: DELETE, answered, both sides closed. */
 	engine_stop(&C.e);
-	pump();
+	te_pump(200);
 	ck_assert(C.e.done);
 	ck_assert_int_eq(C.e.cnt.live, 0);
 	ck_assert_int_eq(G.e.cnt.live, 0);
@@ -338,13 +310,13 @@ START_TEST(unknown_spi_informational)
 {
 	go();
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	/* The gateway forgets everything; the client's DPD hits an unknown SPI. */
 	engine_fini(&G.e);
 	timer_heap_free(&G.heap);
 	start_side(&G, 2);
 	sa_queue_task(C.e.tunnels[0].sa, TASK_DPD, 0);
-	deliver_one(&C, &G, 0);
+	te_deliver(&C, &G, 0);
 	ck_assert_int_eq(G.n, 1);
 	ck_assert(msg_has_notify(&G.q[0], IKE_N_INVALID_IKE_SPI));
 	G.n = 0;
@@ -359,17 +331,17 @@ START_TEST(rekey_ike_and_child)
 	C.cfg.ikeconf.jitter = false;
 	go();
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	uint32_t old_child = C.e.tunnels[0].sa->children->spi_in;
 	advance(20 * NS_PER_SEC);  /* child rekey at 30 - 10 */
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.child_rekeyed, 1);
 	ck_assert_int_eq(G.e.cnt.child_rekeyed, 1);
 	ck_assert_int_eq(C.e.tunnels[0].sa->n_children, 1);
 	ck_assert_int_ne(C.e.tunnels[0].sa->children->spi_in, old_child);
 	uint64_t old_ike = C.e.tunnels[0].sa->spi_i;
 	advance(30 * NS_PER_SEC);  /* IKE rekey at 60 - 10 */
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.ike_rekeyed, 1);
 	ck_assert_int_eq(G.e.cnt.ike_rekeyed, 1);
 	struct ikesa *sa = C.e.tunnels[0].sa;
@@ -381,7 +353,7 @@ START_TEST(rekey_ike_and_child)
 	ck_assert_int_eq(G.e.cnt.has_child, 1);
 	/* The new SA works: a DPD over it is answered. */
 	sa_queue_task(sa, TASK_DPD, 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.state[IKE_S_ESTABLISHED], 1);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
 }
@@ -407,12 +379,12 @@ START_TEST(gateway_child_rekey_asymmetric_ts)
 	G.cfg.ikeconf.jitter = false;
 	go();
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
 	advance(19 * NS_PER_SEC); /* gateway: 20 - 4 + 2 (responder's half margin) */
 	ck_assert_int_eq(G.n, 1);
 	ck_assert_int_eq(msg_exchange(&G.q[0]), IKE_EXCH_CREATE_CHILD_SA);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(G.e.cnt.child_rekeyed, 1);
 	ck_assert_int_eq(C.e.cnt.child_rekeyed, 1);
 	const struct childsa *c = C.e.tunnels[0].sa->children;
@@ -429,7 +401,7 @@ START_TEST(child_rekey_collision)
 {
 	go();
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	struct ikesa *csa = C.e.tunnels[0].sa;
 	struct ikesa *gsa = spi_map_get(&G.e.sas, csa->spi_r);
 	ck_assert_ptr_nonnull(gsa);
@@ -438,9 +410,9 @@ START_TEST(child_rekey_collision)
 	sa_queue_task(gsa, TASK_CHILD_REKEY, (int)gsa->children->spi_in);
 	ck_assert_int_eq(C.n, 1);
 	ck_assert_int_eq(G.n, 1);
-	deliver_one(&C, &G, 0); /* the gateway answers the client's rekey */
-	deliver_one(&G, &C, 0); /* the client answers the gateway's (its request was first) */
-	pump();
+	te_deliver(&C, &G, 0); /* the gateway answers the client's rekey */
+	te_deliver(&G, &C, 0); /* the client answers the gateway's (its request was first) */
+	te_pump(200);
 	ck_assert_int_eq(csa->n_children, 1);
 	ck_assert_int_eq(gsa->n_children, 1);
 	ck_assert_int_eq(csa->children->spi_out, gsa->children->spi_in);
@@ -456,16 +428,16 @@ START_TEST(ike_rekey_collision)
 {
 	go();
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	struct ikesa *csa = C.e.tunnels[0].sa;
 	struct ikesa *gsa = spi_map_get(&G.e.sas, csa->spi_r);
 	sa_queue_task(csa, TASK_IKE_REKEY, 0);
 	sa_queue_task(gsa, TASK_IKE_REKEY, 0);
 	ck_assert_int_eq(C.n, 1);
 	ck_assert_int_eq(G.n, 1);
-	deliver_one(&C, &G, 0);
-	deliver_one(&G, &C, 0);
-	pump();
+	te_deliver(&C, &G, 0);
+	te_deliver(&G, &C, 0);
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.live, 1);
 	ck_assert_int_eq(G.e.cnt.live, 1);
 	csa = C.e.tunnels[0].sa;
@@ -478,7 +450,7 @@ START_TEST(ike_rekey_collision)
 	ck_assert_int_eq(csa->n_children, 1);
 	ck_assert_int_eq(gsa->n_children, 1);
 	sa_queue_task(csa, TASK_DPD, 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(csa->state, IKE_S_ESTABLISHED);
 	ck_assert_int_eq(C.e.cnt.live, 1);
 	ck_assert_int_eq(C.e.cnt.ike_rekeyed + G.e.cnt.ike_rekeyed >= 2, 1);
@@ -512,17 +484,17 @@ START_TEST(gateway_survives_garbage)
 			if (C.n && nseeds < 64)
 				seeds[nseeds++] = C.q[0];
 			if (C.n)
-				deliver_one(&C, &G, 0);
+				te_deliver(&C, &G, 0);
 			if (G.n)
-				deliver_one(&G, &C, 0);
+				te_deliver(&G, &C, 0);
 		}
 	}
 	/* INFORMATIONAL seeds too: a DPD on each tunnel. */
 	for (int t = 0; t < 5; t++) {
 		sa_queue_task(C.e.tunnels[t].sa, TASK_DPD, 0);
 		seeds[nseeds++] = C.q[0];
-		deliver_one(&C, &G, 0);
-		deliver_one(&G, &C, 0);
+		te_deliver(&C, &G, 0);
+		te_deliver(&G, &C, 0);
 	}
 	ck_assert_int_eq(G.e.cnt.state[IKE_S_ESTABLISHED], 5);
 	ck_assert_int_ge(nseeds, 15);
@@ -581,7 +553,7 @@ START_TEST(gateway_survives_garbage)
 	ck_assert_int_eq(G.e.cnt.state[IKE_S_ESTABLISHED], 5);
 	for (int t = 0; t < 5; t++)
 		sa_queue_task(C.e.tunnels[t].sa, TASK_DPD, 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.state[IKE_S_ESTABLISHED], 5);
 	ck_assert_int_eq(C.e.cnt.retransmits, 0);
 }
@@ -595,9 +567,9 @@ START_TEST(nat_keepalives)
 	C.cfg.ikeconf.nattkeepaliveinterval_ns = 2 * NS_PER_SEC;
 	G.cfg.ikeconf.nattkeepaliveinterval_ns = 2 * NS_PER_SEC;
 	go();
-	nat_on = true;
+	te_nat_shift = 40000;
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
 	struct ikesa *sa = C.e.tunnels[0].sa;
 	ck_assert(sa->nat_local);
@@ -620,7 +592,7 @@ START_TEST(no_nat_no_keepalives)
 	C.cfg.ikeconf.nattkeepaliveinterval_ns = 2 * NS_PER_SEC;
 	go();
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	ck_assert(!C.e.tunnels[0].sa->nat_local);
 	for (int i = 0; i < 5; i++)
 		advance(NS_PER_SEC);
@@ -640,7 +612,7 @@ START_TEST(ids_and_matchpeerid)
 	G.cfg.ikeconf.matchpeerid = true;
 	go();
 	engine_start_tunnel(&C.e, 1);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
 	struct ikesa *sa = C.e.tunnels[1].sa;
 	ck_assert_str_eq(sa->peer_id, "10.99.0.1");
@@ -650,7 +622,7 @@ START_TEST(ids_and_matchpeerid)
 	free(G.cfg.ikeconf.peerid);
 	G.cfg.ikeconf.peerid = strdup("admin&d@example.com");
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(G.e.cnt.auth_failed, 1);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
 	ck_assert_int_eq(G.e.cnt.live, 1);
@@ -665,7 +637,7 @@ START_TEST(transport_mode)
 	go();
 	engine_start_tunnel(&C.e, 0);
 	ck_assert_int_eq(C.n, 1);
-	pump();
+	te_pump(200);
 	struct ikesa *sa = C.e.tunnels[0].sa;
 	ck_assert(sa->children->transport);
 	ck_assert(((struct ikesa *)spi_map_get(&G.e.sas, sa->spi_r))->children->transport);
@@ -678,13 +650,13 @@ START_TEST(initial_contact_replaces_stale_sa)
 {
 	go();
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(G.e.cnt.live, 1);
 	engine_fini(&C.e);      /* gone without a word */
 	timer_heap_free(&C.heap);
 	start_side(&C, 1);
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
 	ck_assert_int_eq(G.e.cnt.live, 1);
 	ck_assert_int_eq(G.e.cnt.state[IKE_S_CLOSED], 1);
@@ -694,7 +666,7 @@ START_TEST(initial_contact_replaces_stale_sa)
 	C.cfg.ikeconf.initialcontact = false;
 	start_side(&C, 1);
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(G.e.cnt.live, 2);
 }
 END_TEST
@@ -705,10 +677,10 @@ START_TEST(rekeyed_sa_does_not_linger)
 {
 	go();
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	sa_queue_task(C.e.tunnels[0].sa, TASK_IKE_REKEY, 0);
-	deliver_one(&C, &G, 0);
-	deliver_one(&G, &C, 0);
+	te_deliver(&C, &G, 0);
+	te_deliver(&G, &C, 0);
 	ck_assert_int_eq(G.e.cnt.live, 2);
 	for (int i = 0; i < 6; i++) {
 		C.n = 0; /* every DELETE of the old SA is lost */

@@ -52,29 +52,6 @@ static void teardown(void)
 	logbuf = NULL;
 }
 
-/* Hand packet i of `from` to `to` (the receiver sees the path mirrored). */
-static void deliver_one(struct side *from, struct side *to, unsigned i)
-{
-	struct pkt p = from->q[i];
-	memmove(from->q + i, from->q + i + 1, (from->n - i - 1) * sizeof(struct pkt));
-	from->n--;
-	struct ike_path r = { .local = p.path.remote, .remote = p.path.local,
-			      .lport = p.path.rport, .rport = p.path.lport };
-	engine_input(&to->e, &r, p.data, p.len);
-}
-
-/* Deliver everything both ways until quiet. */
-static void pump(void)
-{
-	for (int guard = 0; guard < 200 && (C.n || G.n); guard++) {
-		if (C.n)
-			deliver_one(&C, &G, 0);
-		if (G.n)
-			deliver_one(&G, &C, 0);
-	}
-	ck_assert_int_eq(C.n + G.n, 0);
-}
-
 static const char *log_text(void)
 {
 	fflush(log_fp);
@@ -102,13 +79,13 @@ START_TEST(history_keeps_rekeyed_and_closed)
 	go();
 	ck_assert_uint_eq(C.e.ike_hist.cap, HIST_MIN); /* 2 tunnels * 8 < 64 */
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	struct ikesa *sa = C.e.tunnels[0].sa;
 	uint64_t ike_created = sa->created_ns, old_ike = sa->spi_i, old_ike_r = sa->spi_r;
 	uint32_t old_child = sa->children->spi_in, old_child_out = sa->children->spi_out;
 	ck_assert_uint_eq(C.e.child_hist.n, 0);
 	advance(20 * NS_PER_SEC);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.child_rekeyed, 1);
 	/* The replaced CHILD SA is a record on both sides, with its SPIs. */
 	ck_assert_uint_eq(C.e.child_hist.n, 1);
@@ -125,7 +102,7 @@ START_TEST(history_keeps_rekeyed_and_closed)
 	ck_assert_uint_eq(sa_hist_at(&G.e.child_hist, 0)->spi, old_child_out);
 	ck_assert_uint_eq(C.e.ike_hist.n, 0);
 	advance(30 * NS_PER_SEC);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.ike_rekeyed, 1);
 	/* The rekeyed IKE SA: one record each side; its CHILD SA moved to the
 	 * new IKE SA, so no CHILD record was added. */
@@ -147,7 +124,7 @@ START_TEST(history_keeps_rekeyed_and_closed)
 	unsigned child_n = C.e.child_hist.n;
 	sa_state(sa, IKE_S_CLOSING, "test");
 	sa_queue_task(sa, TASK_DELETE, 1);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.live, 0);
 	ck_assert_uint_eq(C.e.ike_hist.n, 2);
 	r = sa_hist_at(&C.e.ike_hist, 1);
@@ -166,11 +143,11 @@ START_TEST(history_off_keeps_nothing)
 	rekey_both();
 	go();
 	engine_start_tunnel(&C.e, 0);
-	pump();
+	te_pump(200);
 	advance(20 * NS_PER_SEC);
-	pump();
+	te_pump(200);
 	advance(30 * NS_PER_SEC);
-	pump();
+	te_pump(200);
 	ck_assert_int_ge(C.e.cnt.child_rekeyed, 1);
 	ck_assert_int_eq(C.e.cnt.ike_rekeyed, 1);
 	ck_assert_ptr_null(C.e.ike_hist.rec);
@@ -207,15 +184,15 @@ START_TEST(child_keys_fail_responder)
 	go();
 	G.e.test_fail_child_keys = true;
 	engine_start_tunnel(&C.e, 0);
-	deliver_one(&C, &G, 0);  /* IKE_SA_INIT */
-	deliver_one(&G, &C, 0);
+	te_deliver(&C, &G, 0);  /* IKE_SA_INIT */
+	te_deliver(&G, &C, 0);
 	ck_assert_int_eq(C.n, 1);
-	deliver_one(&C, &G, 0);  /* IKE_AUTH */
+	te_deliver(&C, &G, 0);  /* IKE_AUTH */
 	ck_assert_int_eq(G.n, 1);
 	ck_assert_int_eq(msg_exchange(&G.q[0]), IKE_EXCH_AUTH);
 	ck_assert_int_eq(G.e.cnt.child_created, 0);
 	ck_assert_int_eq(G.e.cnt.has_child, 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 0);
 	ck_assert_int_eq(C.e.cnt.child_created, 0);
 	ck_assert_int_eq(C.e.cnt.live, 0);
@@ -232,17 +209,17 @@ START_TEST(child_keys_fail_initiator)
 	go();
 	C.e.test_fail_child_keys = true;
 	engine_start_tunnel(&C.e, 0);
-	deliver_one(&C, &G, 0);
-	deliver_one(&G, &C, 0);
-	deliver_one(&C, &G, 0);
-	deliver_one(&G, &C, 0);  /* IKE_AUTH response with the CHILD SA */
+	te_deliver(&C, &G, 0);
+	te_deliver(&G, &C, 0);
+	te_deliver(&C, &G, 0);
+	te_deliver(&G, &C, 0);  /* IKE_AUTH response with the CHILD SA */
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 0);
 	ck_assert_int_eq(C.e.cnt.child_created, 0);
 	ck_assert_int_eq(C.e.cnt.state[IKE_S_ESTABLISHED], 0);
 	ck_assert_int_eq(C.n, 1);
 	ck_assert_int_eq(msg_exchange(&C.q[0]), IKE_EXCH_INFORMATIONAL);
 	ck_assert_int_eq(G.e.cnt.live, 1);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(G.e.cnt.live, 0);
 	ck_assert_int_eq(C.e.cnt.live, 0);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 0);
@@ -259,14 +236,14 @@ START_TEST(child_keys_fail_create_child)
 	go();
 	engine_start_tunnel(&C.e, 0);
 	for (int i = 0; i < 4; i++)
-		deliver_one(i % 2 ? &G : &C, i % 2 ? &C : &G, 0);
+		te_deliver(i % 2 ? &G : &C, i % 2 ? &C : &G, 0);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
 	G.e.test_fail_child_keys = true;
 	ck_assert_int_eq(C.n, 1);
 	ck_assert_int_eq(msg_exchange(&C.q[0]), IKE_EXCH_CREATE_CHILD_SA);
-	deliver_one(&C, &G, 0);
+	te_deliver(&C, &G, 0);
 	ck_assert_int_eq(G.n, 1);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(G.e.cnt.child_created, 1);
 	ck_assert_int_eq(C.e.cnt.child_created, 1);
 	ck_assert_int_eq(C.e.tunnels[0].sa->n_children, 1);
@@ -285,15 +262,15 @@ START_TEST(child_keys_fail_create_child_initiator)
 	go();
 	engine_start_tunnel(&C.e, 0);
 	for (int i = 0; i < 4; i++)
-		deliver_one(i % 2 ? &G : &C, i % 2 ? &C : &G, 0);
+		te_deliver(i % 2 ? &G : &C, i % 2 ? &C : &G, 0);
 	C.e.test_fail_child_keys = true;
-	deliver_one(&C, &G, 0);  /* CREATE_CHILD_SA */
+	te_deliver(&C, &G, 0);  /* CREATE_CHILD_SA */
 	ck_assert_int_eq(G.e.cnt.child_created, 2);
-	deliver_one(&G, &C, 0);
+	te_deliver(&G, &C, 0);
 	ck_assert_int_eq(C.e.cnt.child_created, 1);
 	ck_assert_int_eq(C.n, 1);
 	ck_assert_int_eq(msg_exchange(&C.q[0]), IKE_EXCH_INFORMATIONAL);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(G.e.cnt.child_deleted, 1);
 	ck_assert_int_eq(C.e.tunnels[0].sa->n_children, 1);
 	ck_assert_int_eq(C.e.cnt.state[IKE_S_ESTABLISHED], 1);

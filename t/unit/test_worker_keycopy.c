@@ -31,27 +31,6 @@ static void teardown(void)
 	sides_fini();
 }
 
-static void deliver(struct side *from, struct side *to)
-{
-	struct pkt p = from->q[0];
-	memmove(from->q, from->q + 1, (from->n - 1) * sizeof(struct pkt));
-	from->n--;
-	struct ike_path r = { .local = p.path.remote, .remote = p.path.local,
-			      .lport = p.path.rport, .rport = p.path.lport };
-	engine_input(&to->e, &r, p.data, p.len);
-}
-
-static void pump(void)
-{
-	for (int guard = 0; guard < 200 && (C.n || G.n); guard++) {
-		if (C.n)
-			deliver(&C, &G);
-		if (G.n)
-			deliver(&G, &C);
-	}
-	ck_assert_int_eq(C.n + G.n, 0);
-}
-
 static void same_keys(const struct sa_keycopy *a, const struct sa_keycopy *b, size_t ek,
 		      size_t ak)
 {
@@ -69,7 +48,7 @@ static void same_keys(const struct sa_keycopy *a, const struct sa_keycopy *b, si
 START_TEST(both_ends_keep_the_same_keys)
 {
 	ck_assert_int_eq(engine_start_tunnel(&C.e, 0), 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
 	struct ikesa *sa = C.e.tunnels[0].sa;
 	struct ikesa *gsa = spi_map_get(&G.e.sas, sa->spi_r);
@@ -88,7 +67,7 @@ START_TEST(gateway_tunnel_index_in_worker_range)
 {
 	ck_assert_int_eq(engine_start_tunnel(&C.e, 0), 0);
 	ck_assert_int_eq(engine_start_tunnel(&C.e, 1), 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(G.e.cnt.tunnels_created, 2);
 	int seen = 0;
 	for (int t = 0; t < 2; t++) {

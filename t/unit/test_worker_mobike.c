@@ -18,8 +18,6 @@
 
 /* A NAT in front of the client: its source port 500/4500 appears to the
  * gateway as 40500/44500 (and is mapped back on the way in). */
-static bool nat_on;
-static uint16_t nat_shift = 40000; /* the NAT's port offset */
 
 /* MOBIKE on both sides: the client tunnel owns 2 addresses, the gateway 3;
  * the client moves every 5 s. */
@@ -36,8 +34,7 @@ static const char gateway_yaml[] =
 
 static void setup(void)
 {
-	nat_on = false;
-	nat_shift = 40000;
+	te_nat_shift = 0;
 	memset(&C, 0, sizeof(C));
 	memset(&G, 0, sizeof(G));
 	load(&C, client_yaml);
@@ -56,38 +53,8 @@ static void teardown(void)
 	sides_fini();
 }
 
-/* Hand packet i of `from` to `to` (the receiver sees the path mirrored). */
-static void deliver_one(struct side *from, struct side *to, unsigned i)
-{
-	struct pkt p = from->q[i];
-	memmove(from->q + i, from->q + i + 1, (from->n - i - 1) * sizeof(struct pkt));
-	from->n--;
-	struct ike_path r = { .local = p.path.remote, .remote = p.path.local,
-			      .lport = p.path.rport, .rport = p.path.lport };
-	if (nat_on && to == &G)
-		r.rport += nat_shift;
-	if (nat_on && to == &C)
-		r.lport -= nat_shift;
-	engine_input(&to->e, &r, p.data, p.len);
-}
-
 /* Deliver everything both ways until quiet; timers due now run too (the
  * gateway queues its return routability check from one). */
-static void pump(void)
-{
-	timer_run(&C.heap, C.e.now_ns);
-	timer_run(&G.heap, G.e.now_ns);
-	for (int guard = 0; guard < 200 && (C.n || G.n); guard++) {
-		if (C.n)
-			deliver_one(&C, &G, 0);
-		if (G.n)
-			deliver_one(&G, &C, 0);
-		timer_run(&C.heap, C.e.now_ns);
-		timer_run(&G.heap, G.e.now_ns);
-	}
-	ck_assert_int_eq(C.n + G.n, 0);
-}
-
 static struct ip_addr A(const char *s)
 {
 	struct ip_addr a;
@@ -106,7 +73,7 @@ static struct ikesa *up(void)
 {
 	go();
 	ck_assert_int_eq(engine_start_tunnel(&C.e, 0), 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(C.e.cnt.tunnels_created, 1);
 	ck_assert_int_eq(G.e.cnt.tunnels_created, 1);
 	return C.e.tunnels[0].sa;
@@ -164,7 +131,7 @@ START_TEST(own_only_update)
 	ck_assert_int_eq(C.q[0].path.lport, 4500);
 	ck_assert_int_eq(C.q[0].path.rport, 4500);
 	ck_assert_int_eq(msg_exchange(&C.q[0]), IKE_EXCH_INFORMATIONAL);
-	deliver_one(&C, &G, 0);
+	te_deliver(&C, &G, 0);
 	/* The response, then (from a timer) the return routability check. */
 	ck_assert_int_eq(G.n, 1);
 	timer_run(&G.heap, G.e.now_ns);
@@ -172,7 +139,7 @@ START_TEST(own_only_update)
 	ck_assert_uint_eq(G.e.cnt.mobike_probes, 1);
 	ck_assert(addr_is(&g->path.remote, "10.1.0.3"));
 	ck_assert_uint_eq(G.e.cnt.mobike_children_moved, 0); /* not before the check */
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(c->state, IKE_S_ESTABLISHED);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_sent, 1);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
@@ -184,7 +151,7 @@ START_TEST(own_only_update)
 	ck_assert(!c->nat_local && !c->nat_remote && !g->nat_remote);
 	/* And back to the first address at the next lifetime (cyclic). */
 	advance(5 * NS_PER_SEC);
-	pump();
+	te_pump(200);
 	ck_assert(addr_is(&c->path.local, "10.1.0.2"));
 	assert_agree(c, g);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 2);
@@ -200,7 +167,7 @@ START_TEST(peer_only_cycles)
 	for (int i = 0; i < 4; i++) {
 		ck_assert_int_eq(mobike_move(c), 0);
 		ck_assert(addr_is(&C.q[0].path.remote, want[i]));
-		pump();
+		te_pump(200);
 		ck_assert(addr_is(&c->path.remote, want[i]));
 		ck_assert(addr_is(&c->path.local, "10.1.0.2"));
 		/* The gateway answered from the address the update reached. */
@@ -223,7 +190,7 @@ START_TEST(both_order)
 			       "10.99.0.3", "10.99.0.1", "10.99.0.2" };
 	for (int i = 0; i < 7; i++) {
 		ck_assert_int_eq(mobike_move(c), 0);
-		pump();
+		te_pump(200);
 		ck_assert(addr_is(&c->path.local, own[i]));
 		ck_assert(addr_is(&c->path.remote, peer[i]));
 		assert_agree(c, g);
@@ -236,10 +203,10 @@ START_TEST(cookie2_mismatch_closes)
 {
 	struct ikesa *c = up();
 	ck_assert_int_eq(mobike_move(c), 0);
-	deliver_one(&C, &G, 0);
+	te_deliver(&C, &G, 0);
 	/* As if the peer echoed something else. */
 	c->mob->cookie2[0] ^= 0xff;
-	deliver_one(&G, &C, 0);
+	te_deliver(&G, &C, 0);
 	ck_assert_ptr_null(C.e.tunnels[0].sa);
 	ck_assert_uint_eq(C.e.cnt.mobike_cookie2_mismatch, 1);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_failed, 1);
@@ -251,10 +218,10 @@ START_TEST(rr_cookie2_mismatch_closes_gateway_sa)
 {
 	struct ikesa *c = up(), *g = gw_sa(c);
 	ck_assert_int_eq(mobike_move(c), 0);
-	deliver_one(&C, &G, 0);
+	te_deliver(&C, &G, 0);
 	timer_run(&G.heap, G.e.now_ns); /* the check goes out */
 	g->mob->rr_cookie2[3] ^= 1;
-	pump();
+	te_pump(200);
 	ck_assert_uint_eq(G.e.cnt.mobike_cookie2_mismatch, 1);
 	ck_assert_uint_eq(G.e.cnt.live, 0);
 	ck_assert_uint_eq(G.e.cnt.mobike_children_moved, 0);
@@ -266,10 +233,10 @@ START_TEST(no_return_routability)
 	G.cfg.mobikereturnroutability = false;
 	struct ikesa *c = up();
 	ck_assert_int_eq(mobike_move(c), 0);
-	deliver_one(&C, &G, 0);
+	te_deliver(&C, &G, 0);
 	ck_assert_int_eq(G.n, 1); /* the response only */
 	ck_assert_uint_eq(G.e.cnt.mobike_children_moved, 1);
-	pump();
+	te_pump(200);
 	ck_assert_uint_eq(G.e.cnt.mobike_probes, 0);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
 }
@@ -283,9 +250,9 @@ START_TEST(no_nats_mismatch)
 	C.cfg.disallownat = true;
 	struct ikesa *c = up(), *g = gw_sa(c);
 	struct ike_path before = g->path;
-	nat_on = true;
+	te_nat_shift = 40000;
 	ck_assert_int_eq(mobike_move(c), 0);
-	pump();
+	te_pump(200);
 	ck_assert(addr_is(&g->path.remote, "10.1.0.2"));
 	ck_assert_int_eq(ip_addr_cmp(&g->path.remote, &before.remote), 0);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_sent, MOBIKE_MAX_RETRY);
@@ -297,9 +264,9 @@ START_TEST(no_nats_mismatch)
 	ck_assert_int_eq(c->state, IKE_S_ESTABLISHED);
 	ck_assert_ptr_nonnull(C.e.tunnels[0].sa);
 	/* Without the NAT the next move goes through. */
-	nat_on = false;
+	te_nat_shift = 0;
 	ck_assert_int_eq(mobike_move(c), 0);
-	pump();
+	te_pump(200);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
 	assert_agree(c, g);
 }
@@ -315,7 +282,7 @@ START_TEST(peer_without_mobike)
 	ck_assert_uint_eq(C.e.cnt.mobike_unsupported, 1);
 	ck_assert_int_eq(mobike_move(c), -ENOTSUP);
 	advance(30 * NS_PER_SEC);
-	pump();
+	te_pump(200);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_sent, 0);
 	ck_assert_int_eq(C.e.cnt.state[IKE_S_UPDATINGADDR], 0);
 	ck_assert(addr_is(&c->path.local, "10.1.0.2"));
@@ -340,7 +307,7 @@ START_TEST(second_move_while_pending)
 	C.n = 0;
 	memmove(&C.q[0], &C.q[1], sizeof(C.q[0]));
 	C.n = 1;
-	pump();
+	te_pump(200);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_stale, 1);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_sent, 2);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
@@ -377,7 +344,7 @@ START_TEST(peer_list_replacement)
 	const char *walk[] = { "10.99.0.2", "10.99.0.5", "10.99.0.1", "10.99.0.2" };
 	for (int i = 0; i < 4; i++) {
 		ck_assert_int_eq(mobike_move(c), 0);
-		pump();
+		te_pump(200);
 		ck_assert(addr_is(&c->path.remote, walk[i]));
 	}
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 4);
@@ -398,15 +365,15 @@ START_TEST(rekey_keeps_path)
 {
 	struct ikesa *c = up();
 	ck_assert_int_eq(mobike_move(c), 0);
-	pump();
+	te_pump(200);
 	ck_assert_int_eq(sa_queue_task(c, TASK_IKE_REKEY, 0), 0);
-	pump();
+	te_pump(200);
 	struct ikesa *n = C.e.tunnels[0].sa;
 	ck_assert_ptr_ne(n, c);
 	ck_assert_ptr_nonnull(n->mob);
 	ck_assert(addr_is(&n->path.local, "10.1.0.3"));
 	ck_assert_int_eq(mobike_move(n), 0);
-	pump();
+	te_pump(200);
 	ck_assert(addr_is(&n->path.local, "10.1.0.2"));
 	assert_agree(n, gw_sa(n));
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 2);
@@ -422,9 +389,9 @@ START_TEST(peer_child_rekey_during_update)
 	ck_assert_int_eq(c->state, IKE_S_UPDATINGADDR);
 	engine_on_child_rekey_timer(g, g->children);
 	ck_assert_int_eq(G.n, 1);
-	deliver_one(&G, &C, 0);    /* the rekey reaches the updating client */
+	te_deliver(&G, &C, 0);    /* the rekey reaches the updating client */
 	ck_assert_int_eq(C.e.cnt.child_rekeyed, 1);
-	pump();
+	te_pump(200);
 	ck_assert_uint_eq(G.e.cnt.child_rekeyed, 1);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
 	ck_assert_int_eq(c->state, IKE_S_ESTABLISHED);
@@ -437,24 +404,24 @@ END_TEST
  * same path and the gateway takes the new mapping from the headers. */
 START_TEST(nat_rebinding_by_dpd)
 {
-	nat_on = true;
+	te_nat_shift = 40000;
 	struct ikesa *c = up(), *g = gw_sa(c);
 	ck_assert(c->nat_local);
 	ck_assert_int_eq(g->path.rport, 44500);
 	ck_assert_int_eq(sa_queue_task(c, TASK_DPD, 0), 0);
-	pump();
+	te_pump(200);
 	ck_assert(c->mob->natd_dst_known);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_sent, 0); /* same mapping: nothing */
-	nat_shift = 41000; /* the NAT gives us another port */
+	te_nat_shift = 41000; /* the NAT gives us another port */
 	ck_assert_int_eq(sa_queue_task(c, TASK_DPD, 0), 0);
-	pump();
+	te_pump(200);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_sent, 1);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 1);
 	ck_assert_int_eq(g->path.rport, 45500);
 	ck_assert_int_eq(c->path.lport, 4500);
 	/* Without a change, the next DPD sends no update. */
 	ck_assert_int_eq(sa_queue_task(c, TASK_DPD, 0), 0);
-	pump();
+	te_pump(200);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_sent, 1);
 }
 END_TEST
@@ -508,9 +475,9 @@ START_TEST(update_racing_gateway_rekey)
 	ck_assert_int_eq(C.n, 1);
 	ck_assert_int_eq(sa_queue_task(g, TASK_IKE_REKEY, 0), 0);
 	ck_assert_int_eq(G.n, 1);
-	deliver_one(&G, &C, 0);   /* the rekey: answered while updating */
+	te_deliver(&G, &C, 0);   /* the rekey: answered while updating */
 	ck_assert_int_eq(C.n, 3);  /* the update, the rekey's answer, the update again on the new SA */
-	pump();
+	te_pump(200);
 	ck_assert_uint_eq(C.e.cnt.ike_rekeyed, 1);
 	struct ikesa *n = C.e.tunnels[0].sa;
 	ck_assert_ptr_ne(n, c);
@@ -528,7 +495,7 @@ START_TEST(update_racing_gateway_rekey)
 	ck_assert_uint_eq(G.e.cnt.live, 1);
 	/* And the new SA goes on moving. */
 	ck_assert_int_eq(mobike_move(n), 0);
-	pump();
+	te_pump(200);
 	ck_assert(addr_is(&n->path.local, "10.1.0.2"));
 	assert_agree(n, gn);
 }
@@ -549,7 +516,7 @@ START_TEST(own_address_deleted)
 	ck_assert_int_eq(mobike_addr_deleted(&C.e, &other), 1);
 	ck_assert_int_eq(mobike_addr_deleted(&C.e, &other), 0); /* told once */
 	ck_assert_int_eq(C.n, 1);
-	pump();
+	te_pump(200);
 	ck_assert(addr_is(&c->path.local, "10.1.0.2"));
 	ck_assert_uint_eq(C.e.cnt.mobike_lists_sent, 1);
 	ck_assert_uint_eq(g->mob->n_peers, 1);
@@ -557,18 +524,18 @@ START_TEST(own_address_deleted)
 	/* The one in use cannot go anywhere now: no other own address. */
 	ck_assert_int_eq(mobike_addr_deleted(&C.e, &used), -ENOENT);
 	ck_assert(addr_is(&c->path.local, "10.1.0.2"));
-	pump();
+	te_pump(200);
 	/* Both come back: lists again (the gateway learns .3). */
 	ck_assert_int_eq(mobike_addr_event(&C.e, &used, false), 1);
 	ck_assert_int_eq(mobike_addr_event(&C.e, &other, false), 1);
-	pump();
+	te_pump(200);
 	ck_assert_uint_eq(g->mob->n_peers, 2);
 	uint64_t lists = C.e.cnt.mobike_lists_sent;
 	ck_assert_uint_ge(lists, 2);
 	/* Now the one in use leaves: the move and its update carry the list. */
 	ck_assert_int_eq(mobike_addr_deleted(&C.e, &used), 1);
 	ck_assert_int_eq(C.n, 1);
-	pump();
+	te_pump(200);
 	ck_assert(addr_is(&c->path.local, "10.1.0.3"));
 	ck_assert(addr_is(&c->path.remote, "10.99.0.2"));
 	assert_agree(c, g);
@@ -579,11 +546,11 @@ START_TEST(own_address_deleted)
 	ck_assert(addr_is(&g->mob->peers[0], "10.1.0.3"));
 	/* Tunnel 1 owns 10.1.0.4 and .5. */
 	ck_assert_int_eq(engine_start_tunnel(&C.e, 1), 0);
-	pump();
+	te_pump(200);
 	struct ikesa *c1 = C.e.tunnels[1].sa;
 	struct ip_addr t1 = A("10.1.0.4");
 	ck_assert_int_eq(mobike_addr_deleted(&C.e, &t1), 1);
-	pump();
+	te_pump(200);
 	ck_assert(addr_is(&c1->path.local, "10.1.0.5"));
 	assert_agree(c1, gw_sa(c1));
 }
@@ -606,7 +573,7 @@ START_TEST(gateway_address_lost)
 	ck_assert(addr_is(&g->path.local, "10.99.0.2"));
 	ck_assert_int_eq(G.n, 1);
 	ck_assert(addr_is(&G.q[0].path.local, "10.99.0.2"));
-	pump();
+	te_pump(200);
 	ck_assert(addr_is(&c->path.local, "10.1.0.2"));
 	ck_assert(addr_is(&c->path.remote, "10.99.0.2"));
 	assert_agree(c, g);
@@ -624,7 +591,7 @@ START_TEST(gateway_address_lost)
 	/* Back: the full list again; nobody moves. */
 	ck_assert_int_eq(mobike_addr_event(&G.e, &gw1, false), 0);
 	ck_assert_int_eq(G.n, 1);
-	pump();
+	te_pump(200);
 	ck_assert_uint_eq(c->mob->n_peers, 3);
 	ck_assert(addr_is(&c->path.remote, "10.99.0.2"));
 	ck_assert_uint_eq(C.e.cnt.mobike_peer_gone, 1);
@@ -642,7 +609,7 @@ START_TEST(unacceptable_addresses)
 			 0);
 	struct ikesa *c = up(), *g = gw_sa(c);
 	ck_assert_int_eq(mobike_move(c), 0);
-	pump();
+	te_pump(200);
 	ck_assert_uint_eq(G.e.cnt.mobike_refused, MOBIKE_MAX_RETRY);
 	ck_assert_uint_eq(G.e.cnt.mobike_updates_ok, 0);
 	ck_assert_uint_eq(C.e.cnt.mobike_updates_ok, 0);
@@ -655,7 +622,7 @@ START_TEST(unacceptable_addresses)
 	 * gateway without the knob takes it. */
 	memset(&G.cfg.mobikeunacceptableaddr, 0, sizeof(G.cfg.mobikeunacceptableaddr));
 	ck_assert_int_eq(mobike_move(c), 0);
-	pump();
+	te_pump(200);
 	ck_assert(addr_is(&c->path.local, "10.1.0.3"));
 	assert_agree(c, g);
 	ck_assert_uint_eq(G.e.cnt.mobike_updates_ok, 1);
@@ -683,7 +650,7 @@ START_TEST(family_moves)
 	};
 	for (unsigned i = 0; i < 6; i++) {
 		ck_assert_int_eq(mobike_move(c), 0);
-		pump();
+		te_pump(200);
 		ck_assert_msg(addr_is(&c->path.local, want[i][0]) &&
 			      addr_is(&c->path.remote, want[i][1]), "move %u", i);
 		assert_agree(c, g);
@@ -699,7 +666,7 @@ START_TEST(family_moves)
 	};
 	for (unsigned i = 0; i < 4; i++) {
 		ck_assert_int_eq(mobike_move(c), 0);
-		pump();
+		te_pump(200);
 		ck_assert_msg(addr_is(&c->path.local, own[i][0]) &&
 			      addr_is(&c->path.remote, own[i][1]), "own move %u", i);
 		assert_agree(c, g);
@@ -710,12 +677,12 @@ START_TEST(family_moves)
 	struct ip_addr g1 = A("10.99.0.1"), g2 = A("10.99.0.2"), g3 = A("10.99.0.3");
 	mobike_addr_event(&G.e, &g2, true);
 	mobike_addr_event(&G.e, &g3, true);
-	pump();
+	te_pump(200);
 	ck_assert(addr_is(&c->path.remote, "10.99.0.1"));
 	ck_assert_int_eq(mobike_addr_event(&G.e, &g1, true), 1);
 	ck_assert(addr_is(&g->path.local, "fd00:99::1"));
 	ck_assert(addr_is(&g->path.remote, "fd00:1::2"));
-	pump();
+	te_pump(200);
 	ck_assert(addr_is(&c->path.local, "fd00:1::2"));
 	ck_assert(addr_is(&c->path.remote, "fd00:99::1"));
 	assert_agree(c, g);

@@ -56,40 +56,11 @@ static void teardown(void)
 	config_free(&G.cfg);
 }
 
-/* Hand the first packet of `from` to `to` (the path mirrored). */
-static void deliver_first(struct side *from, struct side *to)
-{
-	struct pkt p = from->q[0];
-	memmove(from->q, from->q + 1, (from->n - 1) * sizeof(struct pkt));
-	from->n--;
-	struct ike_path r = { .local = p.path.remote, .remote = p.path.local,
-			      .lport = p.path.rport, .rport = p.path.lport };
-	engine_input(&to->e, &r, p.data, p.len);
-}
-
-static void drop_first(struct side *from)
-{
-	memmove(from->q, from->q + 1, (from->n - 1) * sizeof(struct pkt));
-	from->n--;
-}
-
-/* Deliver both ways until quiet. */
-static void pump_all(void)
-{
-	for (int guard = 0; guard < 100000 && (C.n || G.n); guard++) {
-		if (C.n)
-			deliver_first(&C, &G);
-		if (G.n)
-			deliver_first(&G, &C);
-	}
-	ck_assert_int_eq(C.n + G.n, 0);
-}
-
 static void up(int n)
 {
 	for (int i = 0; i < n; i++) {
 		ck_assert_int_eq(engine_start_tunnel(&C.e, i), 0);
-		pump_all();
+		te_pump(100000);
 	}
 	ck_assert_int_eq(C.e.cnt.state[IKE_S_ESTABLISHED], n);
 	ck_assert_int_eq(G.e.cnt.state[IKE_S_ESTABLISHED], n);
@@ -104,7 +75,7 @@ START_TEST(lossless_counts_no_retransmit)
 	ck_assert_int_eq(C.e.cnt.retransmits, 0);
 	ck_assert_int_eq(G.e.cnt.retransmits, 0);
 	engine_stop(&C.e);
-	pump_all();
+	te_pump(100000);
 	advance(5 * NS_PER_SEC);
 	ck_assert(C.e.done);
 	ck_assert_int_eq(C.e.cnt.retransmits, 0);
@@ -119,34 +90,34 @@ END_TEST
 START_TEST(lost_packet_counts_one_retransmit)
 {
 	ck_assert_int_eq(engine_start_tunnel(&C.e, 0), 0);
-	deliver_first(&C, &G);          /* IKE_SA_INIT request */
+	te_deliver(&C, &G, 0);          /* IKE_SA_INIT request */
 	ck_assert_int_eq(G.n, 1);
-	drop_first(&G);                 /* its response is lost */
+	te_drop(&G, 0);                 /* its response is lost */
 	advance(999 * NS_PER_MS);
 	ck_assert_int_eq(C.n, 0);       /* not before retraninterval */
 	ck_assert_int_eq(C.e.cnt.retransmits, 0);
 	advance(1 * NS_PER_MS);
 	ck_assert_int_eq(C.n, 1);
 	ck_assert_int_eq(C.e.cnt.retransmits, 1);
-	deliver_first(&C, &G);          /* answered from the gateway's cache */
-	deliver_first(&G, &C);
+	te_deliver(&C, &G, 0);          /* answered from the gateway's cache */
+	te_deliver(&G, &C, 0);
 	ck_assert_int_eq(C.n, 1);       /* IKE_AUTH request */
 	ck_assert_int_eq(msg_exchange(&C.q[0]), IKE_EXCH_AUTH);
-	drop_first(&C);                 /* lost */
+	te_drop(&C, 0);                 /* lost */
 	ck_assert_int_eq(C.e.cnt.retransmits, 1);
 	advance(NS_PER_SEC);
 	ck_assert_int_eq(C.e.cnt.retransmits, 2);
-	pump_all();
+	te_pump(100000);
 	ck_assert_int_eq(C.e.cnt.state[IKE_S_ESTABLISHED], 1);
 	advance(5 * NS_PER_SEC);
 	ck_assert_int_eq(C.e.cnt.retransmits, 2);
 
 	engine_stop(&C.e);
 	ck_assert_int_eq(C.n, 1);
-	drop_first(&C);                 /* the DELETE is lost */
+	te_drop(&C, 0);                 /* the DELETE is lost */
 	advance(NS_PER_SEC);
 	ck_assert_int_eq(C.e.cnt.retransmits, 3);
-	pump_all();
+	te_pump(100000);
 	ck_assert(C.e.done);
 	ck_assert_int_eq(C.e.cnt.deletes_sent, 1);
 	ck_assert_int_eq(C.e.cnt.deletes_acked, 1);
@@ -169,18 +140,18 @@ START_TEST(stop_window_clocked_by_answers)
 	unsigned lost = burst - C.n;
 	ck_assert_uint_eq(C.n, QMAX);
 	/* One answer: one more DELETE. */
-	deliver_first(&C, &G);
-	deliver_first(&G, &C);
+	te_deliver(&C, &G, 0);
+	te_deliver(&G, &C, 0);
 	ck_assert_int_eq(C.e.cnt.deletes_acked, 1);
 	ck_assert_int_eq(C.e.cnt.deletes_sent, 257);
 	ck_assert_int_eq(C.e.cnt.state[IKE_S_CLOSING], 256);
-	pump_all();
+	te_pump(100000);
 	/* The lost ones come back after retraninterval (QMAX of them get
 	 * through each time: enough tries for all). */
 	C.cfg.ikeconf.maxretran = 10;
 	for (int i = 0; i < 10 && !C.e.done; i++) {
 		advance(NS_PER_SEC);
-		pump_all();
+		te_pump(100000);
 	}
 	ck_assert(C.e.done);
 	ck_assert_int_eq(C.e.cnt.live, 0);
