@@ -91,6 +91,8 @@ struct engine {
 	uint32_t mobike_gw_gone;     /* gateway: bit k set while its address k is gone */
 	struct sa_hist ike_hist, child_hist; /* keep*history (worker/history.h) */
 	bool test_fail_child_keys;   /* tests only: CHILD SA key derivation fails */
+	struct ra_pools *pools;      /* gateway: poolconf slices (worker/ra_cp.h), or NULL */
+	unsigned nworkers;           /* workers of the run (engine_set_pacing; 0: 1) */
 };
 
 /* cfg must outlive the engine.  heap: the timer heap to use (a loop's, or
@@ -163,7 +165,8 @@ struct engine_exec_opts {
 	bool json;
 	const char *keylog_path;
 	const char *log_path;   /* NULL: stdout */
-	bool flush;             /* installfastpath: empty XFRM/table 330 first */
+	bool flush;             /* client: empty bindifname first (put back at
+				   exit); installfastpath: XFRM/table 330 */
 };
 int engine_exec(const struct config *cfg, const struct engine_exec_opts *o);
 

@@ -1,6 +1,6 @@
-/* engine_exec(): one worker in this process, wired to the epoll loop, the
- * UDP sockets and (client) the tunnel addresses on `bindifname` -- until
- * the supervisor and kernel processes of later issues take those over. */
+/* engine_exec() (exec --single): one worker in this process, wired to the
+ * epoll loop, the UDP sockets, and the addresses and routes that the
+ * multi-process run has its kernel process make (worker/exec_addrs.h). */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "kernel/nl_addr.h"
 #include "kernel/xfrm_policy.h"
 #include "worker/engine.h"
+#include "worker/exec_addrs.h"
 #include "worker/fastpath_client.h"
 #include "worker/loop.h"
 #include "worker/mobike_addrmon.h"
@@ -62,41 +63,6 @@ static void exec_signal(struct loop *loop, int signo, void *arg)
 	engine_stop(&x->e);
 	if (x->e.done)
 		loop_stop(loop);
-}
-
-/* The client's addresses on bindifname: each tunnel's own, with the
- * prefix length of startclntaddr (and of mobikealtclntaddr for the other
- * family's, when set). */
-static int add_client_addrs(const struct config *cfg, struct nladdr *nl, FILE *err)
-{
-	unsigned per = (unsigned)cfg->numberoftunnels * plan_addrs_per_tunnel(cfg);
-	const struct ip_prefix *alt = &cfg->mobikealtclntaddr;
-	unsigned n = per * (cfg->mobike && !ip_addr_is_unset(&alt->addr) ? 2 : 1);
-	struct ip_prefix *p = calloc(n ? n : 1, sizeof(*p));
-	int *rc = calloc(n ? n : 1, sizeof(*rc));
-	int failed = -ENOMEM;
-	if (!p || !rc)
-		goto out;
-	for (unsigned i = 0; i < n; i++) {
-		const struct ip_prefix *from = i < per ? &cfg->startclntaddr : alt;
-		p[i].len = from->len;
-		ip_addr_add(&from->addr, i < per ? i : i - per, &p[i].addr);
-	}
-	failed = nladdr_add_batch(nl, cfg->bindifname, p, n, rc);
-	if (failed > 0) {
-		int real = 0;
-		for (unsigned i = 0; i < n; i++)
-			if (rc[i] < 0 && rc[i] != -EEXIST) {
-				if (!real++)
-					fprintf(err, "ikeswarm: adding addresses on %s: %s\n",
-						cfg->bindifname, strerror(-rc[i]));
-			}
-		failed = real;
-	}
-out:
-	free(p);
-	free(rc);
-	return failed;
 }
 
 /* installfastpath: IKE never enters a tunnel (per-socket bypass), on
@@ -199,17 +165,21 @@ int engine_exec(const struct config *cfg, const struct engine_exec_opts *o)
 			goto out;
 		}
 	}
-	if (cfg->role == ROLE_CLIENT) {
+	bool routes = cfg->staticroute && *cfg->staticroute;
+	if (cfg->role == ROLE_CLIENT || routes) {
 		int r = nladdr_open(&nl);
-		if (r < 0 || add_client_addrs(cfg, nl, stderr) != 0) {
-			fprintf(stderr, "ikeswarm: could not put the tunnel addresses on %s%s%s\n",
-				cfg->bindifname, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+		if (r < 0) {
+			fprintf(stderr, "ikeswarm: netlink: %s\n", strerror(-r));
 			goto out;
 		}
 	}
-	if (cfg->role == ROLE_GATEWAY && cfg->mobike && nladdr_open(&nl) < 0)
+	if (cfg->role == ROLE_CLIENT && exec_client_addrs(&x.e, nl, o->flush, stderr) < 0)
+		goto out;
+	if (cfg->role == ROLE_GATEWAY && cfg->mobike && !nl && nladdr_open(&nl) < 0)
 		nl = NULL;
 	if (open_sockets(&x, cfg, stderr) < 0 || mobike_gw_setup(cfg, nl, x.udp, stderr) < 0)
+		goto out;
+	if (routes && exec_staticroutes(&x.e, nl, stderr) < 0)
 		goto out;
 	if (x.e.fp && bypass_sockets(&x, cfg, stderr) < 0)
 		goto out;

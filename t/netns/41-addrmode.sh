@@ -32,6 +32,13 @@
 #                       back, and those stay after it exits
 #  addr_auto            auto picks interface at 2000 addresses and route at
 #                       2001 (--verify plan)
+#  addr_single_up       exec --single on both sides, route mode: 50 up
+#  addr_single          (same run) during
+#                       the run the covering local routes, the flush,
+#                       bindifaddr and both sides' staticroute; after it
+#                       none of them left and the flushed addresses back
+#  addr_single_fails    exec --single, a staticroute through a missing
+#                       device: exit 1 with the reason, the veth as found
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd ip timeout python3
@@ -80,7 +87,7 @@ write_pair() {
 	{
 		echo "role: gateway"
 		echo "numberoftunnels: $n"
-		echo "runningtime: 10s"
+		echo "runningtime: ${GW_TIME:-10s}"
 		echo "bindifname: $IKS_IF_GW"
 		echo "bindifaddr: $gwa"
 		[ -z "$GW_EXTRA" ] || echo "$GW_EXTRA"
@@ -97,7 +104,7 @@ start_pair() {
 	name=$1
 	shift
 	TMPDIR=$RT ip netns exec "$IKS_NS_GW" timeout 60 "$IKESWARM" exec -f "$T/$name-gw.yaml" \
-		-j --lf "$T/$name-gw.log" >"$T/$name-gw.json" 2>"$T/$name-gw.err" &
+		$GW_ARGS -j --lf "$T/$name-gw.log" >"$T/$name-gw.json" 2>"$T/$name-gw.err" &
 	GWPID=$!
 	sleep 0.5
 	TMPDIR=$RT ip netns exec "$IKS_NS_CL" timeout 60 "$IKESWARM" exec -f "$T/$name-cl.yaml" \
@@ -270,6 +277,45 @@ elif [ "$(cl_addrs '192\.0\.2\.5/24|10\.99\.0\.2/24|fd00:99::2/64')" -ne 3 ]; th
 	fail addr_kernel_died "veth has: $(ip -n "$IKS_NS_CL" -br addr show dev "$IKS_IF_CL")"
 else
 	pass addr_kernel_died
+fi
+
+# ---- exec --single: the same steps without a kernel process ----
+GW_EXTRA="staticroute: ip route replace 198.51.100.128/25 via $IKS_CL4" GW_ARGS=--single GW_TIME=7s
+write_pair single 50 4 "clntaddrmode: route" "bindifaddr: $IKS_CL4/24" \
+	"staticroute: ip route replace 198.51.100.0/24 via $IKS_GW4"
+start_pair single --single
+GW_EXTRA="" GW_ARGS="" GW_TIME=""
+got=$(local_routes 4 | tr '\n' ' ')
+want=$(cover 10.98.0.1 50 | tr '\n' ' ')
+during=""
+[ "$got" = "$want" ] || during="table local has '$got', want '$want'; "
+[ "$(cl_addrs '192\.0\.2\.5/|fd00:99::2/')" -eq 0 ] || during="${during}not flushed; "
+[ "$(cl_addrs '10\.99\.0\.2/24')" -eq 1 ] || during="${during}no bindifaddr; "
+ip -n "$IKS_NS_CL" route show 10.98.0.0/16 | grep -q "dev $IKS_IF_CL" || during="${during}no link route; "
+ip -n "$IKS_NS_CL" route show 198.51.100.0/24 | grep -q "via $IKS_GW4" || during="${during}no client staticroute; "
+ip -n "$IKS_NS_GW" route show 198.51.100.128/25 | grep -q "via $IKS_CL4" || during="${during}no gateway staticroute; "
+wait_pair single 50 addr_single_up
+left=$(local_routes 4; ip -n "$IKS_NS_CL" route show table all | grep -E '10\.98\.|198\.51\.100';
+       ip -n "$IKS_NS_GW" route show 198.51.100.128/25)
+if [ -n "$during" ]; then
+	fail addr_single "during the run: $during"
+elif [ -n "$left" ]; then
+	fail addr_single "left: $(echo $left)"
+elif [ "$(cl_addrs '192\.0\.2\.5/24|10\.99\.0\.2/24|fd00:99::2/64')" -ne 3 ]; then
+	fail addr_single "veth has: $(ip -n "$IKS_NS_CL" -br addr show dev "$IKS_IF_CL")"
+else
+	pass addr_single
+fi
+ip netns exec "$IKS_NS_CL" timeout 30 "$IKESWARM" exec -f "$T/bad-cl.yaml" --single -j \
+	--lf "$T/bad1-cl.log" >"$T/bad1-cl.json" 2>"$T/bad1-cl.err"
+rc=$?
+if [ $rc -ne 1 ] || ! grep -q 'staticroute 1:.*No such device' "$T/bad1-cl.err"; then
+	fail addr_single_fails "exit $rc: $(tail -n 1 "$T/bad1-cl.err")"
+elif [ "$(cl_addrs '10\.98\.')" -ne 0 ] ||
+     [ "$(cl_addrs '192\.0\.2\.5/24|10\.99\.0\.2/24|fd00:99::2/64')" -ne 3 ]; then
+	fail addr_single_fails "veth has: $(ip -n "$IKS_NS_CL" -br addr show dev "$IKS_IF_CL")"
+else
+	pass addr_single_fails
 fi
 
 # ---- auto ----
