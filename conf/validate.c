@@ -171,6 +171,33 @@ static void check_client(struct conf_ctx *c)
 	}
 }
 
+/* poolconf.<fam>startaddr: of its family; a warning when it holds fewer
+ * addresses than numberoftunnels (the rest get INTERNAL_ADDRESS_FAILURE). */
+static void pool_check(struct conf_ctx *c, const char *key, const struct ip_prefix *p,
+		       int family, const char *dnskey, const struct conf_addrs *dns)
+{
+	char txt[IP_PREFIX_STRLEN];
+	if (BAD(key) || ip_addr_is_unset(&p->addr))
+		return;
+	if (p->addr.family != family) {
+		err_at(c, false, key, -1, -1, "poolconf", "%s %s is not an %s prefix", key,
+		       ip_prefix_format(p, txt, sizeof(txt)), family == AF_INET ? "IPv4" : "IPv6");
+		return;
+	}
+	for (unsigned i = 0; !BAD(dnskey) && i < dns->n; i++)
+		if (dns->v[i].family != family)
+			err_at(c, false, dnskey, -1, -1, "poolconf", "%s: %s addresses only", dnskey,
+			       family == AF_INET ? "IPv4" : "IPv6");
+	uint64_t room = ip_prefix_room(p);
+	if (family == AF_INET && p->len <= 30)
+		room--; /* the broadcast address is not handed out */
+	if (c->cfg->numberoftunnels > 0 && room < (uint64_t)c->cfg->numberoftunnels)
+		err_at(c, true, key, -1, -1, "poolconf",
+		       "%s %s holds %" PRIu64 " addresses, fewer than numberoftunnels %" PRId64
+		       ": the others get INTERNAL_ADDRESS_FAILURE", key,
+		       ip_prefix_format(p, txt, sizeof(txt)), room, c->cfg->numberoftunnels);
+}
+
 static void check_gateway(struct conf_ctx *c)
 {
 	const struct config *cfg = c->cfg;
@@ -193,6 +220,10 @@ static void check_gateway(struct conf_ctx *c)
 		       "prefix has room for %" PRIu64,
 		       ip_prefix_format(&cfg->bindifaddr, p, sizeof(p)), g, room);
 	alt_check(c, "mobikealtgwaddr", &cfg->mobikealtgwaddr, &cfg->bindifaddr.addr, g);
+	pool_check(c, "poolconf.v4startaddr", &cfg->poolconf.v4startaddr, AF_INET,
+		   "poolconf.v4dnslist", &cfg->poolconf.v4dnslist);
+	pool_check(c, "poolconf.v6startaddr", &cfg->poolconf.v6startaddr, AF_INET6,
+		   "poolconf.v6dnslist", &cfg->poolconf.v6dnslist);
 }
 
 static bool has_non_aead(const struct conf_algs *encr)

@@ -72,6 +72,17 @@ out:
 	return a;
 }
 
+int kproc_vip_op(struct kproc *k, const json_t *r, bool add)
+{
+	const char *ifname = json_string_value(json_object_get(r, "ifname"));
+	struct ip_prefix p;
+	if (!ifname || ip_prefix_parse(json_string_value(json_object_get(r, "prefix")), true,
+				       &p) < 0)
+		return -EINVAL;
+	int rc = add ? nladdr_add(k->nl, ifname, &p) : nladdr_del(k->nl, ifname, &p);
+	return (add && rc == -EEXIST) || (!add && rc == -EADDRNOTAVAIL) ? 0 : rc;
+}
+
 static void flushed_fn(const struct ip_prefix *p, void *arg)
 {
 	char txt[IP_PREFIX_STRLEN];

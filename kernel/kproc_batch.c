@@ -8,7 +8,13 @@
  * kind.  Requests of one reqid never share a phase, so each SA sees its
  * requests in the order sent; across reqids only a delete can matter (it
  * frees selectors an install may want), so deletes go first.  A "purge" (a worker's
- * first request) runs alone, after everything before it. */
+ * first request) runs alone, after everything before it.
+ *
+ * Virtual addresses (remote access): an "addr.add" runs when met, so it
+ * is there before any later install whose route takes it as source; an
+ * "addr.del" waits for the end of the batch, after the deletes of the
+ * CHILD SAs whose routes used it (or until an addr.add of the same
+ * address comes, which runs what is pending first). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,6 +257,26 @@ static int purge_worker(struct kproc *k, const json_t *r)
 	return rc;
 }
 
+/* Is the address of request r also that of a waiting addr.del? */
+static bool del_waits(const json_t *reqs, const size_t *dels, size_t ndels, const json_t *r)
+{
+	const char *pfx = json_string_value(json_object_get(r, "prefix"));
+	for (size_t j = 0; pfx && j < ndels; j++) {
+		const json_t *d = json_array_get(reqs, dels[j]);
+		if (json_equal(json_object_get(d, "prefix"), json_object_get(r, "prefix")))
+			return true;
+	}
+	return false;
+}
+
+static void run_dels(struct kproc *k, const json_t *reqs, size_t *dels, size_t *ndels,
+		     int *errs)
+{
+	for (size_t j = 0; j < *ndels; j++)
+		errs[dels[j]] = kproc_vip_op(k, json_array_get(reqs, dels[j]), false);
+	*ndels = 0;
+}
+
 json_t *kproc_do_child_batch(struct kproc *k, const json_t *m)
 {
 	int64_t id = msg_id(m);
@@ -258,6 +284,7 @@ json_t *kproc_do_child_batch(struct kproc *k, const json_t *m)
 	size_t n = json_array_size(reqs);
 	struct phase p;
 	int *errs = NULL;
+	size_t *dels = NULL, ndels = 0;  /* addr.del requests waiting */
 	json_t *a = NULL, *failed = NULL;
 
 	if (!k->fp)
@@ -265,7 +292,8 @@ json_t *kproc_do_child_batch(struct kproc *k, const json_t *m)
 	if (!json_is_array(reqs) || n > KPROC_BATCH_MAX)
 		return kproc_answer_err(id, json_is_array(reqs) ? E2BIG : EINVAL, "child.batch");
 	uint64_t t0 = mono_ns();
-	if (phase_alloc(&p, n ? n : 1) < 0 || !(errs = calloc(n ? n : 1, sizeof(*errs)))) {
+	if (phase_alloc(&p, n ? n : 1) < 0 || !(errs = calloc(n ? n : 1, sizeof(*errs))) ||
+	    !(dels = calloc(n ? n : 1, sizeof(*dels)))) {
 		a = kproc_answer_err(id, ENOMEM, "child.batch");
 		goto out;
 	}
@@ -278,10 +306,24 @@ json_t *kproc_do_child_batch(struct kproc *k, const json_t *m)
 			errs[i] = purge_worker(k, r);
 			continue;
 		}
+		if (op && !strcmp(op, "addr.del")) {
+			dels[ndels++] = i;
+			continue;
+		}
+		if (op && !strcmp(op, "addr.add")) {
+			if (del_waits(reqs, dels, ndels, r)) {
+				if (!phase_empty(&p))
+					phase_run(k, &p, errs);
+				run_dels(k, reqs, dels, &ndels, errs);
+			}
+			errs[i] = kproc_vip_op(k, r, true);
+			continue;
+		}
 		errs[i] = add_request(k, &p, r, i, errs);
 	}
 	if (!phase_empty(&p))
 		phase_run(k, &p, errs);
+	run_dels(k, reqs, dels, &ndels, errs);
 	k->child_batches++;
 	/* The answer: how many worked, and [id, errno] of each that did not
 	 * (the requester logs those against their CHILD SAs). */
@@ -304,6 +346,7 @@ out:
 	json_decref(failed);
 	phase_free(&p, n ? n : 1);
 	free(errs);
+	free(dels);
 	k->child_serve_ns += mono_ns() - t0;
 	return a;
 }

@@ -38,6 +38,10 @@ struct kproc {
 json_t *kproc_answer_err(int64_t id, int err, const char *what);
 
 json_t *kproc_do_addr(struct kproc *k, const json_t *m, bool add);
+/* child.batch's {"op": "addr.add"|"addr.del", "ifname", "prefix"}: one
+ * remote-access virtual address (recorded: removed at exit).  0 or -errno;
+ * an add of an address already there or a delete of one absent is 0. */
+int kproc_vip_op(struct kproc *k, const json_t *r, bool add);
 json_t *kproc_do_addr_flush(struct kproc *k, const json_t *m);
 json_t *kproc_do_route(struct kproc *k, const json_t *m, bool add);
 json_t *kproc_do_fastpath_start(struct kproc *k, const json_t *m);

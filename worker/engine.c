@@ -139,6 +139,8 @@ void engine_fini(struct engine *e)
 	e->tunnels = NULL;
 	sa_hist_fini(&e->ike_hist);
 	sa_hist_fini(&e->child_hist);
+	ra_pools_free(e->pools);
+	e->pools = NULL;
 	free(e->scratch);
 	free(e->stop_spis);
 	e->stop_spis = NULL;
@@ -247,6 +249,7 @@ void engine_set_pacing(struct engine *e, unsigned nworkers)
 	uint64_t iv = e->cfg->setupinterval_ns;
 	if (nworkers < 1)
 		nworkers = 1;
+	e->nworkers = nworkers;
 	e->setup_step_ns = iv * nworkers;
 	e->setup_offset_ns = iv * (uint64_t)((unsigned)e->worker % nworkers);
 	/* This worker's share of the SAs: its slice (client), or an even

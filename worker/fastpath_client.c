@@ -14,6 +14,7 @@
 #include "kernel/child_json.h"
 #include "kernel/fastpath.h"
 #include "kernel/kproc.h"
+#include "kernel/nl_addr.h"
 #include "kernel/xfrm_probe.h"
 #include "lib/msg.h"
 #include "proto/keys.h"
@@ -53,15 +54,32 @@ static int direct_migrate(struct fpc *f, const struct fpc_note *n, const struct 
 	return 0;
 }
 
+/* Virtual addresses: an address socket of our own, opened at the first. */
+static int direct_vip(struct fpc *f, const struct fpc_note *n, const char *ifname,
+		      const struct ip_addr *a)
+{
+	struct ip_prefix p = { .addr = *a, .len = (uint8_t)ip_addr_bits(a) };
+	int rc = f->nl ? 0 : nladdr_open(&f->nl);
+	if (rc == 0)
+		rc = n->op == FPC_VIP_ADD ? nladdr_add(f->nl, ifname, &p)
+					  : nladdr_del(f->nl, ifname, &p);
+	fpc_answer(f, n, rc);
+	return 0;
+}
+
 static void direct_close(struct fpc *f)
 {
 	fp_cleanup(f->ctx);
 	fp_close(f->ctx);
+	if (f->nl) { /* after the routes that used them */
+		nladdr_cleanup(f->nl);
+		nladdr_close(f->nl);
+	}
 }
 
 static const struct fpc_ops direct_ops = {
 	.install = direct_install, .rekey = direct_rekey, .del = direct_del,
-	.migrate = direct_migrate, .close = direct_close,
+	.migrate = direct_migrate, .close = direct_close, .vip = direct_vip,
 };
 
 int fpc_direct_open(struct fpc **out, bool flush, char *why, size_t whylen)
@@ -439,6 +457,18 @@ static int kp_migrate(struct fpc *f, const struct fpc_note *n, const struct fp_e
 	return kpq_push(f, n, r);
 }
 
+/* {"op": "addr.add"|"addr.del", "ifname", "prefix": "a/32"}: served in
+ * the batch's order relative to the CHILD SA requests (kproc_batch.c). */
+static int kp_vip(struct fpc *f, const struct fpc_note *n, const char *ifname,
+		  const struct ip_addr *a)
+{
+	char txt[IP_PREFIX_STRLEN];
+	struct ip_prefix p = { .addr = *a, .len = (uint8_t)ip_addr_bits(a) };
+	json_t *r = json_pack("{s:s,s:s,s:s}", "op", n->op == FPC_VIP_ADD ? "addr.add" : "addr.del",
+			      "ifname", ifname, "prefix", ip_prefix_format(&p, txt, sizeof(txt)));
+	return kpq_push(f, n, r);
+}
+
 /* The worker is leaving: what is queued or in flight still goes (the
  * deletes of a graceful stop), waited for up to KPQ_CLOSE_MS per batch;
  * the engine is gone by now, so answers are only counted. */
@@ -466,7 +496,7 @@ static void kp_close(struct fpc *f)
 
 static const struct fpc_ops kproc_ops = {
 	.install = kp_install, .rekey = kp_rekey, .del = kp_del,
-	.migrate = kp_migrate, .close = kp_close,
+	.migrate = kp_migrate, .close = kp_close, .vip = kp_vip,
 };
 
 int fpc_kproc_open(struct fpc **out, const char *url, int worker)
@@ -587,7 +617,8 @@ int fpc_child_build(const struct ikesa *sa, const struct childsa *c,
 
 /* ---- engine hooks ----------------------------------------------------- */
 
-static const char *const op_names[] = { "install", "rekey", "delete", "migrate", "purge" };
+static const char *const op_names[] = { "install", "rekey", "delete", "migrate", "purge",
+					"vip.add", "vip.del" };
 
 static void note_of(const struct ikesa *sa, const struct childsa *c, enum fpc_op op,
 		    struct fpc_note *n)
@@ -603,7 +634,9 @@ static void note_of(const struct ikesa *sa, const struct childsa *c, enum fpc_op
 void fpc_answer(struct fpc *f, const struct fpc_note *n, int err)
 {
 	/* Not an error: a delete of what is already gone. */
-	if (!err || (n->op == FPC_DELETE && err == -ENOENT))
+	if (!err || (n->op == FPC_DELETE && err == -ENOENT) ||
+	    (n->op == FPC_VIP_DEL && err == -EADDRNOTAVAIL) ||
+	    (n->op == FPC_VIP_ADD && err == -EEXIST))
 		return;
 	f->stats.failed++;
 	struct engine *e = f->eng;
@@ -689,4 +722,18 @@ void fpc_children_moved(struct ikesa *sa)
 		if (rc < 0)
 			fpc_answer(f, &n, rc);
 	}
+}
+
+void fpc_vip(struct ikesa *sa, const struct ip_addr *a, bool add)
+{
+	struct fpc *f = sa->eng->fp;
+	const char *ifname = sa->eng->cfg->ikeconf.virtualipif;
+	if (!f)
+		return;
+	f->eng = sa->eng;
+	struct fpc_note n = { .op = add ? FPC_VIP_ADD : FPC_VIP_DEL, .tunnel = sa->tunnel,
+			      .ike_spi = ikesa_our_spi(sa) };
+	int rc = f->ops->vip(f, &n, ifname && *ifname ? ifname : "lo", a);
+	if (rc < 0)
+		fpc_answer(f, &n, rc);
 }

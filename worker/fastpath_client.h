@@ -29,10 +29,13 @@ struct ikesa;
 struct childsa;
 struct ike_child_keys;
 struct fpc;
+struct nladdr;
+struct ip_addr;
 
 /* FPC_PURGE: the kernel-process backend's first request, removing what a
  * dead incarnation of this worker left (its reqids are ours again). */
-enum fpc_op { FPC_INSTALL, FPC_REKEY, FPC_DELETE, FPC_MIGRATE, FPC_PURGE };
+enum fpc_op { FPC_INSTALL, FPC_REKEY, FPC_DELETE, FPC_MIGRATE, FPC_PURGE, FPC_VIP_ADD,
+	      FPC_VIP_DEL };
 
 /* Who a request is for, to match its answer to its CHILD SA. */
 struct fpc_note {
@@ -52,6 +55,10 @@ struct fpc_ops {
 	int (*del)(struct fpc *f, const struct fpc_note *n);          /* n->reqid */
 	int (*migrate)(struct fpc *f, const struct fpc_note *n, const struct fp_endpoints *to);
 	void (*close)(struct fpc *f);   /* direct: fp_cleanup; both: free ctx */
+	/* A remote-access virtual address (a /32 or /128) on or off ifname:
+	 * n->op is FPC_VIP_ADD or FPC_VIP_DEL (worker/ra_cp.h). */
+	int (*vip)(struct fpc *f, const struct fpc_note *n, const char *ifname,
+		   const struct ip_addr *a);
 };
 
 struct fpc {
@@ -59,6 +66,7 @@ struct fpc {
 	void *ctx;
 	struct engine *eng;         /* set by the hooks; NULL while closing */
 	int worker;
+	struct nladdr *nl;          /* direct backend: virtual addresses, or NULL */
 	uint32_t reqid_seq;         /* reqids handed out (fp_reqid_make) */
 	struct {
 		unsigned long reqs, batches, failed;
@@ -107,5 +115,9 @@ void fpc_child_up(struct ikesa *sa, struct childsa *c, const struct ike_child_ke
 void fpc_child_gone(struct ikesa *sa, struct childsa *c);
 /* sa's CHILD SAs moved to sa->path (MOBIKE). */
 void fpc_children_moved(struct ikesa *sa);
+/* Remote access: sa's virtual address a goes on (add) or off `virtualipif`,
+ * queued in order with the CHILD SA requests (an add before the install
+ * whose route takes it as source, a delete after the CHILD SAs' deletes). */
+void fpc_vip(struct ikesa *sa, const struct ip_addr *a, bool add);
 
 #endif

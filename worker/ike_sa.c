@@ -278,6 +278,7 @@ void ikesa_free(struct ikesa *sa)
 		sa_keycopy_free(&c->dump_keys);
 		free(c);
 	}
+	ra_sa_gone(sa); /* after the CHILD SAs' deletes: their routes use it */
 	task_data_free(sa);
 	ikesa_drop_init(sa);
 	ike_sk_free(sa->sk_out);

@@ -20,6 +20,7 @@
 #include "proto/sk.h"
 #include "worker/counters.h"
 #include "worker/exchange.h"
+#include "worker/ra_cp.h"
 #include "worker/timer.h"
 
 struct engine;
@@ -145,6 +146,7 @@ struct ikesa {
 	struct mobike *mob;      /* MOBIKE state (worker/mobike.h), NULL: off */
 	struct sa_keycopy *dump_keys; /* SK_e/SK_a for dump (SK_d is sk_d), or NULL */
 	char peer_id[64];        /* the peer's IDi/IDr as text, for logs */
+	struct ra_vip vip;       /* remote access: virtual address (worker/ra_cp.h) */
 };
 
 /* A new SA in state INIT with our SPI (spi, or a random one when 0)

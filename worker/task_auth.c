@@ -188,6 +188,8 @@ static int auth_build(struct ikesa *sa, struct msg_out *m)
 	if (prop_build_esp(e, 0, sa->td->spi_in, 0, &props) < 0)
 		return -ENOBUFS;
 	ts_for_tunnel(e, 0, sa->tunnel, &tsi, &tsr);
+	if (ra_client_on(e))
+		ra_client_build(sa, m, &tsi); /* CP(CFG_REQUEST), TSi = all */
 	ike_add_sa(&m->b, &props);
 	ike_add_ts(&m->b, IKE_PLD_TSI, &tsi);
 	ike_add_ts(&m->b, IKE_PLD_TSR, &tsr);
@@ -237,6 +239,15 @@ static int auth_process(struct ikesa *sa, const struct ike_msg *m, const uint8_t
 		char qb[WLOG_QLEN];
 		sa->why = err ? err : "bad CHILD SA in IKE_AUTH response";
 		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "child.failed",
+			   "reason=%s", wlog_q(sa->why, qb));
+		ikesa_drop_init(sa);
+		sa_state(sa, IKE_S_CLOSING, sa->why);
+		return sa_queue_task(sa, TASK_DELETE, 1);
+	}
+	if (ra_client_on(e) && ra_client_take_reply(sa, m) < 0) {
+		/* remote access without a virtual address: no tunnel */
+		char qb[WLOG_QLEN];
+		wlog_event(&e->log, WLOG_INFO, sa->tunnel, ikesa_our_spi(sa), "tunnel.fail",
 			   "reason=%s", wlog_q(sa->why, qb));
 		ikesa_drop_init(sa);
 		sa_state(sa, IKE_S_CLOSING, sa->why);
@@ -296,7 +307,8 @@ int child_select(struct ikesa *sa, const struct ike_msg *m, uint16_t want_dh,
 				    num) < 0)
 			continue;
 		any_prop = true;
-		if (ts_narrow(e, (int)ci, sa->tun ? sa->tunnel : -1, &m->tsi, &m->tsr, tsi, tsr) < 0)
+		if (ts_narrow(e, (int)ci, sa->tun ? sa->tunnel : -1, &m->tsi, &m->tsr, tsi, tsr) < 0 ||
+		    ra_narrow_peer_ts(sa, tsi) < 0) /* remote access: its address */
 			continue;
 		c->cfg = (int)ci;
 		c->spi_out = peer_spi;
@@ -331,8 +343,11 @@ int task_auth_respond(struct ikesa *sa, const struct ike_msg *m, struct msg_out 
 	struct ike_ts_list tsi, tsr;
 	uint8_t num = 0;
 	uint16_t notify = IKE_N_NO_PROPOSAL_CHOSEN;
-	int rc = m->has_sa && m->has_tsi && m->has_tsr ?
-			 child_select(sa, m, 0, &tmp, &tsi, &tsr, &num, &notify) : -ENOENT;
+	int rc = -ENOENT;
+	if (ra_gw_respond(sa, m, out) < 0) /* CP(CFG_REQUEST), the pool empty */
+		notify = IKE_N_INTERNAL_ADDRESS_FAILURE;
+	else if (m->has_sa && m->has_tsi && m->has_tsr)
+		rc = child_select(sa, m, 0, &tmp, &tsi, &tsr, &num, &notify);
 	sa_state(sa, IKE_S_ESTABLISHED, NULL);
 	if (rc < 0) {
 		/* The IKE SA stands; the CHILD SA is refused (RFC 7296 1.2). */

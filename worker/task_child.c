@@ -81,6 +81,7 @@ static int child_build_common(struct ikesa *sa, struct msg_out *m, bool rekey)
 		childsa_ts_list(old, false, &tsr);
 	} else {
 		ts_for_tunnel(e, ci, sa->tunnel, &tsi, &tsr);
+		ra_client_child_tsi(sa, &tsi); /* remote access: our virtual address */
 	}
 	ike_add_ts(&m->b, IKE_PLD_TSI, &tsi);
 	ike_add_ts(&m->b, IKE_PLD_TSR, &tsr);

@@ -103,6 +103,7 @@ static void rekey_switch(struct ikesa *sa, struct ikesa *n)
 		   "new=%016llx children=%u", (unsigned long long)ikesa_our_spi(n), n->n_children);
 	engine_sa_established(e, n);
 	mobike_rekeyed(sa, n);
+	ra_rekeyed(sa, n);
 	if (!n->tun)
 		engine_peer_id_seen(e, n, false); /* gateway: the new SA stands for the peer */
 	sa_state(sa, IKE_S_REKEYED, NULL);
