@@ -203,6 +203,10 @@ static json_t *sa_brief(struct wm *w, const struct ikesa *sa)
 	json_object_set_new(o, "peer_port", json_integer(sa->path.rport));
 	json_object_set_new(o, "initiator", json_boolean(sa->initiator));
 	json_object_set_new(o, "children", json_integer(sa->n_children));
+	if (sa->vip.flags & (RA_V4 | RA_V6)) { /* remote access */
+		char b[2 * IP_ADDR_STRLEN];
+		json_object_set_new(o, "vip", json_string(ra_vip_format(&sa->vip, b, sizeof(b))));
+	}
 	return o;
 }
 
