@@ -61,6 +61,8 @@ struct sup_worker {
 	bool hello;              /* this incarnation said hello */
 	bool final;              /* its last stats arrived */
 	int first, count;
+	int first_index;         /* gateway: its first peer's tunnel index in
+				    this incarnation (sup_gw_index_block) */
 	char url[160];
 	nng_socket sock;
 	int sock_fd;
@@ -101,7 +103,15 @@ struct sup {
 	uint64_t start_us, start_mono_ns;
 	int64_t next_id;
 	struct sup_pending *pend;
+	int next_index_block;    /* gateway: the next unused block of indexes */
 };
+
+/* Gateway tunnel indexes come in blocks of SUP_GW_INDEX_BLOCK: worker w
+ * starts with block w; each restarted incarnation takes the next unused
+ * block (nworkers, nworkers + 1, ...), so no index of a dead worker is
+ * handed out again.  SUP_GW_INDEX_BLOCKS fit an int. */
+#define SUP_GW_INDEX_BLOCK 1000000
+#define SUP_GW_INDEX_BLOCKS (int)(2147483647 / SUP_GW_INDEX_BLOCK)
 
 /* The kernel process's requests at setup (sup_kernel.c); each returns 0 or
  * -errno with s->error set.  Addresses added are remembered in s->added. */

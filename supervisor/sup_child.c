@@ -1,6 +1,7 @@
 /* The internal subcommands the supervisor execs its children with:
  *   ikeswarm __worker -f SETUP --worker N --workers W --first F --count C
  *                     --url URL --level L [--keylog FILE] [--fd FD:FLAGS]...
+ *                     [--first-index I]
  *   ikeswarm __kernel --url URL
  * Not for people: the supervisor builds these command lines (sup_proc.c). */
 #include <getopt.h>
@@ -22,9 +23,10 @@ int cmd_worker(int argc, char **argv)
 		{ "url", required_argument, NULL, 'u' }, { "level", required_argument, NULL, 'l' },
 		{ "keylog", required_argument, NULL, 'k' }, { "fd", required_argument, NULL, 'd' },
 		{ "kernel", required_argument, NULL, 'K' },
+		{ "first-index", required_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct wmain_opts o = { .loglevel = 2 };
+	struct wmain_opts o = { .loglevel = 2, .first_index = -1 };
 	const char *file = NULL;
 	int opt;
 	optind = 0;
@@ -39,6 +41,7 @@ int cmd_worker(int argc, char **argv)
 		case 'l': o.loglevel = atoi(optarg); break;
 		case 'k': o.keylog_path = optarg; break;
 		case 'K': o.kernel_url = optarg; break;
+		case 'I': o.first_index = atoi(optarg); break;
 		case 'd':
 			if (o.nfds < WMAIN_MAX_FDS &&
 			    sscanf(optarg, "%d:%u", &o.fds[o.nfds], &o.fd_flags[o.nfds]) == 2)

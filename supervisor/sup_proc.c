@@ -28,7 +28,7 @@ static void child_prepare(pid_t parent, int deathsig)
 
 pid_t sup_spawn_worker(struct sup *s, struct sup_worker *w)
 {
-	char name[32], idx[16], n[16], first[16], count[16], lvl[16];
+	char name[32], idx[16], n[16], first[16], count[16], lvl[16], findex[16];
 	char fdarg[WMAIN_MAX_FDS][24];
 	char *argv[32];
 	int a = 0;
@@ -60,6 +60,11 @@ pid_t sup_spawn_worker(struct sup *s, struct sup_worker *w)
 	if (s->o->keylog_path) {
 		argv[a++] = "--keylog";
 		argv[a++] = (char *)s->o->keylog_path;
+	}
+	if (s->cfg->role == ROLE_GATEWAY) {
+		snprintf(findex, sizeof(findex), "%d", w->first_index);
+		argv[a++] = "--first-index";
+		argv[a++] = findex;
 	}
 	if (s->cfg->ikeconf.installfastpath) {
 		argv[a++] = "--kernel";

@@ -334,6 +334,14 @@ static void worker_ended(struct sup *s, struct sup_worker *w, int status)
 			 w->starts);
 		return;
 	}
+	if (s->cfg->role == ROLE_GATEWAY) {
+		if (s->next_index_block >= SUP_GW_INDEX_BLOCKS) {
+			snprintf(s->error, sizeof(s->error), "worker %d died and no unused block "
+				 "of tunnel indexes is left: given up", w->idx);
+			return;
+		}
+		w->first_index = s->next_index_block++ * SUP_GW_INDEX_BLOCK;
+	}
 	keep_dead(w);
 	w->final = false;
 	w->hello = false;
@@ -342,7 +350,11 @@ static void worker_ended(struct sup *s, struct sup_worker *w, int status)
 	if (pid > 0) {
 		w->pid = pid;
 		w->starts++;
-		sup_log(s, LOGL_INFO, w->idx, "worker.restarted", "pid=%d", (int)pid);
+		if (s->cfg->role == ROLE_GATEWAY)
+			sup_log(s, LOGL_INFO, w->idx, "worker.restarted", "pid=%d first_index=%d",
+				(int)pid, w->first_index);
+		else
+			sup_log(s, LOGL_INFO, w->idx, "worker.restarted", "pid=%d", (int)pid);
 	}
 }
 
@@ -592,6 +604,7 @@ int sup_run(const struct config *cfg, const struct sup_opts *o)
 		s.nworkers = (unsigned)cfg->numberoftunnels;
 	if (s.nworkers > STEER_MAX_WORKERS)
 		s.nworkers = STEER_MAX_WORKERS;
+	s.next_index_block = (int)s.nworkers; /* after every worker's first */
 	s.start_us = real_us();
 	const char *tmp = getenv("TMPDIR");
 	snprintf(s.rundir, sizeof(s.rundir), "%s/ikeswarm-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -625,6 +638,7 @@ int sup_run(const struct config *cfg, const struct sup_opts *o)
 			plan_worker_slice((unsigned)cfg->numberoftunnels, s.nworkers, i, &first, &count);
 		w->first = (int)first;
 		w->count = (int)count;
+		w->first_index = (int)i * SUP_GW_INDEX_BLOCK;
 		if ((rc = open_worker_sock(&s, w)) < 0) {
 			snprintf(s.error, sizeof(s.error), "runtime socket %s: %s", w->url,
 				 strerror(-rc));

@@ -655,6 +655,10 @@ int wmain_run(const struct config *cfg, const struct wmain_opts *o)
 	w.e.log.sink_arg = &w;
 	if (cfg->role == ROLE_CLIENT && engine_set_slice(&w.e, o->first, o->count) < 0)
 		goto out;
+	/* A restarted gateway worker numbers from where the supervisor says,
+	 * never where its dead predecessor did. */
+	if (cfg->role == ROLE_GATEWAY && o->first_index >= 0)
+		w.e.gw_seq = o->first_index;
 	engine_set_pacing(&w.e, o->nworkers > 0 ? (unsigned)o->nworkers : 1);
 	if (o->keylog_path && *o->keylog_path) {
 		w.e.keylog.f = fopen(o->keylog_path, "a");

@@ -30,6 +30,8 @@ struct wmain_opts {
 	const char *keylog_path; /* NULL: none; appended to (workers share it) */
 	int loglevel;            /* events at or below are sent */
 	const char *kernel_url;  /* installfastpath: the kernel process (child.*) */
+	int first_index;         /* gateway: the index of its first peer's tunnel
+				    (-1: the engine's worker x 1,000,000) */
 };
 
 /* Run until the engine is done (runningtime, stop) or the second signal;

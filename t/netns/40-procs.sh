@@ -29,6 +29,8 @@
 #                    close them on the gateway, exit 0
 #  procs_kill_gw     kill -9 of a gateway worker: restarted; the clients' DPD
 #                    notices and every tunnel comes back
+#  procs_kill_gw_new_ids the restarted gateway worker numbers its peers from
+#                    the next unused million, never its predecessor's indexes
 #  procs_abortonerr  with abortonerr a dead worker ends the run, exit 1
 #  procs_kernel_died kill -9 of the client's kernel process: the run stops
 #                    with a clear error and its addresses are still removed
@@ -421,6 +423,24 @@ ip netns exec "$IKS_NS_CL" "$IKESWARM" cli --svr tcp://127.0.0.1:$cl_port summar
 check procs_kill_gw_client_up jq_py "r['ok'] and $up and r['counters']['dpd_sent'] > 0"
 grep -q ' w1 t- worker.died signal=9' "$T/die-gw.log" && pass procs_kill_gw_logged ||
 	fail procs_kill_gw_logged "no worker.died in the gateway log"
+# the restarted w1 numbers its peers from the next unused million (2 workers:
+# 2,000,000), none of its dead predecessor's indexes again
+out=$(python3 - "$T/die-gw.log" <<'PY' 2>&1
+import re, sys
+before, after, restarted = set(), set(), None
+for line in open(sys.argv[1]):
+    m = re.search(r' w1 t- worker\.restarted .*first_index=(\d+)', line)
+    if m:
+        restarted = int(m.group(1))
+    m = re.search(r' w1 t(\d+) ike=\S+ ike\.established', line)
+    if m:
+        (after if restarted is not None else before).add(int(m.group(1)))
+if restarted != 2000000 or not before or not after:
+    sys.exit('first_index %s, %d indexes before, %d after' % (restarted, len(before), len(after)))
+if before & after or min(after) < 2000000:
+    sys.exit('reused: %s' % sorted(before & after)[:5] or min(after))
+PY
+) && pass procs_kill_gw_new_ids || fail procs_kill_gw_new_ids "$out"
 
 # the client's kernel process dies
 kill -9 "$(comm_pid "$IKS_NS_CL" ikeswarm-kernel)"
