@@ -340,6 +340,10 @@ void ike_crypto_free(struct ike_crypto *c)
 			EVP_CIPHER_CTX_free(c->shared->cipher[i]);
 		for (int i = 0; i < MD_COUNT; i++)
 			EVP_MAC_CTX_free(c->shared->hmac[i]);
+		for (int i = 0; i < DHI_COUNT; i++) {
+			EVP_PKEY_CTX_free(c->shared->dh_keygen[i]);
+			EVP_PKEY_free(c->shared->dh_peer[i]);
+		}
 		free(c->shared);
 	}
 	EVP_MD_free(c->sha1);

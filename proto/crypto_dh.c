@@ -1,8 +1,8 @@
 /* Diffie-Hellman over EVP_PKEY: MODP (RFC 3526/2409), ECP (RFC 5903),
- * X25519 (RFC 8031).  Key pairs come from cached templates (no fetch of
- * domain parameters per key; X25519: a ladder derive, see
- * x25519_from_private); the peer key is built by copying our parameters
- * and setting its encoded public value. */
+ * X25519 (RFC 8031).  Key pairs come from the cache's keygen context per
+ * group (no fetch of domain parameters per key; X25519: a ladder derive,
+ * see x25519_from_private); the peer key is the cache's shell per group
+ * (our parameters copied once), its encoded public value set per derive. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +26,6 @@ struct ike_dh {
 	int idx;
 	EVP_PKEY *pkey;                 /* our key pair, kept until free */
 	EVP_PKEY_CTX *dctx;             /* derive context on pkey, made once */
-	EVP_PKEY *peer;                 /* peer key shell, public part reset
-					 * per derive (made on first use) */
 	size_t pub_len;
 	uint8_t pub[];                  /* KE data, g->ke_len octets */
 };
@@ -128,7 +126,7 @@ static int set_priv_len(const struct ike_dh *dh, EVP_PKEY_CTX *kc)
 	return EVP_PKEY_CTX_set_params(kc, params) > 0 ? 0 : -EIO;
 }
 
-static int peer_key(struct ike_dh *dh, const uint8_t *peer, size_t len);
+static EVP_PKEY *peer_key(struct ike_dh *dh, const uint8_t *peer, size_t len);
 
 /* X25519 key pair from 32 private octets (RFC 7748: clamped by the
  * derive).  OpenSSL's keygen and raw-key import compute the public value
@@ -148,21 +146,35 @@ static int x25519_from_private(struct ike_dh *dh, const uint8_t *priv)
 		OSSL_PARAM_END
 	};
 	size_t len = sizeof(base);
-	int rc;
+	EVP_PKEY *pk;
 
 	if (EVP_PKEY_fromdata(dh->c->x25519_import, &dh->pkey, EVP_PKEY_KEYPAIR,
-			      params) <= 0)
+			      params) <= 0 || derive_ctx(dh))
 		return -EIO;
-	rc = derive_ctx(dh);
-	if (!rc)
-		rc = peer_key(dh, base, sizeof(base));
-	if (rc)
-		return rc;
-	if (EVP_PKEY_derive_set_peer_ex(dh->dctx, dh->peer, 0) <= 0 ||
+	pk = peer_key(dh, base, sizeof(base));
+	if (!pk || EVP_PKEY_derive_set_peer_ex(dh->dctx, pk, 0) <= 0 ||
 	    EVP_PKEY_derive(dh->dctx, dh->pub, &len) <= 0 || len != sizeof(base))
 		return -EIO;
 	dh->pub_len = len;
 	return 0;
+}
+
+/* The cache's keygen context for dh's group, made on first use
+ * (EVP_PKEY_keygen may be called on it again and again). */
+static EVP_PKEY_CTX *keygen_ctx(struct ike_dh *dh)
+{
+	EVP_PKEY_CTX **slot = &dh->c->shared->dh_keygen[dh->idx];
+	EVP_PKEY_CTX *kc = *slot;
+
+	if (kc)
+		return kc;
+	kc = EVP_PKEY_CTX_new_from_pkey(dh->c->libctx, dh->c->dh_tmpl[dh->idx], NULL);
+	if (!kc || EVP_PKEY_keygen_init(kc) <= 0 || set_priv_len(dh, kc)) {
+		EVP_PKEY_CTX_free(kc);
+		return NULL;
+	}
+	*slot = kc;
+	return kc;
 }
 
 static struct ike_dh *x25519_new(const struct ike_crypto *c, uint16_t group)
@@ -184,20 +196,18 @@ static struct ike_dh *x25519_new(const struct ike_crypto *c, uint16_t group)
 struct ike_dh *ike_dh_new(const struct ike_crypto *c, uint16_t group)
 {
 	struct ike_dh *dh;
-	EVP_PKEY_CTX *kc = NULL;
+	EVP_PKEY_CTX *kc;
 
 	if (group == IKE_DH_CURVE25519)
 		return x25519_new(c, group);
 	dh = dh_alloc(c, group);
 	if (!dh)
 		return NULL;
-	kc = EVP_PKEY_CTX_new_from_pkey(c->libctx, c->dh_tmpl[dh->idx], NULL);
-	if (!kc || EVP_PKEY_keygen_init(kc) <= 0 || set_priv_len(dh, kc) ||
-	    EVP_PKEY_keygen(kc, &dh->pkey) <= 0 || dh_finish(dh)) {
+	kc = keygen_ctx(dh);
+	if (!kc || EVP_PKEY_keygen(kc, &dh->pkey) <= 0 || dh_finish(dh)) {
 		ike_dh_free(dh);
 		dh = NULL;
 	}
-	EVP_PKEY_CTX_free(kc);
 	return dh;
 }
 
@@ -349,37 +359,53 @@ static bool modp_peer_ok(const struct ike_dh *dh, const uint8_t *y, size_t len)
 	return memcmp(y, dh->c->modp_pm1[dh->idx], len) < 0;
 }
 
-/* Load the peer's public value into our reusable peer key (same group
- * parameters as ours; copying those once saves a group copy per derive).
- * ECP decoding checks that the point is on the curve. */
-static int peer_key(struct ike_dh *dh, const uint8_t *peer, size_t len)
+/* The cache's peer key shell for dh's group, made on first use by
+ * copying our domain parameters (the same for every key of the group).
+ * One per group and cache, not per key pair: an EVP_PKEY made walks
+ * OpenSSL 3.0's name table.  Its public value is set before each derive
+ * (a derive context keeps a reference to it, and reads it only in the
+ * EVP_PKEY_derive that follows set_peer: one thread per cache). */
+static EVP_PKEY *peer_shell(struct ike_dh *dh)
+{
+	EVP_PKEY **slot = &dh->c->shared->dh_peer[dh->idx];
+	EVP_PKEY *pk = *slot;
+
+	if (pk)
+		return pk;
+	pk = EVP_PKEY_new();
+	if (!pk || EVP_PKEY_copy_parameters(pk, dh->pkey) <= 0) {
+		EVP_PKEY_free(pk);
+		return NULL;
+	}
+	*slot = pk;
+	return pk;
+}
+
+/* The peer shell with the peer's public value loaded, or NULL (bad value
+ * or OpenSSL failure).  ECP decoding checks that the point is on the
+ * curve. */
+static EVP_PKEY *peer_key(struct ike_dh *dh, const uint8_t *peer, size_t len)
 {
 	uint8_t buf[1 + ECP_MAX_KE];
 	const uint8_t *enc = peer;
+	EVP_PKEY *pk = peer_shell(dh);
 
-	if (!dh->peer) {
-		dh->peer = EVP_PKEY_new();
-		if (!dh->peer || EVP_PKEY_copy_parameters(dh->peer, dh->pkey) <= 0) {
-			EVP_PKEY_free(dh->peer);
-			dh->peer = NULL;
-			return -EIO;
-		}
-	}
+	if (!pk)
+		return NULL;
 	if (dh->g->kind == DH_KIND_ECP) {
 		buf[0] = 0x04;   /* RFC 5903: KE is x | y, uncompressed */
 		memcpy(buf + 1, peer, len);
 		enc = buf;
 		len++;
 	}
-	return EVP_PKEY_set1_encoded_public_key(dh->peer, enc, len) > 0 ? 0
-									 : -EINVAL;
+	return EVP_PKEY_set1_encoded_public_key(pk, enc, len) > 0 ? pk : NULL;
 }
 
 int ike_dh_shared(struct ike_dh *dh, const uint8_t *peer, size_t peer_len,
 		  uint8_t *out, size_t *len)
 {
 	size_t want = dh->g->secret_len, got = want;
-	int rc;
+	EVP_PKEY *pk;
 
 	if (*len < want)
 		return -ENOBUFS;
@@ -387,12 +413,12 @@ int ike_dh_shared(struct ike_dh *dh, const uint8_t *peer, size_t peer_len,
 		return -EINVAL;
 	if (dh->g->kind == DH_KIND_MODP && !modp_peer_ok(dh, peer, peer_len))
 		return -EINVAL;
-	rc = peer_key(dh, peer, peer_len);
-	if (rc)
-		return rc;   /* ECP: not on the curve */
+	pk = peer_key(dh, peer, peer_len);
+	if (!pk)
+		return -EINVAL;   /* ECP: not on the curve */
 	/* Validation is done above (MODP range, ECP on-curve at decode);
 	 * X25519 derive fails on an all-zero result (RFC 8031 2.3). */
-	if (EVP_PKEY_derive_set_peer_ex(dh->dctx, dh->peer, 0) <= 0)
+	if (EVP_PKEY_derive_set_peer_ex(dh->dctx, pk, 0) <= 0)
 		return -EINVAL;
 	if (EVP_PKEY_derive(dh->dctx, out, &got) <= 0)
 		return dh->g->kind == DH_KIND_X25519 ? -EINVAL : -EIO;
@@ -420,8 +446,7 @@ void ike_dh_free(struct ike_dh *dh)
 {
 	if (!dh)
 		return;
-	EVP_PKEY_CTX_free(dh->dctx);
-	EVP_PKEY_free(dh->peer);
+	EVP_PKEY_CTX_free(dh->dctx);   /* drops its reference to the peer shell */
 	EVP_PKEY_free(dh->pkey);   /* clears the private key */
 	OPENSSL_cleanse(dh->pub, dh->g->ke_len);
 	free(dh);

@@ -68,6 +68,12 @@ struct ike_crypto {
 struct ike_shared_ctx {
 	EVP_CIPHER_CTX *cipher[CI_COUNT];
 	EVP_MAC_CTX *hmac[MD_COUNT];
+	/* DH, made on first use per group (crypto_dh.c): a keygen context
+	 * (MODP, ECP) and a peer key shell whose public value is set before
+	 * each derive.  Each EVP_PKEY_CTX or EVP_PKEY made walks OpenSSL
+	 * 3.0's whole name table; these two were made per key pair. */
+	EVP_PKEY_CTX *dh_keygen[DHI_COUNT];
+	EVP_PKEY *dh_peer[DHI_COUNT];
 };
 
 /* Index of an HMAC digest for a PRF or integrity id, or -1. */

@@ -343,6 +343,55 @@ START_TEST(fresh_keys_differ)
 }
 END_TEST
 
+/* The peer key shell is one per group and cache (crypto_dh.c peer_shell):
+ * derives of different key pairs interleaved, and a refused peer value in
+ * between, still give each pair its own agreement. */
+START_TEST(shared_peer_interleaved)
+{
+	static const uint16_t groups[] = { IKE_DH_CURVE25519, IKE_DH_ECP_256,
+					   IKE_DH_MODP_1024 };
+	uint8_t bad[128] = { 0 }, ab[128], ba[128], ca[128], ac[128];
+	size_t len, klen;
+
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		struct ike_dh *a = ike_dh_new(C, groups[i]);
+		struct ike_dh *b = ike_dh_new(C, groups[i]);
+		struct ike_dh *c = ike_dh_new(C, groups[i]);
+		const uint8_t *pa, *pb, *pc;
+		size_t slen = ike_dh_secret_len(groups[i]);
+
+		ck_assert_ptr_nonnull(a);
+		ck_assert_ptr_nonnull(b);
+		ck_assert_ptr_nonnull(c);
+		pa = ike_dh_public_ref(a, &klen);
+		pb = ike_dh_public_ref(b, &klen);
+		pc = ike_dh_public_ref(c, &klen);
+		ck_assert_uint_le(klen, sizeof(bad));
+		len = sizeof(ab);
+		ck_assert_int_eq(ike_dh_shared(a, pb, klen, ab, &len), 0);
+		len = sizeof(ca);
+		ck_assert_int_eq(ike_dh_shared(c, pa, klen, ca, &len), 0);
+		/* All-zero: X25519 low order, ECP off the curve, MODP y = 0. */
+		len = sizeof(ba);
+		ck_assert_int_eq(ike_dh_shared(b, bad, klen, ba, &len), -EINVAL);
+		len = sizeof(ba);
+		ck_assert_int_eq(ike_dh_shared(b, pa, klen, ba, &len), 0);
+		ck_assert_uint_eq(len, slen);
+		ck_assert_mem_eq(ab, ba, slen);
+		len = sizeof(ac);
+		ck_assert_int_eq(ike_dh_shared(a, pc, klen, ac, &len), 0);
+		ck_assert_mem_eq(ac, ca, slen);
+		ck_assert(memcmp(ab, ac, slen) != 0);
+		ike_dh_free(b);   /* a's context still works after b is gone */
+		len = sizeof(ab);
+		ck_assert_int_eq(ike_dh_shared(a, pc, klen, ab, &len), 0);
+		ck_assert_mem_eq(ab, ca, slen);
+		ike_dh_free(a);
+		ike_dh_free(c);
+	}
+}
+END_TEST
+
 START_TEST(unsupported_groups)
 {
 	static const uint16_t bad[] = { 0, 3, 4, 22, 23, 24, 25, 26, 32, 999 };
@@ -407,6 +456,7 @@ static Suite *dh_suite(void)
 	tcase_add_test(tc, modp_from_private);
 	tcase_add_test(tc, modp_short_exponent);
 	tcase_add_test(tc, fresh_keys_differ);
+	tcase_add_test(tc, shared_peer_interleaved);
 	tcase_add_test(tc, unsupported_groups);
 	suite_add_tcase(s, tc);
 	return s;
