@@ -1,5 +1,6 @@
 /* ikeswarm cli [--svr ADDR] [--timeout SEC] [CMD [ARGS]]
- * ikeswarm cli [--svr ADDR] events [--level N] [--keyword K] [--count N] [--for SEC]
+ * ikeswarm cli [--svr ADDR] events [--level N] [--keyword K] [--follow | [--count N]
+ *                                  [--for SEC]]
  *
  * The control socket's client: one-shot (prints the reply as one line of
  * JSON, for scripts) or an interactive shell reading commands from stdin.
@@ -56,8 +57,9 @@ static void print_commands(FILE *f)
 		fprintf(f, "  %-28s %s\n", syn, t->help);
 	}
 	fprintf(f, "  %-28s %s\n", "events [OPTIONS]",
-		"print event lines as they happen (one-shot only): --level N,");
-	fprintf(f, "  %-28s %s\n", "", "--keyword K, --count N, --for SEC (stop after)");
+		"print event lines as they happen: --level N, --keyword K,");
+	fprintf(f, "  %-28s %s\n", "", "--follow (until Ctrl-C or the run ends; the default),");
+	fprintf(f, "  %-28s %s\n", "", "--count N, --for SEC (stop after)");
 	fprintf(f, "  %-28s %s\n", "help", "this list");
 	fprintf(f, "  %-28s %s\n", "quit", "leave the shell");
 }
@@ -285,10 +287,12 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* "events" and its options: level, keyword, count (0: no limit), for_s. */
+/* "events" and its options: level, keyword, follow, count (0: no limit),
+ * for_s (0: none).  Without count and for_s it follows. */
 struct events_args {
 	int level;
 	const char *keyword;
+	bool follow;
 	long count;
 	double for_s;
 };
@@ -298,6 +302,10 @@ static int events_args(int n, char **w, struct events_args *a, FILE *err)
 	*a = (struct events_args){ .level = 2 };
 	for (int i = 1; i < n; i++) {
 		char *end = NULL;
+		if (!strcmp(w[i], "--follow") || !strcmp(w[i], "-f")) {
+			a->follow = true;
+			continue;
+		}
 		if (i + 1 >= n)
 			goto usage;
 		if (!strcmp(w[i], "--level")) {
@@ -318,10 +326,14 @@ static int events_args(int n, char **w, struct events_args *a, FILE *err)
 			goto usage;
 		}
 	}
+	if (a->follow && (a->count || a->for_s)) {
+		fprintf(err, "ikeswarm cli: events: --follow does not stop after --count or --for\n");
+		goto usage;
+	}
 	return 0;
 usage:
-	fprintf(err, "ikeswarm cli: usage: events [--level 1-5] [--keyword K] [--count N] "
-		"[--for SEC]\n");
+	fprintf(err, "ikeswarm cli: usage: events [--level 1-5] [--keyword K] "
+		"[--follow | [--count N] [--for SEC]]\n");
 	return -1;
 }
 
@@ -335,14 +347,52 @@ static json_t *subscribe_req(const struct events_args *a)
 	return req;
 }
 
-static int cli_events(struct conn *c, int n, char **w, FILE *out, FILE *err)
+/* The SUB socket's connections to the run's PUB socket, counted from nng's
+ * own threads: when the last one went and none came back within
+ * EVENTS_GONE_S, the run has gone (a supervisor closes its PUB socket only
+ * when it exits). */
+#define EVENTS_GONE_S 1.0
+
+static int sub_pipes, sub_had_pipe;
+
+static void on_sub_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	(void)p;
+	(void)arg;
+	if (ev == NNG_PIPE_EV_ADD_POST) {
+		__atomic_add_fetch(&sub_pipes, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&sub_had_pipe, 1, __ATOMIC_SEQ_CST);
+	} else if (ev == NNG_PIPE_EV_REM_POST) {
+		__atomic_sub_fetch(&sub_pipes, 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+/* Print one "<level digit> <line>" message when it has the keyword after
+ * its time field, as the run's own filters look; true when printed. */
+static bool print_event(const char *buf, size_t sz, const char *keyword, FILE *out)
+{
+	if (sz < 2 || buf[1] != ' ')
+		return false;
+	const char *line = buf + 2;
+	const char *body = memchr(line, ' ', sz - 2);
+	size_t blen = body ? sz - 2 - (size_t)(body + 1 - line) : 0;
+	if (keyword && !(body && memmem(body + 1, blen, keyword, strlen(keyword))))
+		return false;
+	fprintf(out, "%.*s\n", (int)(sz - 2), line);
+	fflush(out);
+	return true;
+}
+
+/* Subscribe over c (open: the shell's; else opened and closed here) and
+ * print lines until --count, --for, SIGINT/SIGTERM, or the run ends. */
+static int cli_events(struct conn *c, bool c_open, int n, char **w, FILE *out, FILE *err)
 {
 	struct events_args a;
 	nng_socket sub = NNG_SOCKET_INITIALIZER;
 	if (events_args(n, w, &a, err) < 0)
 		return CLI_USAGE;
 	json_t *req = subscribe_req(&a), *answer = NULL;
-	int rc = conn_open(c, err);
+	int rc = c_open ? CLI_OK : conn_open(c, err);
 	if (rc != CLI_OK)
 		goto out;
 	rc = exchange(c, req, &answer, err);
@@ -352,6 +402,7 @@ static int cli_events(struct conn *c, int n, char **w, FILE *out, FILE *err)
 	const char *url = json_string_value(json_object_get(answer, "url"));
 	if (rc != CLI_OK || !url)
 		goto out;
+	sub_pipes = sub_had_pipe = 0;
 	int rv = nng_sub0_open(&sub);
 	for (int l = 1; !rv && l <= a.level; l++) {
 		char topic = (char)('0' + l);
@@ -360,21 +411,38 @@ static int cli_events(struct conn *c, int n, char **w, FILE *out, FILE *err)
 	if (!rv)
 		rv = nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 200);
 	if (!rv)
+		rv = nng_pipe_notify(sub, NNG_PIPE_EV_ADD_POST, on_sub_pipe, NULL);
+	if (!rv)
+		rv = nng_pipe_notify(sub, NNG_PIPE_EV_REM_POST, on_sub_pipe, NULL);
+	if (!rv)
 		rv = nng_dial(sub, url, NULL, NNG_FLAG_NONBLOCK);
 	if (rv) {
 		fprintf(err, "ikeswarm cli: events at %s: %s\n", url, nng_strerror(rv));
 		rc = CLI_NO_ANSWER;
 		goto out;
 	}
-	struct sigaction sa = { .sa_handler = on_events_signal };
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	double start = mono_s(), renew = start;
+	struct sigaction sa = { .sa_handler = on_events_signal }, old_int, old_term;
+	events_stop = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	double start = mono_s(), renew = start, lost = 0;
 	double lease = (double)json_integer_value(json_object_get(answer, "lease_s"));
 	long printed = 0;
 	while (!events_stop && (!a.count || printed < a.count) &&
 	       (!a.for_s || mono_s() - start < a.for_s)) {
-		if (lease > 0 && mono_s() - renew > lease / 3) {
+		double now = mono_s();
+		if (__atomic_load_n(&sub_had_pipe, __ATOMIC_SEQ_CST) &&
+		    !__atomic_load_n(&sub_pipes, __ATOMIC_SEQ_CST)) {
+			if (!lost)
+				lost = now;
+			else if (now - lost >= EVENTS_GONE_S) {
+				fprintf(err, "ikeswarm cli: events: the run at %s has gone\n", url);
+				break;
+			}
+		} else {
+			lost = 0;
+		}
+		if (lease > 0 && now - renew > lease / 3) {
 			json_t *again = NULL;
 			if (exchange(c, req, &again, err) == CLI_NO_ANSWER) {
 				json_decref(again);
@@ -390,26 +458,16 @@ static int cli_events(struct conn *c, int n, char **w, FILE *out, FILE *err)
 			continue;
 		if (rv)
 			break;
-		/* "<level digit> <line>": print the line when it has the keyword
-		 * after its time field, as the run's own filters look. */
-		if (sz >= 2 && buf[1] == ' ') {
-			const char *line = buf + 2;
-			const char *body = memchr(line, ' ', sz - 2);
-			size_t blen = body ? sz - 2 - (size_t)(body + 1 - line) : 0;
-			if (!a.keyword || (body && memmem(body + 1, blen, a.keyword,
-							  strlen(a.keyword)))) {
-				fprintf(out, "%.*s\n", (int)(sz - 2), line);
-				fflush(out);
-				printed++;
-			}
-		}
+		printed += print_event(buf, sz, a.keyword, out);
 		nng_free(buf, sz);
 	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	rc = CLI_OK;
 out:
 	if (nng_socket_id(sub) > 0)
 		nng_close(sub);
-	if (rc != CLI_USAGE && nng_socket_id(c->sock) > 0)
+	if (!c_open && rc != CLI_USAGE && nng_socket_id(c->sock) > 0)
 		nng_close(c->sock);
 	json_decref(answer);
 	json_decref(req);
@@ -454,6 +512,10 @@ static int shell(struct conn *c, FILE *in, FILE *out, FILE *err)
 			break;
 		if (!strcmp(w[0], "help") || !strcmp(w[0], "?")) {
 			print_commands(out);
+			continue;
+		}
+		if (!strcmp(w[0], "events")) {
+			cli_events(c, true, n, w, out, err); /* Ctrl-C: back to the prompt */
 			continue;
 		}
 		json_t *req = build_request(n, w, err), *answer = NULL;
@@ -508,7 +570,7 @@ int cli_main(int argc, char **argv, FILE *in, FILE *out, FILE *err)
 		return CLI_USAGE;
 	}
 	if (i < argc && !strcmp(argv[i], "events"))
-		return cli_events(&c, argc - i, argv + i, out, err);
+		return cli_events(&c, false, argc - i, argv + i, out, err);
 	if (i < argc)
 		return one_shot(&c, argc - i, argv + i, out, err);
 	return shell(&c, in, out, err);

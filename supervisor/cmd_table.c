@@ -24,7 +24,8 @@ const struct cmd ikeswarm_cmds[] = {
 	  "  -f FILE     write to FILE instead of standard output\n" },
 	{ "cli", cmd_cli, "talk to a running ikeswarm over its control socket",
 	  "ikeswarm cli [--svr ADDR] [--timeout SEC] [CMD [ARGS]]\n"
-	  "ikeswarm cli [--svr ADDR] events [--level N] [--keyword K] [--count N] [--for SEC]\n"
+	  "ikeswarm cli [--svr ADDR] events [--level N] [--keyword K]\n"
+	  "                                  [--follow | [--count N] [--for SEC]]\n"
 	  "  --svr ADDR     tcp://HOST:PORT, HOST[:PORT] or ipc://PATH\n"
 	  "                 (default tcp://127.0.0.1:12330)\n"
 	  "  --timeout SEC  give up waiting for an answer (default 5)\n"
