@@ -23,17 +23,25 @@
 #define TAG_K(t) ((t) & 0xffu)
 #define NO_TAG UINT32_MAX
 #define MAX_REQUESTS (1u << 23) /* requests per call, so TAG_REQ(NO_TAG) is none */
-enum { K_OUT = 0, K_IN = 1, K_POL = 2, K_ROUTE = 200 }; /* < 256: 2 + 3*8*8 < 200 */
+/* < 256: 2 + 3*8*8 < 200; the re-added states of a move after the routes */
+enum { K_OUT = 0, K_IN = 1, K_POL = 2, K_ROUTE = 200, K_NEW_OUT = 250, K_NEW_IN = 251 };
 #define MASK_BYTES 32 /* one bit per k */
 
-/* One installed CHILD SA: what removing it needs (no keys). */
+/* One installed CHILD SA: what removing it needs, and what adding its
+ * states again needs (a MOBIKE move XFRM_MSG_MIGRATE cannot express):
+ * algorithms, ESN, replay window and the keys.  One allocation: the
+ * selectors, then keymat_len octets of KEYMAT (rec_keymat()); wiped when
+ * freed (rec_free()). */
 struct rec {
 	struct rec *next;
 	uint32_t reqid, priority;
 	uint32_t spi_in, spi_out;
+	uint32_t replay_window;
+	uint16_t encr_id, encr_keybits, integ_id, keymat_len;
 	uint8_t mode, n_lts, n_rts;
+	bool initiator, esn;
 	struct fp_endpoints ep;
-	struct fp_ts ts[]; /* n_lts local, then n_rts remote */
+	struct fp_ts ts[]; /* n_lts local, then n_rts remote; then the keys */
 };
 
 /* A table 330 route and how many installed SAs need it. */
@@ -159,10 +167,28 @@ static struct rec *rec_unlink(struct fastpath *fp, uint32_t reqid)
 	return r;
 }
 
+static size_t rec_size(size_t nts, size_t keymat_len)
+{
+	return sizeof(struct rec) + nts * sizeof(struct fp_ts) + keymat_len;
+}
+
+static uint8_t *rec_keymat(const struct rec *r)
+{
+	return (uint8_t *)(r->ts + r->n_lts + r->n_rts);
+}
+
+static void rec_free(struct rec *r)
+{
+	if (!r)
+		return;
+	explicit_bzero(r, rec_size((size_t)r->n_lts + r->n_rts, r->keymat_len));
+	free(r);
+}
+
 static struct rec *rec_from_child(const struct fp_child *c)
 {
 	size_t nts = (size_t)c->n_local_ts + c->n_remote_ts;
-	struct rec *r = calloc(1, sizeof(*r) + nts * sizeof(r->ts[0]));
+	struct rec *r = calloc(1, rec_size(nts, c->keymat_len));
 
 	if (!r)
 		return NULL;
@@ -170,12 +196,20 @@ static struct rec *rec_from_child(const struct fp_child *c)
 	r->priority = c->priority;
 	r->spi_in = c->spi_in;
 	r->spi_out = c->spi_out;
+	r->replay_window = c->replay_window;
+	r->encr_id = c->encr_id;
+	r->encr_keybits = c->encr_keybits;
+	r->integ_id = c->integ_id;
+	r->keymat_len = c->keymat_len;
 	r->mode = c->mode;
 	r->n_lts = c->n_local_ts;
 	r->n_rts = c->n_remote_ts;
+	r->initiator = c->initiator;
+	r->esn = c->esn;
 	r->ep = c->ep;
 	memcpy(r->ts, c->local_ts, c->n_local_ts * sizeof(r->ts[0]));
 	memcpy(r->ts + c->n_local_ts, c->remote_ts, c->n_remote_ts * sizeof(r->ts[0]));
+	memcpy(rec_keymat(r), c->keymat, c->keymat_len);
 	return r;
 }
 
@@ -187,12 +221,26 @@ static void child_from_rec(const struct rec *r, struct fp_child *c)
 	c->priority = r->priority;
 	c->spi_in = r->spi_in;
 	c->spi_out = r->spi_out;
+	c->replay_window = r->replay_window;
+	c->encr_id = r->encr_id;
+	c->encr_keybits = r->encr_keybits;
+	c->integ_id = r->integ_id;
+	c->initiator = r->initiator;
+	c->esn = r->esn;
 	c->mode = r->mode;
 	c->ep = r->ep;
 	c->n_local_ts = r->n_lts;
 	c->n_remote_ts = r->n_rts;
 	memcpy(c->local_ts, r->ts, r->n_lts * sizeof(r->ts[0]));
 	memcpy(c->remote_ts, r->ts + r->n_lts, r->n_rts * sizeof(r->ts[0]));
+}
+
+/* The same with the keys (the caller wipes c->keymat after use). */
+static void child_from_rec_keys(const struct rec *r, struct fp_child *c)
+{
+	child_from_rec(r, c);
+	c->keymat_len = r->keymat_len;
+	memcpy(c->keymat, rec_keymat(r), r->keymat_len);
 }
 
 /* ---- table 330 route references ---- */
@@ -577,7 +625,7 @@ static void forget_all(struct fastpath *fp)
 		while (fp->recs[b]) {
 			struct rec *r = fp->recs[b];
 			fp->recs[b] = r->next;
-			free(r);
+			rec_free(r);
 		}
 	}
 	for (size_t b = 0; b < fp->nroutes_cap; b++) {
@@ -736,7 +784,7 @@ int fp_install(struct fastpath *fp, const struct fp_child *c, size_t count, int 
 			continue;
 		if (err[i] == 0)
 			err[i] = sock_err;
-		free(rec_unlink(fp, c[i].reqid));
+		rec_free(rec_unlink(fp, c[i].reqid));
 		/* what failed was never added: a state or policy that collided
 		 * is another SA's, not ours to remove */
 		emit_remove(fp, &c[i], i, NULL, failed + i * MASK_BYTES);
@@ -837,18 +885,25 @@ int fp_rekey(struct fastpath *fp, const uint32_t *old_reqid, const struct fp_chi
 	if (!sock_err)
 		sock_err = rc;
 	/* the record follows the kernel: where phase 1 worked the new states
-	 * are in, whatever phase 2 said */
+	 * are in, whatever phase 2 said (the new keys with them) */
 	for (size_t i = 0; i < count; i++) {
 		if (!added[i])
 			continue;
-		struct rec *r = rec_unlink(fp, old_reqid[i]);
-		r->reqid = c[i].reqid;
-		r->spi_in = c[i].spi_in;
-		r->spi_out = c[i].spi_out;
-		r->ep = c[i].ep;
-		r->priority = c[i].priority;
+		struct rec *r = rec_unlink(fp, old_reqid[i]), *nr = rec_from_child(&c[i]);
+		if (!nr) { /* keep the old record with the new identity */
+			explicit_bzero(rec_keymat(r), r->keymat_len);
+			r->reqid = c[i].reqid;
+			r->spi_in = c[i].spi_in;
+			r->spi_out = c[i].spi_out;
+			r->ep = c[i].ep;
+			r->priority = c[i].priority;
+			r->keymat_len = 0; /* its keys are not these: no re-add */
+		} else {
+			rec_free(r);
+			r = nr;
+		}
 		if (rec_insert(fp, r) < 0) {
-			free(r);
+			rec_free(r);
 			if (!err[i])
 				err[i] = -ENOMEM;
 		}
@@ -858,18 +913,203 @@ int fp_rekey(struct fastpath *fp, const uint32_t *old_reqid, const struct fp_chi
 	return count_failed(err, count, sock_err);
 }
 
+/* How a move of r to `to` is done.  XFRM_MSG_MIGRATE needs new
+ * addresses (the kernel refuses old == new, so no ports-only move), of
+ * the family the states have (its clone keeps the state's family), and
+ * cannot drop the UDP encapsulation (its clone keeps the old one when the
+ * request names none); anything else is deleted and added again. */
+enum move { MV_NONE, MV_MIGRATE, MV_READD };
+
+static enum move move_kind(const struct rec *r, const struct fp_endpoints *to)
+{
+	bool same_addrs = !ip_addr_cmp(&r->ep.local, &to->local) &&
+			  !ip_addr_cmp(&r->ep.remote, &to->remote);
+
+	if (same_addrs && r->ep.local_port == to->local_port &&
+	    r->ep.remote_port == to->remote_port)
+		return MV_NONE;
+	if (same_addrs || r->ep.local.family != to->local.family ||
+	    (r->ep.local_port && !to->local_port))
+		return MV_READD;
+	return MV_MIGRATE;
+}
+
+/* c's table 330 routes replaced to follow the new path (via). */
+static void emit_routes_moved(struct fastpath *fp, const struct fp_child *c,
+			      const struct route330_via *via, size_t i, int *err)
+{
+	for (unsigned k = 0; k < c->n_remote_ts; k++) {
+		struct ip_prefix p;
+		struct nl_msg *m = NULL;
+		struct route330_via v = *via;
+		fp_ts_prefix(&c->remote_ts[k], &p);
+		if (v.gw.family && v.gw.family != p.addr.family)
+			memset(&v.gw, 0, sizeof(v.gw)); /* as in emit_routes */
+		queue(fp->rp, route330_build(R330_REPLACE, &p, &v, route_src(c), &m), &m,
+		      TAG(i, K_ROUTE + k), err);
+	}
+}
+
+/* Every policy migrate of r failed (failed: its mask): nothing moved. */
+static bool migrate_refused(const struct rec *r, const uint8_t *failed)
+{
+	unsigned npol = (unsigned)r->n_lts * r->n_rts * (r->mode == FP_TUNNEL ? 3 : 2);
+
+	for (unsigned k = K_POL; k < K_POL + npol; k++)
+		if (!bit(failed, k))
+			return false;
+	return true;
+}
+
+#define READD_CHUNK 256 /* re-added CHILD SAs per round (bounds the carries) */
+
+struct ae_fill {
+	const size_t *idx;              /* idx[j]: the request of chunk entry j */
+	struct xfrm_sa_carry (*carry)[2]; /* [j][FP_OUT / FP_IN] */
+	int *err;
+};
+
+static int ae_answer(void *ctx, size_t q, const struct nlmsghdr *h, int e)
+{
+	struct ae_fill *f = ctx;
+	size_t i = f->idx[q / 2];
+
+	if (!e)
+		e = xfrm_sa_parse_ae(h, &f->carry[q / 2][q % 2]);
+	if (e && !f->err[i])
+		f->err[i] = e;
+	return 0;
+}
+
+/* c's states (fp_child_check()ed: alg) added at c->ep carrying carry[],
+ * tagged k_out and k_in; not where skip has the bit. */
+static void emit_states_carry(struct fastpath *fp, const struct fp_child *c,
+			      const struct xfrm_alg_spec *alg, const struct xfrm_sa_carry carry[2],
+			      size_t i, int *err, const uint8_t *skip, unsigned k_out, unsigned k_in)
+{
+	struct nl_msg *m = NULL;
+
+	if (!bit(skip, k_out))
+		queue(fp->xp, xfrm_sa_build_readd(c, alg, FP_OUT, &carry[FP_OUT], &m), &m,
+		      TAG(i, k_out), err);
+	if (!bit(skip, k_in))
+		queue(fp->xp, xfrm_sa_build_readd(c, alg, FP_IN, &carry[FP_IN], &m), &m,
+		      TAG(i, k_in), err);
+}
+
+/* Re-adds the n CHILD SAs reqid[idx[j]] (MV_READD) at to[idx[j]]: their
+ * replay state and counters read (XFRM_MSG_GETAE, one packed query, no
+ * keys in the answers), then in one pack the old states deleted, the new
+ * ones added carrying them, the policies' templates updated and the
+ * routes replaced: the kernel runs a pack in one go, so traffic misses at
+ * most the packets in flight meanwhile.  Where any of that fails, the old
+ * states and templates are put back (best effort; the routes stay on the
+ * new path).  failed: count * MASK_BYTES, zero.  0 or -errno (socket). */
+static int readd_chunk(struct fastpath *fp, const uint32_t *reqid, const size_t *idx, size_t n,
+		       const struct fp_endpoints *to, const struct route330_via *vias,
+		       const int *verr, size_t count, int *err, uint8_t *failed)
+{
+	struct xfrm_sa_carry (*carry)[2] = calloc(n, sizeof(*carry));
+	struct nl_msg **q = calloc(2 * n, sizeof(*q));
+	bool *sent = calloc(n, sizeof(*sent));
+	struct xfrm_alg_spec alg;
+	struct fp_child c;
+	int rc = -ENOMEM, sock_err;
+
+	if (!carry || !q || !sent)
+		goto out;
+	for (size_t j = 0; j < n; j++) {
+		const struct rec *r = rec_find(fp, reqid[idx[j]]);
+		if (xfrm_sa_build_getae(&r->ep.remote, r->spi_out, &q[2 * j + FP_OUT]) < 0 ||
+		    xfrm_sa_build_getae(&r->ep.local, r->spi_in, &q[2 * j + FP_IN]) < 0)
+			goto out;
+	}
+	struct ae_fill f = { idx, carry, err };
+	rc = nlp_query(fp->xp, q, 2 * n, ae_answer, &f);
+	if (rc < 0)
+		goto out;
+	for (size_t j = 0; j < n; j++) {
+		size_t i = idx[j];
+		const struct rec *r = rec_find(fp, reqid[i]);
+		if (!err[i] && r->mode == FP_TUNNEL)
+			err[i] = verr[i];
+		if (err[i])
+			continue;
+		child_from_rec_keys(r, &c);
+		c.ep = to[i];
+		/* no keys kept (a rekey that ran out of memory): cannot re-add */
+		err[i] = r->keymat_len ? fp_child_check(&c, &alg) : -EOPNOTSUPP;
+		if (!err[i]) {
+			sent[j] = true;
+			emit_states_del(fp, &r->ep, r->spi_in, r->spi_out, i, err, NULL);
+			emit_states_carry(fp, &c, &alg, carry[j], i, err, NULL, K_NEW_OUT, K_NEW_IN);
+			emit_policies(fp, &c, XP_UPDATE, NULL, i, err, NULL);
+			if (c.mode == FP_TUNNEL)
+				emit_routes_moved(fp, &c, &vias[i], i, err);
+		}
+		explicit_bzero(c.keymat, c.keymat_len);
+	}
+	sock_err = send_packs(fp, err, count, false, failed);
+	/* put back what failed: the new states that went in out, the old
+	 * ones whose delete worked in again, the templates back */
+	bool undo = false;
+	for (size_t j = 0; j < n; j++) {
+		size_t i = idx[j];
+		struct rec *r = rec_find(fp, reqid[i]);
+		const uint8_t *fm = failed + i * MASK_BYTES;
+		struct nl_msg *m = NULL;
+		if (!sent[j])
+			continue;
+		if (!err[i] && !sock_err) {
+			r->ep = to[i];
+			continue;
+		}
+		if (!err[i])
+			err[i] = sock_err;
+		child_from_rec_keys(r, &c);
+		if (!bit(fm, K_NEW_OUT))
+			queue(fp->xp, xfrm_sa_build_del(&to[i].remote, c.spi_out, &m), &m, NO_TAG, NULL);
+		if (!bit(fm, K_NEW_IN))
+			queue(fp->xp, xfrm_sa_build_del(&to[i].local, c.spi_in, &m), &m, NO_TAG, NULL);
+		/* the old states again where their delete worked (a failed
+		 * delete, K_OUT / K_IN in fm, left it there) */
+		if (fp_child_check(&c, &alg) == 0)
+			emit_states_carry(fp, &c, &alg, carry[j], i, NULL, fm, K_OUT, K_IN);
+		emit_policies(fp, &c, XP_UPDATE, NULL, i, NULL, NULL);
+		explicit_bzero(c.keymat, c.keymat_len);
+		undo = true;
+	}
+	if (undo)
+		send_packs(fp, NULL, count, true, NULL);
+	rc = sock_err;
+out:
+	for (size_t k = 0; q && k < 2 * n; k++)
+		if (q[k])
+			nlmsg_free(q[k]);
+	if (carry)
+		explicit_bzero(carry, n * sizeof(*carry));
+	free(carry);
+	free(q);
+	free(sent);
+	return rc;
+}
+
 int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpoints *to,
 	       size_t count, int *err)
 {
-	size_t cap = count ? count : 1;
+	if (count > MAX_REQUESTS)
+		return -E2BIG;
+	size_t cap = count ? count : 1, nre = 0;
 	struct route330_via *vias = malloc(cap * sizeof(*vias));
 	int *verr = malloc(cap * sizeof(*verr));
 	bool *want = calloc(cap, sizeof(*want));
-	bool *skip = calloc(cap, sizeof(*skip)); /* answered without a message */
+	uint8_t *kind = calloc(cap, sizeof(*kind));
+	size_t *idx = malloc(cap * sizeof(*idx));
+	uint8_t *failed = NULL;
 	struct fp_child c;
-	int rc = -ENOMEM;
+	int rc = -ENOMEM, sock_err;
 
-	if (!vias || !verr || !want || !skip)
+	if (!vias || !verr || !want || !kind || !idx || !(failed = calloc(cap, MASK_BYTES)))
 		goto out;
 	for (size_t i = 0; i < count; i++) {
 		struct rec *r = rec_find(fp, reqid[i]);
@@ -881,55 +1121,64 @@ int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpo
 			err[i] = -EINVAL;
 			continue;
 		}
-		/* The kernel migrates only to new addresses: where they stay,
-		 * nothing to do when the ports stay too, else not supported. */
-		if (!ip_addr_cmp(&r->ep.local, &to[i].local) &&
-		    !ip_addr_cmp(&r->ep.remote, &to[i].remote)) {
-			if (!same_ep(&r->ep, &to[i]))
-				err[i] = -EOPNOTSUPP;
-			skip[i] = true;
-			continue;
-		}
-		want[i] = r->mode == FP_TUNNEL;
+		kind[i] = (uint8_t)move_kind(r, &to[i]);
+		want[i] = kind[i] != MV_NONE && r->mode == FP_TUNNEL;
+		nre += kind[i] == MV_READD;
 	}
 	/* the routes follow the new path to each peer, looked up afresh */
 	fp->via_gen++;
 	rc = vias_lookup(fp, &to[0].remote, sizeof(to[0]), count, want, true, vias, verr);
 	if (rc < 0)
 		goto out;
+	/* XFRM_MSG_MIGRATE per policy: the kernel moves the policy's template
+	 * and clones the state it finds (replay state and counters kept) */
 	for (size_t i = 0; i < count; i++) {
 		struct rec *r = rec_find(fp, reqid[i]);
-		if (err[i] || skip[i])
+		if (err[i] || kind[i] != MV_MIGRATE)
 			continue;
+		if (want[i] && verr[i]) {
+			err[i] = verr[i];
+			continue;
+		}
 		child_from_rec(r, &c);
 		emit_policies(fp, &c, XP_UPDATE, &to[i], i, err, NULL);
-		if (!want[i])
+		if (want[i])
+			emit_routes_moved(fp, &c, &vias[i], i, err);
+	}
+	sock_err = send_packs(fp, err, count, false, failed);
+	for (size_t i = 0; i < count && !sock_err; i++) {
+		struct rec *r = rec_find(fp, reqid[i]);
+		if (kind[i] != MV_MIGRATE)
 			continue;
-		if (verr[i] && !err[i])
-			err[i] = verr[i];
-		for (unsigned k = 0; k < c.n_remote_ts && !verr[i]; k++) {
-			struct ip_prefix p;
-			struct nl_msg *m = NULL;
-			struct route330_via v = vias[i];
-			fp_ts_prefix(&c.remote_ts[k], &p);
-			if (v.gw.family && v.gw.family != p.addr.family)
-				memset(&v.gw, 0, sizeof(v.gw)); /* as in emit_routes */
-			queue(fp->rp, route330_build(R330_REPLACE, &p, &v, route_src(&c), &m), &m,
-			      TAG(i, K_ROUTE + k), err);
+		if (!err[i]) {
+			r->ep = to[i];
+		} else if (migrate_refused(r, failed + i * MASK_BYTES)) {
+			/* the kernel migrated nothing of it (no CONFIG_XFRM_MIGRATE,
+			 * or a move it cannot clone): the states are where they
+			 * were, so delete + re-add can move them */
+			err[i] = 0;
+			kind[i] = MV_READD;
+			nre++;
 		}
 	}
-	int sock_err = send_packs(fp, err, count, false, NULL);
-	for (size_t i = 0; i < count; i++) {
-		struct rec *r = rec_find(fp, reqid[i]);
-		if (r && !err[i] && !skip[i] && !sock_err)
-			r->ep = to[i];
+	memset(failed, 0, cap * MASK_BYTES);
+	/* the rest: delete and add again, READD_CHUNK at a time */
+	for (size_t i = 0, n = 0; nre && !sock_err && i < count; i++) {
+		if (!err[i] && kind[i] == MV_READD)
+			idx[n++] = i;
+		if (n && (n == READD_CHUNK || i + 1 == count)) {
+			sock_err = readd_chunk(fp, reqid, idx, n, to, vias, verr, count, err, failed);
+			n = 0;
+		}
 	}
 	rc = count_failed(err, count, sock_err);
 out:
 	free(vias);
 	free(verr);
 	free(want);
-	free(skip);
+	free(kind);
+	free(idx);
+	free(failed);
 	return rc;
 }
 
@@ -943,7 +1192,7 @@ int fp_delete(struct fastpath *fp, const uint32_t *reqid, size_t count, int *err
 		if (!r)
 			continue;
 		child_from_rec(r, &c);
-		free(r);
+		rec_free(r);
 		emit_remove(fp, &c, i, err, NULL);
 	}
 	return count_failed(err, count, send_packs(fp, err, count, true, NULL));

@@ -29,11 +29,23 @@
  * sends with the newest state of that reqid from the moment it is added);
  * only a new reqid or new endpoints rewrite them (XFRM_MSG_UPDPOLICY).
  *
- * MOBIKE: XFRM_MSG_MIGRATE per policy moves the policies' templates and
- * the states (the kernel clones each state with its replay window,
- * sequence numbers and counters, then deletes the old one: no GETSA +
- * delete + re-add round, no gap in the sequence numbers); the table 330
- * routes are replaced to follow the new path to the peer. */
+ * MOBIKE, a move to new addresses of the same family that keeps or adds
+ * (or re-ports) the UDP encapsulation: XFRM_MSG_MIGRATE per policy moves
+ * the policies' templates and the states (the kernel clones each state
+ * with its replay window, sequence numbers and counters, then deletes the
+ * old one).  Every other move -- the same addresses with other ports (a
+ * NAT rebinding), UDP encapsulation added or dropped on the same
+ * addresses, encapsulation dropped, the outer family changed (IPv4 <->
+ * IPv6), or a migrate the kernel refused as a whole -- is a delete and
+ * re-add: the states' replay state (bitmap included) and lifetime
+ * counters are read (XFRM_MSG_GETAE), then one pack deletes the old
+ * states, adds them at the new endpoints carrying those values
+ * (XFRMA_REPLAY_ESN_VAL / XFRMA_REPLAY_VAL, XFRMA_LTIME_VAL: outbound
+ * sequence numbers go on, inbound replay protection holds), updates the
+ * policies' templates and replaces the routes.  So the record keeps what
+ * adding the states needs: algorithms, ESN, replay window and the KEYMAT
+ * (wiped when the record goes).  The table 330 routes always follow the
+ * new path to the peer. */
 #ifndef IKESWARM_KERNEL_FASTPATH_H
 #define IKESWARM_KERNEL_FASTPATH_H
 
@@ -65,10 +77,11 @@ int fp_install(struct fastpath *fp, const struct fp_child *c, size_t count, int 
 int fp_rekey(struct fastpath *fp, const uint32_t *old_reqid, const struct fp_child *c,
 	     size_t count, int *err);
 
-/* Move CHILD SA reqid[i] to the outer endpoints to[i] (new addresses; the
- * ports may change with them).  -ENOENT when not installed; 0 without a
- * message when nothing changes; -EOPNOTSUPP when only the ports or the
- * UDP encapsulation change (the kernel cannot migrate in place). */
+/* Move CHILD SA reqid[i] to the outer endpoints to[i]: new addresses
+ * (either family), new ports, UDP encapsulation on or off (both ports 0 =
+ * plain ESP).  -ENOENT when not installed, -EINVAL for mixed families or
+ * one port of two; 0 without a message when nothing changes.  A re-add
+ * that fails puts the old states and templates back (err[i] says why). */
 int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpoints *to,
 	       size_t count, int *err);
 

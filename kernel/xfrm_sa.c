@@ -97,8 +97,36 @@ static int put_replay_esn(struct nl_msg *m, const struct fp_child *c)
 	return nla_put(m, XFRMA_REPLAY_ESN_VAL, (int)(sizeof(*r) + bmp_len * 4), r);
 }
 
+/* The carried replay state (its type must be the one c's state has) and
+ * lifetime counters. */
+static int put_carry(struct nl_msg *m, const struct fp_child *c,
+		     const struct xfrm_sa_carry *carry)
+{
+	bool esn_attr = carry->replay_type == XFRMA_REPLAY_ESN_VAL;
+	int rc;
+
+	if (carry->replay_type) {
+		if (esn_attr != replay_esn_style(c) || carry->replay_len > sizeof(carry->replay))
+			return -EINVAL;
+		rc = nla_put(m, carry->replay_type, carry->replay_len, carry->replay);
+		if (rc < 0)
+			return rc;
+	} else if (replay_esn_style(c)) {
+		rc = put_replay_esn(m, c);
+		if (rc < 0)
+			return rc;
+	}
+	return nla_put(m, XFRMA_LTIME_VAL, sizeof(carry->lft), &carry->lft);
+}
+
 int xfrm_sa_build_add(const struct fp_child *c, const struct xfrm_alg_spec *alg,
 		      enum fp_dir dir, struct nl_msg **out)
+{
+	return xfrm_sa_build_readd(c, alg, dir, NULL, out);
+}
+
+int xfrm_sa_build_readd(const struct fp_child *c, const struct xfrm_alg_spec *alg,
+			enum fp_dir dir, const struct xfrm_sa_carry *carry, struct nl_msg **out)
 {
 	struct nl_msg *m = nlmsg_alloc_simple(XFRM_MSG_NEWSA, NLM_F_CREATE | NLM_F_EXCL);
 	struct xfrm_usersa_info p;
@@ -117,12 +145,20 @@ int xfrm_sa_build_add(const struct fp_child *c, const struct xfrm_alg_spec *alg,
 	p.mode = c->mode;
 	p.reqid = c->reqid;
 	p.flags = c->esn ? XFRM_STATE_ESN : 0;
+	/* tunnel mode: the inner family is the selectors', not the outer
+	 * one (IPv4 in IPv6 and back, also after a cross-family move); else
+	 * the kernel gives the state a selector family of the outer one and
+	 * it never matches the other family's traffic */
+	if (c->mode == FP_TUNNEL)
+		p.flags |= XFRM_STATE_AF_UNSPEC;
 	p.replay_window = replay_esn_style(c) ? 0 : (uint8_t)c->replay_window;
 	lft_infinite(&p.lft);
 	rc = nlmsg_append(m, &p, sizeof(p), NLMSG_ALIGNTO);
 	if (rc == 0)
 		rc = put_algs(m, alg, fp_child_keys(c, alg, dir));
-	if (rc == 0 && replay_esn_style(c))
+	if (rc == 0 && carry)
+		rc = put_carry(m, c, carry);
+	else if (rc == 0 && replay_esn_style(c))
 		rc = put_replay_esn(m, c);
 	if (rc == 0 && c->ep.local_port) {
 		struct xfrm_encap_tmpl e;
@@ -222,4 +258,76 @@ int xfrm_sa_parse(const struct nlmsghdr *h, struct xfrm_sa_info *out)
 		out->seq = r->seq;
 	}
 	return 0;
+}
+
+int xfrm_sa_build_getae(const struct ip_addr *dst, uint32_t spi, struct nl_msg **out)
+{
+	struct nl_msg *m = nlmsg_alloc_simple(XFRM_MSG_GETAE, 0);
+	struct xfrm_aevent_id id;
+
+	if (!m)
+		return -ENOMEM;
+	memset(&id, 0, sizeof(id));
+	addr_to_xfrm(dst, &id.sa_id.daddr);
+	id.sa_id.spi = htonl(spi);
+	id.sa_id.family = dst->family;
+	id.sa_id.proto = IPPROTO_ESP;
+	if (nlmsg_append(m, &id, sizeof(id), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(m);
+		return -ENOMEM;
+	}
+	*out = m;
+	return 0;
+}
+
+int xfrm_sa_parse_ae(const struct nlmsghdr *h, struct xfrm_sa_carry *carry)
+{
+	struct nlattr *tb[XFRMA_MAX + 1];
+	const struct nlattr *rp;
+
+	if (h->nlmsg_type != XFRM_MSG_NEWAE || nlmsg_datalen(h) < (int)sizeof(struct xfrm_aevent_id))
+		return -EBADMSG;
+	if (nlmsg_parse((struct nlmsghdr *)h, sizeof(struct xfrm_aevent_id), tb, XFRMA_MAX,
+			NULL) < 0)
+		return -EBADMSG;
+	memset(carry, 0, sizeof(*carry));
+	if ((rp = tb[XFRMA_REPLAY_ESN_VAL])) {
+		const struct xfrm_replay_state_esn *r = nla_data(rp);
+		size_t want;
+		if (nla_len(rp) < (int)sizeof(*r))
+			return -EBADMSG;
+		want = sizeof(*r) + (size_t)r->bmp_len * sizeof(r->bmp[0]);
+		if (want > sizeof(carry->replay) || (size_t)nla_len(rp) < want)
+			return -EBADMSG;
+		carry->replay_type = XFRMA_REPLAY_ESN_VAL;
+		carry->replay_len = (uint16_t)want;
+	} else if ((rp = tb[XFRMA_REPLAY_VAL])) {
+		if (nla_len(rp) < (int)sizeof(struct xfrm_replay_state))
+			return -EBADMSG;
+		carry->replay_type = XFRMA_REPLAY_VAL;
+		carry->replay_len = sizeof(struct xfrm_replay_state);
+	} else {
+		return -EBADMSG;
+	}
+	memcpy(carry->replay, nla_data(rp), carry->replay_len);
+	if (!tb[XFRMA_LTIME_VAL] || nla_len(tb[XFRMA_LTIME_VAL]) < (int)sizeof(carry->lft))
+		return -EBADMSG;
+	memcpy(&carry->lft, nla_data(tb[XFRMA_LTIME_VAL]), sizeof(carry->lft));
+	return 0;
+}
+
+void xfrm_sa_carry_seq(const struct xfrm_sa_carry *carry, uint64_t *oseq, uint64_t *seq)
+{
+	*oseq = *seq = 0;
+	if (carry->replay_type == XFRMA_REPLAY_ESN_VAL) {
+		struct xfrm_replay_state_esn r;
+		memcpy(&r, carry->replay, sizeof(r));
+		*oseq = (uint64_t)r.oseq_hi << 32 | r.oseq;
+		*seq = (uint64_t)r.seq_hi << 32 | r.seq;
+	} else if (carry->replay_type == XFRMA_REPLAY_VAL) {
+		struct xfrm_replay_state r;
+		memcpy(&r, carry->replay, sizeof(r));
+		*oseq = r.oseq;
+		*seq = r.seq;
+	}
 }

@@ -5,7 +5,10 @@
 # run here: per algorithm (AES-CBC/HMAC-SHA-256, AES-GCM-16 in UDP,
 # ChaCha20-Poly1305, AES-GCM-12 over IPv6) it installs a CHILD SA between two namespaces, pings
 # through, rekeys and migrates during a ping, deletes, and checks that no
-# state, policy, table 330 route or rule is left.
+# state, policy, table 330 route or rule is left; xfrmlib-moves: every
+# move XFRM_MSG_MIGRATE cannot express (encap added / ports only / encap
+# dropped on the same addresses, IPv4 <-> IPv6 outer) during one ping,
+# sequence numbers carried (the delete + re-add of kernel/fastpath.h).
 # Then t/unit/test_kernel_xfrm.c (policies, routes, flush, and a batched
 # install of ESN and ESP-in-UDP states, which here must succeed).
 # Binaries: XFRMLIB_TEST, else test_kernel_xfrm_esp next to PROBE_TEST;
@@ -23,7 +26,7 @@ fi
 out=$(IKESWARM_EXPECT_ESP=1 CK_DEFAULT_TIMEOUT=120 "$bin" 2>&1); rc=$?
 failed=0
 for name in xfrmlib-cbc-sha256 xfrmlib-gcm16-udpencap xfrmlib-chacha20-newreqid \
-		xfrmlib-gcm12-ipv6 xfrmlib-gcm16-udpencap-ipv6; do
+		xfrmlib-gcm12-ipv6 xfrmlib-gcm16-udpencap-ipv6 xfrmlib-moves; do
 	if printf '%s\n' "$out" | grep -q "^PASS-DETAIL $name:"; then
 		echo "PASS esp-$name ($(printf '%s\n' "$out" | grep "^PASS-DETAIL $name:" |
 			sed 's/.*(\(lost [^)]*\)).*/\1/'))"

@@ -152,7 +152,7 @@ static int enter(const char *ns)
 /* IKE's 4500 socket on addr (IPv4 or IPv6), in the current netns: ESP in
  * UDP is decapsulated on it (UDP_ENCAP; IPv6 since Linux 5.8), and its
  * bypass policy keeps IKE out of the tunnel. */
-static int encap_socket(const char *addr)
+static int encap_socket_port(const char *addr, uint16_t port)
 {
 	struct sockaddr_storage ss = { 0 };
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
@@ -161,11 +161,11 @@ static int encap_socket(const char *addr)
 	socklen_t len = fam == AF_INET6 ? sizeof(*sin6) : sizeof(*sin);
 	if (fam == AF_INET6) {
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(4500);
+		sin6->sin6_port = htons(port);
 		ck_assert_int_eq(inet_pton(AF_INET6, addr, &sin6->sin6_addr), 1);
 	} else {
 		sin->sin_family = AF_INET;
-		sin->sin_port = htons(4500);
+		sin->sin_port = htons(port);
 		ck_assert_int_eq(inet_pton(AF_INET, addr, &sin->sin_addr), 1);
 	}
 	int fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -176,6 +176,11 @@ static int encap_socket(const char *addr)
 		      "UDP_ENCAP on %s: %s", addr, strerror(errno));
 	ck_assert_int_eq(xfrm_socket_bypass(fd, fam), 0);
 	return fd;
+}
+
+static int encap_socket(const char *addr)
+{
+	return encap_socket_port(addr, 4500);
 }
 
 /* Opens the fastpath (and the UDP_ENCAP socket when udp) inside ns. */
@@ -568,6 +573,131 @@ static void run_scenario(const struct scenario *sc)
 	side_close(&gw);
 }
 
+/* One move of the client (cl_to) and its mirror on the gateway, during
+ * the ping; then the states must be at the new endpoints with the new
+ * encapsulation, their sequence numbers gone on (out: sent; in: highest
+ * received, the replay window carried). */
+static void move_both(struct side *cl, struct side *gw, struct fp_child *c, struct fp_child *g,
+		      const struct fp_endpoints *cl_to, const char *what)
+{
+	struct fp_endpoints gw_to = { cl_to->remote, cl_to->local, cl_to->remote_port,
+				      cl_to->local_port };
+	struct ip_addr gw_addr = c->ep.remote, cl_addr = c->ep.local;
+	struct xfrm_sa_info before_out, before_in, out, in;
+	int err[1];
+
+	ck_assert_int_eq(fp_sa_get(cl->fp, &gw_addr, c->spi_out, &before_out), 0);
+	ck_assert_int_eq(fp_sa_get(cl->fp, &cl_addr, c->spi_in, &before_in), 0);
+	err[0] = 0;
+	ck_assert_msg(fp_migrate(gw->fp, &g->reqid, &gw_to, 1, err) == 0, "%s: gateway: %s", what,
+		      strerror(-err[0]));
+	ck_assert_msg(fp_migrate(cl->fp, &c->reqid, cl_to, 1, err) == 0, "%s: client: %s", what,
+		      strerror(-err[0]));
+	c->ep = *cl_to;
+	g->ep = gw_to;
+	sleep_ms(6 * PING_MS);
+	ck_assert_int_eq(fp_sa_get(cl->fp, &cl_to->remote, c->spi_out, &out), 0);
+	ck_assert_int_eq(fp_sa_get(cl->fp, &cl_to->local, c->spi_in, &in), 0);
+	ck_assert_msg(!ip_addr_cmp(&out.src, &cl_to->local) && !ip_addr_cmp(&out.dst, &cl_to->remote),
+		      "%s: out state not at the new endpoints", what);
+	ck_assert_msg(out.encap_sport == cl_to->local_port && out.encap_dport == cl_to->remote_port,
+		      "%s: out state encap %u->%u, want %u->%u", what, out.encap_sport,
+		      out.encap_dport, cl_to->local_port, cl_to->remote_port);
+	ck_assert_msg(in.encap_sport == cl_to->remote_port && in.encap_dport == cl_to->local_port,
+		      "%s: in state encap %u->%u", what, in.encap_sport, in.encap_dport);
+	/* carried: the counters go on from where they were */
+	ck_assert_msg(out.oseq > before_out.oseq && in.seq > before_in.seq &&
+		      out.packets > before_out.packets,
+		      "%s: oseq %lu -> %lu, seq %lu -> %lu, packets %lu -> %lu", what,
+		      (unsigned long)before_out.oseq, (unsigned long)out.oseq,
+		      (unsigned long)before_in.seq, (unsigned long)in.seq,
+		      (unsigned long)before_out.packets, (unsigned long)out.packets);
+	/* the gateway's states moved too */
+	ck_assert_int_eq(fp_sa_get(gw->fp, &gw_to.remote, g->spi_out, &out), 0);
+	ck_assert_int_eq(out.encap_dport, gw_to.remote_port);
+	if (getenv("VERBOSE"))
+		fprintf(stderr, "moves: %s: oseq %lu -> %lu\n", what,
+			(unsigned long)before_out.oseq, (unsigned long)out.oseq);
+}
+
+/* Every kind of move XFRM_MSG_MIGRATE cannot express, one after the other
+ * during one ping (plain ESP, IPv4 inner): ESP in UDP added on the same
+ * addresses, the client's port changed (a NAT rebinding), ESP in UDP
+ * dropped, the outer family changed to IPv6 and back to IPv4 with ESP in
+ * UDP; one XFRM_MSG_MIGRATE move (new address) between them. */
+static void run_moves(void)
+{
+	const char *name = "xfrmlib-moves";
+	struct side cl, gw;
+	struct fp_child c = child_cl(300, IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, false, 0x3000,
+				     0x33);
+	struct fp_child g = gw_of(&c);
+	int err[1], fd, sent, got;
+
+	if (!can_run(name))
+		return;
+	side_open(&cl, CL, O_CL, true); /* cl.udp: O_CL:4500 */
+	side_open(&gw, GW, O_GW, true);
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_eq(setns(cl.nsfd, CLONE_NEWNET), 0);
+	int cl_4501 = encap_socket_port(O_CL, 4501);
+	int cl_v6 = encap_socket_port(V6.o_cl, 4500);
+	ck_assert_int_eq(setns(gw.nsfd, CLONE_NEWNET), 0);
+	int gw_v6 = encap_socket_port(V6.o_gw, 4500);
+	ck_assert_int_eq(setns(home, CLONE_NEWNET), 0);
+	close(home);
+	ck_assert_int_eq(fp_flush(cl.fp), 0);
+	ck_assert_int_eq(fp_flush(gw.fp), 0);
+	ck_assert_int_eq(fp_install(cl.fp, &c, 1, err), 0);
+	ck_assert_int_eq(fp_install(gw.fp, &g, 1, err), 0);
+	ping_across(&cl, 3, 0, "moves: installed");
+
+	/* 7 moves, ~400 ms apart, in a 5.4 s ping */
+	enum { COUNT = 108, MOVES = 7 };
+	pid_t pid = ping_start(cl.nsfd, COUNT, &fd);
+	sleep_ms(6 * PING_MS);
+	struct fp_endpoints to = c.ep;
+	to.local_port = to.remote_port = 4500;
+	move_both(&cl, &gw, &c, &g, &to, "encap added (same addresses)");
+	to.local_port = 4501;
+	move_both(&cl, &gw, &c, &g, &to, "ports only (4500 -> 4501)");
+	to.local_port = to.remote_port = 0;
+	move_both(&cl, &gw, &c, &g, &to, "encap dropped");
+	to.local = A(V6.o_cl);
+	to.remote = A(V6.o_gw);
+	move_both(&cl, &gw, &c, &g, &to, "IPv4 -> IPv6 outer");
+	to.local = A(V6.o_cl2);
+	move_both(&cl, &gw, &c, &g, &to, "IPv6 new address (migrate)");
+	to.local = A(O_CL);
+	to.remote = A(O_GW);
+	to.local_port = to.remote_port = 4500;
+	move_both(&cl, &gw, &c, &g, &to, "IPv6 -> IPv4 outer, encap added");
+	to.local_port = to.remote_port = 0;
+	move_both(&cl, &gw, &c, &g, &to, "encap dropped again");
+	ping_wait(pid, fd, &sent, &got);
+	ck_assert_msg(sent == COUNT && got >= COUNT - MOVES * SWITCH_LOSS,
+		      "moves: ping %d sent, %d answered", sent, got);
+	ck_assert_int_eq(fp_installed(cl.fp), 1);
+	ck_assert_int_eq(fp_cleanup(cl.fp), 0);
+	ck_assert_int_eq(fp_cleanup(gw.fp), 0);
+	close(cl_4501);
+	close(cl_v6);
+	close(gw_v6);
+	close(cl.udp);
+	close(gw.udp);
+	cl.udp = gw.udp = -1;
+	struct holds h = holdings();
+	ck_assert_msg(h.states == 0 && h.policies == 0 && h.socket_policies == 0 &&
+		      h.routes330 == 0 && h.rules330 == 0,
+		      "left: %d states, %d policies, %d socket policies, %d table 330 routes, "
+		      "%d rules", h.states, h.policies, h.socket_policies, h.routes330, h.rules330);
+	printf("PASS-DETAIL %s: %d moves (encap on, ports only, encap off, v4->v6, v6 address, "
+	       "v6->v4 with encap, encap off) during a ping (lost %d of %d at %d ms), sequence "
+	       "numbers carried, nothing left\n", name, MOVES, sent - got, sent, PING_MS);
+	side_close(&cl);
+	side_close(&gw);
+}
+
 static void fixture_up(void)
 {
 	if (geteuid() == 0)
@@ -625,6 +755,15 @@ START_TEST(gcm16_udp_ipv6)
 }
 END_TEST
 
+START_TEST(moves)
+{
+	reset_addresses(&V6); /* both families on the veth */
+	sh("ip -n " CL " addr add fd00:99::3/64 dev vcl nodad 2>/dev/null");
+	AD = &V4;             /* IPv4 inside */
+	run_moves();
+}
+END_TEST
+
 static Suite *esp_suite(void)
 {
 	Suite *s = suite_create("xfrm_esp");
@@ -637,6 +776,7 @@ static Suite *esp_suite(void)
 	tcase_add_test(tc, chacha_newreqid);
 	tcase_add_test(tc, gcm12_ipv6);
 	tcase_add_test(tc, gcm16_udp_ipv6);
+	tcase_add_test(tc, moves);
 	suite_add_tcase(s, tc);
 	return s;
 }
