@@ -1,0 +1,148 @@
+#!/bin/sh
+# esp-ratunnel.sh — run inside UML (t/kernel/uml.sh): remote-access tunnels
+# through the kernel fastpath.  An ikeswarm gateway with an address pool
+# (poolconf 10.200.0.1/24) and an ikeswarm client with `ratunnel: true`,
+# both `installfastpath: true` in the process model (1 worker each: the
+# client's virtual addresses go through its kernel process), 2 tunnels:
+#  - up: each tunnel's virtual address (its ra.vip log line) is on the
+#    client's `virtualipif` (lo) as a /32, distinct, from the pool; a
+#    ping from each to the gateway's inner address answers through its
+#    CHILD SA (table 330 route with the virtual address as source);
+#  - stop: after SIGINT no 10.200.0.x address is left on lo, and no
+#    state, policy or table-330 route on either side.
+# Prints PASS/FAIL/SKIP lines; exits 1 on a failure.
+
+[ "$(id -u)" = 0 ] || { echo "SKIP esp-ratunnel: needs root"; exit 0; }
+. "$(dirname "$0")/lib.sh"
+IKS=${IKESWARM:-}
+[ -n "$IKS" ] && [ -x "$IKS" ] ||
+	{ echo "SKIP esp-ratunnel: no ikeswarm binary (IKESWARM='$IKS')"; exit 0; }
+CL=esp-ra-cl GW=esp-ra-gw
+N=2 O_GW=10.99.0.1 I_GW=10.30.2.1
+clpid="" gwpid=""
+failed=0
+tmpd=$(mktemp -d /tmp/esp-ra.XXXXXX) || exit 1
+trap kt_iks_cleanup EXIT
+fail() { echo "FAIL $1: $2"; failed=1; }
+
+{
+	ip netns add $CL && ip netns add $GW &&
+	ip link add vcl netns $CL type veth peer name vgw netns $GW &&
+	ip -n $GW addr add $O_GW/24 dev vgw &&
+	ip -n $GW link set vgw up && ip -n $CL link set vcl up &&
+	ip -n $GW link set lo up && ip -n $CL link set lo up &&
+	ip -n $GW addr add $I_GW/32 dev lo
+} || { fail esp-ratunnel "namespace setup"; exit 1; }
+
+cat > "$tmpd/cl.yaml" <<EOC
+role: client
+numberoftunnels: $N
+workers: 1
+runningtime: 0s
+startclntaddr: 10.99.0.2/24
+peeraddr: $O_GW
+bindifname: vcl
+setupinterval: 100ms
+loglevel: 3
+ikeconf:
+  psk: esp-ratunnel
+  installfastpath: true
+  ratunnel: true
+  virtualipif: lo
+  dhgrpid: [31]
+  childlist:
+  - encalg: [aes-gcm-16:128]
+    lifetime: 1h
+    ownts: [{type: v4, startaddr: 0.0.0.0, endaddr: 255.255.255.255}]
+    peerts: [{type: v4, startaddr: 10.30.2.0, endaddr: 10.30.2.255}]
+EOC
+cat > "$tmpd/gw.yaml" <<EOC
+role: gateway
+numberoftunnels: $N
+workers: 1
+runningtime: 0s
+bindifname: vgw
+bindifaddr: $O_GW
+loglevel: 3
+poolconf:
+  v4startaddr: 10.200.0.1/24
+ikeconf:
+  psk: esp-ratunnel
+  installfastpath: true
+  dhgrpid: [31]
+  childlist:
+  - encalg: [aes-gcm-16:128]
+    lifetime: 1h
+    ownts: [{type: v4, startaddr: 10.30.2.0, endaddr: 10.30.2.255}]
+    peerts: [{type: v4, startaddr: 10.200.0.0, endaddr: 10.200.0.255}]
+EOC
+
+ip netns exec $GW "$IKS" exec -f "$tmpd/gw.yaml" --lf "$tmpd/gw.log" > "$tmpd/gw.out" 2>&1 &
+gwpid=$!
+sleep 1
+ip netns exec $CL "$IKS" exec -f "$tmpd/cl.yaml" --lf "$tmpd/cl.log" > "$tmpd/cl.out" 2>&1 &
+clpid=$!
+
+want=$((N * 2)) i=0
+while [ $i -lt 60 ]; do
+	c=$(ip -n $CL xfrm state | grep -c '^src') g=$(ip -n $GW xfrm state | grep -c '^src')
+	[ "$c" -ge $want ] && [ "$g" -ge $want ] && break
+	kill -0 $clpid 2>/dev/null && kill -0 $gwpid 2>/dev/null || break
+	sleep 0.5; i=$((i + 1))
+done
+vips=$(sed -n 's/.* ra\.vip vip=\([0-9.]*\).*/\1/p' "$tmpd/cl.log" 2>/dev/null | sort -u)
+onlo=$(ip -n $CL -4 addr show dev lo | sed -n 's/.*inet \(10\.200\.0\.[0-9]*\)\/32 .*/\1/p' | sort)
+if [ "$c" -lt $want ] || [ "$g" -lt $want ]; then
+	fail esp-ratunnel-up "states: client $c, gateway $g of $want"
+	for f in cl.out gw.out; do tail -n 4 "$tmpd/$f" | sed "s/^/  $f: /"; done
+	grep -h 'fastpath\|fail\|ra\.' "$tmpd/cl.log" "$tmpd/gw.log" | head -n 10 | sed 's/^/  /'
+	exit 1
+elif [ "$(echo "$vips" | grep -c '^10\.200\.0\.')" -ne $N ] || [ "$vips" != "$onlo" ]; then
+	fail esp-ratunnel-up "virtual addresses '$(echo $vips)', on lo '$(echo $onlo)'"
+	grep -h 'fastpath' "$tmpd/cl.log" | head -n 3 | sed 's/^/  /'
+else
+	bad=""
+	for v in $vips; do
+		ip netns exec $CL ping -q -c 3 -i 0.2 -W 2 -I "$v" $I_GW > "$tmpd/ping" 2>&1
+		grep -q ' [1-9][0-9]* received' "$tmpd/ping" || bad="$bad $v"
+	done
+	src=$(ip -n $CL route show table 330 | grep -o 'src 10\.200\.0\.[0-9]*' | head -n 1)
+	if [ -n "$bad" ]; then
+		fail esp-ratunnel-up "no answer from $I_GW to:$bad"
+		ip -n $CL route show table 330 | head -n 3 | sed 's/^/  330: /'
+		ip -n $CL xfrm policy | grep -m 4 '^src' | sed 's/^/  policy: /'
+	elif [ -z "$src" ]; then
+		fail esp-ratunnel-up "no table 330 route with a virtual address as source"
+	else
+		echo "PASS esp-ratunnel-up: $N tunnels, virtual addresses $(echo $vips) on lo" \
+			"(table 330 $src), ping answered from each"
+	fi
+fi
+
+kill -INT $clpid
+i=0
+while kill -0 $clpid 2>/dev/null && [ $i -lt 40 ]; do sleep 0.5; i=$((i + 1)); done
+kill -INT $gwpid
+while kill -0 $gwpid 2>/dev/null && [ $i -lt 60 ]; do sleep 0.5; i=$((i + 1)); done
+if kill -0 $clpid 2>/dev/null || kill -0 $gwpid 2>/dev/null; then
+	fail esp-ratunnel-stop "still running 30 s after SIGINT"
+else
+	clpid="" gwpid=""
+	left=""
+	for n in $CL $GW; do
+		s=$(ip -n $n xfrm state | grep -c '^src')
+		p=$(ip -n $n xfrm policy | grep -c '^src')
+		r=$(ip -n $n route show table 330 | grep -c .)
+		[ $((s + p + r)) -eq 0 ] || left="$left $n: $s states $p policies $r routes;"
+	done
+	a=$(ip -n $CL -4 addr show dev lo | grep -c 'inet 10\.200\.')
+	[ "$a" -eq 0 ] || left="$left $a virtual addresses on lo"
+	if [ -n "$left" ]; then
+		fail esp-ratunnel-stop "left behind:$left"
+	elif grep -q 'fastpath.fail' "$tmpd/cl.log" "$tmpd/gw.log"; then
+		fail esp-ratunnel-stop "$(grep -h 'fastpath.fail' "$tmpd/cl.log" "$tmpd/gw.log" | head -n 1)"
+	else
+		echo "PASS esp-ratunnel-stop: no virtual address, state, policy or route left"
+	fi
+fi
+exit $failed
