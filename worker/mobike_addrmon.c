@@ -49,10 +49,22 @@ static struct ikesa *client_sa_of(struct engine *e, const struct ip_addr *a, uns
 	return sa;
 }
 
+/* Address k past MOBIKE_ADDRMON_TRACKED left or came back: not tracked,
+ * said as an error so that nobody takes the silence for a watch. */
+static void untracked(const struct engine *e, int tunnel, const struct ip_addr *a, unsigned k,
+		      bool gone)
+{
+	char b[IP_ADDR_STRLEN];
+	wlog_event(&e->log, WLOG_ERROR, tunnel, 0, "mobike.addr.untracked",
+		   "own=%s index=%u event=%s why=\"only the first %d addresses of a list are "
+		   "watched\"", ip_addr_format(a, b, sizeof(b)), k, gone ? "deleted" : "added",
+		   MOBIKE_ADDRMON_TRACKED);
+}
+
 /* Set or clear bit k of *mask; true when it changed (k >= 32: untracked). */
 static bool mark(uint32_t *mask, unsigned k, bool gone)
 {
-	if (k >= 32 || !!(*mask & (1u << k)) == gone)
+	if (k >= MOBIKE_ADDRMON_TRACKED || !!(*mask & (1u << k)) == gone)
 		return false;
 	*mask = gone ? *mask | 1u << k : *mask & ~(1u << k);
 	return true;
@@ -64,6 +76,8 @@ static int client_event(struct engine *e, const struct ip_addr *a, bool gone)
 	struct ikesa *sa = client_sa_of(e, a, &k);
 	if (!sa)
 		return 0;
+	if (k >= MOBIKE_ADDRMON_TRACKED)
+		untracked(e, sa->tunnel, a, k, gone);
 	bool changed = mark(&sa->mob->own_gone, k, gone);
 	bool in_use = gone && ip_addr_cmp(&sa->path.local, a) == 0;
 	if (!changed && !in_use)
@@ -87,7 +101,7 @@ static int gw_live_addr(const struct engine *e, int fam, struct ip_addr *out)
 {
 	const struct config *cfg = e->cfg;
 	unsigned K = plan_gw_addrs(cfg);
-	for (unsigned k = 0; k < 2 * K && k < 32; k++) {
+	for (unsigned k = 0; k < 2 * K && k < MOBIKE_ADDRMON_TRACKED; k++) {
 		int rc = k < K ? plan_gw_addr(cfg, k, out) :
 			 ip_addr_is_unset(&cfg->mobikealtgwaddr.addr) ? -ENOENT :
 			 ip_addr_add(&cfg->mobikealtgwaddr.addr, k - K, out);
@@ -121,6 +135,8 @@ static int gw_event(struct engine *e, const struct ip_addr *a, bool gone)
 		off += K; /* the other family's block (mobike_own_addr's index) */
 	else if (off >= K)
 		off = -1;
+	if (off >= MOBIKE_ADDRMON_TRACKED)
+		untracked(e, -1, a, (unsigned)off, gone);
 	if (off < 0 || !mark(&e->mobike_gw_gone, (unsigned)off, gone))
 		return 0;
 	char b[IP_ADDR_STRLEN], c[IP_ADDR_STRLEN];
@@ -189,11 +205,26 @@ static void on_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 		wlog_event(&m->e->log, WLOG_ERROR, -1, 0, "mobike.addrmon.overflow", NULL);
 }
 
+unsigned mobike_addrmon_list_len(const struct engine *e)
+{
+	const struct config *cfg = e->cfg;
+	bool client = cfg->role == ROLE_CLIENT;
+	const struct ip_prefix *alt = client ? &cfg->mobikealtclntaddr : &cfg->mobikealtgwaddr;
+	unsigned k = client ? plan_addrs_per_tunnel(cfg) : plan_gw_addrs(cfg);
+	return ip_addr_is_unset(&alt->addr) ? k : 2 * k;
+}
+
 int mobike_addrmon_open(struct mobike_addrmon **out, struct engine *e, struct loop *loop)
 {
 	*out = NULL;
 	if (!e->cfg->mobike)
 		return 0;
+	unsigned n = mobike_addrmon_list_len(e);
+	if (n > MOBIKE_ADDRMON_TRACKED)
+		wlog_event(&e->log, WLOG_ERROR, -1, 0, "mobike.addrmon.limit",
+			   "addresses=%u watched=%d why=\"addresses past the first %d leaving or "
+			   "coming back are not tracked\"", n, MOBIKE_ADDRMON_TRACKED,
+			   MOBIKE_ADDRMON_TRACKED);
 	struct mobike_addrmon *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
