@@ -1,5 +1,6 @@
 /* 'ikeswarm exec --verify -j': the plan as one JSON object, for harnesses. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include <jansson.h>
@@ -43,7 +44,30 @@ static json_t *ts_json(const struct conf_ts *ts, unsigned n)
 	return arr;
 }
 
-/* [{worker, first_tunnel, tunnels, first_addr, last_addr}] for a client. */
+/* MOBIKE across families (mobikealt*addr): address i of alt into *out;
+ * false when there is no other family. */
+static bool alt_addr(const struct config *c, const struct ip_prefix *alt, uint64_t i,
+		     struct ip_addr *out)
+{
+	return c->mobike && !ip_addr_is_unset(&alt->addr) && ip_addr_add(&alt->addr, i, out) == 0;
+}
+
+/* {prefix, first_addr, last_addr, count} of the other family's count
+ * addresses, or NULL when there is none. */
+static json_t *other_family_json(const struct config *c, const struct ip_prefix *alt,
+				 uint64_t count)
+{
+	char p[IP_PREFIX_STRLEN];
+	struct ip_addr first, last;
+	if (!count || !alt_addr(c, alt, 0, &first) || !alt_addr(c, alt, count - 1, &last))
+		return NULL;
+	return json_pack("{s:s, s:o, s:o, s:I}", "prefix", ip_prefix_format(alt, p, sizeof(p)),
+			 "first_addr", addr_json(&first), "last_addr", addr_json(&last),
+			 "count", (json_int_t)count);
+}
+
+/* [{worker, first_tunnel, tunnels, first_addr, last_addr[, alt_first_addr,
+ * alt_last_addr]}] for a client. */
 static json_t *workers_json(const struct config *c, unsigned workers)
 {
 	json_t *arr = json_array();
@@ -58,6 +82,11 @@ static json_t *workers_json(const struct config *c, unsigned workers)
 		    plan_tunnel_addr(c, t0 + cnt - 1, per - 1, &b) == 0) {
 			json_object_set_new(o, "first_addr", addr_json(&a));
 			json_object_set_new(o, "last_addr", addr_json(&b));
+		}
+		if (cnt && alt_addr(c, &c->mobikealtclntaddr, (uint64_t)t0 * per, &a) &&
+		    alt_addr(c, &c->mobikealtclntaddr, (uint64_t)(t0 + cnt) * per - 1, &b)) {
+			json_object_set_new(o, "alt_first_addr", addr_json(&a));
+			json_object_set_new(o, "alt_last_addr", addr_json(&b));
 		}
 		json_array_append_new(arr, o);
 	}
@@ -91,13 +120,26 @@ int plan_print_json(const struct config *c, const char *file, FILE *f)
 		json_object_set_new(o, "addr_mode",
 				    json_string(plan_clntaddr_route(c) ? "route" : "interface"));
 		json_object_set_new(o, "peeraddr", addr_json(&c->peeraddr));
+		json_t *alt = other_family_json(c, &c->mobikealtclntaddr, plan_client_addrs(c));
+		if (alt)
+			json_object_set_new(o, "other_family", alt);
 		json_object_set_new(o, "slices", workers_json(c, workers));
 	} else {
-		json_t *gw = json_array();
-		for (unsigned k = 0; k < plan_gw_addrs(c); k++)
+		json_t *gw = json_array(), *alt_gw = json_array();
+		for (unsigned k = 0; k < plan_gw_addrs(c); k++) {
 			if (plan_gw_addr(c, k, &a) == 0)
 				json_array_append_new(gw, addr_json(&a));
+			if (alt_addr(c, &c->mobikealtgwaddr, k, &a))
+				json_array_append_new(alt_gw, addr_json(&a));
+		}
 		json_object_set_new(o, "addrs", gw);
+		json_t *alt = other_family_json(c, &c->mobikealtgwaddr, plan_gw_addrs(c));
+		if (alt) {
+			json_object_set_new(o, "other_family", alt);
+			json_object_set_new(o, "alt_addrs", alt_gw);
+		} else {
+			json_decref(alt_gw);
+		}
 	}
 	json_object_set_new(o, "ike", json_pack("{s:o, s:o, s:o, s:o, s:I}",
 		"encr", algs_json(XFORM_ENCR, &ike->ikeencyptalg),

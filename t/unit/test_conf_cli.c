@@ -151,6 +151,47 @@ START_TEST(verify_json_plan)
 }
 END_TEST
 
+/* MOBIKE across families: the other family's addresses, as a whole and
+ * per slice (client), as a list (gateway); none without mobikealt*addr. */
+START_TEST(verify_json_plan_other_family)
+{
+	ck_assert_int_eq(run("exec -f '" SRCDIR "/conf/examples/client-dualstack.yaml' "
+			     "--verify -j"), 0);
+	char *out = slurp("out");
+	json_t *o = json_loads(out, 0, NULL);
+	ck_assert_ptr_nonnull(o);
+	json_t *alt = json_object_get(o, "other_family");
+	ck_assert_str_eq(json_string_value(json_object_get(alt, "prefix")), "fd00:99::10/64");
+	ck_assert_str_eq(json_string_value(json_object_get(alt, "first_addr")), "fd00:99::10");
+	ck_assert_str_eq(json_string_value(json_object_get(alt, "last_addr")), "fd00:99::17");
+	ck_assert_int_eq(json_integer_value(json_object_get(alt, "count")), 8);
+	json_t *s1 = json_array_get(json_object_get(o, "slices"), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(s1, "alt_first_addr")), "fd00:99::14");
+	ck_assert_str_eq(json_string_value(json_object_get(s1, "alt_last_addr")), "fd00:99::17");
+	json_decref(o);
+	free(out);
+	ck_assert_int_eq(run("exec -f '" SRCDIR "/conf/examples/gateway-dualstack.yaml' "
+			     "--verify -j"), 0);
+	out = slurp("out");
+	o = json_loads(out, 0, NULL);
+	ck_assert_ptr_nonnull(o);
+	json_t *list = json_object_get(o, "alt_addrs");
+	ck_assert_uint_eq(json_array_size(list), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(list, 1)), "fd00:99::2");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(o, "other_family"),
+							    "count")), 2);
+	json_decref(o);
+	free(out);
+	ck_assert_int_eq(run("exec -f '" SRCDIR "/conf/examples/client.yaml' --verify -j"), 0);
+	out = slurp("out");
+	o = json_loads(out, 0, NULL);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_ptr_null(json_object_get(o, "other_family"));
+	json_decref(o);
+	free(out);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("conf-cli");
@@ -164,6 +205,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, three_errors_and_exit_status);
 	tcase_add_test(tc, bad_usage);
 	tcase_add_test(tc, verify_json_plan);
+	tcase_add_test(tc, verify_json_plan_other_family);
 	suite_add_tcase(s, tc);
 	return s;
 }
