@@ -160,6 +160,21 @@ transport_ok() {
 transport_iks() { transport_ok iks; }
 transport_sw() { transport_ok sw; }
 
+# remote access: CP (47) in IKE_AUTH both ways, N distinct virtual
+# addresses from the pool PREFIX (a.b.c.) in the log line EVENT of ours,
+# and charon's SAs hold them as SIDE-vips.
+ra_ok() { # BY(the client) PREFIX EVENT SIDE
+	local got
+	at_least "IKE_AUTH requests with CP by $1" "$(msgs "$1" 35 req 47)" "$C_N" || return 1
+	at_least "IKE_AUTH responses with CP" "$(msgs "$(other "$1")" 35 resp 47)" "$C_N" || return 1
+	got=$(sed -n "s/.* $3 vip=\($2[0-9]*\).*/\1/p" "$T/iks.log" | sort -u | grep -c .)
+	at_least "distinct $2x addresses in our $3 lines" "$got" "$C_N" || return 1
+	at_least "charon's IKE SAs with $4-vips in $2x" \
+		"$(grep -c "$4-vips=\[$(echo "$2" | sed 's/\./\\./g')" "$T/sas.up")" "$C_N"
+}
+ra_iks() { ra_ok iks 10.200.0. ra.vip remote; }
+ra_sw() { ra_ok sw 10.2.200. ra.assigned local; }
+
 # NAT-T through a real NAT (nftables masquerade in a third namespace).
 nat_iks() {
 	at_least "our keepalives" "$(jnum "$T/iks.json" keepalives)" $((2 * C_N)) &&
@@ -568,6 +583,13 @@ cells() {
 				iks_top_mobikeaddrpergw=2 bed=gw2_bed during=swan_roams check=cookie2_echo_sw
 		fi
 	done
+	# remote access (RFC 7296 2.19): charon's pool gives our ratunnel
+	# client its addresses; our poolconf gives charon's vips = 0.0.0.0
+	cell - iks-swan/ratunnel iks_swan n=3 iks_ike_ratunnel=true sw_pool_addrs=10.200.0.0/24 \
+		sw_conn_pools=p sw_remote_ts=dynamic check=ra_iks
+	cell - swan-iks/ratunnel swan_iks n=3 'iks_top_poolconf={"v4startaddr":"10.2.200.1/24"}' \
+		sw_conn_vips=0.0.0.0 sw_child_local_ts=dynamic sw_charon_install_virtual_ip=yes \
+		check=ra_sw
 	cell - libreswan/all libreswan_cell
 }
 

@@ -325,6 +325,7 @@ capture_stop() {
 #   esp_proposals [aes128-sha256]     psk [iks-test-psk]
 #   local_id remote_id [addresses]    mobike [no]
 #   local_ts remote_ts [dynamic]      start_action [none]
+#   pool_addrs   a `pools { p { addrs = V } }` section (conn_pools=p uses it)
 #   conn_<k>=v   extra `k = v` line in the connection (e.g. conn_rekey_time=0)
 #   child_<k>=v  extra `k = v` line in the child `net`
 #   charon_<k>=v extra `k = v` line in charon {} (e.g. charon_retransmit_timeout=1)
@@ -333,12 +334,12 @@ capture_stop() {
 # The connection is called `iks`, its child `net`, the PSK secret `ike-iks`.
 swan_conf() {
 	local dir kv k v la ra prop esp psk lid rid mob lts rts start
-	local conn_x child_x charon_x logs
+	local conn_x child_x charon_x logs pool
 	dir=$1
 	shift
 	la=%any ra=%any prop=aes128-sha256-modp2048 esp=aes128-sha256
 	psk=iks-test-psk lid="" rid="" mob=no lts=dynamic rts=dynamic start=none
-	conn_x="" child_x="" charon_x=""
+	conn_x="" child_x="" charon_x="" pool=""
 	logs="default=1 ike=4 chd=4 knl=2 cfg=2 net=1 enc=1"
 	for kv in "$@"; do
 		k=${kv%%=*}
@@ -355,6 +356,7 @@ swan_conf() {
 		local_ts) lts=$v ;;
 		remote_ts) rts=$v ;;
 		start_action) start=$v ;;
+		pool_addrs) pool=$v ;; # pools { p { addrs = V } }; conn_pools=p uses it
 		conn_*) conn_x="$conn_x
     ${k#conn_} = $v" ;;
 		child_*) child_x="$child_x
@@ -420,6 +422,7 @@ swan_conf() {
 		echo "    }"
 		echo "  }"
 		echo "}"
+		[ -n "$pool" ] && echo "pools { p { addrs = $pool } }"
 		echo "secrets {"
 		echo "  ike-iks {"
 		echo "    secret = \"$psk\""
