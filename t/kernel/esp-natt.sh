@@ -10,7 +10,16 @@
 #  - ping from each tunnel's inner address answers, and the packet counters
 #    of both directions' states move on both sides: the peer's ESP in UDP
 #    arriving on the IKE socket's port 4500 was decapsulated by the kernel
-#    (which needs UDP_ENCAP_ESPINUDP on that socket).
+#    (which needs UDP_ENCAP_ESPINUDP on that socket);
+#  - NAT rebinding (ports only): the router forgets its mappings and maps
+#    the clients from other ports; each client sees it in the NAT-D of its
+#    next DPD (every 1 s), sends UPDATE_SA_ADDRESSES, and the gateway moves
+#    its states to the new port (delete + re-add, same addresses): ping
+#    answers again, sequence numbers go on;
+#  - MOBIKE across the NAT (a second run, 1 tunnel): the client's two
+#    addresses take two paths, one through the router (ESP in UDP), one
+#    direct on a second veth (plain ESP); own-only moves every 3 s during
+#    a ping switch the encapsulation on and off on both sides.
 # Three namespaces: client (10.98.1.0/24) — router (iptables MASQUERADE to
 # 10.99.0.254) — gateway (10.99.0.1).  The UML kernel has no nf_tables for
 # IPv4 (CONFIG_NF_TABLES_IPV4 unset), so the router uses the xtables NAT
@@ -77,11 +86,16 @@ setupinterval: 100ms
 owntsaddrincrease: 1
 peertsaddrincrease: 1
 loglevel: 3
+mobike: true
+mobikeaddrpertunnel: 1
+mobikeiplifetime: 1h
+mobikechangeaddrtype: peer-only
 ikeconf:
   psk: esp-natt
   installfastpath: true
   jitter: false
   retraninterval: 2s
+  dpdinterval: 1s
   childlist:
 $(child client)
 EOC
@@ -94,6 +108,8 @@ bindifaddr: $O_GW
 owntsaddrincrease: 0
 peertsaddrincrease: 0
 loglevel: 3
+mobike: true
+mobikeaddrpergw: 1
 ikeconf:
   psk: esp-natt
   installfastpath: true
@@ -183,6 +199,75 @@ else
 	echo "PASS esp-natt-ping: ping answered through $N NAT-ed tunnels;" \
 		"in and out states counted on both sides"
 fi
+
+# "SRC DST DPORT SPI OSEQ" per state (DPORT "-" without ESP in UDP; OSEQ
+# in decimal, from "oseq 0x..." of `ip -s xfrm state`).
+seqs() { # NS
+	ip -n "$1" -s xfrm state | awk '
+		function hex(h,  v, k, c) { v = 0; h = tolower(substr(h, 3))
+			for (k = 1; k <= length(h); k++) { c = index("0123456789abcdef", substr(h, k, 1))
+				v = v * 16 + c - 1 }
+			return v }
+		/^src/ { if (s) print s, d, dp, i, o; s = $2; d = $4; dp = "-"; i = ""; o = "" }
+		$1 == "proto" && $3 == "spi" { i = $4 }
+		$1 == "encap" && $3 == "espinudp" { dp = $7 }
+		{ for (k = 1; k < NF; k++) if ($k == "oseq") { o = $(k + 1); sub(/,$/, "", o); o = hex(o) } }
+		END { if (s) print s, d, dp, i, o }'
+}
+
+# NAT rebinding: new mappings from ports 20000-20099 (a rule before the
+# old one), the old ones flushed by taking the router's outside link down
+# and up (MASQUERADE drops its entries of a device that goes down).
+seqs $GW | grep "^$O_GW $O_RT " > "$tmpd/sq0"
+u0=$(grep -c 'mobike.update.ok' "$tmpd/gw.log")
+ip netns exec $CL ping -q -c 50 -i 0.1 -W 1 -I 10.11.1.1 10.11.2.1 > "$tmpd/bping" 2>&1 &
+pp=$!
+sleep 1
+ip netns exec $RT "$IPT" -t nat -I POSTROUTING 1 -o vrg -p udp -j MASQUERADE \
+	--to-ports 20000-20099 && ip -n $RT link set vrg down && ip -n $RT link set vrg up ||
+	fail esp-natt-rebind "router: new port range and flush"
+wait $pp
+seqs $GW | grep "^$O_GW $O_RT " > "$tmpd/sq1"
+u1=$(grep -c 'mobike.update.ok' "$tmpd/gw.log")
+bsent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$tmpd/bping")
+bgot=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmpd/bping")
+# every gateway out state now to a 200xx port, its oseq gone on from where
+# it was (a fresh state would start at 0: the idle tunnels' would drop)
+moved=0 reset="" busiest=0
+while read -r src dst dp spi o; do
+	b=$(awk -v s="$spi" '$4 == s { print $5 }' "$tmpd/sq0")
+	case $dp in 200[0-9][0-9]) moved=$((moved + 1)) ;; esac
+	if [ -z "$b" ] || [ -z "$o" ] || [ "$o" -lt "$b" ]; then reset="$reset $spi:${b:-?}->${o:-?}"
+	elif [ $((o - b)) -gt $busiest ]; then busiest=$((o - b)); fi
+done < "$tmpd/sq1"
+bad=""
+t=1
+while [ $t -le $N ]; do
+	ip netns exec $CL ping -q -c 3 -i 0.2 -W 2 -I 10.11.1.$t 10.11.2.$t > "$tmpd/ping" 2>&1
+	grep -q ' 3 received' "$tmpd/ping" || bad="$bad 10.11.2.$t"
+	t=$((t + 1))
+done
+fpf=$(grep -h 'fastpath.fail' "$tmpd/cl.log" "$tmpd/gw.log" | head -n 1)
+if [ $moved -lt $N ]; then
+	fail esp-natt-rebind "$moved of $N gateway out states moved to a port 20000-20099" \
+		"($((u1 - u0)) updates)"
+	sed 's/^/  before: /' "$tmpd/sq0"; sed 's/^/  after: /' "$tmpd/sq1"
+	grep -h 'mobike\|fastpath' "$tmpd/cl.log" "$tmpd/gw.log" | tail -n 6 | sed 's/^/  /'
+elif [ -n "$fpf" ]; then
+	fail esp-natt-rebind "$fpf"
+elif [ -n "$reset" ]; then
+	fail esp-natt-rebind "sequence numbers not carried (spi:before->after):$reset"
+elif [ -n "$bad" ] || [ "${bgot:-0}" -lt 20 ] || [ $busiest -lt $((bgot - 3)) ]; then
+	fail esp-natt-rebind "after the move: no answer from:${bad:- -}; during:" \
+		"${bgot:-0} of ${bsent:-0} answered, oseq +$busiest"
+else
+	echo "PASS esp-natt-rebind: NAT mappings changed: $((u1 - u0)) UPDATE_SA_ADDRESSES," \
+		"the gateway's $N out states now to ports" \
+		"$(cut -d' ' -f3 "$tmpd/sq1" | sort -u | tr '\n' ' ')(same addresses), their" \
+		"oseq carried (+$busiest on the pinged one); ${bgot} of ${bsent} answered across" \
+		"the rebinding, all $N answer after it"
+fi
+ip netns exec $RT "$IPT" -t nat -D POSTROUTING 1
 
 kill -INT $clpid; wait $clpid; kill -INT $gwpid; wait $gwpid
 clpid="" gwpid=""
