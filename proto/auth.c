@@ -3,10 +3,41 @@
 
 #include <openssl/crypto.h>
 
+#include <string.h>
+
 #include "proto/auth.h"
+#include "proto/crypto_int.h"
 #include "proto/crypto_prf.h"
 
 static const char key_pad[] = "Key Pad for IKEv2";   /* 17 octets, no NUL */
+
+/* prf(PSK, "Key Pad for IKEv2") into out; its length or a negative errno.
+ * The same for every SA of a setup: the cache keeps the last one, by PRF
+ * and PSK octets (a PSK longer than IKE_PSK_CACHE_MAX is not kept). */
+static int psk_pad_key(const struct ike_crypto *c, uint16_t prf,
+		   const uint8_t *psk, size_t psk_len, uint8_t *out)
+{
+	const struct ike_chunk pad[] = {
+		{ (const uint8_t *)key_pad, sizeof(key_pad) - 1 },
+	};
+	struct ike_psk_pad *k = &c->shared->psk_pad;
+	int len;
+
+	if (k->prf && k->prf == prf && k->psk_len == psk_len &&
+	    !CRYPTO_memcmp(k->psk, psk, psk_len)) {
+		memcpy(out, k->key, k->key_len);
+		return k->key_len;
+	}
+	len = ike_prf(c, prf, psk, psk_len, pad, 1, out);
+	if (len < 0 || psk_len > IKE_PSK_CACHE_MAX)
+		return len;
+	k->prf = prf;
+	k->key_len = (uint8_t)len;
+	k->psk_len = (uint8_t)psk_len;
+	memcpy(k->psk, psk, psk_len);
+	memcpy(k->key, out, (size_t)len);
+	return len;
+}
 
 int ike_auth_psk(const struct ike_crypto *c, uint16_t prf,
 		 const uint8_t *psk, size_t psk_len,
@@ -18,9 +49,6 @@ int ike_auth_psk(const struct ike_crypto *c, uint16_t prf,
 {
 	uint8_t maced_id[IKE_PRF_MAX_LEN], psk_key[IKE_PRF_MAX_LEN];
 	const struct ike_chunk id[] = { { id_body, id_body_len } };
-	const struct ike_chunk pad[] = {
-		{ (const uint8_t *)key_pad, sizeof(key_pad) - 1 },
-	};
 	struct ike_chunk signed_octets[] = {
 		{ real_msg, real_msg_len },
 		{ peer_nonce, peer_nonce_len },
@@ -34,7 +62,7 @@ int ike_auth_psk(const struct ike_crypto *c, uint16_t prf,
 	if (id_len < 0)
 		return id_len;
 	signed_octets[2].len = (size_t)id_len;
-	key_len = ike_prf(c, prf, psk, psk_len, pad, 1, psk_key);
+	key_len = psk_pad_key(c, prf, psk, psk_len, psk_key);
 	rc = key_len < 0 ? key_len :
 	     ike_prf(c, prf, psk_key, (size_t)key_len, signed_octets, 3, out);
 	OPENSSL_cleanse(psk_key, sizeof(psk_key));

@@ -188,6 +188,15 @@ bool ike_ct_equal(const uint8_t *a, const uint8_t *b, size_t len)
 	return CRYPTO_memcmp(a, b, len) == 0;
 }
 
+EVP_MAC_CTX *ike_shared_hmac(const struct ike_crypto *c, int md)
+{
+	EVP_MAC_CTX **slot = &c->shared->hmac[md];
+
+	if (!*slot)
+		*slot = EVP_MAC_CTX_dup(c->hmac_tmpl[md]);
+	return *slot;
+}
+
 /* Domain parameters for RFC 2409 groups 1 and 2: explicit safe prime p and
  * generator 2.  No q: with an explicit q OpenSSL 3.0 insists on FIPS 186-4
  * private key sizes these small groups cannot meet.  (The short private
@@ -344,6 +353,7 @@ void ike_crypto_free(struct ike_crypto *c)
 			EVP_PKEY_CTX_free(c->shared->dh_keygen[i]);
 			EVP_PKEY_free(c->shared->dh_peer[i]);
 		}
+		OPENSSL_cleanse(&c->shared->psk_pad, sizeof(c->shared->psk_pad));
 		free(c->shared);
 	}
 	EVP_MD_free(c->sha1);

@@ -60,11 +60,23 @@ struct ike_crypto {
 	struct ike_shared_ctx *shared;
 };
 
+/* PSKs up to this long have their AUTH key cached (auth.c). */
+#define IKE_PSK_CACHE_MAX 128
+
+struct ike_psk_pad {
+	uint16_t prf;                     /* 0: empty */
+	uint8_t key_len;
+	uint8_t psk_len;
+	uint8_t psk[IKE_PSK_CACHE_MAX];
+	uint8_t key[IKE_PRF_MAX_LEN];     /* prf(PSK, "Key Pad for IKEv2") */
+};
+
 /* One cipher context per cipher and one HMAC context per digest, made on
  * first use and keyed per message with the SA's key (crypto_cipher.c,
  * crypto_integ.c): an SA keeps only its key octets, not OpenSSL contexts
- * of about 700 octets each (issue 9, memory per tunnel).  One cache per
- * thread, like the rest of struct ike_crypto. */
+ * of about 700 octets each (issue 9, memory per tunnel).  The HMAC
+ * contexts also serve prf and prf+ (crypto_prf.c), keyed per call.  One
+ * cache per thread, like the rest of struct ike_crypto. */
 struct ike_shared_ctx {
 	EVP_CIPHER_CTX *cipher[CI_COUNT];
 	EVP_MAC_CTX *hmac[MD_COUNT];
@@ -74,7 +86,15 @@ struct ike_shared_ctx {
 	 * 3.0's whole name table; these two were made per key pair. */
 	EVP_PKEY_CTX *dh_keygen[DHI_COUNT];
 	EVP_PKEY *dh_peer[DHI_COUNT];
+	/* The last prf(PSK, "Key Pad for IKEv2") (auth.c): the same for every
+	 * SA of a setup.  Wiped at free. */
+	struct ike_psk_pad psk_pad;
 };
+
+/* The cache's shared HMAC context for digest md (made on first use), or
+ * NULL.  Whoever uses it keys it first (EVP_MAC_init with a real key) and
+ * is done with it before calling anything else that may use it. */
+EVP_MAC_CTX *ike_shared_hmac(const struct ike_crypto *c, int md);
 
 /* Index of an HMAC digest for a PRF or integrity id, or -1. */
 int ike_prf_md(uint16_t prf);

@@ -53,16 +53,11 @@ static int integ_full(struct ike_integ *ig, const struct ike_chunk *in,
 		      size_t n, uint8_t *mac_out)
 {
 	static const uint8_t no_key[1];
-	EVP_MAC_CTX **slot = &ig->c->shared->hmac[ig->md];
-	EVP_MAC_CTX *mac = *slot;
+	EVP_MAC_CTX *mac = ike_shared_hmac(ig->c, ig->md);
 	size_t len = 0;
 
-	if (!mac) {
-		mac = EVP_MAC_CTX_dup(ig->c->hmac_tmpl[ig->md]);
-		if (!mac)
-			return -ENOMEM;
-		*slot = mac;
-	}
+	if (!mac)
+		return -ENOMEM;
 	/* Never a NULL key: that would keep the previous user's key. */
 	if (!EVP_MAC_init(mac, ig->key_len ? ig->key : no_key, ig->key_len, NULL))
 		return -EIO;

@@ -287,6 +287,50 @@ START_TEST(auth_psk)
 }
 END_TEST
 
+/* The cache keeps the last prf(PSK, "Key Pad for IKEv2") (auth.c): AUTH
+ * values with PSKs and PRFs switching, a PSK that is a prefix of another
+ * and one too long to be kept all equal those of a fresh cache. */
+START_TEST(auth_psk_cached)
+{
+	static uint8_t long_psk[300];
+	static const struct { const char *psk; size_t len; uint16_t prf; } seq[] = {
+		{ "ikeswarm test psk", 17, IKE_PRF_HMAC_SHA2_256 },
+		{ "ikeswarm test psk", 17, IKE_PRF_HMAC_SHA2_256 },
+		{ "ikeswarm test psK", 17, IKE_PRF_HMAC_SHA2_256 },
+		{ "ikeswarm test ps", 16, IKE_PRF_HMAC_SHA2_256 },
+		{ "ikeswarm test psk", 17, IKE_PRF_HMAC_SHA1 },
+		{ "ikeswarm test psk", 17, IKE_PRF_HMAC_SHA2_256 },
+		{ NULL, sizeof(long_psk), IKE_PRF_HMAC_SHA2_256 },
+		{ NULL, sizeof(long_psk), IKE_PRF_HMAC_SHA2_256 },
+		{ "ikeswarm test psk", 17, IKE_PRF_HMAC_SHA2_512 },
+		{ "ikeswarm test psk", 17, IKE_PRF_HMAC_SHA2_256 },
+	};
+	uint8_t msg[64], nonce[32], skp[64], id[8] = { 1, 0, 0, 0, 10, 0, 0, 1 };
+	uint8_t got[IKE_PRF_MAX_LEN], want[IKE_PRF_MAX_LEN];
+
+	memset(long_psk, 0xa5, sizeof(long_psk));
+	memset(msg, 0x3c, sizeof(msg));
+	memset(nonce, 0x77, sizeof(nonce));
+	memset(skp, 0x66, sizeof(skp));
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		const uint8_t *psk = seq[i].psk ? (const uint8_t *)seq[i].psk : long_psk;
+		struct ike_crypto *fresh = ike_crypto_new();
+		int n, m;
+
+		ck_assert_ptr_nonnull(fresh);
+		n = ike_auth_psk(C, seq[i].prf, psk, seq[i].len, msg, sizeof(msg),
+				 nonce, sizeof(nonce), skp, 32, id, sizeof(id), got);
+		m = ike_auth_psk(fresh, seq[i].prf, psk, seq[i].len, msg, sizeof(msg),
+				 nonce, sizeof(nonce), skp, 32, id, sizeof(id), want);
+		ike_crypto_free(fresh);
+		ck_assert_int_gt(m, 0);
+		ck_assert_int_eq(n, m);
+		ck_assert_mem_eq(got, want, (size_t)m);
+		msg[0]++;   /* a different message each time, too */
+	}
+}
+END_TEST
+
 /* ---- NAT-D --------------------------------------------------------- */
 
 START_TEST(natd)
@@ -337,6 +381,7 @@ static Suite *keys_suite(void)
 	tc = tcase_create("auth_natd");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, auth_psk);
+	tcase_add_test(tc, auth_psk_cached);
 	tcase_add_test(tc, natd);
 	suite_add_tcase(s, tc);
 	return s;
