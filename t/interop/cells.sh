@@ -435,6 +435,23 @@ wait_up() {
 	return 1
 }
 
+# wait_for SECONDS FN [ARGS...]: run FN (in a subshell) every 0.2 s until
+# it succeeds (0), or fail (1, with FN's last output) once SECONDS have
+# passed: a cell's condition polled within a bound, never a fixed sleep
+# that a loaded machine overruns (the run may be over by then).
+wait_for() {
+	local end out
+	end=$(($(date +%s) + $1))
+	shift
+	while :; do
+		out=$("$@") && return 0
+		[ "$(date +%s)" -lt "$end" ] || break
+		sleep 0.2
+	done
+	[ -z "$out" ] || echo "$out"
+	return 1
+}
+
 # wait_none NS SECONDS: until charon has no IKE SA left.
 wait_none() {
 	local i
