@@ -8,8 +8,10 @@
 #    client's `virtualipif` (lo) as a /32, distinct, from the pool; a
 #    ping from each to the gateway's inner address answers through its
 #    CHILD SA (table 330 route with the virtual address as source);
-#  - stop: after SIGINT no 10.200.0.x address is left on lo, and no
-#    state, policy or table-330 route on either side.
+#  - deleted: SIGINT to the gateway first; its DELETEs end the client's
+#    IKE SAs, and their addresses leave lo while the client runs on;
+#  - stop: after SIGINT to the client no 10.200.0.x address is left on
+#    lo, and no state, policy or table-330 route on either side.
 # Prints PASS/FAIL/SKIP lines; exits 1 on a failure.
 
 [ "$(id -u)" = 0 ] || { echo "SKIP esp-ratunnel: needs root"; exit 0; }
@@ -119,11 +121,27 @@ else
 	fi
 fi
 
-kill -INT $clpid
-i=0
-while kill -0 $clpid 2>/dev/null && [ $i -lt 40 ]; do sleep 0.5; i=$((i + 1)); done
+# The gateway stops first: its DELETEs end the client's IKE SAs, whose
+# virtual addresses must leave lo while the client still runs.
 kill -INT $gwpid
-while kill -0 $gwpid 2>/dev/null && [ $i -lt 60 ]; do sleep 0.5; i=$((i + 1)); done
+i=0
+while kill -0 $gwpid 2>/dev/null && [ $i -lt 40 ]; do sleep 0.5; i=$((i + 1)); done
+j=0
+while [ $j -lt 10 ]; do
+	a=$(ip -n $CL -4 addr show dev lo | grep -c 'inet 10\.200\.')
+	[ "$a" -eq 0 ] && break
+	sleep 0.3; j=$((j + 1))
+done
+if ! kill -0 $clpid 2>/dev/null; then
+	fail esp-ratunnel-deleted "the client exited when the gateway stopped"
+elif [ "$a" -ne 0 ]; then
+	fail esp-ratunnel-deleted "$a virtual addresses still on lo after the gateway's DELETEs"
+else
+	echo "PASS esp-ratunnel-deleted: the peer's DELETEs took the virtual addresses off lo" \
+		"(client still running)"
+fi
+kill -INT $clpid
+while kill -0 $clpid 2>/dev/null && [ $i -lt 60 ]; do sleep 0.5; i=$((i + 1)); done
 if kill -0 $clpid 2>/dev/null || kill -0 $gwpid 2>/dev/null; then
 	fail esp-ratunnel-stop "still running 30 s after SIGINT"
 else
