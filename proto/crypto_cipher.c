@@ -9,6 +9,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "proto/crypto_cipher.h"
 #include "proto/crypto_int.h"
@@ -129,6 +130,52 @@ int ike_cipher_encrypt(struct ike_cipher *ci, const uint8_t *iv,
 	if (ci->info.aead &&
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, ci->info.icv_len,
 				tag) <= 0)
+		return -EIO;
+	return 0;
+}
+
+/* The next CBC IV nonce block (block_len octets) of the cache. */
+static int next_nonce(struct ike_cipher *ci, uint8_t *nonce)
+{
+	struct ike_shared_ctx *sh = ci->c->shared;
+	uint64_t v;
+
+	if (!sh->iv_salted) {
+		if (RAND_bytes(sh->iv_salt, sizeof(sh->iv_salt)) != 1)
+			return -EIO;
+		sh->iv_salted = true;
+	}
+	if (sh->iv_count == UINT64_MAX)
+		return -EOVERFLOW;
+	v = sh->iv_count++;
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		nonce[i] = v & 0xff;
+	if (ci->info.block_len > 8)
+		memcpy(nonce + 8, sh->iv_salt, ci->info.block_len - 8u);
+	return 0;
+}
+
+int ike_cipher_encrypt_nonce_iv(struct ike_cipher *ci, uint8_t *buf, size_t len)
+{
+	static const uint8_t zero_iv[IKE_BLOCK_MAX];
+	size_t b = ci->info.block_len;
+	uint8_t *iv = buf - ci->info.iv_len;
+	EVP_CIPHER_CTX *ctx;
+	uint8_t fin[IKE_BLOCK_MAX];
+	int outl = 0, rc;
+
+	if (ci->info.aead || ci->info.iv_len != b || b > 16 || len % b)
+		return -EINVAL;
+	rc = next_nonce(ci, iv);
+	if (rc)
+		return rc;
+	ctx = start(ci, zero_iv, 1);
+	if (!ctx)
+		return -EIO;
+	rc = run(ci, ctx, NULL, 0, iv, b + len);
+	if (rc)
+		return rc;
+	if (!EVP_CipherFinal_ex(ctx, fin, &outl) || outl != 0)
 		return -EIO;
 	return 0;
 }

@@ -23,6 +23,17 @@ struct ike_cipher *ike_cipher_new(const struct ike_crypto *c, uint16_t encr,
 				  size_t key_len);
 const struct ike_encr_info *ike_cipher_info(const struct ike_cipher *ci);
 
+/* CBC only: in-place encryption of buf[0, len) (len a multiple of
+ * block_len) under a fresh IV, written to the iv_len octets just before
+ * buf.  IV = E_K(nonce), the nonce a message counter of the crypto cache
+ * (unique per key: a key seals through one cache) and, for 16-octet
+ * blocks, 8 random octets drawn once per cache: NIST SP 800-38A appendix
+ * C's first method (RFC 7296 3.14 refers to it for unpredictable IVs).
+ * One CBC pass over nonce | buf from a zero IV does both, since the
+ * chaining value after the first block is E_K(nonce).  No RAND call per
+ * message.  0 or -EINVAL / -EIO / -EOVERFLOW. */
+int ike_cipher_encrypt_nonce_iv(struct ike_cipher *ci, uint8_t *buf, size_t len);
+
 /* In-place encryption of buf[0, len).  iv has info.iv_len octets.
  * CBC: len a multiple of block_len, aad/tag unused (pass NULL, 0).
  * AEAD: aad authenticated, tag (info.icv_len octets) written.

@@ -89,6 +89,11 @@ struct ike_shared_ctx {
 	/* The last prf(PSK, "Key Pad for IKEv2") (auth.c): the same for every
 	 * SA of a setup.  Wiped at free. */
 	struct ike_psk_pad psk_pad;
+	/* CBC IV nonces (crypto_cipher.c): a message counter and 8 random
+	 * octets drawn at the first use (iv_salted). */
+	uint64_t iv_count;
+	uint8_t iv_salt[8];
+	bool iv_salted;
 };
 
 /* The cache's shared HMAC context for digest md (made on first use), or

@@ -44,8 +44,9 @@ struct ike_sk *ike_sk_new(const struct ike_crypto *c,
 		/* AEAD IV counter: a random start, so an ike_sk re-made for the
 		 * same key (a caller's mistake) still does not repeat IVs in
 		 * practice; the top bit clear leaves 2^63 messages before the
-		 * end.  (CBC takes a random IV per message instead: no counter,
-		 * and no RAND call here, which costs as much as a few HMACs.) */
+		 * end.  (CBC IVs are E_K(nonce) with the crypto cache's message
+		 * counter, see ike_cipher_encrypt_nonce_iv: no RAND call here,
+		 * which costs as much as a few HMACs.) */
 		if (RAND_bytes((uint8_t *)&sk->next_iv, sizeof(sk->next_iv)) != 1)
 			goto fail;
 		sk->next_iv &= UINT64_MAX >> 1;
@@ -114,11 +115,10 @@ static uint32_t get_be32(const uint8_t *p)
 	       (uint32_t)p[2] << 8 | p[3];
 }
 
+/* AEAD: a per-key counter (uniqueness is all GCM/ChaCha20 need).  (CBC
+ * IVs come from ike_cipher_encrypt_nonce_iv.) */
 static int make_iv(struct ike_sk *sk, uint8_t *iv)
 {
-	if (!sk->ei->aead)
-		return RAND_bytes(iv, sk->ei->iv_len) == 1 ? 0 : -EIO;
-	/* AEAD: a per-key counter (uniqueness is all GCM/ChaCha20 need). */
 	if (sk->next_iv == UINT64_MAX)
 		return -EOVERFLOW;
 	uint64_t v = sk->next_iv++;
@@ -144,16 +144,15 @@ static int seal(struct ike_sk *sk, uint8_t *msg, size_t cap, size_t sk_off,
 	msg[end - 1] = (uint8_t)pad;
 	put_be16(msg + sk_off + 2, total - sk_off);
 	put_be32(msg + 24, total);
-	rc = make_iv(sk, msg + iv_off);
-	if (rc)
-		return rc;
 	if (sk->ei->aead) {
+		rc = make_iv(sk, msg + iv_off);
 		/* RFC 5282: AAD = IKE header .. end of the SK(F) header. */
-		rc = ike_cipher_encrypt(sk->cipher, msg + iv_off, msg, iv_off,
-					msg + data_off, enc_len, msg + end);
+		if (!rc)
+			rc = ike_cipher_encrypt(sk->cipher, msg + iv_off, msg, iv_off,
+						msg + data_off, enc_len, msg + end);
 	} else {
-		rc = ike_cipher_encrypt(sk->cipher, msg + iv_off, NULL, 0,
-					msg + data_off, enc_len, NULL);
+		/* The IV (E_K(nonce)) is written just before the data. */
+		rc = ike_cipher_encrypt_nonce_iv(sk->cipher, msg + data_off, enc_len);
 		if (!rc) {
 			const struct ike_chunk all = { msg, end };
 			rc = ike_integ_compute(sk->integ, &all, 1, msg + end);

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "t/unit/tcheck.h"
 #include "t/unit/thex.h"
 #include "proto/buf.h"
@@ -378,7 +380,7 @@ END_TEST
 START_TEST(iv_fresh)
 {
 	/* AEAD: counter IVs, unique and increasing, from a random start (two
-	 * ike_sk on the same key start apart); CBC: random IVs. */
+	 * ike_sk on the same key start apart); CBC: see iv_cbc_nonce. */
 	for (int w = 0; w < 2; w++) {
 		const struct ike_suite *s = w ? &suites[9] : &suites[3];
 		uint8_t msg[2][200], plain[10] = { 0 };
@@ -408,6 +410,72 @@ START_TEST(iv_fresh)
 		}
 		ike_sk_free(tx);
 	}
+}
+END_TEST
+
+/* CBC IVs are E_K(nonce) (crypto_cipher.c ike_cipher_encrypt_nonce_iv):
+ * decrypting them with the key alone (ECB, OpenSSL directly) gives a
+ * big-endian message counter, +1 per sealed message and shared by the
+ * SAs of one crypto cache, then (16-octet blocks) the same 8 octets for
+ * every message; the messages still open. */
+START_TEST(iv_cbc_nonce)
+{
+	static const struct { int suite; const char *ecb; size_t b; } w[] = {
+		{ 0, "DES-EDE3-ECB", 8 }, { 3, "AES-128-ECB", 16 },
+		{ 5, "AES-256-ECB", 16 },
+	};
+	const struct ike_suite *s = &suites[w[_i].suite];
+	uint8_t msg[3][200], plain[10] = { 1, 2, 3 }, nonce[3][16];
+	struct dir_keys k, k2;
+	struct ike_sk *tx, *tx2, *rx;
+	size_t b = w[_i].b, total[3], off, len;
+	EVP_CIPHER *ecb = EVP_CIPHER_fetch(NULL, w[_i].ecb, NULL);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+
+	ck_assert_ptr_nonnull(ecb);
+	ck_assert_ptr_nonnull(ctx);
+	make_keys(s, 3, &k);
+	make_keys(s, 9, &k2);
+	tx = sk_for(s, &k);
+	tx2 = sk_for(s, &k2);
+	rx = sk_for(s, &k);
+	ck_assert_uint_eq(ike_sk_iv_len(tx), b);
+	for (int m = 0; m < 3; m++) {
+		struct ike_sk *use = m == 1 ? tx2 : tx;
+		size_t sk_off = build(msg[m], false, false, b, 10, plain);
+		const uint8_t *key = m == 1 ? k2.e : k.e;
+		int outl = 0;
+
+		ck_assert_int_eq(ike_sk_seal(use, msg[m], sizeof(msg[m]), sk_off, 10,
+					     &total[m]), 0);
+		ck_assert(EVP_DecryptInit_ex2(ctx, ecb, key, NULL, NULL));
+		ck_assert(EVP_CIPHER_CTX_set_padding(ctx, 0));
+		ck_assert(EVP_DecryptUpdate(ctx, nonce[m], &outl, msg[m] + sk_off + 4,
+					    (int)b));
+		ck_assert_int_eq(outl, (int)b);
+	}
+	for (int m = 1; m < 3; m++) {
+		uint64_t a = 0, c = 0;
+
+		for (int j = 0; j < 8; j++) {
+			a = a << 8 | nonce[m - 1][j];
+			c = c << 8 | nonce[m][j];
+		}
+		ck_assert_uint_eq(c, a + 1);
+		if (b > 8)
+			ck_assert_mem_eq(nonce[m] + 8, nonce[0] + 8, b - 8);
+	}
+	ck_assert(memcmp(msg[0] + 32, msg[2] + 32, b) != 0);
+	for (int m = 0; m < 3; m += 2) {
+		ck_assert_int_eq(ike_sk_open(rx, msg[m], total[m], 28, &off, &len), 0);
+		ck_assert_uint_eq(len, 10);
+		ck_assert_mem_eq(msg[m] + off, plain, 10);
+	}
+	EVP_CIPHER_CTX_free(ctx);
+	EVP_CIPHER_free(ecb);
+	ike_sk_free(tx);
+	ike_sk_free(tx2);
+	ike_sk_free(rx);
 }
 END_TEST
 
@@ -489,6 +557,7 @@ static Suite *sk_suite(void)
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, seal_limits);
 	tcase_add_test(tc, iv_fresh);
+	tcase_add_loop_test(tc, iv_cbc_nonce, 0, 3);
 	tcase_add_test(tc, rfc7634_open);
 	tcase_add_test(tc, seal_writer);
 	suite_add_tcase(s, tc);
