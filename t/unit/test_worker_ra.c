@@ -357,6 +357,88 @@ START_TEST(dual_stack)
 }
 END_TEST
 
+/* The gateway's CFG_REPLY itself (built in the clear, parsed back): the
+ * address of each family asked for (IPv6 with prefix length 128) and the
+ * DNS servers of that family's list (sent with the address, asked for or
+ * not); freeing the IKE SA gives the addresses back, and the next IKE SA
+ * gets the same ones (round 2). */
+START_TEST(gateway_reply_contents)
+{
+	char gy[1024];
+	memset(&G, 0, sizeof(G));
+	snprintf(gy, sizeof(gy),
+		 "role: gateway\nnumberoftunnels: 2\nbindifname: vgw\nbindifaddr: 10.99.0.1\n"
+		 "poolconf:\n  v4startaddr: 10.200.0.1/24\n  v4dnslist: [10.0.0.53, 10.0.0.54]\n"
+		 "  v6startaddr: fd00:200::1/112\n  v6dnslist: ['fd00::53']\n"
+		 "ikeconf:\n  psk: secret\n");
+	load(&G, gy);
+	load(&C, "role: client\nnumberoftunnels: 1\nstartclntaddr: 10.1.0.2/16\n"
+		 "peeraddr: 10.99.0.1\nbindifname: vcl\nikeconf:\n  psk: secret\n");
+	start_side(&G, 0);
+	start_side(&C, 1);
+	struct ike_path path = { .local = addr("10.99.0.1"), .remote = addr("10.1.0.2"),
+				 .lport = 4500, .rport = 4500 };
+	for (int round = 0; round < 2; round++) {
+		struct ikesa *sa = ikesa_new(&G.e, false, -1, &path, 0);
+		ck_assert_ptr_nonnull(sa);
+		struct ike_msg req = { .has_cp = true };
+		req.cp.type = IKE_CFG_REQUEST;
+		req.cp.attr[req.cp.n++].type = IKE_CPA_INTERNAL_IP4_ADDRESS;
+		req.cp.attr[req.cp.n++].type = IKE_CPA_INTERNAL_IP4_DNS;
+		req.cp.attr[req.cp.n++].type = IKE_CPA_INTERNAL_IP6_ADDRESS;
+		static struct msg_out out;
+		struct ike_hdr h = { .spi_i = 1, .spi_r = 2, .version = 0x20,
+				     .exchange = IKE_EXCH_AUTH, .flags = IKE_FLAG_RESPONSE };
+		ike_wr_init(&out.w, out.buf, sizeof(out.buf));
+		ck_assert_int_eq(ike_build_begin(&out.b, &out.w, &h), IKE_OK);
+		ck_assert_int_eq(ra_gw_respond(sa, &req, &out), 0);
+		ck_assert_int_eq(ike_build_end(&out.b), IKE_OK);
+		struct ike_msg m;
+		ck_assert_int_eq(ike_parse_message(out.buf, out.w.len, &m), IKE_OK);
+		ck_assert(m.has_cp);
+		ck_assert_int_eq(m.cp.type, IKE_CFG_REPLY);
+		unsigned a4 = 0, a6 = 0, d4 = 0, d6 = 0;
+		for (unsigned i = 0; i < m.cp.n; i++) {
+			const struct ike_cp_attr *at = &m.cp.attr[i];
+			switch (at->type) {
+			case IKE_CPA_INTERNAL_IP4_ADDRESS:
+				ck_assert_int_eq(at->len, 4);
+				ck_assert_int_eq(at->data[3], 1);
+				a4++;
+				break;
+			case IKE_CPA_INTERNAL_IP6_ADDRESS:
+				ck_assert_int_eq(at->len, 17);
+				ck_assert_int_eq(at->data[15], 1);
+				ck_assert_int_eq(at->data[16], 128);
+				a6++;
+				break;
+			case IKE_CPA_INTERNAL_IP4_DNS:
+				ck_assert_int_eq(at->len, 4);
+				ck_assert_int_eq(at->data[3], d4 ? 54 : 53);
+				d4++;
+				break;
+			case IKE_CPA_INTERNAL_IP6_DNS:
+				ck_assert_int_eq(at->len, 16);
+				d6++;
+				break;
+			default:
+				ck_abort_msg("unexpected CP attribute %u", at->type);
+			}
+		}
+		ck_assert_uint_eq(a4, 1);
+		ck_assert_uint_eq(a6, 1);
+		ck_assert_uint_eq(d4, 2);
+		ck_assert_uint_eq(d6, 1);
+		ck_assert_uint_eq(G.e.pools->v4.in_use, 1);
+		ck_assert_uint_eq(G.e.pools->v6.in_use, 1);
+		sa_state(sa, IKE_S_CLOSED, "test");
+		ikesa_free(sa);
+		ck_assert_uint_eq(G.e.pools->v4.in_use, 0);
+		ck_assert_uint_eq(G.e.pools->v6.in_use, 0);
+	}
+}
+END_TEST
+
 static Suite *ra_suite(void)
 {
 	Suite *s = suite_create("worker_ra");
@@ -372,6 +454,7 @@ static Suite *ra_suite(void)
 	tcase_add_test(tc, no_pool_no_reply_fails);
 	tcase_add_test(tc, rekeys_keep_address);
 	tcase_add_test(tc, dual_stack);
+	tcase_add_test(tc, gateway_reply_contents);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
