@@ -103,6 +103,10 @@ static void check_client(struct conf_ctx *c)
 	const struct config *cfg = c->cfg;
 	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN], p[IP_PREFIX_STRLEN];
 
+	if (!ip_addr_is_unset(&cfg->poolconf.v4startaddr.addr) ||
+	    !ip_addr_is_unset(&cfg->poolconf.v6startaddr.addr))
+		err_at(c, true, "poolconf", -1, -1, NULL,
+		       "poolconf is the gateway's address pool: a client ignores it");
 	if (ip_addr_is_unset(&cfg->startclntaddr.addr) && !BAD("startclntaddr"))
 		err_at(c, false, "startclntaddr", -1, -1, NULL,
 		       "role client needs startclntaddr (first tunnel address with prefix "
@@ -220,6 +224,9 @@ static void check_gateway(struct conf_ctx *c)
 		       "prefix has room for %" PRIu64,
 		       ip_prefix_format(&cfg->bindifaddr, p, sizeof(p)), g, room);
 	alt_check(c, "mobikealtgwaddr", &cfg->mobikealtgwaddr, &cfg->bindifaddr.addr, g);
+	if (cfg->ikeconf.ratunnel)
+		err_at(c, true, "ikeconf.ratunnel", -1, -1, NULL,
+		       "ikeconf.ratunnel is for a client (a gateway answers with poolconf): ignored");
 	pool_check(c, "poolconf.v4startaddr", &cfg->poolconf.v4startaddr, AF_INET,
 		   "poolconf.v4dnslist", &cfg->poolconf.v4dnslist);
 	pool_check(c, "poolconf.v6startaddr", &cfg->poolconf.v6startaddr, AF_INET6,

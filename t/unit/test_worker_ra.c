@@ -109,6 +109,55 @@ START_TEST(pool_sizes)
 }
 END_TEST
 
+/* ---- setup checks (conf/validate.c) ------------------------------------- */
+
+/* Load yaml; true when some message (error or warning as asked) holds
+ * `text`. */
+static bool conf_says(const char *yaml, bool warning, const char *text, int *rc)
+{
+	struct config cfg;
+	struct conf_diag d = { 0 };
+	bool found = false;
+	*rc = conf_load_string("ra", yaml, strlen(yaml), &cfg, &d);
+	for (unsigned i = 0; i < d.n; i++)
+		if (d.msgs[i].warning == warning && strstr(d.msgs[i].text, text))
+			found = true;
+	if (!found)
+		conf_diag_print(&d, stderr);
+	conf_diag_free(&d);
+	config_free(&cfg);
+	return found;
+}
+
+#define GW_HEAD "role: gateway\nnumberoftunnels: 300\nbindifname: vgw\nbindifaddr: 10.99.0.1\n"
+
+/* The keys are accepted now; a pool too small for numberoftunnels warns,
+ * one of the wrong family or a DNS list of the other family is an error,
+ * and each role is told when it holds the other's key. */
+START_TEST(setup_checks)
+{
+	int rc;
+	ck_assert(conf_says(GW_HEAD "poolconf:\n  v4startaddr: 10.200.0.1/24\nikeconf:\n  psk: x\n",
+			    true, "holds 254 addresses, fewer than numberoftunnels 300", &rc));
+	ck_assert_int_eq(rc, 0);
+	ck_assert(conf_says(GW_HEAD "poolconf:\n  v6startaddr: 10.200.0.1/24\nikeconf:\n  psk: x\n",
+			    false, "poolconf.v6startaddr 10.200.0.1/24 is not an IPv6 prefix", &rc));
+	ck_assert_int_eq(rc, -EINVAL);
+	ck_assert(conf_says(GW_HEAD "poolconf:\n  v4startaddr: 10.200.0.1/16\n"
+				    "  v4dnslist: ['fd00::53']\nikeconf:\n  psk: x\n",
+			    false, "poolconf.v4dnslist: IPv4 addresses only", &rc));
+	ck_assert(conf_says(GW_HEAD "ikeconf:\n  psk: x\n  ratunnel: true\n", true,
+			    "ikeconf.ratunnel is for a client", &rc));
+	ck_assert_int_eq(rc, 0);
+	ck_assert(conf_says("role: client\nnumberoftunnels: 2\nstartclntaddr: 10.1.0.2/16\n"
+			    "peeraddr: 10.99.0.1\nbindifname: vcl\n"
+			    "poolconf:\n  v4startaddr: 10.200.0.1/24\n"
+			    "ikeconf:\n  psk: x\n  ratunnel: true\n  virtualipif: dummy0\n",
+			    true, "a client ignores it", &rc));
+	ck_assert_int_eq(rc, 0);
+}
+END_TEST
+
 /* ---- client and gateway engines ---------------------------------------- */
 
 static const char client_fmt[] =
@@ -445,6 +494,7 @@ static Suite *ra_suite(void)
 	TCase *tp = tcase_create("pool");
 	tcase_add_test(tp, pool_slices_exhaust_reuse);
 	tcase_add_test(tp, pool_sizes);
+	tcase_add_test(tp, setup_checks);
 	suite_add_tcase(s, tp);
 	TCase *tc = tcase_create("engines");
 	tcase_add_checked_fixture(tc, NULL, teardown);
