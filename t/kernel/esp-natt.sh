@@ -271,4 +271,99 @@ ip netns exec $RT "$IPT" -t nat -D POSTROUTING 1
 
 kill -INT $clpid; wait $clpid; kill -INT $gwpid; wait $gwpid
 clpid="" gwpid=""
+
+# MOBIKE across the NAT: 1 tunnel, own addresses 10.98.1.2 (through the
+# router: ESP in UDP) and 10.98.1.3 (a rule sends it down a second veth
+# straight to the gateway: plain ESP), a move every 3 s during a 12 s ping.
+# The gateway's states are sampled during the ping: both kinds must show
+# (encap added and dropped by the moves), the ping keeps answering, the
+# gateway's out state keeps its SPI and its oseq goes on.
+natmobike() {
+	{
+		ip link add vcd netns $CL type veth peer name vgd netns $GW &&
+		ip -n $CL addr add 10.97.0.2/24 dev vcd && ip -n $GW addr add 10.97.0.1/24 dev vgd &&
+		ip -n $CL link set vcd up && ip -n $GW link set vgd up &&
+		ip -n $CL rule add from 10.98.1.3 lookup 97 priority 100 &&
+		# again: it went with the first client's last address on vcl
+		ip -n $CL route replace 10.99.0.0/24 via $R_CL dev vcl onlink &&
+		ip -n $CL route add 10.99.0.0/24 via 10.97.0.1 dev vcd table 97 &&
+		ip -n $GW route add 10.98.1.0/24 via 10.97.0.2 dev vgd &&
+		for n in $CL $GW; do
+			ip netns exec $n sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+				net.ipv4.conf.default.rp_filter=0 || exit 1
+		done
+	} 2> "$tmpd/setup2" || { fail esp-natt-mobike "direct path: $(head -n 1 "$tmpd/setup2")"; return; }
+	sed -e 's/^numberoftunnels: .*/numberoftunnels: 1/' \
+		-e 's/^mobikeaddrpertunnel: .*/mobikeaddrpertunnel: 2/' \
+		-e 's/^mobikeiplifetime: .*/mobikeiplifetime: 3s/' \
+		-e 's/^mobikechangeaddrtype: .*/mobikechangeaddrtype: own-only/' \
+		-e 's/dpdinterval: 1s/dpdinterval: 30s/' "$tmpd/cl.yaml" > "$tmpd/mcl.yaml"
+	sed -e 's/^numberoftunnels: .*/numberoftunnels: 1/' "$tmpd/gw.yaml" > "$tmpd/mgw.yaml"
+	ip netns exec $GW "$IKS" exec --workers 1 -f "$tmpd/mgw.yaml" --lf "$tmpd/mgw.log" \
+		> "$tmpd/mgw.out" 2>&1 &
+	gwpid=$!
+	sleep 1
+	ip netns exec $CL "$IKS" exec --single -f "$tmpd/mcl.yaml" --lf "$tmpd/mcl.log" \
+		> "$tmpd/mcl.out" 2>&1 &
+	clpid=$!
+	i=0 c=0 g=0
+	while [ $i -lt 60 ]; do
+		c=$(ip -n $CL xfrm state | grep -c '^src') g=$(ip -n $GW xfrm state | grep -c '^src')
+		[ "$c" -ge 2 ] && [ "$g" -ge 2 ] && break
+		kill -0 $clpid 2>/dev/null && kill -0 $gwpid 2>/dev/null || break
+		sleep 0.5; i=$((i + 1))
+	done
+	if [ "$c" -lt 2 ] || [ "$g" -lt 2 ]; then
+		fail esp-natt-mobike "states: client $c, gateway $g of 2"
+		for f in mcl.out mgw.out; do tail -n 4 "$tmpd/$f" | sed "s/^/  $f: /"; done
+		[ -n "$VERBOSE" ] && { head -n 20 "$tmpd/mcl.out" "$tmpd/mcl.log"; head -n 12 "$tmpd/mgw.log"; }
+		return
+	fi
+	seqs $GW | grep "^$O_GW " > "$tmpd/mq0"
+	m0=$(grep -c 'mobike.update.ok' "$tmpd/mcl.log")
+	ip netns exec $CL ping -q -c 240 -i 0.05 -W 1 -I 10.11.1.1 10.11.2.1 \
+		> "$tmpd/mping" 2>&1 &
+	pp=$!
+	: > "$tmpd/samples"
+	while kill -0 $pp 2>/dev/null; do
+		{ encaps $GW | sed 's/^/gw /'; encaps $CL | sed 's/^/cl /'; } >> "$tmpd/samples"
+		sleep 0.3
+	done
+	wait $pp
+	seqs $GW | grep "^$O_GW " > "$tmpd/mq1"
+	m1=$(grep -c 'mobike.update.ok' "$tmpd/mcl.log")
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$tmpd/mping")
+	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmpd/mping")
+	lost=$(( ${sent:-0} - ${got:-0} )) moves=$((m1 - m0))
+	# the gateway's out state: through the NAT (ESP in UDP to the router)
+	# and direct (plain ESP to 10.98.1.3); the client's likewise
+	gnat=$(grep -c "^gw $O_GW $O_RT 4500 [0-9]" "$tmpd/samples")
+	gdir=$(grep -c "^gw $O_GW 10.98.1.3 *$" "$tmpd/samples")
+	cnat=$(grep -c "^cl 10.98.1.2 $O_GW 4500 4500" "$tmpd/samples")
+	cdir=$(grep -c "^cl 10.98.1.3 $O_GW *$" "$tmpd/samples")
+	read -r _ _ _ spi0 o0 < "$tmpd/mq0"
+	read -r _ _ _ spi1 o1 < "$tmpd/mq1"
+	fpf=$(grep -h 'fastpath.fail' "$tmpd/mcl.log" "$tmpd/mgw.log" | head -n 1)
+	if [ $moves -lt 2 ]; then
+		fail esp-natt-mobike "$moves MOBIKE updates during the ping (want >= 2)"
+	elif [ -n "$fpf" ]; then
+		fail esp-natt-mobike "$fpf"
+	elif [ "$gnat" -lt 1 ] || [ "$gdir" -lt 1 ] || [ "$cnat" -lt 1 ] || [ "$cdir" -lt 1 ]; then
+		fail esp-natt-mobike "states seen through the NAT / direct: gateway $gnat/$gdir," \
+			"client $cnat/$cdir"
+		sort "$tmpd/samples" | uniq -c | sed 's/^/  /'
+	elif [ "$spi0" != "$spi1" ] || [ -z "$o1" ] || [ $((o1 - o0)) -lt $((got - 3)) ]; then
+		fail esp-natt-mobike "gateway out state $spi0 oseq $o0 -> $spi1 $o1 with $got answered"
+	elif [ "${got:-0}" -lt 1 ] || [ $lost -gt $((3 * moves + 1)) ]; then
+		fail esp-natt-mobike "$lost of ${sent:-0} lost with $moves moves"
+	else
+		echo "PASS esp-natt-mobike: $moves own-only moves between the NAT-ed path (ESP in" \
+			"UDP) and the direct one (plain ESP) during the ping, $lost of $sent lost;" \
+			"both kinds of state seen on both sides; the gateway's out state $spi0 kept" \
+			"its sequence (oseq $o0 -> $o1)" | sed "s/(\([0-9]*\))//"
+	fi
+	kill -INT $clpid; wait $clpid; kill -INT $gwpid; wait $gwpid
+	clpid="" gwpid=""
+}
+natmobike
 exit $failed
