@@ -6,7 +6,7 @@
 #  ra_distinct    `cli list` on the client: 20 IKE SAs with 20 distinct
 #                 "vip" addresses, all in the pool (10.200.0.0/24)
 #  ra_gw_same     the gateway's `cli list` shows the same 20 addresses, and
-#                 `cli dump` of one client SA answers with its "vip"
+#                 `cli dump` of one client SA answers with the "vip" listed
 #  ra_children    the gateway has 20 CHILD SAs; `cli dumpchild` of one shows
 #                 its remote selector narrowed to one pool address
 . "$(dirname "$0")/lib.sh"
@@ -23,7 +23,7 @@ ip -n "$IKS_NS_GW" route add 10.98.0.0/16 dev "$IKS_IF_GW"
 cat >"$T/gw.yaml" <<EOF
 role: gateway
 numberoftunnels: $N
-runningtime: 6s
+runningtime: 30s
 workers: 2
 apilistenport: 12360
 bindifname: $IKS_IF_GW
@@ -37,7 +37,7 @@ EOF
 cat >"$T/cl.yaml" <<EOF
 role: client
 numberoftunnels: $N
-runningtime: 4s
+runningtime: 30s
 workers: 2
 apilistenport: 12361
 startclntaddr: 10.98.0.1/16
@@ -50,11 +50,14 @@ ikeconf:
   ratunnel: true
 EOF
 
-ip netns exec "$IKS_NS_GW" timeout 30 "$IKESWARM" exec -f "$T/gw.yaml" -j \
+# (stopped with SIGINT once checked; runningtime is only a bound)
+ip netns exec "$IKS_NS_GW" timeout 40 "$IKESWARM" exec -f "$T/gw.yaml" -j \
 	--lf "$T/gw.log" >"$T/gw.json" 2>"$T/gw.err" &
+GWPID=$!
 sleep 0.5
-ip netns exec "$IKS_NS_CL" timeout 30 "$IKESWARM" exec -f "$T/cl.yaml" -j \
+ip netns exec "$IKS_NS_CL" timeout 40 "$IKESWARM" exec -f "$T/cl.yaml" -j \
 	--lf "$T/cl.log" >"$T/cl.json" 2>"$T/cl.err" &
+CLPID=$!
 i=0
 while [ $i -lt 30 ] && [ "$(grep -c ' tunnel\.up ' "$T/cl.log" 2>/dev/null)" != $N ]; do
 	sleep 0.1
@@ -100,16 +103,22 @@ else
 	pass ra_distinct
 fi
 gw=$(vips "$T/gw-list.json" 2>&1 | sort)
-spi=$(python3 -c "import json; print(json.load(open('$T/cl-list.json'))['ike_sas'][0]['spi'])" \
-	2>/dev/null)
+first() { # FILE KEY FIELD: FIELD of the first entry of KEY
+	python3 -c "import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]][0][sys.argv[3]])" \
+		"$@" 2>/dev/null
+}
+spi=$(first "$T/cl-list.json" ike_sas spi)
 cli "$IKS_NS_CL" 12361 dump.json dump "$spi"
-if [ "$gw" != "$cl" ] || ! grep -q '"vip"' "$T/dump.json"; then
-	fail ra_gw_same "gateway: $(echo "$gw" | head -n 3 | tr '\n' ' '); dump: $(head -c 200 "$T/dump.json")"
+dvip=$(python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['ike_sa']['vip'])" \
+	"$T/dump.json" 2>/dev/null)
+if [ "$gw" != "$cl" ] || [ -z "$dvip" ] || [ "$dvip" != "$(first "$T/cl-list.json" ike_sas vip)" ]
+then
+	fail ra_gw_same "gateway: $(echo "$gw" | head -n 3 | tr '\n' ' ');" \
+		"dump: $(head -c 200 "$T/dump.json")"
 else
 	pass ra_gw_same
 fi
-cspi=$(python3 -c "import json; print(json.load(open('$T/gw-child.json'))['child_sas'][0]['spi'])" \
-	2>/dev/null)
+cspi=$(first "$T/gw-child.json" child_sas spi)
 cli "$IKS_NS_GW" 12360 gw-dumpchild.json dumpchild "$cspi"
 check ra_children python3 -c "
 import ipaddress, json, sys
@@ -118,5 +127,8 @@ c = json.load(open('$T/gw-dumpchild.json'))['child_sa']
 a, b = c['ts_remote'].split('-')
 sys.exit(0 if len(cs) == $N and a == b and
          ipaddress.ip_address(a) in ipaddress.ip_network('10.200.0.0/24') else 1)"
-wait
+kill -INT $CLPID
+wait $CLPID
+kill -INT $GWPID
+wait $GWPID
 finish
