@@ -32,7 +32,7 @@
 # SCALE_CHILD_LIFE (5m), SCALE_MARGIN (1m), SCALE_DPD (30s); RATE_INTERVAL
 # (0s: the client's setupinterval in the rate runs), SCALE_INTERVAL (2ms);
 # RESUME=FILE: the records of an interrupted run (kept with IKS_KEEP=1 in
-# /tmp/iks-PID.d/records): runs already measured there are not run again;
+# BENCH_TMP, default /var/tmp/iksbench-PID.d/records): runs already measured there are not run again;
 # BENCH_NOTE: a sentence for the results file; BENCH_COMMIT: the commit
 # IKESWARM was built from (when not this tree's HEAD, e.g. a git archive); FASTPATH=0 (full mode: skip
 # bench/fastpath-engine.sh, FP_N tunnels in UML); full mode's second MOBIKE
@@ -79,6 +79,9 @@ need_cmd ip awk openssl timeout
 
 C=$(nproc)
 TCK=$(getconf CLK_TCK)
+# The run's folder (records, logs) is not /tmp/iks-PID.d: on the shared
+# machine a broad cleanup of /tmp/iks-* took a full run's records with it.
+IKS_TMP=${BENCH_TMP:-/var/tmp/iksbench-$$.d}
 T=$(iks_tmp)
 PSK=bench-psk-0123456789
 CL_PREFIX=10.100.0.1/14          # client tunnel addresses (up to 262,142)
@@ -398,6 +401,9 @@ pair() {
 		wait_gone "$gwpid" 30
 	else
 		swan_stop "$IKS_NS_GW" "$d"
+		# its pid file gone, swan_stop stops nothing: charon would keep
+		# UDP 500 and every later gateway in this namespace would fail
+		kill -0 "$gwpid" 2>/dev/null && { kill -KILL "$gwpid"; wait "$gwpid" 2>/dev/null; }
 	fi
 	put "$name.rate" "$(jnum "$d/cl.json" setup_rate)"
 	put "$name.created" "$(jnum "$d/cl.json" created)"
