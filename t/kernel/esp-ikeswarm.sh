@@ -9,8 +9,12 @@
 #    tunnel 0 loses at most one packet per rekey, and its SPIs changed;
 #  - stop: SIGINT to both; no state, policy, table-330 route/rule or
 #    client address is left;
-#  - MOBIKE (a second run, 1 tunnel): own-only moves every 3 s during a
-#    ping; it keeps answering and both sides' states follow the move.
+#  - MOBIKE (a second run, 1 tunnel, dual-stack): own-only moves every 3 s
+#    during a ping walk the client's addresses 10.99.0.2, .3, fd00:99::2,
+#    ::3 (the gateway answers on 10.99.0.1 and fd00:99::1): moves within
+#    a family (XFRM_MSG_MIGRATE) and across (IPv4 <-> IPv6 outer, IPv4
+#    inside: delete + re-add); the ping keeps answering and both sides'
+#    states follow the move.
 # Before those, the kernel process's child.* requests through its C driver
 # (t/unit/test_kernel_kproc_fastpath.c, next to $PROBE_TEST).
 # Prints PASS/FAIL/SKIP lines; exits 1 on a failure.
@@ -257,19 +261,25 @@ else
 fi
 [ -n "$VERBOSE" ] && tail -n 5 "$tmpd/cl.out" "$tmpd/gw.out"
 
-# MOBIKE own-only moves (a second run: 1 tunnel, AES-GCM, the client's two
-# addresses 10.99.0.2/.3, a move every 3 s) during a 12 s ping every 50 ms:
-# the ping keeps answering (a move may cost the packets in flight while
-# only one side has moved) and the client's kernel states follow its IKE
-# endpoint (fp_migrate at the engine's MOBIKE hook).
+# MOBIKE own-only moves (a second run: 1 tunnel, AES-GCM, the client's
+# addresses 10.99.0.2/.3 and fd00:99::2/::3, the gateway's 10.99.0.1 and
+# fd00:99::1 (mobikealt*addr), a move every 3 s) during a 12 s ping every
+# 50 ms: the ping keeps answering (a move may cost the packets in flight
+# while only one side has moved), the client's kernel states follow its
+# IKE endpoint (fp_migrate at the engine's MOBIKE hook), and at least one
+# move crossed families (IPv4 inside, IPv4 or IPv6 outside).
+G6=fd00:99::1
 mobike() {
 	ip netns exec $CL sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.vcl.rp_filter=0
 	ip netns exec $GW sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.vgw.rp_filter=0
+	# an IPv6 socket loads the ipv6 module (ip(8) cannot in UML)
+	perl -MSocket -e 'socket(my $s, PF_INET6, SOCK_DGRAM, 0)' 2>/dev/null
 	sed -e 's/^numberoftunnels: .*/numberoftunnels: 1/' \
-		-e '/^runningtime:/a mobike: true\nmobikeiplifetime: 3s\nmobikechangeaddrtype: own-only' \
+		-e '/^runningtime:/a mobike: true\nmobikeiplifetime: 3s\nmobikechangeaddrtype: own-only\nmobikealtclntaddr: fd00:99::2/64' \
 		"$tmpd/cl.yaml" > "$tmpd/mcl.yaml"
 	sed -e 's/^numberoftunnels: .*/numberoftunnels: 1/' \
-		-e '/^runningtime:/a mobike: true\nmobikeaddrpergw: 1' "$tmpd/gw.yaml" > "$tmpd/mgw.yaml"
+		-e "/^runningtime:/a mobike: true\nmobikeaddrpergw: 1\nmobikealtgwaddr: $G6/64" \
+		"$tmpd/gw.yaml" > "$tmpd/mgw.yaml"
 	ip netns exec $GW "$IKS" exec $MODE2 -f "$tmpd/mgw.yaml" --lf "$tmpd/mgw.log" \
 		> "$tmpd/mgw.out" 2>&1 &
 	gwpid=$!
@@ -290,7 +300,10 @@ mobike() {
 		  grep -h 'fastpath\|failed\|mobike' "$tmpd/mcl.log" "$tmpd/mgw.log" |
 			head -n 10 | sed 's/^/  /'
 		  return; }
-	srcs0=$(states $CL | grep " $O_GW rfc4106" | cut -d' ' -f1)
+	# the client's out state (to either gateway address), the gateway's
+	cl_out() { states $CL | awk -v a=$O_GW -v b=$G6 '($2 == a || $2 == b) && $3 ~ /^rfc4106/ { print $1 }'; }
+	gw_out() { states $GW | awk -v a=$O_GW -v b=$G6 '($1 == a || $1 == b) && $3 ~ /^rfc4106/ { print $2 }'; }
+	srcs0=$(cl_out)
 	m0=$(grep -c 'mobike.update.ok' "$tmpd/mcl.log")
 	ip netns exec $CL ping -q -c 240 -i 0.05 -W 1 -I 10.11.1.1 10.11.2.1 \
 		> "$tmpd/mping" 2>&1
@@ -300,9 +313,9 @@ mobike() {
 	i=0
 	while :; do
 		ike1=$(grep 'mobike.update.ok' "$tmpd/mcl.log" | tail -n 1 |
-			sed -n 's/.* own=\([0-9.]*\).*/\1/p')
-		srcs1=$(states $CL | grep " $O_GW rfc4106" | cut -d' ' -f1)
-		gdst=$(states $GW | grep "^$O_GW .* rfc4106" | cut -d' ' -f2)
+			sed -n 's/.* own=\([0-9a-f.:]*\).*/\1/p')
+		srcs1=$(cl_out)
+		gdst=$(gw_out)
 		[ "$srcs1" = "$ike1" ] && [ "$gdst" = "$ike1" ] && break
 		i=$((i + 1))
 		[ $i -ge 8 ] && break
@@ -312,6 +325,9 @@ mobike() {
 	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmpd/mping")
 	lost=$(( ${sent:-0} - ${got:-0} )) moves=$((m1 - m0))
 	fpf=$(grep -h 'fastpath.fail' "$tmpd/mcl.log" "$tmpd/mgw.log" | head -n 1)
+	# moves across families: old_own of one, own of the other
+	cross=$(grep 'mobike.update.ok' "$tmpd/mcl.log" | tail -n $moves |
+		grep -c -e 'old_own=[0-9.]* .* own=[0-9a-f]*:' -e 'old_own=[0-9a-f]*:[^ ]* .* own=[0-9.]* ')
 	if [ $moves -lt 2 ]; then
 		fail esp-ikeswarm-mobike "$moves MOBIKE updates during the ping (want >= 2)"
 	elif [ -n "$fpf" ]; then
@@ -320,10 +336,13 @@ mobike() {
 		fail esp-ikeswarm-mobike "client's out state from '$srcs1', gateway's to '$gdst', client's IKE from '$ike1'"
 	elif [ "${got:-0}" -lt 1 ] || [ $lost -gt $((3 * moves + 1)) ]; then
 		fail esp-ikeswarm-mobike "$lost of ${sent:-0} lost with $moves moves"
+	elif [ "$cross" -lt 1 ]; then
+		fail esp-ikeswarm-mobike "no move across IPv4/IPv6 among the $moves"
+		grep 'mobike.update.ok' "$tmpd/mcl.log" | sed 's/^/  /'
 	else
-		echo "PASS esp-ikeswarm-mobike: $moves own-only moves during the ping," \
-			"$lost of $sent lost; client's out state $srcs0 -> $srcs1 (= IKE's and the" \
-			"gateway's out state's destination; exec $MODE2)"
+		echo "PASS esp-ikeswarm-mobike: $moves own-only moves during the ping ($cross" \
+			"across IPv4/IPv6), $lost of $sent lost; client's out state $srcs0 -> $srcs1" \
+			"(= IKE's and the gateway's out state's destination; exec $MODE2)"
 	fi
 	kill -INT $clpid; wait $clpid; kill -INT $gwpid; wait $gwpid
 	clpid="" gwpid=""

@@ -160,7 +160,8 @@ static void batch_checks(struct fastpath *fp)
 	ck_assert(has_sa(fp, "127.0.0.1", 0x3200) && !has_sa(fp, "127.0.0.1", 0x3000));
 	ck_assert(has_sa(fp, "127.0.0.1", 0x3300) && !has_sa(fp, "127.0.0.1", 0x3100));
 	/* a move to the endpoints it has: nothing to do; to the same
-	 * addresses with UDP encapsulation: not supported (yet) */
+	 * addresses with UDP encapsulation: deleted and added again with it
+	 * (its SPIs and sequence numbers kept) */
 	struct fp_endpoints same = a.ep, ports = b.ep;
 	ports.local_port = ports.remote_port = 4500;
 	reqs = json_array();
@@ -172,8 +173,11 @@ static void batch_checks(struct fastpath *fp)
 	json_array_append_new(reqs, r);
 	ans = batch_call(reqs);
 	ck_assert_int_eq(batch_errno(ans, 1), 0);
-	ck_assert_int_eq(batch_errno(ans, 2), EOPNOTSUPP);
+	ck_assert_int_eq(batch_errno(ans, 2), 0);
 	json_decref(ans);
+	struct xfrm_sa_info info;
+	ck_assert_int_eq(fp_sa_get(fp, &b.ep.remote, b2.spi_out, &info), 0);
+	ck_assert_int_eq(info.encap_dport, 4500);
 	/* and out again in one batch */
 	reqs = json_array();
 	json_array_append_new(reqs, batch_req("delete", 1, NULL, a.reqid));
