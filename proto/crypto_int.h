@@ -94,6 +94,9 @@ struct ike_shared_ctx {
 	uint64_t iv_count;
 	uint8_t iv_salt[8];
 	bool iv_salted;
+	/* SHA-1 for NAT-D (natd.c), made on first use: EVP_Digest would
+	 * make and free a digest context per hash. */
+	EVP_MD_CTX *sha1;
 };
 
 /* The cache's shared HMAC context for digest md (made on first use), or

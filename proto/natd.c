@@ -13,6 +13,7 @@ int ike_natd_hash_raw(const struct ike_crypto *c, const uint8_t spi_i[8],
 	uint8_t buf[8 + 8 + 16 + 2];
 	size_t len = 0;
 	unsigned int md_len = 0;
+	EVP_MD_CTX **md = &c->shared->sha1;
 
 	if (addr_len != 4 && addr_len != 16)
 		return -EAFNOSUPPORT;
@@ -21,8 +22,11 @@ int ike_natd_hash_raw(const struct ike_crypto *c, const uint8_t spi_i[8],
 	memcpy(buf + len, addr, addr_len), len += addr_len;
 	buf[len++] = port >> 8;
 	buf[len++] = port & 0xff;
-	if (!EVP_Digest(buf, len, out, &md_len, c->sha1, NULL) ||
-	    md_len != IKE_NATD_LEN)
+	if (!*md && !(*md = EVP_MD_CTX_new()))
+		return -ENOMEM;
+	if (!EVP_DigestInit_ex2(*md, c->sha1, NULL) ||
+	    !EVP_DigestUpdate(*md, buf, len) ||
+	    !EVP_DigestFinal_ex(*md, out, &md_len) || md_len != IKE_NATD_LEN)
 		return -EIO;
 	return 0;
 }
