@@ -185,6 +185,19 @@ void ra_client_child_tsi(const struct ikesa *sa, struct ike_ts_list *tsi)
 		ts_one(AF_INET6, &a, &tsi->ts[tsi->n++]);
 }
 
+/* The one-address selectors of `in` that hold one of v's addresses. */
+static void narrow_to_vip(const struct ra_vip *v, const struct ike_ts_list *in,
+			  struct ike_ts_list *out);
+
+int ra_client_own_ts(const struct ikesa *sa, const struct ike_ts_list *in,
+		     struct ike_ts_list *out)
+{
+	if (!(sa->vip.flags & (RA_V4 | RA_V6)) || (sa->vip.flags & RA_POOLED))
+		return 0;
+	narrow_to_vip(&sa->vip, in, out);
+	return 1;
+}
+
 /* ---- gateway ------------------------------------------------------------ */
 
 /* Take a pool address of one family into sa->vip.  0 or -ENOSPC. */
@@ -277,28 +290,35 @@ static bool ts_holds(const struct ike_ts *t, const struct ip_addr *a)
 	       memcmp(a->bytes, t->end, n) <= 0;
 }
 
-int ra_narrow_peer_ts(const struct ikesa *sa, struct ike_ts_list *ts)
+static void narrow_to_vip(const struct ra_vip *v, const struct ike_ts_list *in,
+			  struct ike_ts_list *out)
 {
 	struct ip_addr vip[2];
 	unsigned nv = 0;
-	if (!(sa->vip.flags & RA_POOLED))
-		return 0; /* only a gateway narrows to what it assigned */
-	if (ra_vip_v4(&sa->vip, &vip[nv]))
+	if (ra_vip_v4(v, &vip[nv]))
 		nv++;
-	if (ra_vip_v6(&sa->vip, &vip[nv]))
+	if (ra_vip_v6(v, &vip[nv]))
 		nv++;
-	struct ike_ts_list out = { 0 };
-	for (unsigned i = 0; i < ts->n; i++) {
-		for (unsigned j = 0; j < nv && out.n < IKE_MAX_TS; j++) {
-			if (!ts_holds(&ts->ts[i], &vip[j]))
+	out->n = 0;
+	for (unsigned i = 0; i < in->n; i++) {
+		for (unsigned j = 0; j < nv && out->n < IKE_MAX_TS; j++) {
+			if (!ts_holds(&in->ts[i], &vip[j]))
 				continue;
-			struct ike_ts *t = &out.ts[out.n++];
-			*t = ts->ts[i];
+			struct ike_ts *t = &out->ts[out->n++];
+			*t = in->ts[i];
 			size_t n = vip[j].family == AF_INET6 ? 16 : 4;
 			memcpy(t->start, vip[j].bytes, n);
 			memcpy(t->end, vip[j].bytes, n);
 		}
 	}
+}
+
+int ra_narrow_peer_ts(const struct ikesa *sa, struct ike_ts_list *ts)
+{
+	if (!(sa->vip.flags & RA_POOLED))
+		return 0; /* only a gateway narrows to what it assigned */
+	struct ike_ts_list out;
+	narrow_to_vip(&sa->vip, ts, &out);
 	*ts = out;
 	return out.n ? 0 : -ENOENT;
 }

@@ -71,6 +71,13 @@ int ra_client_take_reply(struct ikesa *sa, const struct ike_msg *m);
  * virtual address(es). */
 void ra_client_child_tsi(const struct ikesa *sa, struct ike_ts_list *tsi);
 
+/* A CREATE_CHILD_SA the gateway started (a new CHILD SA or its rekey),
+ * which we answer: our side is the virtual address whatever ownts says.
+ * 1: out = the selectors of in holding it (out->n 0: none); 0: sa has no
+ * virtual address of ours (ts_narrow() decides). */
+int ra_client_own_ts(const struct ikesa *sa, const struct ike_ts_list *in,
+		     struct ike_ts_list *out);
+
 /* ---- gateway ---- */
 /* IKE_AUTH request m: answer its CFG_REQUEST (addresses from the pool,
  * DNS) into out.  0 (answered, or nothing to answer), or -ENOSPC: the

@@ -307,8 +307,13 @@ int child_select(struct ikesa *sa, const struct ike_msg *m, uint16_t want_dh,
 				    num) < 0)
 			continue;
 		any_prop = true;
-		if (ts_narrow(e, (int)ci, sa->tun ? sa->tunnel : -1, &m->tsi, &m->tsr, tsi, tsr) < 0 ||
-		    ra_narrow_peer_ts(sa, tsi) < 0) /* remote access: its address */
+		int nrc = ts_narrow(e, (int)ci, sa->tun ? sa->tunnel : -1, &m->tsi, &m->tsr, tsi,
+				    tsr);
+		/* remote access: the peer's side (gateway) or ours (client) is
+		 * the virtual address */
+		if (ra_client_own_ts(sa, &m->tsr, tsr))
+			nrc = tsi->n && tsr->n ? 0 : -ENOENT;
+		if (nrc < 0 || ra_narrow_peer_ts(sa, tsi) < 0)
 			continue;
 		c->cfg = (int)ci;
 		c->spi_out = peer_spi;

@@ -382,6 +382,41 @@ START_TEST(rekeys_keep_address)
 }
 END_TEST
 
+/* The gateway rekeys the CHILD SA: as responder the client's side is its
+ * virtual address, though its ownts (10.2.0.1/32) does not hold it. */
+START_TEST(gateway_child_rekey_client_ownts_elsewhere)
+{
+	te_nat_shift = 0;
+	memset(&C, 0, sizeof(C));
+	memset(&G, 0, sizeof(G));
+	load(&C, "role: client\nnumberoftunnels: 1\nstartclntaddr: 10.1.0.2/16\n"
+		 "peeraddr: 10.99.0.1\nbindifname: vcl\ntunnelmaxretry: 0\n"
+		 "ikeconf:\n  psk: secret\n  ratunnel: true\n  childlist:\n"
+		 "  - ownts: [{type: v4, startaddr: 10.2.0.1, endaddr: 10.2.0.1}]\n"
+		 "    peerts: [{type: v4, startaddr: 10.1.0.0, endaddr: 10.1.255.255}]\n");
+	load(&G, "role: gateway\nnumberoftunnels: 1\nbindifname: vgw\nbindifaddr: 10.99.0.1\n"
+		 "poolconf:\n  v4startaddr: 10.200.0.7/24\n"
+		 "ikeconf:\n  psk: secret\n  childlist:\n"
+		 "  - ownts: [{type: v4, startaddr: 10.1.0.0, endaddr: 10.1.255.255}]\n"
+		 "    peerts: [{type: v4, startaddr: 10.200.0.0, endaddr: 10.200.0.255}]\n");
+	client_log = NULL;
+	start_side(&C, 1);
+	start_side(&G, 2);
+	engine_start_tunnel(&C.e, 0);
+	te_pump(100);
+	struct ikesa *csa = C.e.tunnels[0].sa, *gsa = gw_sa_of(csa);
+	ck_assert_ptr_nonnull(gsa);
+	ck_assert_str_eq(vip4(csa), "10.200.0.7");
+	child_local_is(csa, true, "10.200.0.7");
+	sa_queue_task(gsa, TASK_CHILD_REKEY, (int)gsa->children->spi_in);
+	te_pump(100);
+	ck_assert_int_eq(G.e.cnt.child_rekeyed, 1);
+	ck_assert_int_eq(csa->n_children, 1);
+	child_local_is(csa, true, "10.200.0.7");
+	child_local_is(gsa, false, "10.200.0.7");
+}
+END_TEST
+
 /* IPv4 and IPv6 asked for (ownts has both): both pools answer. */
 START_TEST(dual_stack)
 {
@@ -503,6 +538,7 @@ static Suite *ra_suite(void)
 	tcase_add_test(tc, exhausted_pool_refuses);
 	tcase_add_test(tc, no_pool_no_reply_fails);
 	tcase_add_test(tc, rekeys_keep_address);
+	tcase_add_test(tc, gateway_child_rekey_client_ownts_elsewhere);
 	tcase_add_test(tc, dual_stack);
 	tcase_add_test(tc, gateway_reply_contents);
 	tcase_set_timeout(tc, 60);
