@@ -275,7 +275,8 @@ mobike() {
 	# an IPv6 socket loads the ipv6 module (ip(8) cannot in UML)
 	perl -MSocket -e 'socket(my $s, PF_INET6, SOCK_DGRAM, 0)' 2>/dev/null
 	sed -e 's/^numberoftunnels: .*/numberoftunnels: 1/' \
-		-e '/^runningtime:/a mobike: true\nmobikeiplifetime: 3s\nmobikechangeaddrtype: own-only\nmobikealtclntaddr: fd00:99::2/64' \
+		-e '/^runningtime:/a mobike: true\nmobikeiplifetime: 3s' \
+		-e '/^runningtime:/a mobikechangeaddrtype: own-only\nmobikealtclntaddr: fd00:99::2/64' \
 		"$tmpd/cl.yaml" > "$tmpd/mcl.yaml"
 	sed -e 's/^numberoftunnels: .*/numberoftunnels: 1/' \
 		-e "/^runningtime:/a mobike: true\nmobikeaddrpergw: 1\nmobikealtgwaddr: $G6/64" \
@@ -301,8 +302,12 @@ mobike() {
 			head -n 10 | sed 's/^/  /'
 		  return; }
 	# the client's out state (to either gateway address), the gateway's
-	cl_out() { states $CL | awk -v a=$O_GW -v b=$G6 '($2 == a || $2 == b) && $3 ~ /^rfc4106/ { print $1 }'; }
-	gw_out() { states $GW | awk -v a=$O_GW -v b=$G6 '($1 == a || $1 == b) && $3 ~ /^rfc4106/ { print $2 }'; }
+	cl_out() {
+		states $CL | awk -v a=$O_GW -v b=$G6 '($2 == a || $2 == b) && $3 ~ /^rfc4106/ { print $1 }'
+	}
+	gw_out() {
+		states $GW | awk -v a=$O_GW -v b=$G6 '($1 == a || $1 == b) && $3 ~ /^rfc4106/ { print $2 }'
+	}
 	srcs0=$(cl_out)
 	m0=$(grep -c 'mobike.update.ok' "$tmpd/mcl.log")
 	ip netns exec $CL ping -q -c 240 -i 0.05 -W 1 -I 10.11.1.1 10.11.2.1 \

@@ -677,6 +677,30 @@ static void run_moves(void)
 	ping_wait(pid, fd, &sent, &got);
 	ck_assert_msg(sent == COUNT && got >= COUNT - MOVES * SWITCH_LOSS,
 		      "moves: ping %d sent, %d answered", sent, got);
+
+	/* a re-add that fails (the new outbound state collides with one put
+	 * there by hand): the old states come back where they were with
+	 * their sequence numbers, the new inbound one goes, traffic goes on */
+	ck_assert_int_eq(sh("ip -n " CL " xfrm state add src fd00:99::2 dst fd00:99::1 proto esp "
+			    "spi 0x3001 mode tunnel aead 'rfc4106(gcm(aes))' "
+			    "0x0102030405060708090a0b0c0d0e0f1011121314 128"), 0);
+	struct xfrm_sa_info before, after;
+	struct ip_addr v6cl = A(V6.o_cl);
+	ck_assert_int_eq(c.spi_out, 0x3001);
+	ck_assert_int_eq(fp_sa_get(cl.fp, &c.ep.remote, c.spi_out, &before), 0);
+	to.local = v6cl;
+	to.remote = A(V6.o_gw);
+	err[0] = 0;
+	ck_assert_int_eq(fp_migrate(cl.fp, &c.reqid, &to, 1, err), 1);
+	ck_assert_int_eq(err[0], -EEXIST);
+	ck_assert_int_eq(fp_sa_get(cl.fp, &c.ep.remote, c.spi_out, &after), 0);
+	ck_assert_int_eq(ip_addr_cmp(&after.src, &c.ep.local), 0);
+	ck_assert_uint_ge(after.oseq, before.oseq);
+	ck_assert_int_eq(fp_sa_get(cl.fp, &c.ep.local, c.spi_in, &after), 0);
+	ck_assert_int_eq(fp_sa_get(cl.fp, &v6cl, c.spi_in, &after), -ESRCH);
+	ping_across(&cl, 3, 0, "after a failed move");
+	ck_assert_int_eq(sh("ip -n " CL " xfrm state del src fd00:99::2 dst fd00:99::1 proto esp "
+			    "spi 0x3001"), 0);
 	ck_assert_int_eq(fp_installed(cl.fp), 1);
 	ck_assert_int_eq(fp_cleanup(cl.fp), 0);
 	ck_assert_int_eq(fp_cleanup(gw.fp), 0);
@@ -693,7 +717,8 @@ static void run_moves(void)
 		      "%d rules", h.states, h.policies, h.socket_policies, h.routes330, h.rules330);
 	printf("PASS-DETAIL %s: %d moves (encap on, ports only, encap off, v4->v6, v6 address, "
 	       "v6->v4 with encap, encap off) during a ping (lost %d of %d at %d ms), sequence "
-	       "numbers carried, nothing left\n", name, MOVES, sent - got, sent, PING_MS);
+	       "numbers carried; a failed re-add put back; nothing left\n", name, MOVES,
+	       sent - got, sent, PING_MS);
 	side_close(&cl);
 	side_close(&gw);
 }
