@@ -68,7 +68,9 @@ void mobike_children_moved(struct ikesa *sa, const struct ike_path *old)
 	struct mobike *mob = sa->mob;
 	(void)old;
 	/* installfastpath: every CHILD SA's XFRM states, policies and routes
-	 * follow sa->path (kernel/fastpath.h fp_migrate). */
+	 * follow sa->path, whatever changed: addresses (either family), ports
+	 * only (a NAT rebinding), ESP in UDP on or off (kernel/fastpath.h
+	 * fp_migrate; the endpoints carry the ports only behind a NAT). */
 	fpc_children_moved(sa);
 	if (mob)
 		mob->child_path = sa->path;
