@@ -152,6 +152,7 @@ out:
 			fprintf(stderr, "ikeswarm-kernel: %d fastpath removals failed at exit\n", left);
 		fp_close(k.fp);
 	}
+	kproc_vip_free(&k);
 	if (k.nl) {
 		int left = nladdr_cleanup(k.nl);
 		if (left > 0)

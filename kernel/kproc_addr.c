@@ -1,5 +1,6 @@
 /* The kernel process's address and route requests (see kproc.h). */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,15 +73,78 @@ out:
 	return a;
 }
 
+/* A virtual address and the worker that had it added. */
+struct kproc_vip {
+	struct ip_prefix p;
+	char ifname[IFNAMSIZ];
+	uint8_t worker;
+};
+
+static void vip_forget(struct kproc *k, size_t i)
+{
+	k->vips[i] = k->vips[--k->n_vips]; /* order does not matter */
+}
+
+/* Record p (added for worker w); out of memory: not recorded (the exit
+ * cleanup still removes it). */
+static void vip_record(struct kproc *k, const char *ifname, const struct ip_prefix *p,
+		       unsigned w)
+{
+	if (k->n_vips == k->cap_vips) {
+		size_t cap = k->cap_vips ? 2 * k->cap_vips : 64;
+		struct kproc_vip *v = realloc(k->vips, cap * sizeof(*v));
+		if (!v)
+			return;
+		k->vips = v;
+		k->cap_vips = cap;
+	}
+	struct kproc_vip *e = &k->vips[k->n_vips++];
+	e->p = *p;
+	snprintf(e->ifname, sizeof(e->ifname), "%s", ifname);
+	e->worker = (uint8_t)w;
+}
+
 int kproc_vip_op(struct kproc *k, const json_t *r, bool add)
 {
 	const char *ifname = json_string_value(json_object_get(r, "ifname"));
+	const json_t *wv = json_object_get(r, "worker");
 	struct ip_prefix p;
-	if (!ifname || ip_prefix_parse(json_string_value(json_object_get(r, "prefix")), true,
-				       &p) < 0)
+	if (!ifname || strlen(ifname) >= IFNAMSIZ ||
+	    ip_prefix_parse(json_string_value(json_object_get(r, "prefix")), true, &p) < 0)
 		return -EINVAL;
 	int rc = add ? nladdr_add(k->nl, ifname, &p) : nladdr_del(k->nl, ifname, &p);
+	if (add && rc == 0 && json_is_integer(wv) && json_integer_value(wv) >= 0)
+		vip_record(k, ifname, &p, (unsigned)json_integer_value(wv) & 0xff);
+	/* O(addresses recorded), as nladdr_del's own search */
+	for (size_t i = 0; !add && i < k->n_vips; i++) {
+		if (!ip_addr_cmp(&k->vips[i].p.addr, &p.addr) && !strcmp(k->vips[i].ifname, ifname)) {
+			vip_forget(k, i);
+			break;
+		}
+	}
 	return (add && rc == -EEXIST) || (!add && rc == -EADDRNOTAVAIL) ? 0 : rc;
+}
+
+size_t kproc_vip_purge(struct kproc *k, unsigned w)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < k->n_vips;) {
+		if (k->vips[i].worker != (w & 0xff)) {
+			i++;
+			continue;
+		}
+		nladdr_del(k->nl, k->vips[i].ifname, &k->vips[i].p);
+		vip_forget(k, i);
+		n++;
+	}
+	return n;
+}
+
+void kproc_vip_free(struct kproc *k)
+{
+	free(k->vips);
+	k->vips = NULL;
+	k->n_vips = k->cap_vips = 0;
 }
 
 static void flushed_fn(const struct ip_prefix *p, void *arg)

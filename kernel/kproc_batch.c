@@ -232,7 +232,8 @@ static bool of_worker(uint32_t reqid, void *arg)
 
 /* {"op": "purge", "worker": W}: a (re)started worker's first request.
  * What the kernel holds under W's reqids (kernel/child_sa.h) was left by
- * a dead incarnation of W: removed, so the new one's reqids are free. */
+ * a dead incarnation of W: removed, so the new one's reqids are free; so
+ * are the virtual addresses W had added. */
 static int purge_worker(struct kproc *k, const json_t *r)
 {
 	const json_t *wv = json_object_get(r, "worker");
@@ -240,11 +241,9 @@ static int purge_worker(struct kproc *k, const json_t *r)
 		return -EINVAL;
 	unsigned w = (unsigned)json_integer_value(wv) & 0xff;
 	size_t n = fp_reqids(k->fp, of_worker, &w, NULL, 0);
-	if (!n)
-		return 0;
-	uint32_t *ids = malloc(n * sizeof(*ids));
-	int *err = malloc(n * sizeof(*err));
-	int rc = -ENOMEM;
+	uint32_t *ids = n ? malloc(n * sizeof(*ids)) : NULL;
+	int *err = n ? malloc(n * sizeof(*err)) : NULL;
+	int rc = n ? -ENOMEM : 0;
 	if (ids && err) {
 		fp_reqids(k->fp, of_worker, &w, ids, n);
 		rc = fp_delete(k->fp, ids, n, err);
@@ -254,6 +253,12 @@ static int purge_worker(struct kproc *k, const json_t *r)
 	}
 	free(ids);
 	free(err);
+	/* then its virtual addresses (remote access), which those CHILD SAs'
+	 * routes took as their source */
+	size_t nv = kproc_vip_purge(k, w);
+	if (nv)
+		fprintf(stderr, "ikeswarm-kernel: worker %u (re)started: removed the %zu virtual "
+			"addresses its last run left\n", w, nv);
 	return rc;
 }
 

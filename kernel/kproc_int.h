@@ -14,6 +14,7 @@
 
 struct nladdr;
 struct fastpath;
+struct kproc_vip;
 
 struct kproc {
 	nng_socket sock;
@@ -27,6 +28,10 @@ struct kproc {
 		uint64_t first_ns, last_ns; /* monotonic: first call's start, last's end */
 		uint64_t busy_ns;           /* inside the fp_* calls */
 	} child[4];
+	/* remote-access virtual addresses added by child.batch addr.add, with
+	 * the worker that asked (a restarted worker's purge removes them) */
+	struct kproc_vip *vips;
+	size_t n_vips, cap_vips;
 	unsigned long child_batches;
 	uint64_t child_serve_ns;    /* in the child.batch handler: decode, fp_*, answer */
 };
@@ -40,8 +45,13 @@ json_t *kproc_answer_err(int64_t id, int err, const char *what);
 json_t *kproc_do_addr(struct kproc *k, const json_t *m, bool add);
 /* child.batch's {"op": "addr.add"|"addr.del", "ifname", "prefix"}: one
  * remote-access virtual address (recorded: removed at exit).  0 or -errno;
- * an add of an address already there or a delete of one absent is 0. */
+ * an add of an address already there or a delete of one absent is 0.
+ * With "worker": W the address is recorded for kproc_vip_purge(). */
 int kproc_vip_op(struct kproc *k, const json_t *r, bool add);
+/* Remove the virtual addresses worker w added (its purge); how many. */
+size_t kproc_vip_purge(struct kproc *k, unsigned w);
+/* Forget the record (at exit: nladdr_cleanup removes the addresses). */
+void kproc_vip_free(struct kproc *k);
 json_t *kproc_do_addr_flush(struct kproc *k, const json_t *m);
 json_t *kproc_do_route(struct kproc *k, const json_t *m, bool add);
 json_t *kproc_do_fastpath_start(struct kproc *k, const json_t *m);

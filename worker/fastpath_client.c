@@ -457,15 +457,18 @@ static int kp_migrate(struct fpc *f, const struct fpc_note *n, const struct fp_e
 	return kpq_push(f, n, r);
 }
 
-/* {"op": "addr.add"|"addr.del", "ifname", "prefix": "a/32"}: served in
- * the batch's order relative to the CHILD SA requests (kproc_batch.c). */
+/* {"op": "addr.add"|"addr.del", "ifname", "prefix": "a/32", "worker"}:
+ * served in the batch's order relative to the CHILD SA requests
+ * (kproc_batch.c); a restarted worker's purge removes what its dead
+ * predecessor added. */
 static int kp_vip(struct fpc *f, const struct fpc_note *n, const char *ifname,
 		  const struct ip_addr *a)
 {
 	char txt[IP_PREFIX_STRLEN];
 	struct ip_prefix p = { .addr = *a, .len = (uint8_t)ip_addr_bits(a) };
-	json_t *r = json_pack("{s:s,s:s,s:s}", "op", n->op == FPC_VIP_ADD ? "addr.add" : "addr.del",
-			      "ifname", ifname, "prefix", ip_prefix_format(&p, txt, sizeof(txt)));
+	json_t *r = json_pack("{s:s,s:s,s:s,s:i}", "op",
+			      n->op == FPC_VIP_ADD ? "addr.add" : "addr.del", "ifname", ifname,
+			      "prefix", ip_prefix_format(&p, txt, sizeof(txt)), "worker", f->worker);
 	return kpq_push(f, n, r);
 }
 

@@ -8,6 +8,8 @@
 #    client's `virtualipif` (lo) as a /32, distinct, from the pool; a
 #    ping from each to the gateway's inner address answers through its
 #    CHILD SA (table 330 route with the virtual address as source);
+#  - restart: the client's worker is killed; restarted, its purge removes
+#    the dead worker's addresses: lo holds just the new ones, ping answers;
 #  - deleted: SIGINT to the gateway first; its DELETEs end the client's
 #    IKE SAs, and their addresses leave lo while the client runs on;
 #  - stop: after SIGINT to the client no 10.200.0.x address is left on
@@ -123,6 +125,42 @@ else
 	else
 		echo "PASS esp-ratunnel-up: $N tunnels, virtual addresses $(echo $vips) on lo" \
 			"(table 330 $src), ping answered from each"
+	fi
+fi
+
+# The client's worker is killed; the supervisor starts it again, and its
+# kernel process (the new worker's purge) removes the dead one's virtual
+# addresses: lo holds exactly the addresses of the new IKE SAs.
+wpid=""
+for p in $(ip netns pids $CL); do
+	tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q '__worker' && wpid=$p
+done
+if [ -z "$wpid" ]; then
+	fail esp-ratunnel-restart "no worker process found in $CL"
+else
+	kill -9 "$wpid"
+	i=0
+	while [ $i -lt 40 ]; do
+		[ "$(grep -c ' ra\.vip ' "$tmpd/cl.log")" -ge $((2 * N)) ] && break
+		sleep 0.5; i=$((i + 1))
+	done
+	sleep 0.5 # the new worker's last addr.add is on its way
+	new=$(grep ' ra\.vip ' "$tmpd/cl.log" | tail -n $N |
+		sed -n 's/.* ra\.vip vip=\([0-9.]*\).*/\1/p' | sort -u)
+	onlo=$(ip -n $CL -4 addr show dev lo |
+		sed -n 's/.*inet \(10\.200\.0\.[0-9]*\)\/32 .*/\1/p' | sort)
+	purged=$(grep -h 'virtual addresses its last run left' "$tmpd/cl.out")
+	v=$(echo "$new" | head -n 1)
+	ip netns exec $CL ping -q -c 3 -i 0.2 -W 2 -I "$v" $I_GW > "$tmpd/ping" 2>&1
+	if [ "$(echo "$new" | grep -c .)" -ne $N ] || [ "$new" != "$onlo" ]; then
+		fail esp-ratunnel-restart "new virtual addresses '$(echo $new)', on lo '$(echo $onlo)'"
+	elif [ -z "$purged" ]; then
+		fail esp-ratunnel-restart "the kernel process did not purge the dead worker's addresses"
+	elif ! grep -q ' [1-9][0-9]* received' "$tmpd/ping"; then
+		fail esp-ratunnel-restart "no answer from $I_GW to $v after the restart"
+	else
+		echo "PASS esp-ratunnel-restart: worker killed and restarted, lo holds just the new" \
+			"virtual addresses $(echo $new) (${purged#ikeswarm-kernel: }), ping answered"
 	fi
 fi
 
