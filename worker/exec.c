@@ -98,6 +98,7 @@ static int open_sockets(struct exec_ctx *x, const struct config *cfg, FILE *err)
 	struct ip_addr any = { 0 };
 	int rc;
 	udp_set_bufsize(x->udp, 8 << 20, 8 << 20);
+	udp_set_batch(x->udp, true); /* one sendmmsg per loop iteration */
 	/* The kernel takes the peer's ESP in UDP off our 4500 sockets. */
 	udp_set_espinudp(x->udp, cfg->ikeconf.installfastpath);
 	if (cfg->role == ROLE_CLIENT) {

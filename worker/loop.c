@@ -31,6 +31,11 @@ struct loop {
 	struct timer_heap timers;
 	loop_sig_fn sig_fn;
 	void *sig_arg;
+	struct {
+		loop_flush_fn fn;
+		void *arg;
+	} flush[LOOP_FLUSHERS];
+	int nflush;
 };
 
 static uint64_t clock_ns(void)
@@ -167,6 +172,31 @@ int loop_signals(struct loop *loop, const int *sigs, int n, loop_sig_fn fn, void
 	return 0;
 }
 
+int loop_flush_add(struct loop *loop, loop_flush_fn fn, void *arg)
+{
+	for (int i = 0; i < loop->nflush; i++)
+		if (loop->flush[i].fn == fn && loop->flush[i].arg == arg)
+			return -EEXIST;
+	if (loop->nflush == LOOP_FLUSHERS)
+		return -ENOSPC;
+	loop->flush[loop->nflush].fn = fn;
+	loop->flush[loop->nflush].arg = arg;
+	loop->nflush++;
+	return 0;
+}
+
+void loop_flush_del(struct loop *loop, loop_flush_fn fn, void *arg)
+{
+	for (int i = 0; i < loop->nflush; i++) {
+		if (loop->flush[i].fn != fn || loop->flush[i].arg != arg)
+			continue;
+		memmove(&loop->flush[i], &loop->flush[i + 1],
+			(size_t)(loop->nflush - i - 1) * sizeof(loop->flush[0]));
+		loop->nflush--;
+		return;
+	}
+}
+
 uint64_t loop_now(const struct loop *loop)
 {
 	return loop->now;
@@ -251,6 +281,8 @@ int loop_run_once(struct loop *loop, uint64_t max_wait_ns)
 	}
 	if (timer_next_due(&loop->timers) != TIMER_NEVER)
 		done += (int)timer_run(&loop->timers, loop_now_update(loop));
+	for (int i = 0; i < loop->nflush; i++)
+		loop->flush[i].fn(loop, loop->flush[i].arg);
 	return done;
 }
 

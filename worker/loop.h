@@ -41,6 +41,17 @@ int loop_fd_del(struct loop *loop, int fd);
  * signalfd in this loop.  Call once per loop; 0 or -errno. */
 int loop_signals(struct loop *loop, const int *sigs, int n, loop_sig_fn fn, void *arg);
 
+/* Call fn(loop, arg) at the end of every iteration, after the fd events
+ * and the due timers: work batched during the iteration (datagrams queued
+ * by udp_send() in batch mode) goes out before the loop sleeps again.  At
+ * most LOOP_FLUSHERS; called in the order added; a flusher must not add or
+ * remove flushers.  0, -EEXIST or -ENOSPC. */
+#define LOOP_FLUSHERS 4
+typedef void (*loop_flush_fn)(struct loop *loop, void *arg);
+int loop_flush_add(struct loop *loop, loop_flush_fn fn, void *arg);
+/* Harmless when (fn, arg) is not registered. */
+void loop_flush_del(struct loop *loop, loop_flush_fn fn, void *arg);
+
 /* Monotonic ns, cached at the start of the iteration. */
 uint64_t loop_now(const struct loop *loop);
 /* Re-read the clock (after long work inside a callback); returns it. */
@@ -52,7 +63,8 @@ int loop_timer_in(struct loop *loop, struct timer *t, uint64_t delay_ns);
 void loop_timer_cancel(struct loop *loop, struct timer *t);
 struct timer_heap *loop_timers(struct loop *loop);
 
-/* Run until loop_stop(): wait, dispatch fd events, fire due timers.
+/* Run until loop_stop(): wait, dispatch fd events, fire due timers, call
+ * the flushers.
  * 0 after loop_stop(), -errno when epoll fails. */
 int loop_run(struct loop *loop);
 /* One iteration, waiting at most max_wait_ns for an event or timer (0 = do

@@ -1,4 +1,5 @@
-/* IKE UDP sockets: pktinfo on both directions, NAT-T framing, recvmmsg. */
+/* IKE UDP sockets: pktinfo on both directions, NAT-T framing, recvmmsg,
+ * and sendmmsg of a queue filled during one loop iteration (batch mode). */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -13,6 +14,20 @@
 #define UDP_DEFAULT_BUF (4 << 20)
 #define UDP_BATCHES_PER_WAKE 4 /* then back to the loop, for fairness */
 #define UDP_CTRL_SPACE 128     /* room for one in/in6 pktinfo cmsg */
+
+union udp_ctrl {
+	char buf[UDP_CTRL_SPACE];
+	struct cmsghdr align;
+};
+
+/* One queued datagram (batch mode): its header points at its own address,
+ * control and iovec, and at its bytes in the queue's buffer. */
+struct udp_txent {
+	struct udp_sock *s;
+	struct sockaddr_storage dst;
+	union udp_ctrl ctrl;
+	struct iovec iov;
+};
 
 struct udp_sock {
 	struct udp *u;
@@ -40,11 +55,15 @@ struct udp {
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct sockaddr_storage from[UDP_BATCH];
-	union {
-		char buf[UDP_CTRL_SPACE];
-		struct cmsghdr align;
-	} ctrl[UDP_BATCH];
+	union udp_ctrl ctrl[UDP_BATCH];
 	uint8_t *bufs; /* UDP_BATCH * UDP_MAX_DGRAM */
+	/* batch mode: the send queue */
+	bool batch;
+	int txn;          /* datagrams queued */
+	size_t txused;    /* octets of txbuf used */
+	struct mmsghdr txmm[UDP_TX_BATCH];
+	struct udp_txent txe[UDP_TX_BATCH];
+	uint8_t *txbuf;   /* UDP_TX_BYTES, allocated by udp_set_batch() */
 };
 
 static const uint8_t non_esp_marker[4];
@@ -109,6 +128,8 @@ static bool same_addr(const struct ip_addr *a, const struct ip_addr *b)
 
 /* ---- lifetime ---- */
 
+static void on_loop_flush(struct loop *loop, void *arg);
+
 struct udp *udp_new(struct loop *loop, udp_rx_fn fn, void *arg)
 {
 	struct udp *u = calloc(1, sizeof(*u));
@@ -132,6 +153,10 @@ void udp_free(struct udp *u)
 {
 	if (!u)
 		return;
+	udp_flush(u);
+	if (u->batch)
+		loop_flush_del(u->loop, on_loop_flush, u);
+	free(u->txbuf);
 	while (u->all)
 		udp_close(u, u->all);
 	spi_map_free(&u->bound);
@@ -482,6 +507,7 @@ void udp_close(struct udp *u, struct udp_sock *s)
 {
 	if (!s)
 		return;
+	udp_flush(u); /* the queue may hold datagrams of s */
 	loop_fd_del(u->loop, s->fd);
 	close(s->fd);
 	if (!s->wildcard)
@@ -500,48 +526,49 @@ void udp_close(struct udp *u, struct udp_sock *s)
 
 /* ---- send ---- */
 
-static int send_iov(struct udp *u, const struct ip_addr *from, uint16_t from_port,
+/* Point mh at dst and, from a wildcard socket, at a pktinfo cmsg in ctrl
+ * that chooses the source address (from).  mh's iov is the caller's. */
+static void address_msg(const struct udp_sock *s, const struct ip_addr *from,
+			const struct ip_addr *to, uint16_t to_port, struct sockaddr_storage *dst,
+			union udp_ctrl *ctrl, struct msghdr *mh)
+{
+	mh->msg_name = dst;
+	mh->msg_namelen = to_sockaddr(to, to_port, dst);
+	mh->msg_control = NULL;
+	mh->msg_controllen = 0;
+	mh->msg_flags = 0;
+	if (!s->wildcard)
+		return;
+	memset(ctrl, 0, sizeof(*ctrl));
+	mh->msg_control = ctrl->buf;
+	struct cmsghdr *c = (struct cmsghdr *)ctrl->buf;
+	if (from->family == AF_INET) {
+		struct in_pktinfo pi = { 0 };
+		memcpy(&pi.ipi_spec_dst, from->bytes, 4);
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = { 0 };
+		memcpy(&pi.ipi6_addr, from->bytes, 16);
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
+}
+
+static int send_now(struct udp *u, struct udp_sock *s, const struct ip_addr *from,
 		    const struct ip_addr *to, uint16_t to_port, struct iovec *iov, int iovcnt)
 {
-	if (from->family != to->family)
-		return -EAFNOSUPPORT;
-	struct udp_sock *s = sock_for(u, from, from_port);
-	if (!s)
-		return -EADDRNOTAVAIL;
 	struct sockaddr_storage dst;
-	union {
-		char buf[UDP_CTRL_SPACE];
-		struct cmsghdr align;
-	} ctrl;
-	struct msghdr mh = {
-		.msg_name = &dst,
-		.msg_namelen = to_sockaddr(to, to_port, &dst),
-		.msg_iov = iov,
-		.msg_iovlen = (size_t)iovcnt,
-	};
-	if (s->wildcard) {
-		/* choose the source address per datagram */
-		memset(&ctrl, 0, sizeof(ctrl));
-		mh.msg_control = ctrl.buf;
-		struct cmsghdr *c = (struct cmsghdr *)ctrl.buf;
-		if (from->family == AF_INET) {
-			struct in_pktinfo pi = { 0 };
-			memcpy(&pi.ipi_spec_dst, from->bytes, 4);
-			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-			c->cmsg_level = IPPROTO_IP;
-			c->cmsg_type = IP_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		} else {
-			struct in6_pktinfo pi = { 0 };
-			memcpy(&pi.ipi6_addr, from->bytes, 16);
-			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-			c->cmsg_level = IPPROTO_IPV6;
-			c->cmsg_type = IPV6_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		}
-	}
+	union udp_ctrl ctrl;
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
+	address_msg(s, from, to, to_port, &dst, &ctrl, &mh);
+	u->st.tx_calls++;
 	if (sendmsg(s->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 		int e = errno;
 		if (e == EAGAIN || e == EWOULDBLOCK) {
@@ -555,6 +582,130 @@ static int send_iov(struct udp *u, const struct ip_addr *from, uint16_t from_por
 	return 0;
 }
 
+/* Send n queued datagrams of socket s, completing partial sendmmsg calls:
+ * a datagram the kernel refuses is counted and dropped, the rest go on; a
+ * full send buffer (EAGAIN) drops what is left of the run. */
+static void send_run(struct udp *u, struct udp_sock *s, struct mmsghdr *mm, int n)
+{
+	int i = 0;
+	while (i < n) {
+		u->st.tx_calls++;
+		int r = sendmmsg(s->fd, mm + i, (unsigned)(n - i), MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r > 0) {
+			u->st.tx += (uint64_t)r;
+			i += r;
+			continue;
+		}
+		int e = r < 0 ? errno : EIO;
+		if (e == EINTR)
+			continue;
+		if (e == EAGAIN || e == EWOULDBLOCK) {
+			u->st.tx_eagain += (uint64_t)(n - i);
+			return;
+		}
+		u->st.tx_err++;
+		i++;
+	}
+}
+
+void udp_flush(struct udp *u)
+{
+	int n = u->txn;
+	if (!n)
+		return;
+	struct udp_sock *first = u->txe[0].s;
+	bool one_sock = true;
+	for (int i = 1; i < n && one_sock; i++)
+		one_sock = u->txe[i].s == first;
+	if (one_sock) {
+		send_run(u, first, u->txmm, n);
+	} else {
+		/* one run per socket, each in queue order */
+		struct mmsghdr run[UDP_TX_BATCH];
+		bool sent[UDP_TX_BATCH] = { 0 };
+		for (int i = 0; i < n; i++) {
+			if (sent[i])
+				continue;
+			int k = 0;
+			for (int j = i; j < n; j++) {
+				if (sent[j] || u->txe[j].s != u->txe[i].s)
+					continue;
+				run[k++] = u->txmm[j];
+				sent[j] = true;
+			}
+			send_run(u, u->txe[i].s, run, k);
+		}
+	}
+	u->txn = 0;
+	u->txused = 0;
+}
+
+static void on_loop_flush(struct loop *loop, void *arg)
+{
+	(void)loop;
+	udp_flush(arg);
+}
+
+int udp_set_batch(struct udp *u, bool on)
+{
+	if (on == u->batch)
+		return 0;
+	if (!on) {
+		udp_flush(u);
+		loop_flush_del(u->loop, on_loop_flush, u);
+		u->batch = false;
+		return 0;
+	}
+	if (!u->txbuf && !(u->txbuf = malloc(UDP_TX_BYTES)))
+		return -ENOMEM;
+	int err = loop_flush_add(u->loop, on_loop_flush, u);
+	if (err)
+		return err;
+	u->batch = true;
+	return 0;
+}
+
+/* Copy the datagram (iov's parts) into the queue; flush first when full. */
+static void enqueue(struct udp *u, struct udp_sock *s, const struct ip_addr *from,
+		    const struct ip_addr *to, uint16_t to_port, const struct iovec *iov,
+		    int iovcnt, size_t len)
+{
+	if (u->txn == UDP_TX_BATCH || u->txused + len > UDP_TX_BYTES)
+		udp_flush(u);
+	struct udp_txent *t = &u->txe[u->txn];
+	struct msghdr *mh = &u->txmm[u->txn].msg_hdr;
+	uint8_t *p = u->txbuf + u->txused;
+	t->s = s;
+	t->iov.iov_base = p;
+	t->iov.iov_len = len;
+	for (int i = 0; i < iovcnt; i++) {
+		memcpy(p, iov[i].iov_base, iov[i].iov_len);
+		p += iov[i].iov_len;
+	}
+	mh->msg_iov = &t->iov;
+	mh->msg_iovlen = 1;
+	address_msg(s, from, to, to_port, &t->dst, &t->ctrl, mh);
+	u->txmm[u->txn].msg_len = 0;
+	u->txused += len;
+	u->txn++;
+}
+
+static int send_iov(struct udp *u, struct udp_sock *s, const struct ip_addr *from,
+		    const struct ip_addr *to, uint16_t to_port, struct iovec *iov, int iovcnt)
+{
+	if (from->family != to->family)
+		return -EAFNOSUPPORT;
+	if (!s)
+		return -EADDRNOTAVAIL;
+	size_t len = 0;
+	for (int i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	if (!u->batch || len > UDP_TX_BYTES)
+		return send_now(u, s, from, to, to_port, iov, iovcnt);
+	enqueue(u, s, from, to, to_port, iov, iovcnt, len);
+	return 0;
+}
+
 int udp_send(struct udp *u, const struct ip_addr *from, uint16_t from_port,
 	     const struct ip_addr *to, uint16_t to_port, const void *buf, size_t len)
 {
@@ -564,7 +715,7 @@ int udp_send(struct udp *u, const struct ip_addr *from, uint16_t from_port,
 		{ .iov_base = (void *)buf, .iov_len = len },
 	};
 	bool natt = s && (s->flags & UDP_F_NATT);
-	return send_iov(u, from, from_port, to, to_port, natt ? iov : iov + 1, natt ? 2 : 1);
+	return send_iov(u, s, from, to, to_port, natt ? iov : iov + 1, natt ? 2 : 1);
 }
 
 int udp_send_keepalive(struct udp *u, const struct ip_addr *from, uint16_t from_port,
@@ -572,5 +723,5 @@ int udp_send_keepalive(struct udp *u, const struct ip_addr *from, uint16_t from_
 {
 	uint8_t ff = 0xff;
 	struct iovec iov = { .iov_base = &ff, .iov_len = 1 };
-	return send_iov(u, from, from_port, to, to_port, &iov, 1);
+	return send_iov(u, sock_for(u, from, from_port), from, to, to_port, &iov, 1);
 }

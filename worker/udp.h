@@ -34,6 +34,8 @@
 #define IKE_PORT 500
 #define IKE_NATT_PORT 4500
 #define UDP_BATCH 32          /* datagrams per recvmmsg */
+#define UDP_TX_BATCH 64       /* datagrams queued for sendmmsg (batch mode) */
+#define UDP_TX_BYTES (64 * 1024) /* their bytes, markers included */
 #define UDP_MAX_DGRAM 65536   /* receive buffer per datagram */
 
 enum udp_flags {
@@ -73,6 +75,7 @@ typedef void (*udp_rx_fn)(struct udp *u, const struct udp_dgram *d, void *arg);
 struct udp_stats {
 	uint64_t rx, rx_ike, rx_keepalive, rx_esp, rx_runt, rx_trunc;
 	uint64_t tx, tx_eagain, tx_err;
+	uint64_t tx_calls;    /* sendmsg + sendmmsg system calls */
 };
 
 /* A socket set whose sockets live on `loop`; fn gets every datagram.  fn may
@@ -98,6 +101,19 @@ void udp_set_espinudp(struct udp *u, bool on);
  * -errno. */
 int udp_fd_espinudp(int fd);
 
+/* Batch mode (off by default): udp_send() and udp_send_keepalive() copy
+ * the datagram into a queue and return; the queue goes out with one
+ * sendmmsg per socket (in the order queued) at the end of the loop's
+ * iteration (loop_flush_add), when it is full, before a socket closes and
+ * in udp_free().  A reply to each datagram of a recvmmsg batch, or the
+ * requests a timer starts, then cost one system call instead of one each.
+ * Send errors of queued datagrams are only counted (udp_stats: tx_eagain,
+ * tx_err); the datagram is dropped as an immediate -EAGAIN would be, and IKE
+ * retransmits.  0 or -errno (the loop's flusher slots are full). */
+int udp_set_batch(struct udp *u, bool on);
+/* Send what is queued now (nothing to do outside batch mode). */
+void udp_flush(struct udp *u);
+
 /* Open a socket bound to (local, port): a specific address, or the any
  * address (family set, bytes zero) for a wildcard socket.  IPv6 sockets are
  * IPV6_V6ONLY.  0 or -errno (-EEXIST when that address/port is open here). */
@@ -121,7 +137,9 @@ uint16_t udp_sock_port(const struct udp_sock *s);
 /* Send an IKE message from (from, from_port) to (to, to_port); the marker is
  * prepended when the socket used is a NAT-T one.  0 or -errno: -EAGAIN
  * when the send buffer is full (count it as a drop; IKE retransmits),
- * -EADDRNOTAVAIL when no socket serves that local address and port. */
+ * -EADDRNOTAVAIL when no socket serves that local address and port,
+ * -EAFNOSUPPORT when the families differ.  In batch mode 0 means queued
+ * (the address checks are made here, send errors counted at the flush). */
 int udp_send(struct udp *u, const struct ip_addr *from, uint16_t from_port,
 	     const struct ip_addr *to, uint16_t to_port, const void *buf, size_t len);
 /* Send a NAT-T keepalive (one 0xFF octet, no marker). */

@@ -666,6 +666,7 @@ int wmain_run(const struct config *cfg, const struct wmain_opts *o)
 			setvbuf(w.e.keylog.f, NULL, _IOFBF, 1 << 14);
 	}
 	udp_set_bufsize(w.udp, 8 << 20, 8 << 20);
+	udp_set_batch(w.udp, true); /* one sendmmsg per loop iteration */
 	for (int i = 0; i < o->nfds; i++) {
 		err = udp_adopt(w.udp, o->fds[i], o->fd_flags[i], NULL);
 		if (err < 0) {

@@ -113,6 +113,77 @@ START_TEST(timers_and_stop)
 }
 END_TEST
 
+/* Flushers run once at the end of every iteration, after the fd callbacks
+ * and the timers of that iteration, in the order added. */
+struct flush_log {
+	char seq[32];
+	int n;
+};
+
+static void log_step(struct flush_log *l, char c)
+{
+	if (l->n < (int)sizeof(l->seq) - 1)
+		l->seq[l->n++] = c;
+}
+
+static void on_flush_a(struct loop *loop, void *arg)
+{
+	(void)loop;
+	log_step(arg, 'A');
+}
+
+static void on_flush_b(struct loop *loop, void *arg)
+{
+	(void)loop;
+	log_step(arg, 'B');
+}
+
+static void on_log_timer(struct timer *t, void *arg)
+{
+	(void)t;
+	log_step(arg, 't');
+}
+
+static void on_log_fd(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	(void)loop;
+	(void)events;
+	char c;
+	ck_assert_int_eq(read(fd, &c, 1), 1);
+	log_step(arg, 'f');
+}
+
+START_TEST(flushers_after_events_and_timers)
+{
+	struct loop *loop = loop_new();
+	struct flush_log l = { 0 };
+	int fd[2];
+	ck_assert_int_eq(pipe(fd), 0);
+	ck_assert_int_eq(loop_fd_add(loop, fd[0], EPOLLIN, on_log_fd, &l), 0);
+	ck_assert_int_eq(loop_flush_add(loop, on_flush_a, &l), 0);
+	ck_assert_int_eq(loop_flush_add(loop, on_flush_a, &l), -EEXIST);
+	ck_assert_int_eq(loop_flush_add(loop, on_flush_b, &l), 0);
+	struct timer t;
+	timer_init(&t, on_log_timer, &l);
+	ck_assert_int_eq(loop_timer_in(loop, &t, 0), 0);
+	ck_assert_int_eq(write(fd[1], "x", 1), 1);
+	ck_assert_int_eq(loop_run_once(loop, NS_PER_SEC), 2);
+	ck_assert_str_eq(l.seq, "ftAB");
+	ck_assert_int_eq(loop_run_once(loop, 0), 0); /* an idle iteration flushes too */
+	ck_assert_str_eq(l.seq, "ftABAB");
+	loop_flush_del(loop, on_flush_a, &l);
+	loop_flush_del(loop, on_flush_a, &l); /* harmless */
+	ck_assert_int_eq(loop_run_once(loop, 0), 0);
+	ck_assert_str_eq(l.seq, "ftABABB");
+	for (int i = 0; i < LOOP_FLUSHERS - 1; i++)
+		ck_assert_int_eq(loop_flush_add(loop, on_flush_a, (char *)&l + i), 0);
+	ck_assert_int_eq(loop_flush_add(loop, on_flush_a, (char *)&l + LOOP_FLUSHERS), -ENOSPC);
+	close(fd[0]);
+	close(fd[1]);
+	loop_free(loop);
+}
+END_TEST
+
 /* Loops share nothing: a timer on one never fires on the other. */
 START_TEST(two_loops)
 {
@@ -217,6 +288,7 @@ static Suite *loop_suite(void)
 	tcase_add_test(tc, timers_and_stop);
 	tcase_add_test(tc, two_loops);
 	tcase_add_test(tc, signals_through_the_loop);
+	tcase_add_test(tc, flushers_after_events_and_timers);
 	suite_add_tcase(s, tc);
 	TCase *rl = tcase_create("rlimit");
 	tcase_add_test(rl, rlimit_raised_to_need);

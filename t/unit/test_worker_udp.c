@@ -372,6 +372,144 @@ START_TEST(batches_and_errors)
 }
 END_TEST
 
+/* A plain UDP socket on 127.0.0.1 (the peer, outside struct udp). */
+static int raw_sock(uint16_t *port)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	ck_assert_int_ge(fd, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	socklen_t sl = sizeof(sa);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* Datagram i of a test batch: 1 to 1,400 octets, every octet from i. */
+static size_t pattern(int i, uint8_t *b)
+{
+	size_t len = (size_t)(i * 37) % 1400 + 1;
+	for (size_t k = 0; k < len; k++)
+		b[k] = (uint8_t)(i * 7 + k);
+	return len;
+}
+
+/* Receive datagram i of pattern() (after `skip` marker octets) from `from`. */
+static void expect_pattern(int fd, int i, size_t skip, const char *from)
+{
+	uint8_t want[1400], got[1500];
+	size_t len = pattern(i, want);
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	ssize_t n = recvfrom(fd, got, sizeof(got), MSG_DONTWAIT, (struct sockaddr *)&sa, &sl);
+	ck_assert_int_eq(n, (ssize_t)(len + skip));
+	if (skip)
+		ck_assert_int_eq(memcmp(got, "\0\0\0\0", 4), 0);
+	ck_assert_int_eq(memcmp(got + skip, want, len), 0);
+	char a[INET_ADDRSTRLEN];
+	ck_assert_str_eq(inet_ntop(AF_INET, &sa.sin_addr, a, sizeof(a)), from);
+}
+
+/* Batch mode: nothing leaves before the loop's iteration ends; then every
+ * datagram arrives intact, in order per socket, from the chosen source
+ * (wildcard socket: pktinfo per datagram) with the NAT-T marker where due,
+ * in one sendmmsg per socket and full queue. */
+START_TEST(batch_mode_in_order_intact)
+{
+	struct pair p;
+	pair_new(&p);
+	ck_assert_int_eq(udp_set_batch(p.cli, true), 0);
+	struct ip_addr any = A("0.0.0.0"), lo = A("127.0.0.1"), lo2 = A("127.0.0.2");
+	struct udp_sock *ws, *ns;
+	ck_assert_int_eq(udp_open(p.cli, &any, 0, 0, &ws), 0);
+	ck_assert_int_eq(udp_open(p.cli, &lo, 0, UDP_F_NATT, &ns), 0);
+	uint16_t wport = udp_sock_port(ws), nport = udp_sock_port(ns), port1, port2;
+	int fd1 = raw_sock(&port1), fd2 = raw_sock(&port2);
+	uint8_t b[1400];
+	size_t len;
+	for (int i = 0; i < 10; i++) {
+		len = pattern(i, b);
+		ck_assert_int_eq(udp_send(p.cli, &lo2, wport, &lo, port1, b, len), 0);
+	}
+	usleep(20000);
+	ck_assert_int_lt(recv(fd1, b, sizeof(b), MSG_DONTWAIT), 0); /* still queued */
+	ck_assert_uint_eq(udp_stats(p.cli)->tx_calls, 0);
+	loop_run_once(p.loop, 0); /* the iteration's end sends them */
+	for (int i = 0; i < 10; i++)
+		expect_pattern(fd1, i, 0, "127.0.0.2");
+	ck_assert_uint_eq(udp_stats(p.cli)->tx_calls, 1);
+	/* 150 more over two sockets: the queue (64) fills twice */
+	for (int i = 0; i < 150; i++) {
+		len = pattern(i, b);
+		if (i % 3 == 0)
+			ck_assert_int_eq(udp_send(p.cli, &lo, nport, &lo, port2, b, len), 0);
+		else
+			ck_assert_int_eq(udp_send(p.cli, &lo2, wport, &lo, port1, b, len), 0);
+	}
+	loop_run_once(p.loop, 0);
+	for (int i = 0; i < 150; i++)
+		expect_pattern(i % 3 == 0 ? fd2 : fd1, i, i % 3 == 0 ? 4 : 0,
+			       i % 3 == 0 ? "127.0.0.1" : "127.0.0.2");
+	ck_assert_int_lt(recv(fd1, b, sizeof(b), MSG_DONTWAIT), 0);
+	ck_assert_int_lt(recv(fd2, b, sizeof(b), MSG_DONTWAIT), 0);
+	ck_assert_uint_eq(udp_stats(p.cli)->tx, 160);
+	ck_assert_uint_eq(udp_stats(p.cli)->tx_calls, 1 + 3 * 2); /* 64 + 64 + 22, 2 sockets */
+	ck_assert_uint_eq(udp_stats(p.cli)->tx_err + udp_stats(p.cli)->tx_eagain, 0);
+	/* closing a socket sends what is queued first; so does udp_free */
+	len = pattern(0, b);
+	ck_assert_int_eq(udp_send(p.cli, &lo, nport, &lo, port2, b, len), 0);
+	ck_assert_int_eq(udp_send(p.cli, &lo2, wport, &lo, port1, b, len), 0);
+	udp_close(p.cli, ns);
+	expect_pattern(fd2, 0, 4, "127.0.0.1");
+	expect_pattern(fd1, 0, 0, "127.0.0.2");
+	ck_assert_int_eq(udp_send(p.cli, &lo2, wport, &lo, port1, b, len), 0);
+	udp_free(p.cli);
+	p.cli = NULL;
+	expect_pattern(fd1, 0, 0, "127.0.0.2");
+	close(fd1);
+	close(fd2);
+	pair_free(&p);
+}
+END_TEST
+
+/* A datagram the kernel refuses in the middle of a queue (port 0: EINVAL)
+ * makes sendmmsg return early; the rest still goes out, in order, and the
+ * refused one is counted. */
+START_TEST(batch_mode_partial_sendmmsg_completed)
+{
+	struct pair p;
+	pair_new(&p);
+	ck_assert_int_eq(udp_set_batch(p.cli, true), 0);
+	struct ip_addr lo = A("127.0.0.1");
+	struct udp_sock *cs;
+	ck_assert_int_eq(udp_open(p.cli, &lo, 0, 0, &cs), 0);
+	uint16_t cport = udp_sock_port(cs), port1;
+	int fd1 = raw_sock(&port1);
+	uint8_t b[1400];
+	for (int i = 0; i < 5; i++) {
+		size_t len = pattern(i, b);
+		ck_assert_int_eq(udp_send(p.cli, &lo, cport, &lo, i == 2 ? 0 : port1, b, len), 0);
+	}
+	udp_flush(p.cli);
+	for (int i = 0; i < 5; i++)
+		if (i != 2)
+			expect_pattern(fd1, i, 0, "127.0.0.1");
+	ck_assert_int_lt(recv(fd1, b, sizeof(b), MSG_DONTWAIT), 0);
+	ck_assert_uint_eq(udp_stats(p.cli)->tx, 4);
+	ck_assert_uint_eq(udp_stats(p.cli)->tx_err, 1);
+	/* 2 sent, then the refused one alone, then the last 2 */
+	ck_assert_uint_eq(udp_stats(p.cli)->tx_calls, 3);
+	/* batch mode off: immediate again, errors returned */
+	ck_assert_int_eq(udp_set_batch(p.cli, false), 0);
+	ck_assert_int_eq(udp_send(p.cli, &lo, cport, &lo, 0, b, 1), -EINVAL);
+	size_t len = pattern(7, b);
+	ck_assert_int_eq(udp_send(p.cli, &lo, cport, &lo, port1, b, len), 0);
+	expect_pattern(fd1, 7, 0, "127.0.0.1");
+	close(fd1);
+	pair_free(&p);
+}
+END_TEST
+
 /* A callback closing the socket being drained: the rest of the batch is
  * dropped and nothing is used after free (ASan run). */
 START_TEST(close_inside_callback)
@@ -471,6 +609,8 @@ static Suite *udp_suite(void)
 	tcase_add_test(tc, espinudp_on_natt_sockets);
 	tcase_add_test(tc, batches_and_errors);
 	tcase_add_test(tc, close_inside_callback);
+	tcase_add_test(tc, batch_mode_in_order_intact);
+	tcase_add_test(tc, batch_mode_partial_sendmmsg_completed);
 	suite_add_tcase(s, tc);
 	TCase *ns = tcase_create("netns");
 	tcase_add_test(ns, scale_mode_local_route_wildcard);
