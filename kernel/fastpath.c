@@ -914,10 +914,11 @@ int fp_rekey(struct fastpath *fp, const uint32_t *old_reqid, const struct fp_chi
 }
 
 /* How a move of r to `to` is done.  XFRM_MSG_MIGRATE needs new
- * addresses (the kernel refuses old == new, so no ports-only move), of
- * the family the states have (its clone keeps the state's family), and
+ * addresses (the kernel refuses old == new, so no ports-only move) and
  * cannot drop the UDP encapsulation (its clone keeps the old one when the
- * request names none); anything else is deleted and added again. */
+ * request names none).  A change of family it did in UML's 6.1 (tried
+ * once), but that rests on each kernel's clone: the re-add, which builds
+ * the states afresh, is used there too.  Anything else migrates. */
 enum move { MV_NONE, MV_MIGRATE, MV_READD };
 
 static enum move move_kind(const struct rec *r, const struct fp_endpoints *to)
@@ -950,15 +951,29 @@ static void emit_routes_moved(struct fastpath *fp, const struct fp_child *c,
 	}
 }
 
-/* Every policy migrate of r failed (failed: its mask): nothing moved. */
+/* How many of r's policy migrates failed (failed: its mask). */
+static unsigned policies_failed(const struct rec *r, const uint8_t *failed, unsigned *npol)
+{
+	unsigned n = 0;
+
+	*npol = (unsigned)r->n_lts * r->n_rts * (r->mode == FP_TUNNEL ? 3 : 2);
+	for (unsigned k = K_POL; k < K_POL + *npol; k++)
+		n += bit(failed, k);
+	return n;
+}
+
+/* Every policy migrate of r worked: its states and templates moved. */
+static bool policies_moved(const struct rec *r, const uint8_t *failed)
+{
+	unsigned npol;
+	return policies_failed(r, failed, &npol) == 0;
+}
+
+/* Every one failed: nothing moved (a partial move stays an error). */
 static bool migrate_refused(const struct rec *r, const uint8_t *failed)
 {
-	unsigned npol = (unsigned)r->n_lts * r->n_rts * (r->mode == FP_TUNNEL ? 3 : 2);
-
-	for (unsigned k = K_POL; k < K_POL + npol; k++)
-		if (!bit(failed, k))
-			return false;
-	return true;
+	unsigned npol;
+	return policies_failed(r, failed, &npol) == npol;
 }
 
 #define READD_CHUNK 256 /* re-added CHILD SAs per round (bounds the carries) */
@@ -1138,6 +1153,7 @@ int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpo
 			continue;
 		if (want[i] && verr[i]) {
 			err[i] = verr[i];
+			kind[i] = MV_NONE; /* nothing sent */
 			continue;
 		}
 		child_from_rec(r, &c);
@@ -1148,11 +1164,12 @@ int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpo
 	sock_err = send_packs(fp, err, count, false, failed);
 	for (size_t i = 0; i < count && !sock_err; i++) {
 		struct rec *r = rec_find(fp, reqid[i]);
+		const uint8_t *fm = failed + i * MASK_BYTES;
 		if (kind[i] != MV_MIGRATE)
 			continue;
-		if (!err[i]) {
-			r->ep = to[i];
-		} else if (migrate_refused(r, failed + i * MASK_BYTES)) {
+		if (!err[i] || policies_moved(r, fm)) {
+			r->ep = to[i]; /* the states went (a route may have failed) */
+		} else if (migrate_refused(r, fm)) {
 			/* the kernel migrated nothing of it (no CONFIG_XFRM_MIGRATE,
 			 * or a move it cannot clone): the states are where they
 			 * were, so delete + re-add can move them */
