@@ -1017,7 +1017,8 @@ static void emit_states_carry(struct fastpath *fp, const struct fp_child *c,
  * keys in the answers), then in one pack the old states deleted, the new
  * ones added carrying them, the policies' templates updated and the
  * routes replaced: the kernel runs a pack in one go, so traffic misses at
- * most the packets in flight meanwhile.  Where any of that fails, the old
+ * most the packets in flight meanwhile (none where the state's
+ * destination changes: added before the old one goes).  Where any of that fails, the old
  * states and templates are put back (best effort; the routes stay on the
  * new path).  failed: count * MASK_BYTES, zero.  0 or -errno (socket). */
 static int readd_chunk(struct fastpath *fp, const uint32_t *reqid, const size_t *idx, size_t n,
@@ -1055,10 +1056,21 @@ static int readd_chunk(struct fastpath *fp, const uint32_t *reqid, const size_t 
 		/* no keys kept (a rekey that ran out of memory): cannot re-add */
 		err[i] = r->keymat_len ? fp_child_check(&c, &alg) : -EOPNOTSUPP;
 		if (!err[i]) {
+			/* A state whose id (destination, SPI) stays goes before its
+			 * successor comes (the kernel refuses two); one whose id
+			 * changes goes after the policies point to the new one, so
+			 * no packet finds a template without a state meanwhile. */
+			uint8_t moving[MASK_BYTES] = { 0 }, kept[MASK_BYTES] = { 0 };
+			bool out_kept = !ip_addr_cmp(&r->ep.remote, &to[i].remote);
+			bool in_kept = !ip_addr_cmp(&r->ep.local, &to[i].local);
+			(out_kept ? kept : moving)[0] |= 1u << K_OUT;
+			(in_kept ? kept : moving)[0] |= 1u << K_IN;
 			sent[j] = true;
-			emit_states_del(fp, &r->ep, r->spi_in, r->spi_out, i, err, NULL);
+			/* skip: the moving ones now, the kept ones after */
+			emit_states_del(fp, &r->ep, r->spi_in, r->spi_out, i, err, moving);
 			emit_states_carry(fp, &c, &alg, carry[j], i, err, NULL, K_NEW_OUT, K_NEW_IN);
 			emit_policies(fp, &c, XP_UPDATE, NULL, i, err, NULL);
+			emit_states_del(fp, &r->ep, r->spi_in, r->spi_out, i, err, kept);
 			if (c.mode == FP_TUNNEL)
 				emit_routes_moved(fp, &c, &vias[i], i, err);
 		}
