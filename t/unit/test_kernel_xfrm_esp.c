@@ -621,7 +621,8 @@ static void move_both(struct side *cl, struct side *gw, struct fp_child *c, stru
 }
 
 /* Every kind of move XFRM_MSG_MIGRATE cannot express, one after the other
- * during one ping (plain ESP, IPv4 inner): ESP in UDP added on the same
+ * during one ping, after a rekey (its keys are the ones re-added; plain
+ * ESP, IPv4 inner): ESP in UDP added on the same
  * addresses, the client's port changed (a NAT rebinding), ESP in UDP
  * dropped, the outer family changed to IPv6 and back to IPv4 with ESP in
  * UDP; one XFRM_MSG_MIGRATE move (new address) between them. */
@@ -651,6 +652,16 @@ static void run_moves(void)
 	ck_assert_int_eq(fp_install(cl.fp, &c, 1, err), 0);
 	ck_assert_int_eq(fp_install(gw.fp, &g, 1, err), 0);
 	ping_across(&cl, 3, 0, "moves: installed");
+	/* rekeyed first: the moves below must re-add with the new keys */
+	struct fp_child c2 = child_cl(300, IKE_ENCR_AES_GCM_16, 128, IKE_INTEG_NONE, false,
+				      0x3100, 0x66);
+	struct fp_child g2 = gw_of(&c2);
+	uint32_t old = c.reqid;
+	ck_assert_int_eq(fp_rekey(gw.fp, &old, &g2, 1, err), 0);
+	ck_assert_int_eq(fp_rekey(cl.fp, &old, &c2, 1, err), 0);
+	c = c2;
+	g = g2;
+	ping_across(&cl, 3, 0, "moves: rekeyed");
 
 	/* 7 moves, ~400 ms apart, in a 5.4 s ping */
 	enum { COUNT = 108, MOVES = 7 };
@@ -677,16 +688,28 @@ static void run_moves(void)
 	ping_wait(pid, fd, &sent, &got);
 	ck_assert_msg(sent == COUNT && got >= COUNT - MOVES * SWITCH_LOSS,
 		      "moves: ping %d sent, %d answered", sent, got);
+	/* the re-added states hold the rekey's keys (both sides re-adding
+	 * the old ones would still talk to each other) */
+	char cmd[200], hex[17];
+	for (int k = 0; k < 8; k++)
+		snprintf(hex + 2 * k, 3, "%02x", c.keymat[k]);
+	snprintf(cmd, sizeof(cmd), "ip -n " CL " xfrm state | grep -c 0x%s", hex);
+	FILE *kf = popen(cmd, "r");
+	int keyed = 0;
+	ck_assert_ptr_nonnull(kf);
+	ck_assert_int_eq(fscanf(kf, "%d", &keyed), 1);
+	pclose(kf);
+	ck_assert_msg(keyed == 1, "the rekey's out key in %d client states", keyed);
 
 	/* a re-add that fails (the new outbound state collides with one put
 	 * there by hand): the old states come back where they were with
 	 * their sequence numbers, the new inbound one goes, traffic goes on */
+	ck_assert_int_eq(c.spi_out, 0x3101);
 	ck_assert_int_eq(sh("ip -n " CL " xfrm state add src fd00:99::2 dst fd00:99::1 proto esp "
-			    "spi 0x3001 mode tunnel aead 'rfc4106(gcm(aes))' "
+			    "spi 0x3101 mode tunnel aead 'rfc4106(gcm(aes))' "
 			    "0x0102030405060708090a0b0c0d0e0f1011121314 128"), 0);
 	struct xfrm_sa_info before, after;
 	struct ip_addr v6cl = A(V6.o_cl);
-	ck_assert_int_eq(c.spi_out, 0x3001);
 	ck_assert_int_eq(fp_sa_get(cl.fp, &c.ep.remote, c.spi_out, &before), 0);
 	to.local = v6cl;
 	to.remote = A(V6.o_gw);
@@ -700,7 +723,7 @@ static void run_moves(void)
 	ck_assert_int_eq(fp_sa_get(cl.fp, &v6cl, c.spi_in, &after), -ESRCH);
 	ping_across(&cl, 3, 0, "after a failed move");
 	ck_assert_int_eq(sh("ip -n " CL " xfrm state del src fd00:99::2 dst fd00:99::1 proto esp "
-			    "spi 0x3001"), 0);
+			    "spi 0x3101"), 0);
 	ck_assert_int_eq(fp_installed(cl.fp), 1);
 	ck_assert_int_eq(fp_cleanup(cl.fp), 0);
 	ck_assert_int_eq(fp_cleanup(gw.fp), 0);
