@@ -130,7 +130,8 @@ int child_select(struct ikesa *sa, const struct ike_msg *m, uint16_t want_dh,
 
 /* Random bytes (getrandom). */
 void rand_bytes(void *p, size_t n);
-/* An ESP SPI of ours (non-zero, worker index in the top byte). */
+/* An ESP SPI of ours (> 255, worker index in the top byte), different
+ * from the worker's last 2^24 - 1 (task_util.c). */
 uint32_t new_esp_spi(const struct engine *e);
 
 /* Finish a CHILD SA after its exchange: keys derived (KEYMAT), counted,

@@ -21,12 +21,32 @@ void rand_bytes(void *p, size_t n)
 	}
 }
 
+/* The kernel keys an ESP state by (destination, SPI): every SPI this
+ * worker hands out must differ from those of its SAs still alive, or the
+ * install of the later one fails with EEXIST on both sides (the peer's out
+ * state collides too).  Drawn at random, 24 bits collide by the birthday
+ * bound: 9,090 SAs in one gateway worker gave 2 (expected 2.5).  So the
+ * low 24 bits are a counter through a fixed bijection of 24-bit numbers
+ * (times an odd constant, xor a random key): no repeat within 2^24 SPIs
+ * of one worker process, and not a plain sequence on the wire (SPIs
+ * are no secret: RFC 4303 asks only that they be unique).  A restarted worker draws a new key (its kernel process
+ * purged what the dead one had installed). */
+static struct {
+	bool keyed;
+	uint32_t next, key;
+} esp_spi_gen;
+
 uint32_t new_esp_spi(const struct engine *e)
 {
 	uint32_t spi;
+	if (!esp_spi_gen.keyed) {
+		rand_bytes(&esp_spi_gen.key, sizeof(esp_spi_gen.key));
+		rand_bytes(&esp_spi_gen.next, sizeof(esp_spi_gen.next));
+		esp_spi_gen.keyed = true;
+	}
 	do {
-		rand_bytes(&spi, sizeof(spi));
-		spi = (spi & 0x00ffffffu) | ((uint32_t)(e->worker & 0xff) << 24);
+		uint32_t low = (esp_spi_gen.next++ * 0x9e3779b1u ^ esp_spi_gen.key) & 0x00ffffffu;
+		spi = low | ((uint32_t)(e->worker & 0xff) << 24);
 	} while (spi < 256); /* 1-255 are reserved (RFC 4303) */
 	return spi;
 }
