@@ -321,6 +321,9 @@ static void on_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 			break; /* EAGAIN, or an ICMP error reported on the socket */
 		for (int i = 0; i < n && !u->rx_sock_closed; i++)
 			deliver(u, s, i);
+		/* The replies to this batch leave now: a reply waits for at
+		 * most UDP_BATCH requests' work, not for the whole wake-up's. */
+		udp_flush(u);
 		if (u->rx_sock_closed || n < UDP_BATCH)
 			break;
 	}

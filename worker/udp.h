@@ -103,9 +103,9 @@ int udp_fd_espinudp(int fd);
 
 /* Batch mode (off by default): udp_send() and udp_send_keepalive() copy
  * the datagram into a queue and return; the queue goes out with one
- * sendmmsg per socket (in the order queued) at the end of the loop's
- * iteration (loop_flush_add), when it is full, before a socket closes and
- * in udp_free().  A reply to each datagram of a recvmmsg batch, or the
+ * sendmmsg per socket (in the order queued) after each recvmmsg batch has
+ * been delivered, at the end of the loop's iteration (loop_flush_add), when
+ * it is full, before a socket closes and in udp_free().  A reply to each datagram of a recvmmsg batch, or the
  * requests a timer starts, then cost one system call instead of one each.
  * Send errors of queued datagrams are only counted (udp_stats: tx_eagain,
  * tx_err); the datagram is dropped as an immediate -EAGAIN would be, and IKE

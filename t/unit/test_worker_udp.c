@@ -472,6 +472,41 @@ START_TEST(batch_mode_in_order_intact)
 }
 END_TEST
 
+/* An echo server in batch mode: 100 requests waiting, one wake-up reads
+ * them in batches of 32 (32, 32, 32, 4) and the replies to each batch
+ * leave right after it (4 sendmmsg), all in order. */
+START_TEST(batch_mode_replies_per_receive_batch)
+{
+	struct pair p;
+	pair_new(&p);
+	ck_assert_int_eq(udp_set_batch(p.srv, true), 0);
+	p.srx.echo = true;
+	struct ip_addr lo = A("127.0.0.1");
+	struct udp_sock *ss, *cs;
+	ck_assert_int_eq(udp_open(p.srv, &lo, 0, 0, &ss), 0);
+	ck_assert_int_eq(udp_open(p.cli, &lo, 0, 0, &cs), 0);
+	uint16_t sport = udp_sock_port(ss), cport = udp_sock_port(cs);
+	for (int i = 0; i < 100; i++) {
+		uint8_t b[2] = { (uint8_t)i, 0xcd };
+		ck_assert_int_eq(udp_send(p.cli, &lo, cport, &lo, sport, b, 2), 0);
+	}
+	ck_assert_uint_eq(udp_stats(p.cli)->tx_calls, 100); /* not in batch mode */
+	/* the server's socket alone is ready: one wake-up, 4 receive batches */
+	ck_assert_int_eq(loop_run_once(p.loop, NS_PER_SEC), 1);
+	ck_assert_int_eq(p.srx.n, 100);
+	ck_assert_uint_eq(udp_stats(p.srv)->tx, 100);
+	ck_assert_uint_eq(udp_stats(p.srv)->tx_calls, 4);
+	run_until(p.loop, &p.crx.n, 100);
+	ck_assert_int_eq(p.crx.n, 100);
+	for (int i = 0; i < 100; i++) {
+		ck_assert_uint_eq(p.crx.d[i].len, 2);
+		ck_assert_uint_eq(p.crx.data[i][0], i);
+		ck_assert_uint_eq(p.crx.data[i][1], 0xcd);
+	}
+	pair_free(&p);
+}
+END_TEST
+
 /* A datagram the kernel refuses in the middle of a queue (port 0: EINVAL)
  * makes sendmmsg return early; the rest still goes out, in order, and the
  * refused one is counted. */
@@ -611,6 +646,7 @@ static Suite *udp_suite(void)
 	tcase_add_test(tc, close_inside_callback);
 	tcase_add_test(tc, batch_mode_in_order_intact);
 	tcase_add_test(tc, batch_mode_partial_sendmmsg_completed);
+	tcase_add_test(tc, batch_mode_replies_per_receive_batch);
 	suite_add_tcase(s, tc);
 	TCase *ns = tcase_create("netns");
 	tcase_add_test(ns, scale_mode_local_route_wildcard);
