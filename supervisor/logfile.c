@@ -28,6 +28,11 @@ struct logfile {
 	bool in_mem;
 	struct buf cur, prev; /* in_mem: the current file and PATH.prev */
 	struct buf line;
+	/* Between logfile_batch_begin and _end (a worker's events message):
+	 * whole lines waiting for one write() at the end. */
+	bool batching;
+	struct buf pend;
+	uint64_t pend_lines;
 	struct logfile_stats st;
 };
 
@@ -332,8 +337,26 @@ static int open_log(const char *path)
 	return fd < 0 ? -errno : fd;
 }
 
+/* Write the batched lines (whole lines, one write on an O_APPEND fd, so
+ * still never torn).  A failed write loses them: counted in errors, taken
+ * back from lines. */
+static int flush_pend(struct logfile *lf)
+{
+	if (lf->pend.len == 0)
+		return 0;
+	int rc = lf->fd < 0 ? -EBADF : write_all(lf->fd, lf->pend.p, lf->pend.len);
+	if (rc) {
+		lf->st.errors += lf->pend_lines;
+		lf->st.lines -= lf->pend_lines;
+	}
+	lf->pend.len = 0;
+	lf->pend_lines = 0;
+	return rc;
+}
+
 static int rotate(struct logfile *lf)
 {
+	flush_pend(lf); /* the lines before the cap go to the old file */
 	lf->st.rotations++;
 	lf->size = 0;
 	if (lf->in_mem) {
@@ -365,8 +388,14 @@ static int emit(struct logfile *lf, const char *p, size_t n)
 			rc = buf_append(&lf->cur, p, n);
 		else if (lf->fd < 0)
 			rc = -EBADF; /* a rotation failed earlier; try again next line */
+		else if (lf->batching && lf->pend.len + n <= LOGFILE_BATCH_BYTES)
+			rc = buf_append(&lf->pend, p, n);
+		else if (lf->batching)
+			rc = flush_pend(lf) ? -EIO : buf_append(&lf->pend, p, n);
 		else
 			rc = write_all(lf->fd, p, n);
+		if (rc == 0 && lf->batching)
+			lf->pend_lines++;
 	}
 	if (rc) {
 		lf->st.errors++;
@@ -506,6 +535,17 @@ int logfile_write_msg(struct logfile *lf, const json_t *event_msg)
 	return rc ? rc : logfile_write(lf, &ev);
 }
 
+void logfile_batch_begin(struct logfile *lf)
+{
+	lf->batching = !lf->in_mem;
+}
+
+int logfile_batch_end(struct logfile *lf)
+{
+	lf->batching = false;
+	return flush_pend(lf);
+}
+
 void logfile_stats(const struct logfile *lf, struct logfile_stats *st)
 {
 	*st = lf->st;
@@ -527,6 +567,7 @@ int logfile_close(struct logfile *lf)
 	int rc = 0;
 	if (!lf)
 		return 0;
+	rc = logfile_batch_end(lf);
 	if (lf->in_mem && lf->fd >= 0) {
 		if (lf->st.rotations)
 			rc = dump_to(lf->prev_path, &lf->prev);
@@ -542,6 +583,7 @@ int logfile_close(struct logfile *lf)
 	free(lf->cur.p);
 	free(lf->prev.p);
 	free(lf->line.p);
+	free(lf->pend.p);
 	free(lf);
 	return rc;
 }

@@ -20,7 +20,8 @@
  * (per exchange details), 4 DEBUG (per packet), 5 TRACE (payloads, keys).
  *
  * Every line is built whole in memory and written with one write() on an
- * O_APPEND fd, so lines are never torn or interleaved.  Not thread-safe: one
+ * O_APPEND fd (a batch of whole lines, logfile_batch_begin), so lines are
+ * never torn or interleaved.  Not thread-safe: one
  * logfile is used from the supervisor's one loop. */
 #ifndef IKESWARM_SUPERVISOR_LOGFILE_H
 #define IKESWARM_SUPERVISOR_LOGFILE_H
@@ -109,6 +110,14 @@ size_t log_format(const struct log_event *ev, char *buf, size_t size);
 /* The filter test itself, for other outputs (stdout, subscriptions).  The
  * keyword is looked for in the line after its time field. */
 bool log_filter_match(int max_level, const char *keyword, int level, const char *line);
+
+/* Lines written between these two go out with one write() at the end (or
+ * each LOGFILE_BATCH_BYTES): the supervisor brackets a worker's events
+ * message, 4-5 lines per tunnel, to spare a syscall per line.  Lines stay
+ * whole.  _end: 0 or the -errno of the write (lines lost, counted). */
+#define LOGFILE_BATCH_BYTES (64 * 1024)
+void logfile_batch_begin(struct logfile *lf);
+int logfile_batch_end(struct logfile *lf);
 
 void logfile_stats(const struct logfile *lf, struct logfile_stats *st);
 

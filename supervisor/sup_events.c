@@ -261,6 +261,8 @@ void sup_events_batch(struct sup *s, struct sup_worker *w, const json_t *m)
 	struct sup_events *e = s->events;
 	const json_t *lines = json_object_get(m, "lines");
 	const char *p = json_string_value(lines), *end = p + json_string_length(lines);
+	if (s->log)
+		logfile_batch_begin(s->log);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -277,6 +279,8 @@ void sup_events_batch(struct sup *s, struct sup_worker *w, const json_t *m)
 		}
 		sup_event_out(s, &ev);
 	}
+	if (s->log)
+		logfile_batch_end(s->log);
 	json_int_t d = json_integer_value(json_object_get(m, "dropped"));
 	if (d > 0 && (uint64_t)d > e->batch_dropped[w->idx])
 		e->batch_dropped[w->idx] = (uint64_t)d;

@@ -239,7 +239,7 @@ END_TEST
 
 /* Write n numbered lines; with a cap, PATH and PATH.prev together end with
  * the newest lines, in order, each file under the cap. */
-static void check_rotation(bool in_mem)
+static void check_rotation(bool in_mem, bool batch)
 {
 	enum { N = 200, CAP = 1000 };
 	struct logfile *lf;
@@ -251,11 +251,16 @@ static void check_rotation(bool in_mem)
 	ck_assert_int_eq(logfile_open(&lf, &o), 0);
 	ck_assert_int_eq(access(prev, F_OK), -1);
 	for (int i = 0; i < N; i++) {
+		/* batches of 7 lines, rotations falling inside them */
+		if (batch && i % 7 == 0)
+			logfile_batch_begin(lf);
 		json_t *fl = json_pack("{s:i}", "seq", i);
 		struct log_event ev = { .level = 2, .worker = 0, .tunnel = i, .name = "tick",
 					.fields = fl };
 		ck_assert_int_eq(logfile_write(lf, &ev), 1);
 		json_decref(fl);
+		if (batch && i % 7 == 6)
+			ck_assert_int_eq(logfile_batch_end(lf), 0);
 	}
 	struct stat sb;
 	ck_assert_int_eq(stat(path, &sb), 0);
@@ -297,13 +302,50 @@ static void check_rotation(bool in_mem)
 
 START_TEST(size_cap_rotates_to_prev)
 {
-	check_rotation(false);
+	check_rotation(false, false);
+}
+END_TEST
+
+/* A worker's events message is written with one write(): nothing of it is
+ * on disk before the batch ends; rotation still cuts between whole lines in
+ * order (the last batch is left open: close writes it). */
+START_TEST(batch_written_at_end)
+{
+	struct logfile *lf;
+	struct logfile_opts o = { .path = path, .level = 3 };
+	ck_assert_int_eq(logfile_open(&lf, &o), 0);
+	put(lf, 3, 1, "a");
+	struct stat sb;
+	ck_assert_int_eq(stat(path, &sb), 0);
+	off_t one = sb.st_size;
+	ck_assert_int_gt(one, 0);
+	logfile_batch_begin(lf);
+	put(lf, 3, 2, "b");
+	put(lf, 3, 3, "c");
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_size, one);
+	ck_assert_int_eq(logfile_batch_end(lf), 0);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_gt(sb.st_size, 2 * one);
+	char name[64];
+	ck_assert_int_eq(check_lines(path, name), 3);
+	ck_assert_str_eq(name, "c");
+	struct logfile_stats st;
+	logfile_stats(lf, &st);
+	ck_assert_uint_eq(st.lines, 3);
+	ck_assert_int_eq(logfile_close(lf), 0);
+}
+END_TEST
+
+START_TEST(batch_rotates_in_order)
+{
+	check_rotation(false, true);
 }
 END_TEST
 
 START_TEST(loginmem_writes_at_close)
 {
-	check_rotation(true);
+	check_rotation(true, false);
 }
 END_TEST
 
@@ -374,6 +416,8 @@ static Suite *logfile_suite(void)
 	tcase_add_test(tc, format_parses_back);
 	tcase_add_test(tc, level_and_keyword_filter);
 	tcase_add_test(tc, size_cap_rotates_to_prev);
+	tcase_add_test(tc, batch_written_at_end);
+	tcase_add_test(tc, batch_rotates_in_order);
 	tcase_add_test(tc, loginmem_writes_at_close);
 	tcase_add_test(tc, loginmem_without_rotation);
 	tcase_add_test(tc, event_message_to_line);
