@@ -51,6 +51,27 @@ struct route_ref {
 	uint32_t refs;
 };
 
+/* A policy (direction + selector: the kernel's key, one policy per key)
+ * and the installed CHILD SAs whose traffic selectors give it, newest
+ * first; the kernel's policy carries the first one's template.  A CHILD SA
+ * installed while an older one of the same selectors is still there (a
+ * peer that dialed again before its old SA went) takes the policy over
+ * (XFRM_MSG_UPDPOLICY); the older one's delete then leaves it alone, and
+ * when the owner goes first the next holder gets it back (strongSwan
+ * counts its policies' users per selector in the same way). */
+struct pol_holder {
+	struct pol_holder *next;
+	uint32_t reqid;
+	uint8_t l, r; /* its pair of traffic selectors giving the key */
+};
+
+struct pol_ref {
+	struct pol_ref *next;
+	struct xfrm_selector sel;
+	uint8_t dir;
+	struct pol_holder *holders;
+};
+
 struct via_slot {
 	struct ip_addr dst;
 	struct route330_via via;
@@ -63,6 +84,8 @@ struct fastpath {
 	size_t nrecs_cap, nrecs;
 	struct route_ref **routes;
 	size_t nroutes_cap, nroutes;
+	struct pol_ref **pols;
+	size_t npols_cap, npols;
 	bool rule_known[2], rule_ours[2]; /* [0] IPv4, [1] IPv6 */
 	bool spd_known, spd_changed;
 	struct xfrm_hthresh spd_orig[2], spd_now[2]; /* SPD hash thresholds */
@@ -307,6 +330,132 @@ static bool route_unref(struct fastpath *fp, const struct ip_prefix *p)
 	return true;
 }
 
+/* ---- policy holders ---- */
+
+static uint32_t pol_hash_key(const struct xfrm_selector *sel, uint8_t dir)
+{
+	const uint8_t *b = (const uint8_t *)sel;
+	uint32_t h = mix32(dir);
+
+	for (size_t o = 0; o + 4 <= sizeof(*sel); o += 4) {
+		uint32_t w;
+		memcpy(&w, b + o, 4);
+		h = mix32(h ^ w);
+	}
+	return h;
+}
+
+static uint32_t pol_hash(const void *e)
+{
+	const struct pol_ref *p = e;
+	return pol_hash_key(&p->sel, p->dir);
+}
+
+static struct pol_ref **pol_slot(struct fastpath *fp, const struct xfrm_selector *sel,
+				 uint8_t dir)
+{
+	if (!fp->npols_cap)
+		return NULL;
+	struct pol_ref **p = &fp->pols[pol_hash_key(sel, dir) & (fp->npols_cap - 1)];
+	while (*p && ((*p)->dir != dir || memcmp(&(*p)->sel, sel, sizeof(*sel))))
+		p = &(*p)->next;
+	return p;
+}
+
+/* The reqid whose template the kernel's policy (dir, sel) carries, 0 when
+ * none of ours holds it. */
+static uint32_t pol_owner(struct fastpath *fp, const struct xfrm_selector *sel, uint8_t dir)
+{
+	struct pol_ref **s = pol_slot(fp, sel, dir);
+	return s && *s ? (*s)->holders->reqid : 0;
+}
+
+/* reqid (its pair l, r) becomes the newest holder of (dir, sel); *shared
+ * says another one of ours holds it already (update, not add).  0 or
+ * -ENOMEM. */
+static int pol_take(struct fastpath *fp, uint32_t reqid, const struct xfrm_selector *sel,
+		    uint8_t dir, unsigned l, unsigned r, bool *shared)
+{
+	struct pol_holder *h = calloc(1, sizeof(*h));
+	struct pol_ref **s, *p;
+
+	if (!h)
+		return -ENOMEM;
+	h->reqid = reqid;
+	h->l = (uint8_t)l;
+	h->r = (uint8_t)r;
+	s = pol_slot(fp, sel, dir);
+	if (!s || !*s) {
+		p = calloc(1, sizeof(*p));
+		if (!p || grow((void ***)&fp->pols, &fp->npols_cap, fp->npols,
+			       offsetof(struct pol_ref, next), pol_hash) < 0) {
+			free(p);
+			free(h);
+			return -ENOMEM;
+		}
+		p->sel = *sel;
+		p->dir = dir;
+		s = &fp->pols[pol_hash_key(sel, dir) & (fp->npols_cap - 1)];
+		p->next = *s;
+		*s = p;
+		fp->npols++;
+	}
+	p = *s;
+	*shared = p->holders != NULL;
+	h->next = p->holders;
+	p->holders = h;
+	return 0;
+}
+
+enum pol_release { PR_KEEP, PR_DEL, PR_HANDOVER };
+
+/* reqid lets go of (dir, sel): PR_DEL when it was the last holder (the
+ * policy goes), PR_HANDOVER when it was the owner and *next (a copy of the
+ * new first holder) must get the policy, PR_KEEP when another owns it. */
+static enum pol_release pol_release(struct fastpath *fp, uint32_t reqid,
+				    const struct xfrm_selector *sel, uint8_t dir,
+				    struct pol_holder *next)
+{
+	struct pol_ref **s = pol_slot(fp, sel, dir), *p;
+	struct pol_holder **hp, *h;
+
+	if (!s || !*s)
+		return PR_DEL; /* never taken (out of memory): as before */
+	p = *s;
+	for (hp = &p->holders; *hp && (*hp)->reqid != reqid; hp = &(*hp)->next)
+		;
+	if (!*hp)
+		return PR_KEEP; /* not its own */
+	h = *hp;
+	bool owner = hp == &p->holders;
+	*hp = h->next;
+	free(h);
+	if (!p->holders) {
+		*s = p->next;
+		free(p);
+		fp->npols--;
+		return PR_DEL;
+	}
+	if (!owner)
+		return PR_KEEP;
+	*next = *p->holders;
+	return PR_HANDOVER;
+}
+
+/* A rekey to a new reqid: the holder old_reqid of (dir, sel) is new_reqid
+ * now, in its place. */
+static void pol_rename(struct fastpath *fp, uint32_t old_reqid, uint32_t new_reqid,
+		       const struct xfrm_selector *sel, uint8_t dir)
+{
+	struct pol_ref **s = pol_slot(fp, sel, dir);
+
+	for (struct pol_holder *h = s && *s ? (*s)->holders : NULL; h; h = h->next)
+		if (h->reqid == old_reqid) {
+			h->reqid = new_reqid;
+			return;
+		}
+}
+
 /* ---- sending ---- */
 
 /* Queue a built message (or its build error) with tag i.  *mp is read
@@ -431,6 +580,113 @@ static void emit_policies(struct fastpath *fp, const struct fp_child *c,
 				       : xfrm_policy_build(c, op, policy_dirs[d], lts, rts, &m);
 				queue(fp->xp, b, &m, TAG(i, k), err);
 			}
+}
+
+/* How many policies c has, and policy n's pair (l, r) and direction, in
+ * emit_policies' order (its k is K_POL + n). */
+static unsigned policy_count(const struct fp_child *c)
+{
+	return (unsigned)c->n_local_ts * c->n_remote_ts * (c->mode == FP_TUNNEL ? 3 : 2);
+}
+
+static int policy_at(const struct fp_child *c, unsigned n, unsigned *l, unsigned *r)
+{
+	unsigned ndirs = c->mode == FP_TUNNEL ? 3 : 2;
+
+	*l = n / ndirs / c->n_remote_ts;
+	*r = n / ndirs % c->n_remote_ts;
+	return policy_dirs[n % ndirs];
+}
+
+/* An install's policies: added, or where another CHILD SA of ours holds
+ * the selector, taken over (updated to c's template). */
+static void emit_policies_install(struct fastpath *fp, const struct fp_child *c, size_t i,
+				  int *err)
+{
+	for (unsigned n = 0; n < policy_count(c); n++) {
+		struct xfrm_selector sel;
+		struct nl_msg *m = NULL;
+		unsigned l, r;
+		bool shared = false;
+		int dir = policy_at(c, n, &l, &r);
+		xfrm_policy_selector(dir, &c->local_ts[l], &c->remote_ts[r], &sel);
+		int rc = pol_take(fp, c->reqid, &sel, (uint8_t)dir, l, r, &shared);
+		if (rc < 0) {
+			if (err && !err[i])
+				err[i] = rc;
+			continue;
+		}
+		queue(fp->xp, xfrm_policy_build(c, shared ? XP_UPDATE : XP_ADD, dir, &c->local_ts[l],
+						&c->remote_ts[r], &m),
+		      &m, TAG(i, K_POL + n), err);
+	}
+}
+
+/* c's policies let go of: deleted where c was the last holder, handed to
+ * the next holder where c owned them, left alone where another owns them;
+ * no message where skip has the bit (never added). */
+static void emit_policies_release(struct fastpath *fp, const struct fp_child *c, size_t i,
+				  int *err, const uint8_t *skip)
+{
+	for (unsigned n = 0; n < policy_count(c); n++) {
+		struct xfrm_selector sel;
+		struct pol_holder next;
+		struct nl_msg *m = NULL;
+		unsigned l, r;
+		int dir = policy_at(c, n, &l, &r), b;
+		xfrm_policy_selector(dir, &c->local_ts[l], &c->remote_ts[r], &sel);
+		enum pol_release pr = pol_release(fp, c->reqid, &sel, (uint8_t)dir, &next);
+		if (pr == PR_KEEP || bit(skip, K_POL + n))
+			continue;
+		if (pr == PR_DEL) {
+			b = xfrm_policy_build(c, XP_DEL, dir, &c->local_ts[l], &c->remote_ts[r], &m);
+		} else {
+			const struct rec *o = rec_find(fp, next.reqid);
+			struct fp_child oc;
+			if (!o)
+				continue;
+			child_from_rec(o, &oc);
+			b = xfrm_policy_build(&oc, XP_UPDATE, dir, &oc.local_ts[next.l],
+					      &oc.remote_ts[next.r], &m);
+		}
+		queue(fp->xp, b, &m, TAG(i, K_POL + n), err);
+	}
+}
+
+/* Updates to c's template the policies c owns (the others are another's:
+ * a move or rekey of c leaves them alone).  With old_reqid != c->reqid (a
+ * rekey to a new reqid) the holder old_reqid becomes c->reqid first. */
+static void emit_policies_owned(struct fastpath *fp, const struct fp_child *c,
+				uint32_t old_reqid, size_t i, int *err)
+{
+	for (unsigned n = 0; n < policy_count(c); n++) {
+		struct xfrm_selector sel;
+		struct nl_msg *m = NULL;
+		unsigned l, r;
+		int dir = policy_at(c, n, &l, &r);
+		xfrm_policy_selector(dir, &c->local_ts[l], &c->remote_ts[r], &sel);
+		if (old_reqid != c->reqid)
+			pol_rename(fp, old_reqid, c->reqid, &sel, (uint8_t)dir);
+		if (pol_owner(fp, &sel, (uint8_t)dir) != c->reqid)
+			continue;
+		queue(fp->xp, xfrm_policy_build(c, XP_UPDATE, dir, &c->local_ts[l], &c->remote_ts[r],
+						&m),
+		      &m, TAG(i, K_POL + n), err);
+	}
+}
+
+/* Does c own every one of its policies (XFRM_MSG_MIGRATE moves them all)? */
+static bool owns_all(struct fastpath *fp, const struct fp_child *c)
+{
+	for (unsigned n = 0; n < policy_count(c); n++) {
+		struct xfrm_selector sel;
+		unsigned l, r;
+		int dir = policy_at(c, n, &l, &r);
+		xfrm_policy_selector(dir, &c->local_ts[l], &c->remote_ts[r], &sel);
+		if (pol_owner(fp, &sel, (uint8_t)dir) != c->reqid)
+			return false;
+	}
+	return true;
 }
 
 /* The source of c's routes: the local TS when it is one address. */
@@ -594,7 +850,7 @@ static void emit_routes(struct fastpath *fp, const struct fp_child *c, bool add,
 static void emit_remove(struct fastpath *fp, const struct fp_child *c, size_t i, int *err,
 			const uint8_t *skip)
 {
-	emit_policies(fp, c, XP_DEL, NULL, i, err, skip);
+	emit_policies_release(fp, c, i, err, skip);
 	emit_states_del(fp, &c->ep, c->spi_in, c->spi_out, i, err, skip);
 	emit_routes(fp, c, false, NULL, i, err, skip);
 }
@@ -635,8 +891,21 @@ static void forget_all(struct fastpath *fp)
 			free(r);
 		}
 	}
+	for (size_t b = 0; b < fp->npols_cap; b++) {
+		while (fp->pols[b]) {
+			struct pol_ref *p = fp->pols[b];
+			fp->pols[b] = p->next;
+			while (p->holders) {
+				struct pol_holder *h = p->holders;
+				p->holders = h->next;
+				free(h);
+			}
+			free(p);
+		}
+	}
 	fp->nrecs = 0;
 	fp->nroutes = 0;
+	fp->npols = 0;
 	memset(fp->rule_known, 0, sizeof(fp->rule_known));
 	memset(fp->rule_ours, 0, sizeof(fp->rule_ours));
 	memset(fp->via, 0, sizeof(fp->via));
@@ -649,6 +918,7 @@ void fp_close(struct fastpath *fp)
 	forget_all(fp);
 	free(fp->recs);
 	free(fp->routes);
+	free(fp->pols);
 	nlp_close(fp->xp);
 	nlp_close(fp->rp);
 	free(fp);
@@ -773,7 +1043,7 @@ int fp_install(struct fastpath *fp, const struct fp_child *c, size_t count, int 
 			continue;
 		sent[i] = true;
 		emit_states_add(fp, &c[i], i, err);
-		emit_policies(fp, &c[i], XP_ADD, NULL, i, err, NULL);
+		emit_policies_install(fp, &c[i], i, err);
 		emit_routes(fp, &c[i], true, &vias[i], i, err, NULL);
 	}
 	sock_err = send_packs(fp, err, count, false, failed);
@@ -878,7 +1148,7 @@ int fp_rekey(struct fastpath *fp, const uint32_t *old_reqid, const struct fp_chi
 		}
 		if (r->reqid != c[i].reqid || !same_ep(&r->ep, &c[i].ep) ||
 		    r->priority != c[i].priority)
-			emit_policies(fp, &c[i], XP_UPDATE, NULL, i, err, NULL);
+			emit_policies_owned(fp, &c[i], old_reqid[i], i, err);
 		emit_states_del(fp, &r->ep, r->spi_in, r->spi_out, i, err, NULL);
 	}
 	int rc = send_packs(fp, err, count, true, NULL);
@@ -1069,7 +1339,7 @@ static int readd_chunk(struct fastpath *fp, const uint32_t *reqid, const size_t 
 			/* skip: the moving ones now, the kept ones after */
 			emit_states_del(fp, &r->ep, r->spi_in, r->spi_out, i, err, moving);
 			emit_states_carry(fp, &c, &alg, carry[j], i, err, NULL, K_NEW_OUT, K_NEW_IN);
-			emit_policies(fp, &c, XP_UPDATE, NULL, i, err, NULL);
+			emit_policies_owned(fp, &c, c.reqid, i, err);
 			emit_states_del(fp, &r->ep, r->spi_in, r->spi_out, i, err, kept);
 			if (c.mode == FP_TUNNEL)
 				emit_routes_moved(fp, &c, &vias[i], i, err);
@@ -1102,7 +1372,7 @@ static int readd_chunk(struct fastpath *fp, const uint32_t *reqid, const size_t 
 		 * delete, K_OUT / K_IN in fm, left it there) */
 		if (fp_child_check(&c, &alg) == 0)
 			emit_states_carry(fp, &c, &alg, carry[j], i, NULL, fm, K_OUT, K_IN);
-		emit_policies(fp, &c, XP_UPDATE, NULL, i, NULL, NULL);
+		emit_policies_owned(fp, &c, c.reqid, i, NULL);
 		explicit_bzero(c.keymat, c.keymat_len);
 		undo = true;
 	}
@@ -1149,6 +1419,14 @@ int fp_migrate(struct fastpath *fp, const uint32_t *reqid, const struct fp_endpo
 			continue;
 		}
 		kind[i] = (uint8_t)move_kind(r, &to[i]);
+		/* XFRM_MSG_MIGRATE moves the policies with the states: not for
+		 * one whose selectors a newer CHILD SA owns (re-added instead,
+		 * those policies left alone) */
+		if (kind[i] == MV_MIGRATE) {
+			child_from_rec(r, &c);
+			if (!owns_all(fp, &c))
+				kind[i] = MV_READD;
+		}
 		want[i] = kind[i] != MV_NONE && r->mode == FP_TUNNEL;
 		nre += kind[i] == MV_READD;
 	}

@@ -65,9 +65,15 @@ int fp_open(struct fastpath **out);
 void fp_close(struct fastpath *fp);
 
 /* Install count CHILD SAs.  err[i]: 0, -EINVAL/-ENOTSUP (the request),
- * -EEXIST (reqid already installed here, or the kernel has that state or
- * policy), or the kernel's errno (-EPROTONOSUPPORT: no ESP; -ENOSYS /
- * -ENOENT: no such algorithm).  Returns how many failed, or -errno. */
+ * -EEXIST (reqid already installed here, or the kernel has that state, or
+ * a policy that no CHILD SA in the record holds), or the kernel's errno
+ * (-EPROTONOSUPPORT: no ESP; -ENOSYS / -ENOENT: no such algorithm).
+ * Returns how many failed, or -errno.
+ *
+ * Selectors shared by CHILD SAs of the record (a peer dialed again before
+ * its old SA went): the newest install owns the policies (they carry its
+ * template); the delete, rekey or move of another holder leaves them
+ * alone, and the owner's delete hands them to the newest one left. */
 int fp_install(struct fastpath *fp, const struct fp_child *c, size_t count, int *err);
 
 /* Replace the installed CHILD SA old_reqid[i] by c[i] (same traffic

@@ -88,6 +88,12 @@ static void dir_selector(struct xfrm_selector *sel, int dir, const struct fp_ts 
 		selector(sel, rts, lts);
 }
 
+void xfrm_policy_selector(int dir, const struct fp_ts *lts, const struct fp_ts *rts,
+			  struct xfrm_selector *sel)
+{
+	dir_selector(sel, dir, lts, rts);
+}
+
 static void tmpl_fill(struct xfrm_user_tmpl *t, const struct fp_child *c, int dir)
 {
 	const struct ip_addr *src = dir == XFRM_POLICY_OUT ? &c->ep.local : &c->ep.remote;

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/xfrm.h>
 #include <netlink/msg.h>
 
 #include "kernel/child_sa.h"
@@ -24,6 +25,12 @@ enum xfrm_policy_op { XP_ADD, XP_UPDATE, XP_DEL };
 /* dir: XFRM_POLICY_OUT/IN/FWD (linux/xfrm.h). */
 int xfrm_policy_build(const struct fp_child *c, enum xfrm_policy_op op, int dir,
 		      const struct fp_ts *lts, const struct fp_ts *rts, struct nl_msg **out);
+
+/* The selector of that policy: with dir, the kernel's key of it (one
+ * policy per key; padding zeroed, so it may be hashed and compared as
+ * bytes). */
+void xfrm_policy_selector(int dir, const struct fp_ts *lts, const struct fp_ts *rts,
+			  struct xfrm_selector *sel);
 
 /* XFRM_MSG_MIGRATE of that policy, and of the state its template finds
  * (same reqid and mode, old outer addresses), to the endpoints `to`

@@ -457,6 +457,99 @@ START_TEST(install_clean_either_way)
 }
 END_TEST
 
+/* Two CHILD SAs with the same selectors (a peer that dialed again while
+ * its old SA is still installed, e.g. a gateway whose client gave up on
+ * an IKE SA without INITIAL_CONTACT): the newer one's install takes the
+ * policies over (before: EEXIST), the older one's delete leaves them to
+ * it (before: removed them), the owner's delete hands them back, a rekey
+ * or move of the older one leaves them alone.  Needs ESP (UML, esp-xfrmlib.sh). */
+START_TEST(shared_selectors)
+{
+	struct fastpath *fp;
+	struct fp_child a = sample(), b = sample(), pair[2];
+	uint32_t id;
+	int err[2];
+	char why[256];
+
+	if (private_netns("xfrm-shared-selectors"))
+		return;
+	int esp = xfrm_probe_esp(why, sizeof(why));
+	ck_assert_int_ge(esp, 0);
+	if (esp == 0) {
+		printf("SKIP shared_selectors: no ESP here (runs in UML: esp-xfrmlib.sh)\n");
+		return;
+	}
+	ck_assert_int_eq(fp_open(&fp), 0);
+	b.reqid = 9;
+	b.spi_in = 0x4321;
+	b.spi_out = 0x8765;
+	ck_assert_int_eq(fp_install(fp, &a, 1, err), 0);
+	ck_assert_msg(fp_install(fp, &b, 1, err) == 0, "second install: %d", err[0]);
+	ck_assert_int_eq(grep_count("ip xfrm policy", "dir "), 6);
+	ck_assert_int_eq(grep_count("ip xfrm policy", "reqid 9 mode"), 6);
+	/* the older one moves (MOBIKE): its states go along, the policies
+	 * stay the newer one's (a migrate would have taken them along) */
+	struct fp_endpoints to = a.ep;
+	to.remote = A("127.0.0.3");
+	id = 7;
+	ck_assert_int_eq(fp_migrate(fp, &id, &to, 1, err), 0);
+	ck_assert_int_eq(grep_count("ip xfrm state", "dst 127.0.0.3"), 1);
+	ck_assert_int_eq(grep_count("ip xfrm policy", "reqid 9 mode"), 6);
+	ck_assert_int_eq(grep_count("ip xfrm policy", "127.0.0.3"), 0);
+	/* the older one goes: the newer one's policies stay */
+	ck_assert_int_eq(fp_delete(fp, &id, 1, err), 0);
+	ck_assert_int_eq(grep_count("ip xfrm policy", "reqid 9 mode"), 6);
+	ck_assert_int_eq(grep_count("ip xfrm state", "proto esp spi"), 2);
+	ck_assert_int_eq(grep_count("ip route show table 330", NULL), 2);
+	/* 7 again (newest now); the owner goes: back to 9 */
+	ck_assert_int_eq(fp_install(fp, &a, 1, err), 0);
+	ck_assert_int_eq(grep_count("ip xfrm policy", "reqid 7 mode"), 6);
+	ck_assert_int_eq(fp_delete(fp, &id, 1, err), 0);
+	ck_assert_int_eq(grep_count("ip xfrm policy", "reqid 9 mode"), 6);
+	ck_assert_int_eq(grep_count("ip xfrm policy", "dir "), 6);
+	/* 7 newest again; the older 9 rekeyed to reqid 11: 7 keeps them,
+	 * and 7's delete hands them to 11 */
+	ck_assert_int_eq(fp_install(fp, &a, 1, err), 0);
+	struct fp_child n = b;
+	n.reqid = 11;
+	n.spi_in = 0x4444;
+	n.spi_out = 0x8888;
+	id = 9;
+	ck_assert_int_eq(fp_rekey(fp, &id, &n, 1, err), 0);
+	ck_assert_int_eq(grep_count("ip xfrm policy", "reqid 7 mode"), 6);
+	id = 7;
+	ck_assert_int_eq(fp_delete(fp, &id, 1, err), 0);
+	ck_assert_int_eq(grep_count("ip xfrm policy", "reqid 11 mode"), 6);
+	id = 11;
+	ck_assert_int_eq(fp_delete(fp, &id, 1, err), 0);
+	ck_assert_int_eq(grep_count("ip xfrm policy", NULL), 0);
+	ck_assert_int_eq(grep_count("ip xfrm state", NULL), 0);
+	/* both in one call: the later one owns; the owner's delete hands
+	 * back to the first */
+	pair[0] = a;
+	pair[1] = b;
+	ck_assert_int_eq(fp_install(fp, pair, 2, err), 0);
+	ck_assert_int_eq(grep_count("ip xfrm policy", "reqid 9 mode"), 6);
+	id = 9;
+	ck_assert_int_eq(fp_delete(fp, &id, 1, err), 0);
+	ck_assert_int_eq(grep_count("ip xfrm policy", "reqid 7 mode"), 6);
+	/* a newer one that fails (its inbound state collides with 7's):
+	 * undone, 7's policies and template as they were */
+	struct fp_child d = b;
+	d.spi_in = a.spi_in;
+	ck_assert_int_eq(fp_install(fp, &d, 1, err), 1);
+	ck_assert_int_eq(err[0], -EEXIST);
+	ck_assert_int_eq(grep_count("ip xfrm policy", "reqid 7 mode"), 6);
+	ck_assert_int_eq(grep_count("ip xfrm policy", "dir "), 6);
+	ck_assert_int_eq(fp_cleanup(fp), 0);
+	ck_assert_int_eq(grep_count("ip xfrm policy", NULL), 0);
+	ck_assert_int_eq(grep_count("ip xfrm state", NULL), 0);
+	ck_assert_int_eq(grep_count("ip route show table 330", NULL), 0);
+	fp_close(fp);
+	printf("PASS-DETAIL shared_selectors\n");
+}
+END_TEST
+
 static Suite *xfrm_suite(void)
 {
 	Suite *s = suite_create("kernel_xfrm");
@@ -470,6 +563,7 @@ static Suite *xfrm_suite(void)
 	tcase_add_test(ns, policies_routes_migrate);
 	tcase_add_test(ns, flush_and_bypass);
 	tcase_add_test(ns, install_clean_either_way);
+	tcase_add_test(ns, shared_selectors);
 	suite_add_tcase(s, pure);
 	suite_add_tcase(s, ns);
 	return s;
