@@ -12,6 +12,8 @@
 #        tunnels, x25519, setupinterval SI (1ms), no MOBIKE, no DPD, workers
 #        W (2) per side: address setup, time to all up, setup rate, peak RSS
 #        (VmHWM summed over each side's processes), retransmits.
+#        (bench/run.sh full now measures the rate at 100,000 vs 1,000 like
+#        for like itself: its like_runs.)
 #
 # Each line printed carries the 1-minute load average (shared machine).
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
