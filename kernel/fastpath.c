@@ -616,9 +616,9 @@ static void emit_policies_install(struct fastpath *fp, const struct fp_child *c,
 				err[i] = rc;
 			continue;
 		}
-		queue(fp->xp, xfrm_policy_build(c, shared ? XP_UPDATE : XP_ADD, dir, &c->local_ts[l],
-						&c->remote_ts[r], &m),
-		      &m, TAG(i, K_POL + n), err);
+		enum xfrm_policy_op op = shared ? XP_UPDATE : XP_ADD;
+		int built = xfrm_policy_build(c, op, dir, &c->local_ts[l], &c->remote_ts[r], &m);
+		queue(fp->xp, built, &m, TAG(i, K_POL + n), err);
 	}
 }
 
@@ -639,7 +639,8 @@ static void emit_policies_release(struct fastpath *fp, const struct fp_child *c,
 		if (pr == PR_KEEP || bit(skip, K_POL + n))
 			continue;
 		if (pr == PR_DEL) {
-			b = xfrm_policy_build(c, XP_DEL, dir, &c->local_ts[l], &c->remote_ts[r], &m);
+			b = xfrm_policy_build(c, XP_DEL, dir, &c->local_ts[l], &c->remote_ts[r],
+					      &m);
 		} else {
 			const struct rec *o = rec_find(fp, next.reqid);
 			struct fp_child oc;
@@ -669,9 +670,9 @@ static void emit_policies_owned(struct fastpath *fp, const struct fp_child *c,
 			pol_rename(fp, old_reqid, c->reqid, &sel, (uint8_t)dir);
 		if (pol_owner(fp, &sel, (uint8_t)dir) != c->reqid)
 			continue;
-		queue(fp->xp, xfrm_policy_build(c, XP_UPDATE, dir, &c->local_ts[l], &c->remote_ts[r],
-						&m),
-		      &m, TAG(i, K_POL + n), err);
+		int built = xfrm_policy_build(c, XP_UPDATE, dir, &c->local_ts[l],
+					      &c->remote_ts[r], &m);
+		queue(fp->xp, built, &m, TAG(i, K_POL + n), err);
 	}
 }
 

@@ -29,8 +29,9 @@ void rand_bytes(void *p, size_t n)
  * low 24 bits are a counter through a fixed bijection of 24-bit numbers
  * (times an odd constant, xor a random key): no repeat within 2^24 SPIs
  * of one worker process, and not a plain sequence on the wire (SPIs
- * are no secret: RFC 4303 asks only that they be unique).  A restarted worker draws a new key (its kernel process
- * purged what the dead one had installed). */
+ * are no secret: RFC 4303 asks only that they be unique).  A restarted
+ * worker draws a new key (its kernel process purged what the dead one
+ * had installed). */
 static struct {
 	bool keyed;
 	uint32_t next, key;
