@@ -12,6 +12,7 @@
 #include "proto/ike.h"
 #include "worker/exchange.h"
 #include "worker/ike_sa.h"
+#include "worker/rand.h"
 
 enum task_kind {
 	TASK_NONE,
@@ -128,8 +129,6 @@ int child_select(struct ikesa *sa, const struct ike_msg *m, uint16_t want_dh,
 		 struct childsa *c, struct ike_ts_list *tsi, struct ike_ts_list *tsr,
 		 uint8_t *num, uint16_t *notify);
 
-/* Random bytes (getrandom). */
-void rand_bytes(void *p, size_t n);
 /* An ESP SPI of ours (> 255, worker index in the top byte), different
  * from the worker's last 2^24 - 1 (task_util.c). */
 uint32_t new_esp_spi(const struct engine *e);

@@ -2,24 +2,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "proto/keys.h"
 #include "worker/engine.h"
 #include "worker/fastpath_client.h"
 #include "worker/task.h"
-
-void rand_bytes(void *p, size_t n)
-{
-	uint8_t *b = p;
-	while (n) {
-		ssize_t r = getrandom(b, n, 0);
-		if (r <= 0)
-			continue; /* EINTR; getrandom does not fail otherwise */
-		b += r;
-		n -= (size_t)r;
-	}
-}
 
 /* The kernel keys an ESP state by (destination, SPI): every SPI this
  * worker hands out must differ from those of its SAs still alive, or the
