@@ -713,12 +713,16 @@ swan_iks() {
 # msgs BY EXCH KIND [PAYLOADS [NOTIFY]]: how many IKE messages of the
 # capture (tshark's decode, $T/dump) of exchange EXCH (34 IKE_SA_INIT, 35
 # IKE_AUTH, 36 CREATE_CHILD_SA, 37 INFORMATIONAL), KIND req|resp, were sent
-# by BY (iks = ikeswarm, sw = strongSwan; the gateway side is C_GW and the
-# extra gateway address 10.99.0.3 of the MOBIKE cells).  PAYLOADS "=46" matches the
+# by BY (iks = ikeswarm, sw = strongSwan; the gateway side is C_GW, the
+# extra gateway address 10.99.0.3 of the MOBIKE cells, and 10.99.0.2 in the
+# gw2_bed cells, where our gateway owns it and charon may pick it after a
+# roam -- which one it picks is a race of our two probe answers).  PAYLOADS "=46" matches the
 # payload list exactly (an empty INFORMATIONAL), "42" one that holds it;
 # NOTIFY a notify type the message carries.
 msgs() {
-	awk -v gw=" $C_GW 10.99.0.3 " -v by="$1" -v ours_gw="$C_OURS_GW" -v x="$2" -v kind="$3" \
+	local gw=" $C_GW 10.99.0.3 "
+	[ "$C_BED" != gw2_bed ] || gw="$gw""10.99.0.2 "
+	awk -v gw="$gw" -v by="$1" -v ours_gw="$C_OURS_GW" -v x="$2" -v kind="$3" \
 		-v pl="$4" -v nt="$5" '
 	{
 		src = $2; sub(/:[0-9]+$/, "", src)
