@@ -392,6 +392,13 @@ static int cli_events(struct conn *c, bool c_open, int n, char **w, FILE *out, F
 	if (events_args(n, w, &a, err) < 0)
 		return CLI_USAGE;
 	json_t *req = subscribe_req(&a), *answer = NULL;
+	/* Before the subscribe exchange: a SIGINT while it waits on a slow
+	 * server must still stop us (a background job inherits SIGINT ignored,
+	 * so one that came before this would be lost). */
+	struct sigaction sa = { .sa_handler = on_events_signal }, old_int, old_term;
+	events_stop = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	int rc = c_open ? CLI_OK : conn_open(c, err);
 	if (rc != CLI_OK)
 		goto out;
@@ -421,10 +428,6 @@ static int cli_events(struct conn *c, bool c_open, int n, char **w, FILE *out, F
 		rc = CLI_NO_ANSWER;
 		goto out;
 	}
-	struct sigaction sa = { .sa_handler = on_events_signal }, old_int, old_term;
-	events_stop = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
 	double start = mono_s(), renew = start, lost = 0;
 	double lease = (double)json_integer_value(json_object_get(answer, "lease_s"));
 	long printed = 0;
@@ -461,10 +464,10 @@ static int cli_events(struct conn *c, bool c_open, int n, char **w, FILE *out, F
 		printed += print_event(buf, sz, a.keyword, out);
 		nng_free(buf, sz);
 	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
 	rc = CLI_OK;
 out:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	if (nng_socket_id(sub) > 0)
 		nng_close(sub);
 	if (!c_open && rc != CLI_USAGE && nng_socket_id(c->sock) > 0)

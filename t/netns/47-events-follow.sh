@@ -72,12 +72,20 @@ if kill -0 $CLPID 2>/dev/null && [ "$live" -gt 0 ]; then
 else
 	fail events_follow_live "$live tunnel.up lines while the client ran ($(kill -0 $CLPID 2>/dev/null && echo running || echo ended))"
 fi
-kill -INT $F2
+# SIGINT once F2 is surely subscribed (it has printed a line): on a loaded
+# host its start and subscribe exchange can take seconds.
 i=0
-while kill -0 $F2 2>/dev/null && [ $i -lt 20 ]; do
+while [ ! -s "$T/f2.out" ] && [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
+kill -INT $F2
+i=0
+while kill -0 $F2 2>/dev/null && [ $i -lt 80 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+echo "# events_follow_sigint: gone $i tenths of a second after SIGINT"
 kill -0 $F2 2>/dev/null && kill -9 $F2
 wait $F2
 rc=$?
