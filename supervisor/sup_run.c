@@ -110,7 +110,7 @@ static void keep_dead(struct sup_worker *w)
 	static const char *const cumulative[] = {
 		"total", "attempts_failed", "ike_established", "ike_rekeyed", "child_created",
 		"child_rekeyed", "child_deleted", "retransmits", "responses_resent", "dropped",
-		"cookies", "auth_failed", "dpd_sent", "keepalives", "events_dropped",
+		"cookies", "auth_failed", "dpd_sent", "keepalives", "send_failed", "events_dropped",
 		"deletes_sent", "deletes_acked", NULL,
 	};
 	if (!w->counters)
@@ -157,6 +157,7 @@ static void result_from(struct sup *s, const json_t *m, struct counters *c, stru
 	c->auth_failed = jget(m, "auth_failed");
 	c->dpd_sent = jget(m, "dpd_sent");
 	c->keepalives = jget(m, "keepalives");
+	c->tx_failed = jget(m, "send_failed");
 	mobike_stats_get(m, c);
 	r->events_dropped = jget(m, "events_dropped");
 	r->role = s->cfg->role == ROLE_CLIENT ? "client" : "gateway";

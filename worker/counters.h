@@ -47,6 +47,9 @@ struct counters {
 	uint64_t auth_failed;
 	uint64_t dpd_sent;
 	uint64_t keepalives;         /* NAT-T keepalives sent */
+	uint64_t tx_failed;          /* datagrams not sent: refused by the kernel or no room
+				      * (worker/udp.h udp_stats tx_err + tx_eagain; IKE
+				      * retransmits); set from the socket set at stats time */
 	/* MOBIKE (worker/mobike.h); the updatingaddr gauge is in state[]. */
 	uint64_t mobike_updates_sent;     /* client: UPDATE_SA_ADDRESSES sent */
 	uint64_t mobike_updates_ok;       /* client: acknowledged; gateway: accepted */

@@ -200,6 +200,8 @@ int engine_exec(const struct config *cfg, const struct engine_exec_opts *o)
 	}
 	mobike_addrmon_close(addrmon);
 	struct run_result res;
+	const struct udp_stats *us = udp_stats(x.udp);
+	x.e.cnt.tx_failed = us->tx_err + us->tx_eagain;
 	engine_result(&x.e, &res);
 	if (o->json)
 		result_print_json(&res, out);

@@ -27,9 +27,10 @@ void result_print_text(const struct run_result *r, FILE *f)
 	fprintf(f, "retransmits=%" PRIu64 " responses_resent=%" PRIu64 " dropped=%" PRIu64
 		" cookies=%" PRIu64 " auth_failed=%" PRIu64 " ike_rekeyed=%" PRIu64
 		" child_rekeyed=%" PRIu64 " dpd=%" PRIu64 " deletes_sent=%" PRIu64
-		" deletes_acked=%" PRIu64 "\n",
+		" deletes_acked=%" PRIu64 " send_failed=%" PRIu64 "\n",
 		c->retransmits, c->resp_resent, c->rx_dropped, c->cookies_sent, c->auth_failed,
-		c->ike_rekeyed, c->child_rekeyed, c->dpd_sent, c->deletes_sent, c->deletes_acked);
+		c->ike_rekeyed, c->child_rekeyed, c->dpd_sent, c->deletes_sent, c->deletes_acked,
+		c->tx_failed);
 	if (r->events_dropped)
 		fprintf(f, "log events dropped: %" PRIu64 " (the log is incomplete)\n",
 			r->events_dropped);
@@ -49,10 +50,10 @@ void result_print_json(const struct run_result *r, FILE *f)
 		",\"ike_rekeyed\":%" PRIu64 ",\"child_created\":%" PRIu64
 		",\"child_rekeyed\":%" PRIu64 ",\"dpd_sent\":%" PRIu64 ",\"keepalives\":%" PRIu64
 		",\"events_dropped\":%" PRIu64 ",\"deletes_sent\":%" PRIu64
-		",\"deletes_acked\":%" PRIu64,
+		",\"deletes_acked\":%" PRIu64 ",\"send_failed\":%" PRIu64,
 		c->retransmits, c->resp_resent, c->rx_dropped, c->cookies_sent, c->auth_failed,
 		c->ike_rekeyed, c->child_created, c->child_rekeyed, c->dpd_sent, c->keepalives,
-		r->events_dropped, c->deletes_sent, c->deletes_acked);
+		r->events_dropped, c->deletes_sent, c->deletes_acked, c->tx_failed);
 	fprintf(f, ",\"mobike\":{\"updatingaddr\":%" PRIu64 ",\"updates_sent\":%" PRIu64
 		",\"updates_ok\":%" PRIu64 ",\"updates_failed\":%" PRIu64
 		",\"updates_stale\":%" PRIu64 ",\"probes\":%" PRIu64

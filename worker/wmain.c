@@ -131,6 +131,7 @@ static json_t *counters_json(struct wm *w, bool final)
 	PUT("auth_failed", c->auth_failed);
 	PUT("dpd_sent", c->dpd_sent);
 	PUT("keepalives", c->keepalives);
+	PUT("send_failed", c->tx_failed);
 	PUT("events_dropped", wevents_dropped(w->ev));
 	mobike_stats_put(o, c);
 	PUT("first_us", e->t_first_ns ? mono_to_real_us(w, e->t_first_ns) : 0);
@@ -146,6 +147,8 @@ static void send_stats(struct wm *w, bool final)
 {
 	/* Nothing changed since the last stats: the supervisor has them. */
 	uint64_t dropped = wevents_dropped(w->ev);
+	const struct udp_stats *us = udp_stats(w->udp);
+	w->e.cnt.tx_failed = us->tx_err + us->tx_eagain;
 	if (!final && dropped == w->last_sent_dropped && w->e.stopping == w->last_sent_stopping &&
 	    !memcmp(&w->last_sent, &w->e.cnt, sizeof(w->last_sent)))
 		return;

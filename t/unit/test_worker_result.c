@@ -85,6 +85,7 @@ START_TEST(result_json_keys)
 	c.live = 7;
 	c.has_child = 7;
 	c.configured = 8;
+	c.tx_failed = 3;
 	struct run_result r = { .role = "client", .configured = 8, .created = 7, .failed = 1,
 				.duration_s = 10, .setup_s = 2, .c = &c };
 	json_t *j = result_json(&r);
@@ -102,8 +103,15 @@ START_TEST(result_json_keys)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		ck_assert_msg(json_is_integer(json_object_get(st, names[i])), "states.%s", names[i]);
 	ck_assert_int_eq(json_integer_value(json_object_get(st, "established")), 7);
+	/* datagrams the socket set could not send (batch mode counts them) */
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "send_failed")), 3);
 	ck_assert_int_eq(result_exit_code(&r), 1);
 	json_decref(j);
+	char text[2048] = "";
+	FILE *f = fmemopen(text, sizeof(text) - 1, "w");
+	result_print_text(&r, f);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, " send_failed=3\n"));
 
 	r.created = 8;
 	j = result_json(&r);
