@@ -52,6 +52,8 @@ IKS_GW6=fd00:99::1
 IKS_CL6=fd00:99::2
 IKS_NSLIST=""                   # namespaces to delete at cleanup
 IKS_CAPS=""                     # tcpdump pids still running
+IKS_BGPIDS=""                   # ns_bg pids, killed at cleanup even if
+                                # they had not yet entered their namespace
 IKS_TMP=/tmp/$IKS_ID.d          # per-run temp dir (iks_tmp creates it)
 IKS_FAILS=0
 IKS_PASSES=0
@@ -174,6 +176,9 @@ ns_cleanup() {
 	capture_stop
 	for ns in $IKS_NSLIST; do
 		iks_kill_ns "$ns"
+	done
+	iks_kill_bg
+	for ns in $IKS_NSLIST; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	IKS_NSLIST=""
@@ -228,6 +233,42 @@ ns_bg() {
 	shift 2
 	ip netns exec "$ns" "$@" >"$log" 2>&1 &
 	IKS_LAST_PID=$!
+	IKS_BGPIDS="$IKS_BGPIDS $!"
+}
+
+# iks_alive PID: PID runs (a zombie, dead but not yet reaped, does not).
+iks_alive() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "${st%% *}" != Z ]
+}
+
+# iks_kill_bg: TERM (KILL after 2 s) and reap every ns_bg pid still alive.
+# `ip netns pids` misses a process started a moment ago that has not yet
+# entered its namespace (ip is still between fork and setns); such a
+# process would run on in a namespace deleted under it.
+iks_kill_bg() {
+	local p q live i
+	live=""
+	for p in $IKS_BGPIDS; do
+		iks_alive "$p" && live="$live $p"
+	done
+	IKS_BGPIDS=""
+	[ -n "$live" ] || return 0
+	kill -TERM $live 2>/dev/null
+	i=0
+	while [ $i -lt 20 ]; do
+		p=""
+		for q in $live; do iks_alive "$q" && p="$p $q"; done
+		[ -n "$p" ] || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -n "$p" ] && kill -KILL $p 2>/dev/null
+	for p in $live; do
+		wait "$p" 2>/dev/null
+	done
+	return 0
 }
 
 # ns_pair: namespaces IKS_NS_GW and IKS_NS_CL on a veth pair
