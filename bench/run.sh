@@ -8,8 +8,9 @@
 #   full   10,000 tunnels per group, both gateways; 1,000 per group; the
 #          rate at 100,000 vs at 1,000 with the same settings (like_runs:
 #          setupinterval 0, no DPD); 100,000 tunnels held HOLD s (default
-#          600) with DPD 30 s and CHILD rekeys; memory from 10,000 vs
-#          100,000; MOBIKE at 10,000 and 100,000; the fastpath in UML
+#          600) with DPD 30 s and CHILD rekeys; 100,000 with group 14
+#          (paced); memory from 10,000 vs 100,000; MOBIKE at 10,000 and
+#          100,000 and the highest rotation rate (sweep); the fastpath in UML
 #
 #   profile [gw|cl] [GROUP] [N]   one ikeswarm pair (default gw 31 1000)
 #          with that side under callgrind (instruction counts: stable on a
@@ -26,8 +27,8 @@
 # Needs root (network namespaces).  Never run in CI: timings only.
 #
 # Environment: IKESWARM (binary), PROTO_BENCH (bench/proto-bench binary,
-# optional), XFRM_BENCH (bench/xfrm-bench binary, optional: run in UML), HOLD (scale hold seconds), FULL_100K_G14=1 (also bring up
-# 100,000 tunnels with group 14), IKS_KEEP=1 (keep logs in /tmp); for a
+# optional), XFRM_BENCH (bench/xfrm-bench binary, optional: run in UML),
+# HOLD (scale hold seconds), IKS_KEEP=1 (keep logs in BENCH_TMP); for a
 # trial of full mode at small sizes: FULL_N (10000), SCALE_N (100000),
 # SCALE_CHILD_LIFE (5m), SCALE_MARGIN (1m), SCALE_DPD (30s); RATE_INTERVAL
 # (0s: the client's setupinterval in the rate runs), SCALE_INTERVAL (2ms);
@@ -36,7 +37,13 @@
 # BENCH_NOTE: a sentence for the results file; BENCH_COMMIT: the commit
 # IKESWARM was built from (when not this tree's HEAD, e.g. a git archive); FASTPATH=0 (full mode: skip
 # bench/fastpath-engine.sh, FP_N tunnels in UML); full mode's second MOBIKE
-# run: SCALE_N tunnels moving every MOB_BIG_LIFE (60s) held MOB_BIG_HOLD (180) s.
+# run: SCALE_N tunnels moving every MOB_BIG_LIFE (60s) held MOB_BIG_HOLD (180) s;
+# the MOBIKE sweep for the highest rotation rate (full mode, MOB_SWEEP=1 in
+# quick): MOB_N tunnels, mobikeiplifetime each of MOB_SWEEP_LIVES (1500ms 1s 750ms 500ms
+# 250ms 125ms) after the 2 s run, held MOB_SWEEP_HOLD (25) s, until
+# the first miss (done/asked < MOB_SWEEP_MIN 0.95 or any failure) or
+# MOB_SWEEP_MAX (300) s; group 14 at SCALE_N (FULL_100K_G14=1, the default;
+# 0 skips it) paced by SCALE14_INTERVAL (2500us) with SCALE14_MAXRETRAN (20).
 #
 # How each figure is taken:
 # - rate: the client's -j `setup_rate` (first IKE_SA_INIT sent to last
@@ -371,7 +378,7 @@ pair() {
 	lim=$(calc "int($WAIT_BASE + $n / $WAIT_RATE)")
 	up=0
 	while :; do
-		up=$(up_now "$IKS_NS_CL")
+		up=$(up_count "$IKS_NS_CL" "$d")
 		[ "${up:-0}" -ge "$n" ] && break
 		kill -0 "$clpid" 2>/dev/null || break
 		waited=$(calc "$(now) - $t0")
@@ -431,26 +438,57 @@ up_now() {
 		grep -o '"has_child":[0-9]*' | cut -d: -f2
 }
 mobike_ok() { grep -c ' mobike.update.ok ' "$1/cl.log" 2>/dev/null; }
+timeouts() { cat "$1/cl.log" "$1/gw.log" 2>/dev/null | grep -c ' exchange\.timeout '; }
+# summary_num NS KEY: KEY of the client's control socket summary (empty
+# when it does not answer).
+summary_num() {
+	ip netns exec "$1" "$IKESWARM" cli --svr tcp://127.0.0.1:12330 summary 2>/dev/null |
+		grep -o "\"$2\":[0-9]*" | head -n 1 | cut -d: -f2
+}
+# up_count NS DIR: tunnels up now: the control socket's has_child; a
+# --single client (profile mode) serves no control socket, so there the
+# client log's tunnel.up lines (a tunnel that came up again counts twice,
+# which a short profile run does not see).
+up_count() {
+	case " $EXEC_ARGS_CL " in
+	*" --single "*) grep -c ' tunnel\.up ' "$2/cl.log" 2>/dev/null ;;
+	*) up_now "$1" ;;
+	esac
+}
 
 # hold_phase NAME DIR SECONDS CLPID GWPID N: keep the tunnels up, every 10 s
 # count trouble in both logs; record failures and rekey/DPD counts.
 hold_phase() {
-	local name d secs clpid gwpid n t_end bad bad0
+	local name d secs clpid gwpid n t_end t_h0 bad bad0 to0 rt0 c0 g0 left v
 	name=$1 d=$2 secs=$3 clpid=$4 gwpid=$5 n=$6
-	t_end=$(calc "$(now) + $secs")
 	bad0=$(trouble "$d")
+	to0=$(timeouts "$d")
+	rt0=$(summary_num "$IKS_NS_CL" retransmits)
+	c0=$(side_cpu "$IKS_NS_CL") g0=$(side_cpu "$IKS_NS_GW")
 	put "$name.trouble_setup" "$bad0"
 	put "$name.mobike_ok0" "$(mobike_ok "$d")"
+	t_h0=$(now)
+	t_end=$(calc "$t_h0 + $secs")
 	while [ "$(calc "$(now) < $t_end")" = 1 ]; do
 		kill -0 "$clpid" 2>/dev/null && kill -0 "$gwpid" 2>/dev/null || {
 			note "$name: a side died during the hold"; put "$name.died" 1; break; }
-		sleep 10
+		# at most 10 s, and not past the end: the hold's rates divide by
+		# the time between the two counts (held), not by HOLD
+		left=$(calc "$t_end - $(now)")
+		[ "$(calc "$left > 10")" = 1 ] && left=10
+		[ "$(calc "$left > 0")" = 1 ] && sleep "$left"
 		bad=$(($(trouble "$d") - bad0))
 		note "$name: hold $(calc "int($t_end - $(now))")s left, trouble lines=$bad"
 	done
-	put "$name.trouble" "$(($(trouble "$d") - bad0))"
-	put "$name.up_end" "$(up_now "$IKS_NS_CL")"
 	put "$name.mobike_ok" "$(($(mobike_ok "$d") - $(get "$name.mobike_ok0")))"
+	put "$name.held" "$(calc "$(now) - $t_h0")"
+	put "$name.hold_cpu_cl" "$(calc "($(side_cpu "$IKS_NS_CL") - $c0) / $TCK")"
+	put "$name.hold_cpu_gw" "$(calc "($(side_cpu "$IKS_NS_GW") - $g0) / $TCK")"
+	put "$name.trouble" "$(($(trouble "$d") - bad0))"
+	put "$name.timeouts" "$(($(timeouts "$d") - to0))"
+	v=$(summary_num "$IKS_NS_CL" retransmits)
+	[ -n "$v" ] && [ -n "$rt0" ] && put "$name.hold_retransmits" "$((v - rt0))"
+	put "$name.up_end" "$(up_now "$IKS_NS_CL")"
 	put "$name.mobike_failed" "$(grep -c ' mobike.update.failed ' "$d/cl.log")"
 	# Both sides log each rekey: count the client's lines.  An IKE SA
 	# closed after its rekey (from=rekeyed) is not a lost tunnel.
@@ -530,20 +568,132 @@ xfrm_bench() {
 	done
 }
 
+# dur_s DURATION: seconds in a duration of the forms this script uses
+# (2s, 500ms, 62500us, 1m).
+dur_s() {
+	case $1 in
+	*ms) calc "${1%ms} / 1000" ;;
+	*us) calc "${1%us} / 1000000" ;;
+	*s) calc "${1%s}" ;;
+	*m) calc "${1%m} * 60" ;;
+	*) echo "-" ;;
+	esac
+}
+# mob_done RUN: UPDATE_SA_ADDRESSES done per second during the hold (held:
+# the measured time between the two counts; HOLD for older records).
+mob_done() {
+	local held
+	held=$(get "$1.held")
+	[ -n "$held" ] || held=$2
+	[ -n "$(get "$1.mobike_ok")" ] && [ -n "$held" ] || { echo "-"; return; }
+	calc "$(get "$1.mobike_ok") / $held"
+}
+# mob_asked RUN LIFE: tunnels up / lifetime in seconds.
+mob_asked() { calc "$(get "$1.up") / $(dur_s "$2")"; }
+# mob_met RUN LIFE HOLD: 1 when the run sustained its rate: 0 failed updates,
+# 0 failure lines in either log, every tunnel up at the end, done/asked >=
+# MOB_SWEEP_MIN (0.95); else 0.
+mob_met() {
+	local r
+	r=$(q "$(mob_done "$1" "$3")" "$(mob_asked "$1" "$2")")
+	awk -v r="$r" -v f="$(get "$1.mobike_failed")" -v t="$(get "$1.trouble")" \
+		-v u="$(get "$1.up")" -v e="$(get "$1.up_end")" -v n="$(get "$1.n")" \
+		-v m="$MOB_SWEEP_MIN" 'BEGIN { print (r != "-" && r + 0 >= m && f == "0" &&
+			t == "0" && u == n && e == n) ? 1 : 0 }'
+}
+# mob_why RUN: what a rotation run's hold showed (why a step missed).
+mob_why() {
+	local cpu
+	cpu=$(calc "($(get "$1.hold_cpu_cl") + $(get "$1.hold_cpu_gw")) / $(get "$1.held")")
+	echo "$(get "$1.mobike_failed") failed updates, $(get "$1.timeouts") exchange timeouts," \
+		"$(get "$1.hold_retransmits") client retransmits, $(get "$1.trouble") failure lines in" \
+		"the hold; $(get "$1.up_end") of $(get "$1.up") up at the end; CPU both sides" \
+		"$(f "$cpu" 2) of $C cores; gateway dropped $(get "$1.gw_dropped") (whole run)"
+}
+
 # mob_row RUN LIFE HOLD: the MOBIKE row of one rotation run.
 mob_row() {
-	local v life_s
-	life_s=$(echo "$2" | sed 's/s$//')
+	local v
 	if [ -z "$1" ] || [ -z "$(get "$1.mobike_ok")" ]; then
 		row "MOBIKE rotation rate" "not measured in this run" "-" "-" "100,000 every 60 s, 0 failed" "-"
 		return
 	fi
-	v=$(calc "$(get "$1.mobike_ok") / $3")
-	row "MOBIKE: $(get "$1.up") tunnels rotating own-only every $2 (2 addresses each), held $3 s: UPDATE_SA_ADDRESSES done per second (ratio to the asked rate)" \
+	v=$(mob_done "$1" "$3")
+	row "MOBIKE: $(get "$1.up") tunnels rotating own-only every $2 (2 addresses each), held $(f "$(get "$1.held")" 0) s: UPDATE_SA_ADDRESSES done per second (ratio to the asked rate)" \
 		"$(f "$v") /s, $(get "$1.mobike_failed") failed, $(get "$1.trouble") failure lines, $(get "$1.up_end") of $(get "$1.up") up at the end" \
-		"asked: $(get "$1.up") / $2" "$(q "$v" "$(calc "$(get "$1.up") / $life_s")")" \
+		"asked: $(get "$1.up") / $2 = $(f "$(mob_asked "$1" "$2")") /s" \
+		"$(q "$v" "$(mob_asked "$1" "$2")")" \
 		"100,000 every 60 s, 0 failed" \
 		"$(met "$(get "$1.mobike_failed")" '<=' 0) (0 failed at $(get "$1.up"))"
+}
+
+# mob_sweep: measurement 6's highest rotation rate the pair sustains.  The
+# engine cannot change mobikeiplifetime at run time (nothing on the control
+# socket sets it), so each step is a fresh pair: MOB_N tunnels, own-only,
+# mobikeiplifetime one of MOB_SWEEP_LIVES (shorter each step; the parser
+# takes any duration > 0, down to ns), held MOB_SWEEP_HOLD s.  The 2 s run
+# (mobike) is the first step.  A step is met when mob_met says so; the
+# sweep stops at the first miss, or before a step once MOB_SWEEP_MAX s
+# have gone.  MOB_SW_BEST / MOB_SW_MISS name the runs; MOB_SW_RUNS lists
+# "run:life" steps.
+mob_sweep() {
+	local life name t0
+	MOB_SW_RUNS="$MOB:$MOB_LIFE" MOB_SW_BEST="" MOB_SW_MISS=""
+	if [ "$(mob_met "$MOB" "$MOB_LIFE" "$MOB_HOLD")" = 1 ]; then
+		MOB_SW_BEST=$MOB:$MOB_LIFE
+	else
+		MOB_SW_MISS=$MOB:$MOB_LIFE
+		return 0
+	fi
+	t0=$(now)
+	for life in $MOB_SWEEP_LIVES; do
+		if [ "$(calc "$(now) - $t0 > $MOB_SWEEP_MAX")" = 1 ]; then
+			note "mobike sweep: ${MOB_SWEEP_MAX}s gone, every $life not run"
+			put mobsw.cut "$life"
+			break
+		fi
+		name=mobsw-$life
+		CL_TOP="mobike: true\nmobikeaddrpertunnel: 2\nmobikeiplifetime: $life\nmobikechangeaddrtype: own-only"
+		run "$name" iks 31 "$MOB_N" "$MOB_SWEEP_HOLD"
+		MOB_SW_RUNS="$MOB_SW_RUNS $name:$life"
+		if [ "$(mob_met "$name" "$life" "$MOB_SWEEP_HOLD")" = 1 ]; then
+			MOB_SW_BEST=$name:$life
+		else
+			MOB_SW_MISS=$name:$life
+			break
+		fi
+	done
+	put mobsw.took "$(calc "$(now) - $t0")"
+}
+
+# mob_sweep_rows: the sweep's rows (after mob_sweep or from RESUME records).
+mob_sweep_rows() {
+	local b bl m ml st r l v
+	[ -n "$MOB_SW_RUNS" ] || return 0
+	b=${MOB_SW_BEST%%:*} bl=${MOB_SW_BEST#*:} m=${MOB_SW_MISS%%:*} ml=${MOB_SW_MISS#*:}
+	if [ -n "$b" ]; then
+		v="asked $(f "$(mob_asked "$b" "$bl")") /s (every $bl): done $(f "$(mob_done "$b" "$MOB_SWEEP_HOLD")") /s, 0 failed"
+	else
+		v="none of the steps (first, every $ml, missed)"
+	fi
+	if [ -n "$m" ]; then
+		st="first miss: every $ml, asked $(f "$(mob_asked "$m" "$ml")") /s, done $(f "$(mob_done "$m" "$MOB_SWEEP_HOLD")") /s ($(q "$(mob_done "$m" "$MOB_SWEEP_HOLD")" "$(mob_asked "$m" "$ml")")): $(mob_why "$m")"
+	elif [ -n "$(get mobsw.cut)" ]; then
+		st="no miss: the sweep's time (MOB_SWEEP_MAX ${MOB_SWEEP_MAX} s) ran out before every $(get mobsw.cut)"
+	else
+		st="no miss down to every ${MOB_SW_RUNS##*:} (MOB_SWEEP_LIVES): the highest rate is above it"
+	fi
+	row "MOBIKE: highest rotation rate the pair sustains, $MOB_N tunnels own-only, mobikeiplifetime shortened step by step ($(echo "$MOB_SW_RUNS" | sed 's/[^ ]*://g'); a fresh pair each step, held $MOB_SWEEP_HOLD s); sustained = 0 failed updates, 0 failure lines, all up at the end, done/asked >= $MOB_SWEEP_MIN" \
+		"$v" "$st" "-" "highest rate, 0 failed" "-"
+	for r in $MOB_SW_RUNS; do
+		l=${r#*:} r=${r%%:*}
+		[ -n "$(get "$r.mobike_ok")" ] || continue
+		v=$(mob_done "$r" "$MOB_SWEEP_HOLD")
+		row "  step: every $l, $(get "$r.up")/$(get "$r.n") up, held $(f "$(get "$r.held")" 0) s" \
+			"$(f "$v") /s done" "asked $(f "$(mob_asked "$r" "$l")") /s; $(mob_why "$r")" \
+			"$(q "$v" "$(mob_asked "$r" "$l")")" ">= $MOB_SWEEP_MIN, 0 failed" \
+			"$([ "$(mob_met "$r" "$l" "$MOB_SWEEP_HOLD")" = 1 ] && echo '**yes**' || echo '**no**')"
+	done
 }
 
 # ---- report ----------------------------------------------------------------------
@@ -690,8 +840,8 @@ report() {
 	rate_rows 31 "$R31" "$S31" "$N_RATE" 0.50
 	for side in cl gw; do
 		v=$(growth_bytes "$MEM_A" "$MEM_B" "$side")
-		row "memory per tunnel, $([ $side = cl ] && echo client || echo gateway): RSS(N=$(get "$MEM_B.up")) - RSS(N=$(get "$MEM_A.up")), / difference (group 31)" \
-			"$(f "$v" 0) B" "strongSwan gateway here: $(f "$(rss_per_tunnel "$S31")" 0) B (RSS growth idle -> N)" \
+		row "memory per tunnel, $([ $side = cl ] && echo client || echo gateway): RSS(N=$(get "$MEM_B.up")) - RSS(N=$(get "$MEM_A.up")), / difference (group 31; IKE SA + one CHILD SA each)" \
+			"$(f "$v" 0) B (RSS $(get "$MEM_A.rss_$side") KB at $(get "$MEM_A.up"), $(get "$MEM_B.rss_$side") KB at $(get "$MEM_B.up"))" "strongSwan gateway here: $(f "$(rss_per_tunnel "$S31")" 0) B (RSS growth idle -> N)" \
 			"$(q "$v" "$(rss_per_tunnel "$S31")")" "<= 4096 B" \
 			"$(met "$v" '<=' 4096)"
 	done
@@ -703,10 +853,18 @@ report() {
 		row "setup rate at $(get "$LIKEN.n") vs at 1,000, same settings (group 31, setupinterval $RATE_INTERVAL, no DPD, no MOBIKE, default workers, addresses as routes; $(get "$LIKEN.up")/$(get "$LIKEN.n") and $(get "$LIKE1K.up")/1000 up, $(get "$LIKEN.retransmits") and $(get "$LIKE1K.retransmits") retransmits)" \
 			"$(f "$(get "$LIKEN.rate")") /s (all up $(f "$(get "$LIKEN.wall")" 1) s after the client's start)" \
 			"$(f "$(get "$LIKE1K.rate")") /s at 1,000" "$ratio" ">= 0.8" "$(met "$ratio" '>=' 0.8)"
-		if [ -n "$SCALE14" ]; then
+		if [ -n "$SCALE14" ] && [ -n "$(get "$SCALE14.up")" ]; then
+			floor_rows "$SCALE14" 14 0.75 "setupinterval $SCALE14_INTERVAL (paced: unpaced, queued IKE_SA_INITs outlive the retransmit budget), maxretran $SCALE14_MAXRETRAN, $(get "$SCALE14.failed") failed"
 			ratio=$(q "$(get "$SCALE14.rate")" "$(get "$BASE1K14.rate")")
-			row "setup rate at $SCALE_N vs at 1,000 (group 14)" "$(f "$(get "$SCALE14.rate")") /s" \
-				"$(f "$(get "$BASE1K14.rate")") /s at 1,000" "$ratio" ">= 0.8" "$(met "$ratio" '>=' 0.8)"
+			row "  same, rate at $(get "$SCALE14.n") vs at 1,000 (group 14; paced at $SCALE14_INTERVAL = at most $(f "$(calc "1 / $(dur_s "$SCALE14_INTERVAL")")" 0) /s, the 1,000 unpaced: not like for like, the goal is judged on the group 31 row below)" \
+				"$(f "$(get "$SCALE14.rate")") /s (all up $(f "$(get "$SCALE14.wall")" 0) s after the client's start)" \
+				"$(f "$(get "$BASE1K14.rate")") /s at 1,000" "$ratio" "-" "-"
+			ratio=$(q "$(cpu_rate "$SCALE14")" "$(cpu_rate "$BASE1K14")")
+			row "  same, CPU-bound rate at $(get "$SCALE14.n") vs at 1,000 (group 14; CPU per tunnel does not depend on the pacing)" \
+				"$(f "$(cpu_rate "$SCALE14")") /s" "$(f "$(cpu_rate "$BASE1K14")") /s at 1,000" \
+				"$ratio" ">= 0.8" "$(met "$ratio" '>=' 0.8)"
+		elif [ "$FULL_100K_G14" != 1 ]; then
+			row "setup rate, group 14, $SCALE_N tunnels" "not run (FULL_100K_G14=0)" "-" "-" "-" "-"
 		fi
 		v=$(get "$SCALE.up")
 		row "scale: $SCALE_N tunnels up (group 31, setupinterval $SCALE_INTERVAL: paced, one tunnel per interval at most; DPD on; the rate goal is judged on the like-for-like row above), bring-up time" \
@@ -732,6 +890,7 @@ report() {
 		row "scale (100,000 held 10 min), rate at 100,000 vs 1,000" "full mode only" "-" "-" "-" "-"
 	fi
 	mob_row "$MOB" "$MOB_LIFE" "$MOB_HOLD"
+	mob_sweep_rows
 	[ -n "$MOB_BIG" ] && mob_row "$MOB_BIG" "$MOB_BIG_LIFE" "$MOB_BIG_HOLD"
 	if [ -s "$T/fp/table" ]; then
 		v="ikeswarm client and gateway with installfastpath inside UML: see the table below"
@@ -854,6 +1013,10 @@ RATE_INTERVAL=${RATE_INTERVAL:-0s}   # 0 is allowed: the client starts a batch p
 SETUPINTERVAL=$RATE_INTERVAL
 RETRAN=${RETRAN:-5s}             # fixed interval (no back-off in the engine)
 MAXRETRAN=${MAXRETRAN:-10}
+MAXRETRAN_RATE=$MAXRETRAN
+FULL_100K_G14=${FULL_100K_G14:-1}
+SCALE14_INTERVAL=${SCALE14_INTERVAL:-2500us}
+SCALE14_MAXRETRAN=${SCALE14_MAXRETRAN:-20}
 CHILD_LIFE=1h
 WAIT_BASE=20
 WAIT_RATE=50                     # give up below 50 tunnels/s
@@ -909,20 +1072,34 @@ else
 	SETUPINTERVAL=$RATE_INTERVAL
 	MEM_A=iks31 MEM_B=scale31
 	if [ "$FULL_100K_G14" = 1 ]; then
+		# Group 14 at SCALE_N (measurement 1), paced: unpaced, the client
+		# starts tunnels far faster than the gateway's group-14 work
+		# (~1,000 keygens/s on one core against ~2 ms of gateway CPU per
+		# tunnel), so queued IKE_SA_INITs outlive the client's retransmit
+		# budget (5 s x 10) and fail; SCALE14_INTERVAL (2500us: 400/s at
+		# most, under the pair's CPU-bound 650-775/s) with
+		# SCALE14_MAXRETRAN 20 (105 s) for slack under load.
+		SETUPINTERVAL=$SCALE14_INTERVAL MAXRETRAN=$SCALE14_MAXRETRAN
 		run scale14 iks 14 "$SCALE_N" 0; SCALE14=scale14
+		SETUPINTERVAL=$RATE_INTERVAL MAXRETRAN=$MAXRETRAN_RATE
 	fi
 fi
 xfrm_bench
 fastpath_engine
 # MOBIKE: own-only rotation with two addresses per tunnel.
 MOB_LIFE=${MOB_LIFE:-2s}
-MOB_LIFE_S=$(echo "$MOB_LIFE" | sed 's/s$//')
 if [ "$MODE" = quick ]; then MOB_N=${MOB_N:-1000} MOB_HOLD=${MOB_HOLD:-10}; else
 	MOB_N=${MOB_N:-10000} MOB_HOLD=${MOB_HOLD:-60}; fi
 CL_TOP="mobike: true\nmobikeaddrpertunnel: 2\nmobikeiplifetime: $MOB_LIFE\nmobikechangeaddrtype: own-only"
 GW_TOP="mobike: true\nmobikeaddrpergw: 1"
 run mobike iks 31 "$MOB_N" "$MOB_HOLD"
 MOB=mobike
+# The highest rotation rate (full mode; MOB_SWEEP=1 runs it in quick mode).
+MOB_SWEEP_LIVES=${MOB_SWEEP_LIVES:-1500ms 1s 750ms 500ms 250ms 125ms}
+MOB_SWEEP_HOLD=${MOB_SWEEP_HOLD:-25}
+MOB_SWEEP_MAX=${MOB_SWEEP_MAX:-300}
+MOB_SWEEP_MIN=${MOB_SWEEP_MIN:-0.95}
+[ "${MOB_SWEEP:-$([ "$MODE" = full ] && echo 1)}" = 1 ] && mob_sweep
 if [ "$MODE" = full ]; then
 	# The goal's size: SCALE_N tunnels moving every 60 s.
 	MOB_BIG_LIFE=${MOB_BIG_LIFE:-60s}
