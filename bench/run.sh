@@ -815,6 +815,47 @@ rate_rows() { # GROUP RUN SWANRUN N GOAL
 		"$(met "$(rss_per_tunnel "$r")" '<=' 4096)"
 }
 
+# goals: issue 9's goals, one line each, met or not (for the README
+# headline; the table below has the figures).
+goals() {
+	local fl g r s v w
+	echo "Goals (issue 9; wall-clock / CPU-bound where both):"
+	echo
+	for g in 14 31; do
+		[ $g = 14 ] && r=$R14 s=$S14 v=0.75 || r=$R31 s=$S31 v=0.50
+		fl=$(calc "$C * $(get speed_$g) / 4")
+		echo "- group $g setup rate >= $v of the crypto floor ($(get "$r.n") tunnels):" \
+			"$(q "$(get "$r.rate")" "$fl") $(met "$(q "$(get "$r.rate")" "$fl")" '>=' $v) /" \
+			"$(q "$(cpu_rate "$r")" "$fl") $(met "$(q "$(cpu_rate "$r")" "$fl")" '>=' $v)"
+		w=$(q "$(get "$r.rate")" "$(get "$s.rate")")
+		echo "- gateway >= 3 x strongSwan, group $g: $(f "$w" 1) x $(met "$w" '>=' 3) /" \
+			"$(f "$(q "$(cpu_rate "$r")" "$(cpu_rate "$s")")" 1) x" \
+			"$(met "$(q "$(cpu_rate "$r")" "$(cpu_rate "$s")")" '>=' 3)"
+	done
+	v=$(growth_bytes "$MEM_A" "$MEM_B" cl) w=$(growth_bytes "$MEM_A" "$MEM_B" gw)
+	echo "- <= 4 KB per tunnel per side (RSS at $(get "$MEM_B.up") minus at $(get "$MEM_A.up")):" \
+		"client $(f "$v" 0) B $(met "$v" '<=' 4096), gateway $(f "$w" 0) B $(met "$w" '<=' 4096)"
+	if [ "$MODE" = full ]; then
+		v=$(q "$(get "$LIKEN.rate")" "$(get "$LIKE1K.rate")")
+		echo "- rate at $(get "$LIKEN.n") at most 20 % below the rate at 1,000 (like for like," \
+			"group 31): $(f "$v" 2) $(met "$v" '>=' 0.8)"
+		v=$(get "$SCALE.trouble")
+		echo "- $SCALE_N tunnels up and held $HOLD s with 0 drops: $(get "$SCALE.up_end") of" \
+			"$SCALE_N up at the end, ${v:--} failure lines" \
+			"$([ "$(get "$SCALE.up_end")" = "$SCALE_N" ] && met "${v:--}" '<=' 0 || echo '**no**')"
+		[ -n "$MOB_BIG" ] && echo "- MOBIKE at $(get "$MOB_BIG.up") tunnels rotating every" \
+			"$MOB_BIG_LIFE with 0 failed updates: $(get "$MOB_BIG.mobike_failed") failed," \
+			"$(f "$(mob_done "$MOB_BIG" "$MOB_BIG_HOLD")") updates/s" \
+			"$(met "$(get "$MOB_BIG.mobike_failed")" '<=' 0)"
+	fi
+	if [ -n "$MOB_SW_BEST" ]; then
+		echo "- MOBIKE, highest rotation rate sustained ($MOB_N tunnels): every ${MOB_SW_BEST#*:}," \
+			"$(f "$(mob_done "${MOB_SW_BEST%%:*}" "$MOB_SWEEP_HOLD")") updates/s, 0 failed" \
+			"$([ -n "$MOB_SW_MISS" ] && echo "(missed every ${MOB_SW_MISS#*:})")"
+	fi
+	echo
+}
+
 report() {
 	local a b side v ratio
 	echo "# ikeswarm benchmark: $(date -u +%Y-%m-%d) ($MODE)"
@@ -838,6 +879,7 @@ report() {
 		"group 14 keygen $(f "$(get keygen_14)")/s derive $(f "$(get derive_14)")/s," \
 		"group 31 keygen $(f "$(get keygen_31)")/s derive $(f "$(get derive_31)")/s."
 	echo
+	goals
 	row measurement ikeswarm reference ratio goal met
 	row --- --- --- --- --- ---
 	rate_rows 14 "$R14" "$S14" "$N_RATE" 0.75
