@@ -39,8 +39,8 @@
 # bench/fastpath-engine.sh, FP_N tunnels in UML); full mode's second MOBIKE
 # run: SCALE_N tunnels moving every MOB_BIG_LIFE (60s) held MOB_BIG_HOLD (180) s;
 # the MOBIKE sweep for the highest rotation rate (full mode, MOB_SWEEP=1 in
-# quick): MOB_N tunnels, mobikeiplifetime each of MOB_SWEEP_LIVES (1500ms 1s 750ms 500ms
-# 250ms 125ms) after the 2 s run, held MOB_SWEEP_HOLD (25) s, until
+# quick): MOB_N tunnels, mobikeiplifetime each of MOB_SWEEP_LIVES (1500ms 1250ms 1s
+# 750ms 500ms 250ms 125ms) after the 2 s run, held MOB_SWEEP_HOLD (25) s, until
 # the first miss (done/asked < MOB_SWEEP_MIN 0.95 or any failure) or
 # MOB_SWEEP_MAX (300) s; group 14 at SCALE_N (FULL_100K_G14=1, the default;
 # 0 skips it) paced by SCALE14_INTERVAL (2500us) with SCALE14_MAXRETRAN (20).
@@ -488,7 +488,12 @@ hold_phase() {
 	put "$name.timeouts" "$(($(timeouts "$d") - to0))"
 	v=$(summary_num "$IKS_NS_CL" retransmits)
 	[ -n "$v" ] && [ -n "$rt0" ] && put "$name.hold_retransmits" "$((v - rt0))"
-	put "$name.up_end" "$(up_now "$IKS_NS_CL")"
+	# a busy client may miss the cli's 5 s: ask up to 3 times
+	for v in 1 2 3; do
+		v=$(up_now "$IKS_NS_CL")
+		[ -n "$v" ] && break
+	done
+	put "$name.up_end" "$v"
 	put "$name.mobike_failed" "$(grep -c ' mobike.update.failed ' "$d/cl.log")"
 	# Both sides log each rekey: count the client's lines.  An IKE SA
 	# closed after its rekey (from=rekeyed) is not a lost tunnel.
@@ -1146,7 +1151,7 @@ GW_TOP="mobike: true\nmobikeaddrpergw: 1"
 run mobike iks 31 "$MOB_N" "$MOB_HOLD"
 MOB=mobike
 # The highest rotation rate (full mode; MOB_SWEEP=1 runs it in quick mode).
-MOB_SWEEP_LIVES=${MOB_SWEEP_LIVES:-1500ms 1s 750ms 500ms 250ms 125ms}
+MOB_SWEEP_LIVES=${MOB_SWEEP_LIVES:-1500ms 1250ms 1s 750ms 500ms 250ms 125ms}
 MOB_SWEEP_HOLD=${MOB_SWEEP_HOLD:-25}
 MOB_SWEEP_MAX=${MOB_SWEEP_MAX:-300}
 MOB_SWEEP_MIN=${MOB_SWEEP_MIN:-0.95}
