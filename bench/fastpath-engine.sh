@@ -30,16 +30,12 @@ ROOT=$(dirname "$BENCH_DIR")
 inside() {
 	N=$1
 	W=${WORKERS:-1}
-	CL=fpb-cl GW=fpb-gw
+	. "$ROOT/t/kernel/lib.sh"
+	IKS=$IKESWARM
+	CL=fpb-cl GW=fpb-gw O_GW=10.99.0.1
 	tmpd=$(mktemp -d /tmp/fpb.XXXXXX) || exit 1
 	clpid="" gwpid=""
-	cleanup() {
-		[ -n "$clpid" ] && kill -9 $clpid 2>/dev/null
-		[ -n "$gwpid" ] && kill -9 $gwpid 2>/dev/null
-		for n in $CL $GW; do ip netns del $n 2>/dev/null; done
-		rm -rf "$tmpd"
-	}
-	trap cleanup EXIT
+	trap kt_iks_cleanup EXIT
 	echo "fastpath-engine: kernel $(uname -r), $(nproc) CPU, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB, N=$N, workers=$W, setupinterval ${FP_SETUP:-20ms}"
 	# The library alone, then the kernel process fed child.batch messages
 	# directly (no IKE): before the engine run, in their own netns.  The
@@ -61,29 +57,15 @@ inside() {
 		net.ipv4.neigh.default.gc_thresh2=$((2 * N + 2048)) \
 		net.ipv4.neigh.default.gc_thresh3=$((2 * N + 4096)) ||
 		echo "fastpath-engine: neighbour table limits not raised"
-	ip netns add $CL && ip netns add $GW &&
-		ip link add vcl netns $CL type veth peer name vgw netns $GW &&
-		ip -n $GW addr add 10.99.0.1/16 dev vgw &&
-		ip -n $GW link set vgw up && ip -n $CL link set vcl up &&
-		ip -n $GW link set lo up && ip -n $CL link set lo up ||
-		{ echo "FAIL fastpath-engine: namespace setup"; exit 1; }
+	kt_pair_links 16 || { echo "FAIL fastpath-engine: namespace setup"; exit 1; }
 	# Each tunnel's own TS is a 4-address range (no route source needed,
 	# no address on lo); the gateway's side is one /24 for all.
 	cat > "$tmpd/cl.yaml" <<EOC
-role: client
-numberoftunnels: $N
+$(kt_yaml_head client $N 4 0 10.99.0.2/16)
 workers: $W
-runningtime: 0s
-startclntaddr: 10.99.0.2/16
-peeraddr: 10.99.0.1
-bindifname: vcl
 setupinterval: ${FP_SETUP:-20ms}
-owntsaddrincrease: 4
-peertsaddrincrease: 0
 loglevel: 4
-ikeconf:
-  psk: fastpath-bench
-  installfastpath: true
+$(kt_yaml_ike fastpath-bench)
   dhgrpid: [31]
   # no DPD, patient retransmits, no IKE rekey: in an overloaded UML the
   # defaults time tunnels out and they flap (seen: 2,000 tunnels, 4,600
@@ -93,41 +75,21 @@ ikeconf:
   maxretran: 6
   ikelifetime: 2h
   childlist:
-  - encalg: [aes-gcm-16:128]
-    lifetime: 1h
-    ownts: [{type: v4, startaddr: 10.64.0.0, endaddr: 10.64.0.3}]
-    peerts: [{type: v4, startaddr: 10.200.0.0, endaddr: 10.200.0.255}]
+$(kt_child aes-gcm-16:128 1h 10.64.0.0 10.64.0.3 10.200.0.0 10.200.0.255)
 EOC
 	cat > "$tmpd/gw.yaml" <<EOC
-role: gateway
-numberoftunnels: $N
+$(kt_yaml_head gateway $N 0 0)
 workers: $W
-runningtime: 0s
-bindifname: vgw
-bindifaddr: 10.99.0.1
-owntsaddrincrease: 0
-peertsaddrincrease: 0
 loglevel: 2
-ikeconf:
-  psk: fastpath-bench
-  installfastpath: true
+$(kt_yaml_ike fastpath-bench)
   dhgrpid: [31]
   initiatedpd: false
   ikelifetime: 2h
   childlist:
-  - encalg: [aes-gcm-16:128]
-    lifetime: 1h
-    ownts: [{type: v4, startaddr: 10.200.0.0, endaddr: 10.200.0.255}]
-    peerts: [{type: v4, startaddr: 10.64.0.0, endaddr: 10.127.255.255}]
+$(kt_child aes-gcm-16:128 1h 10.200.0.0 10.200.0.255 10.64.0.0 10.127.255.255)
 EOC
-	ip netns exec $GW "$IKESWARM" exec -f "$tmpd/gw.yaml" --lf "$tmpd/gw.log" \
-		> "$tmpd/gw.out" 2>&1 &
-	gwpid=$!
-	sleep 2
+	KT_GAP=2 kt_start_pair "" "" -j
 	t0=$(date +%s)
-	ip netns exec $CL "$IKESWARM" exec -j -f "$tmpd/cl.yaml" --lf "$tmpd/cl.log" \
-		> "$tmpd/cl.out" 2>&1 &
-	clpid=$!
 	# Both sides hold 2N states (every install answered), or no progress
 	# for 60 s, or a side died.
 	want=$((2 * N)) last=-1 still=0 c=0 g=0

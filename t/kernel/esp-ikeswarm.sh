@@ -19,22 +19,18 @@
 # (t/unit/test_kernel_kproc_fastpath.c, next to $PROBE_TEST).
 # Prints PASS/FAIL/SKIP lines; exits 1 on a failure.
 
-[ "$(id -u)" = 0 ] || { echo "SKIP esp-ikeswarm: needs root"; exit 0; }
 failed=0
 . "$(dirname "$0")/lib.sh"
-IKS=${IKESWARM:-}
-[ -n "$IKS" ] && [ -x "$IKS" ] ||
-	{ echo "SKIP esp-ikeswarm: no ikeswarm binary (IKESWARM='$IKS')"; exit 0; }
+kt_require esp-ikeswarm
 # The kernel process's side first (child.* requests, C driver): install,
 # rekey, migrate, delete and cleanup checked in the kernel.
 kpt="$(dirname "${PROBE_TEST:-/nonexistent/x}")/test_kernel_kproc_fastpath"
 if [ ! -x "$kpt" ]; then
 	echo "SKIP esp-ikeswarm-kproc: no driver '$kpt' (make check-kernel builds it)"
-elif out=$(IKESWARM_EXPECT_ESP=1 CK_DEFAULT_TIMEOUT=60 "$kpt" 2>&1) &&
-     printf '%s\n' "$out" | grep -q '^100%: Checks: '; then
-	echo "PASS esp-ikeswarm-kproc: $(printf '%s\n' "$out" | grep '^kproc fastpath:' | cut -c17-)"
+elif kt_check_run "$kpt"; then
+	echo "PASS esp-ikeswarm-kproc: $(printf '%s\n' "$kout" | grep '^kproc fastpath:' | cut -c17-)"
 else
-	printf '%s\n' "$out" | sed 's/^/  /'
+	printf '%s\n' "$kout" | sed 's/^/  /'
 	echo "FAIL esp-ikeswarm-kproc: the kernel process fastpath driver failed"
 	failed=1
 fi
@@ -56,24 +52,8 @@ log() { [ -n "$VERBOSE" ] && echo "# $(date +%T) $*"; return 0; }
 # Outer: only the gateway's address (the client's come from exec, on
 # bindifname); inner: each CHILD SA's TS address on lo.  No route between
 # the inner addresses: only the fastpath's table 330 has them.
-{
-	ip netns add $CL && ip netns add $GW &&
-	ip link add vcl netns $CL type veth peer name vgw netns $GW &&
-	ip -n $GW addr add $O_GW/24 dev vgw &&
-	ip -n $GW link set vgw up && ip -n $CL link set vcl up &&
-	ip -n $GW link set lo up && ip -n $CL link set lo up
-} || { fail esp-ikeswarm "namespace setup"; exit 1; }
-: > "$tmpd/lo-cl"; : > "$tmpd/lo-gw"
-for net in 10 11 12; do
-	t=1
-	while [ $t -le $N ]; do
-		echo "addr add 10.$net.1.$t/32 dev lo" >> "$tmpd/lo-cl"
-		echo "addr add 10.$net.2.$t/32 dev lo" >> "$tmpd/lo-gw"
-		t=$((t + 1))
-	done
-done
-ip -n $CL -batch "$tmpd/lo-cl" && ip -n $GW -batch "$tmpd/lo-gw" ||
-	{ fail esp-ikeswarm "inner addresses"; exit 1; }
+kt_pair_links || { fail esp-ikeswarm "namespace setup"; exit 1; }
+kt_inner_addrs $N 10 11 12 || { fail esp-ikeswarm "inner addresses"; exit 1; }
 
 child() { # NET ENCALG LIFETIME ROLE
 	if [ "$4" = client ]; then own="10.$1.1.1" peer="10.$1.2.1" oe=$own pe=$peer
@@ -86,19 +66,10 @@ child() { # NET ENCALG LIFETIME ROLE
 	echo "    peerts: [{type: v4, startaddr: $peer, endaddr: $pe}]"
 }
 cat > "$tmpd/cl.yaml" <<EOC
-role: client
-numberoftunnels: $N
-runningtime: 0s
-startclntaddr: 10.99.0.2/24
-peeraddr: $O_GW
-bindifname: vcl
+$(kt_yaml_head client $N 1 1)
 setupinterval: 200ms
-owntsaddrincrease: 1
-peertsaddrincrease: 1
 loglevel: 3
-ikeconf:
-  psk: esp-ikeswarm
-  installfastpath: true
+$(kt_yaml_ike esp-ikeswarm)
   margintime: 2s
   jitter: false
   retraninterval: 2s
@@ -108,17 +79,9 @@ $(child 11 aes-gcm-16:128 1h client)
 $(child 12 chacha20-poly1305 1h client)
 EOC
 cat > "$tmpd/gw.yaml" <<EOC
-role: gateway
-numberoftunnels: $N
-runningtime: 0s
-bindifname: vgw
-bindifaddr: $O_GW
-owntsaddrincrease: 0
-peertsaddrincrease: 0
+$(kt_yaml_head gateway $N 0 0)
 loglevel: 3
-ikeconf:
-  psk: esp-ikeswarm
-  installfastpath: true
+$(kt_yaml_ike esp-ikeswarm)
   margintime: 2s
   jitter: false
   childlist:
@@ -127,28 +90,16 @@ $(child 11 aes-gcm-16:128 1h gateway)
 $(child 12 chacha20-poly1305 1h gateway)
 EOC
 
-ip netns exec $GW "$IKS" exec $MODE -f "$tmpd/gw.yaml" --lf "$tmpd/gw.log" \
-	> "$tmpd/gw.out" 2>&1 &
-gwpid=$!
-sleep 1
-ip netns exec $CL "$IKS" exec $MODE -f "$tmpd/cl.yaml" --lf "$tmpd/cl.log" \
-	> "$tmpd/cl.out" 2>&1 &
-clpid=$!
+kt_start_pair "" "$MODE" "$MODE"
 log started
 
 # All 9 CHILD SAs up on both sides: 18 states each (60 s: module loads).
-want=$((N * 3 * 2)) i=0
-while [ $i -lt 120 ]; do
-	c=$(ip -n $CL xfrm state | grep -c '^src') g=$(ip -n $GW xfrm state | grep -c '^src')
-	[ "$c" -ge $want ] && [ "$g" -ge $want ] && break
-	kill -0 $clpid 2>/dev/null && kill -0 $gwpid 2>/dev/null || break
-	sleep 0.5; i=$((i + 1))
-done
+want=$((N * 3 * 2))
+kt_wait_up $want 120
 log "states cl=$c gw=$g"
 if [ "$c" -lt $want ] || [ "$g" -lt $want ]; then
 	fail esp-ikeswarm-install "states: client $c, gateway $g of $want"
-	for f in cl.out gw.out; do tail -n 5 "$tmpd/$f" | sed "s/^/  $f: /"; done
-	grep -h 'fastpath\|failed' "$tmpd/cl.log" "$tmpd/gw.log" | head -n 10 | sed 's/^/  /'
+	kt_show 5 'fastpath\|failed' 10
 	exit 1
 fi
 
@@ -178,9 +129,7 @@ for spec in "10 cbc(aes)" "11 rfc4106(gcm(aes))" "12 rfc7539esp(chacha20,poly130
 		# Twice at most: a rekey between the ping and the dump (the
 		# CBC SAs rekey every ~3 s) starts the counters again.
 		while [ $ok = 0 ] && [ $try -lt 2 ]; do
-			ip netns exec $CL ping -q -c 3 -i 0.2 -W 2 -I 10.$net.1.$t \
-				10.$net.2.$t > "$tmpd/ping" 2>&1
-			if ! grep -q ' [1-9][0-9]* received' "$tmpd/ping"; then
+			if ! kt_ping 10.$net.1.$t 10.$net.2.$t; then
 				bad="$bad 10.$net.2.$t"; break
 			fi
 			moved $net $t "$alg" && ok=1
@@ -210,8 +159,7 @@ r0=$(grep -c 'child.rekeyed' "$tmpd/cl.log")
 ip netns exec $CL ping -q -c 200 -i 0.05 -W 1 -I 10.10.1.1 10.10.2.1 > "$tmpd/rping" 2>&1
 r1=$(grep -c 'child.rekeyed' "$tmpd/cl.log")
 log "rekeys $r0 -> $r1"
-sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$tmpd/rping")
-got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmpd/rping")
+kt_ping_count "$tmpd/rping"
 lost=$(( ${sent:-0} - ${got:-0} ))
 # Every tunnel's CBC SA rekeys: the ones on tunnel 0 are a third of them.
 rk=$(( (r1 - r0 + N - 1) / N ))
@@ -230,31 +178,16 @@ else
 fi
 
 # Graceful stop: the client deletes its SAs, the gateway follows.
-kill -INT $clpid
-i=0
-while kill -0 $clpid 2>/dev/null && [ $i -lt 60 ]; do sleep 0.5; i=$((i + 1)); done
-kill -INT $gwpid
-while kill -0 $gwpid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.5; i=$((i + 1)); done
+kt_stop_pair
 if kill -0 $clpid 2>/dev/null || kill -0 $gwpid 2>/dev/null; then
 	fail esp-ikeswarm-stop "still running 50 s after SIGINT"
 else
 	wait $clpid; crc=$?; wait $gwpid; grc=$?
 	clpid="" gwpid=""
-	left=""
-	for n in $CL $GW; do
-		s=$(ip -n $n xfrm state | grep -c '^src')
-		p=$(ip -n $n xfrm policy | grep -c '^src')
-		r=$(ip -n $n route show table 330 | grep -c .)
-		u=$(ip -n $n rule | grep -c 'lookup 330')
-		[ $((s + p + r + u)) -eq 0 ] || left="$left $n: $s states $p policies $r routes $u rules;"
-	done
+	kt_left states policies routes rules
 	a=$(ip -n $CL addr show dev vcl | grep -c 'inet ')
 	[ "$a" -eq 0 ] || left="$left client addresses on vcl: $a"
-	if [ -n "$left" ]; then
-		fail esp-ikeswarm-stop "left behind:$left"
-	elif grep -q 'fastpath.fail' "$tmpd/cl.log" "$tmpd/gw.log"; then
-		fail esp-ikeswarm-stop "$(grep -h 'fastpath.fail' "$tmpd/cl.log" "$tmpd/gw.log" | head -n 1)"
-	else
+	if kt_stop_clean esp-ikeswarm-stop; then
 		echo "PASS esp-ikeswarm-stop: nothing left (exit client $crc, gateway $grc;" \
 			"exec $MODE)"
 	fi
@@ -281,25 +214,10 @@ mobike() {
 	sed -e 's/^numberoftunnels: .*/numberoftunnels: 1/' \
 		-e "/^runningtime:/a mobike: true\nmobikeaddrpergw: 1\nmobikealtgwaddr: $G6/64" \
 		"$tmpd/gw.yaml" > "$tmpd/mgw.yaml"
-	ip netns exec $GW "$IKS" exec $MODE2 -f "$tmpd/mgw.yaml" --lf "$tmpd/mgw.log" \
-		> "$tmpd/mgw.out" 2>&1 &
-	gwpid=$!
-	sleep 1
-	ip netns exec $CL "$IKS" exec $MODE2 -f "$tmpd/mcl.yaml" --lf "$tmpd/mcl.log" \
-		> "$tmpd/mcl.out" 2>&1 &
-	clpid=$!
-	i=0
-	while [ $i -lt 60 ]; do
-		c=$(ip -n $CL xfrm state | grep -c '^src') g=$(ip -n $GW xfrm state | grep -c '^src')
-		[ "$c" -ge 6 ] && [ "$g" -ge 6 ] && break
-		kill -0 $clpid 2>/dev/null && kill -0 $gwpid 2>/dev/null || break
-		sleep 0.5; i=$((i + 1))
-	done
-	[ "$c" -ge 6 ] && [ "$g" -ge 6 ] ||
+	kt_start_pair m "$MODE2" "$MODE2"
+	kt_wait_up 6 60 ||
 		{ fail esp-ikeswarm-mobike "states: client $c, gateway $g of 6"
-		  for f in mcl.out mgw.out; do tail -n 4 "$tmpd/$f" | sed "s/^/  $f: /"; done
-		  grep -h 'fastpath\|failed\|mobike' "$tmpd/mcl.log" "$tmpd/mgw.log" |
-			head -n 10 | sed 's/^/  /'
+		  kt_show 4 'fastpath\|failed\|mobike' 10 m
 		  return; }
 	# the client's out state (to either gateway address), the gateway's
 	cl_out() {
@@ -326,10 +244,9 @@ mobike() {
 		[ $i -ge 8 ] && break
 		sleep 0.25
 	done
-	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$tmpd/mping")
-	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmpd/mping")
+	kt_ping_count "$tmpd/mping"
 	lost=$(( ${sent:-0} - ${got:-0} )) moves=$((m1 - m0))
-	fpf=$(grep -h 'fastpath.fail' "$tmpd/mcl.log" "$tmpd/mgw.log" | head -n 1)
+	kt_fpfail m
 	# moves across families: old_own of one, own of the other
 	cross=$(grep 'mobike.update.ok' "$tmpd/mcl.log" | tail -n $moves |
 		grep -c -e 'old_own=[0-9.]* .* own=[0-9a-f]*:' -e 'old_own=[0-9a-f]*:[^ ]* .* own=[0-9.]* ')
@@ -349,13 +266,8 @@ mobike() {
 			"across IPv4/IPv6), $lost of $sent lost; client's out state $srcs0 -> $srcs1" \
 			"(= IKE's and the gateway's out state's destination; exec $MODE2)"
 	fi
-	kill -INT $clpid; wait $clpid; kill -INT $gwpid; wait $gwpid
-	clpid="" gwpid=""
-	left=""
-	for n in $CL $GW; do
-		s=$(ip -n $n xfrm state | grep -c '^src') p=$(ip -n $n xfrm policy | grep -c '^src')
-		[ $((s + p)) -eq 0 ] || left="$left $n: $s states $p policies;"
-	done
+	kt_end_pair
+	kt_left states policies
 	[ -z "$left" ] || fail esp-ikeswarm-mobike "left after the stop:$left"
 }
 [ -z "$clpid$gwpid" ] && mobike

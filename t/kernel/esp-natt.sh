@@ -25,11 +25,8 @@
 # IPv4 (CONFIG_NF_TABLES_IPV4 unset), so the router uses the xtables NAT
 # (iptables-legacy; package iptables).  Prints PASS/FAIL/SKIP lines.
 
-[ "$(id -u)" = 0 ] || { echo "SKIP esp-natt: needs root"; exit 0; }
 . "$(dirname "$0")/lib.sh"
-IKS=${IKESWARM:-}
-[ -n "$IKS" ] && [ -x "$IKS" ] ||
-	{ echo "SKIP esp-natt: no ikeswarm binary (IKESWARM='$IKS')"; exit 0; }
+kt_require esp-natt
 IPT=$(command -v iptables-legacy) ||
 	{ echo "SKIP esp-natt: no iptables-legacy (package iptables) for the NAT"; exit 0; }
 
@@ -57,42 +54,21 @@ fail() { echo "FAIL $1: $2"; failed=1; }
 	ip netns exec $RT sysctl -qw net.ipv4.ip_forward=1 &&
 	ip netns exec $RT "$IPT" -t nat -A POSTROUTING -o vrg -j MASQUERADE
 } 2> "$tmpd/setup" || { fail esp-natt "namespace/NAT setup: $(head -n 2 "$tmpd/setup")"; exit 1; }
-: > "$tmpd/lo-cl"; : > "$tmpd/lo-gw"
-t=1
-while [ $t -le $N ]; do
-	echo "addr add 10.11.1.$t/32 dev lo" >> "$tmpd/lo-cl"
-	echo "addr add 10.11.2.$t/32 dev lo" >> "$tmpd/lo-gw"
-	t=$((t + 1))
-done
-ip -n $CL -batch "$tmpd/lo-cl" && ip -n $GW -batch "$tmpd/lo-gw" ||
-	{ fail esp-natt "inner addresses"; exit 1; }
+kt_inner_addrs $N 11 || { fail esp-natt "inner addresses"; exit 1; }
 
 child() { # ROLE
-	if [ "$1" = client ]; then own=10.11.1.1 oe=10.11.1.1 peer=10.11.2.1 pe=10.11.2.1
-	else own=10.11.2.0 oe=10.11.2.255 peer=10.11.1.0 pe=10.11.1.255; fi
-	echo "  - encalg: [aes-gcm-16:128]"
-	echo "    lifetime: 1h"
-	echo "    ownts: [{type: v4, startaddr: $own, endaddr: $oe}]"
-	echo "    peerts: [{type: v4, startaddr: $peer, endaddr: $pe}]"
+	if [ "$1" = client ]; then kt_child aes-gcm-16:128 1h 10.11.1.1 10.11.1.1 10.11.2.1 10.11.2.1
+	else kt_child aes-gcm-16:128 1h 10.11.2.0 10.11.2.255 10.11.1.0 10.11.1.255; fi
 }
 cat > "$tmpd/cl.yaml" <<EOC
-role: client
-numberoftunnels: $N
-runningtime: 0s
-startclntaddr: 10.98.1.2/24
-peeraddr: $O_GW
-bindifname: vcl
+$(kt_yaml_head client $N 1 1 10.98.1.2/24)
 setupinterval: 100ms
-owntsaddrincrease: 1
-peertsaddrincrease: 1
 loglevel: 3
 mobike: true
 mobikeaddrpertunnel: 1
 mobikeiplifetime: 1h
 mobikechangeaddrtype: peer-only
-ikeconf:
-  psk: esp-natt
-  installfastpath: true
+$(kt_yaml_ike esp-natt)
   jitter: false
   retraninterval: 2s
   dpdinterval: 1s
@@ -100,44 +76,22 @@ ikeconf:
 $(child client)
 EOC
 cat > "$tmpd/gw.yaml" <<EOC
-role: gateway
-numberoftunnels: $N
-runningtime: 0s
-bindifname: vgw
-bindifaddr: $O_GW
-owntsaddrincrease: 0
-peertsaddrincrease: 0
+$(kt_yaml_head gateway $N 0 0)
 loglevel: 3
 mobike: true
 mobikeaddrpergw: 1
-ikeconf:
-  psk: esp-natt
-  installfastpath: true
+$(kt_yaml_ike esp-natt)
   jitter: false
   childlist:
 $(child gateway)
 EOC
 
-ip netns exec $GW "$IKS" exec --workers 1 -f "$tmpd/gw.yaml" --lf "$tmpd/gw.log" \
-	> "$tmpd/gw.out" 2>&1 &
-gwpid=$!
-sleep 1
-ip netns exec $CL "$IKS" exec --single -f "$tmpd/cl.yaml" --lf "$tmpd/cl.log" \
-	> "$tmpd/cl.out" 2>&1 &
-clpid=$!
-
-want=$((N * 2)) i=0 c=0 g=0
-while [ $i -lt 80 ]; do
-	c=$(ip -n $CL xfrm state | grep -c '^src') g=$(ip -n $GW xfrm state | grep -c '^src')
-	[ "$c" -ge $want ] && [ "$g" -ge $want ] && break
-	kill -0 $clpid 2>/dev/null && kill -0 $gwpid 2>/dev/null || break
-	sleep 0.5; i=$((i + 1))
-done
+kt_start_pair "" "--workers 1" --single
+want=$((N * 2))
+kt_wait_up $want 80
 if [ "$c" -lt $want ] || [ "$g" -lt $want ]; then
 	fail esp-natt "states: client $c, gateway $g of $want"
-	for f in cl.out gw.out; do tail -n 5 "$tmpd/$f" | sed "s/^/  $f: /"; done
-	grep -h 'fastpath\|failed\|UDP_ENCAP' "$tmpd/cl.log" "$tmpd/gw.log" | head -n 6 |
-		sed 's/^/  /'
+	kt_show 5 'fastpath\|failed\|UDP_ENCAP' 6
 	exit 1
 fi
 
@@ -173,8 +127,7 @@ counted() { # NS
 bad="" still=""
 t=1
 while [ $t -le $N ]; do
-	ip netns exec $CL ping -q -c 3 -i 0.2 -W 2 -I 10.11.1.$t 10.11.2.$t > "$tmpd/ping" 2>&1
-	grep -q ' [1-9][0-9]* received' "$tmpd/ping" || bad="$bad 10.11.2.$t"
+	kt_ping 10.11.1.$t 10.11.2.$t || bad="$bad 10.11.2.$t"
 	t=$((t + 1))
 done
 { counted $CL; counted $GW; } > "$tmpd/st"
@@ -229,8 +182,8 @@ ip netns exec $RT "$IPT" -t nat -I POSTROUTING 1 -o vrg -p udp -j MASQUERADE \
 wait $pp
 seqs $GW | grep "^$O_GW $O_RT " > "$tmpd/sq1"
 u1=$(grep -c 'mobike.update.ok' "$tmpd/gw.log")
-bsent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$tmpd/bping")
-bgot=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmpd/bping")
+kt_ping_count "$tmpd/bping"
+bsent=$sent bgot=$got
 # every gateway out state now to a 200xx port, its oseq gone on from where
 # it was (a fresh state would start at 0: the idle tunnels' would drop)
 moved=0 reset="" busiest=0
@@ -243,11 +196,10 @@ done < "$tmpd/sq1"
 bad=""
 t=1
 while [ $t -le $N ]; do
-	ip netns exec $CL ping -q -c 3 -i 0.2 -W 2 -I 10.11.1.$t 10.11.2.$t > "$tmpd/ping" 2>&1
-	grep -q ' 3 received' "$tmpd/ping" || bad="$bad 10.11.2.$t"
+	kt_ping 10.11.1.$t 10.11.2.$t; grep -q ' 3 received' "$tmpd/ping" || bad="$bad 10.11.2.$t"
 	t=$((t + 1))
 done
-fpf=$(grep -h 'fastpath.fail' "$tmpd/cl.log" "$tmpd/gw.log" | head -n 1)
+kt_fpfail
 if [ $moved -lt $N ]; then
 	fail esp-natt-rebind "$moved of $N gateway out states moved to a port 20000-20099" \
 		"($((u1 - u0)) updates)"
@@ -269,8 +221,7 @@ else
 fi
 ip netns exec $RT "$IPT" -t nat -D POSTROUTING 1
 
-kill -INT $clpid; wait $clpid; kill -INT $gwpid; wait $gwpid
-clpid="" gwpid=""
+kt_end_pair
 
 # MOBIKE across the NAT: 1 tunnel, own addresses 10.98.1.2 (through the
 # router: ESP in UDP) and 10.98.1.3 (a rule sends it down a second veth
@@ -299,23 +250,11 @@ natmobike() {
 		-e 's/^mobikechangeaddrtype: .*/mobikechangeaddrtype: own-only/' \
 		-e 's/dpdinterval: 1s/dpdinterval: 30s/' "$tmpd/cl.yaml" > "$tmpd/mcl.yaml"
 	sed -e 's/^numberoftunnels: .*/numberoftunnels: 1/' "$tmpd/gw.yaml" > "$tmpd/mgw.yaml"
-	ip netns exec $GW "$IKS" exec --workers 1 -f "$tmpd/mgw.yaml" --lf "$tmpd/mgw.log" \
-		> "$tmpd/mgw.out" 2>&1 &
-	gwpid=$!
-	sleep 1
-	ip netns exec $CL "$IKS" exec --single -f "$tmpd/mcl.yaml" --lf "$tmpd/mcl.log" \
-		> "$tmpd/mcl.out" 2>&1 &
-	clpid=$!
-	i=0 c=0 g=0
-	while [ $i -lt 60 ]; do
-		c=$(ip -n $CL xfrm state | grep -c '^src') g=$(ip -n $GW xfrm state | grep -c '^src')
-		[ "$c" -ge 2 ] && [ "$g" -ge 2 ] && break
-		kill -0 $clpid 2>/dev/null && kill -0 $gwpid 2>/dev/null || break
-		sleep 0.5; i=$((i + 1))
-	done
+	kt_start_pair m "--workers 1" --single
+	kt_wait_up 2 60
 	if [ "$c" -lt 2 ] || [ "$g" -lt 2 ]; then
 		fail esp-natt-mobike "states: client $c, gateway $g of 2"
-		for f in mcl.out mgw.out; do tail -n 4 "$tmpd/$f" | sed "s/^/  $f: /"; done
+		kt_show 4 "" 0 m
 		[ -n "$VERBOSE" ] && { head -n 20 "$tmpd/mcl.out" "$tmpd/mcl.log"; head -n 12 "$tmpd/mgw.log"; }
 		return
 	fi
@@ -332,8 +271,7 @@ natmobike() {
 	wait $pp
 	seqs $GW | grep "^$O_GW " > "$tmpd/mq1"
 	m1=$(grep -c 'mobike.update.ok' "$tmpd/mcl.log")
-	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$tmpd/mping")
-	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$tmpd/mping")
+	kt_ping_count "$tmpd/mping"
 	lost=$(( ${sent:-0} - ${got:-0} )) moves=$((m1 - m0))
 	# the gateway's out state: through the NAT (ESP in UDP to the router)
 	# and direct (plain ESP to 10.98.1.3); the client's likewise
@@ -343,7 +281,7 @@ natmobike() {
 	cdir=$(grep -c "^cl 10.98.1.3 $O_GW *$" "$tmpd/samples")
 	read -r _ _ _ spi0 o0 < "$tmpd/mq0"
 	read -r _ _ _ spi1 o1 < "$tmpd/mq1"
-	fpf=$(grep -h 'fastpath.fail' "$tmpd/mcl.log" "$tmpd/mgw.log" | head -n 1)
+	kt_fpfail m
 	if [ $moves -lt 2 ]; then
 		fail esp-natt-mobike "$moves MOBIKE updates during the ping (want >= 2)"
 	elif [ -n "$fpf" ]; then
@@ -362,8 +300,7 @@ natmobike() {
 			"both kinds of state seen on both sides; the gateway's out state $spi0 kept" \
 			"its sequence (oseq $o0 -> $o1)" | sed "s/(\([0-9]*\))//"
 	fi
-	kill -INT $clpid; wait $clpid; kill -INT $gwpid; wait $gwpid
-	clpid="" gwpid=""
+	kt_end_pair
 }
 natmobike
 exit $failed

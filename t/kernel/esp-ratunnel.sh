@@ -18,11 +18,8 @@
 # passing by hand, not in the suite: CI time).
 # Prints PASS/FAIL/SKIP lines; exits 1 on a failure.
 
-[ "$(id -u)" = 0 ] || { echo "SKIP esp-ratunnel: needs root"; exit 0; }
 . "$(dirname "$0")/lib.sh"
-IKS=${IKESWARM:-}
-[ -n "$IKS" ] && [ -x "$IKS" ] ||
-	{ echo "SKIP esp-ratunnel: no ikeswarm binary (IKESWARM='$IKS')"; exit 0; }
+kt_require esp-ratunnel
 CL=esp-ra-cl GW=esp-ra-gw
 # ESP_RA_MODE=--single: the client without its kernel process (the
 # virtual addresses through the direct backend); default the process model
@@ -34,77 +31,40 @@ tmpd=$(mktemp -d /tmp/esp-ra.XXXXXX) || exit 1
 trap kt_iks_cleanup EXIT
 fail() { echo "FAIL $1: $2"; failed=1; }
 
-{
-	ip netns add $CL && ip netns add $GW &&
-	ip link add vcl netns $CL type veth peer name vgw netns $GW &&
-	ip -n $GW addr add $O_GW/24 dev vgw &&
-	ip -n $GW link set vgw up && ip -n $CL link set vcl up &&
-	ip -n $GW link set lo up && ip -n $CL link set lo up &&
-	ip -n $GW addr add $I_GW/32 dev lo
-} || { fail esp-ratunnel "namespace setup"; exit 1; }
+kt_pair_links && kt_lo_addrs $GW $I_GW || { fail esp-ratunnel "namespace setup"; exit 1; }
 
 cat > "$tmpd/cl.yaml" <<EOC
-role: client
-numberoftunnels: $N
+$(kt_yaml_head client $N)
 workers: 1
-runningtime: 0s
-startclntaddr: 10.99.0.2/24
-peeraddr: $O_GW
-bindifname: vcl
 setupinterval: 100ms
 loglevel: 3
-ikeconf:
-  psk: esp-ratunnel
-  installfastpath: true
+$(kt_yaml_ike esp-ratunnel)
   ratunnel: true
   virtualipif: lo
   dhgrpid: [31]
   childlist:
-  - encalg: [aes-gcm-16:128]
-    lifetime: 1h
-    ownts: [{type: v4, startaddr: 0.0.0.0, endaddr: 255.255.255.255}]
-    peerts: [{type: v4, startaddr: 10.30.2.0, endaddr: 10.30.2.255}]
+$(kt_child aes-gcm-16:128 1h 0.0.0.0 255.255.255.255 10.30.2.0 10.30.2.255)
 EOC
 cat > "$tmpd/gw.yaml" <<EOC
-role: gateway
-numberoftunnels: $N
+$(kt_yaml_head gateway $N)
 workers: 1
-runningtime: 0s
-bindifname: vgw
-bindifaddr: $O_GW
 loglevel: 3
 poolconf:
   v4startaddr: 10.200.0.1/24
-ikeconf:
-  psk: esp-ratunnel
-  installfastpath: true
+$(kt_yaml_ike esp-ratunnel)
   dhgrpid: [31]
   childlist:
-  - encalg: [aes-gcm-16:128]
-    lifetime: 1h
-    ownts: [{type: v4, startaddr: 10.30.2.0, endaddr: 10.30.2.255}]
-    peerts: [{type: v4, startaddr: 10.200.0.0, endaddr: 10.200.0.255}]
+$(kt_child aes-gcm-16:128 1h 10.30.2.0 10.30.2.255 10.200.0.0 10.200.0.255)
 EOC
 
-ip netns exec $GW "$IKS" exec -f "$tmpd/gw.yaml" --lf "$tmpd/gw.log" > "$tmpd/gw.out" 2>&1 &
-gwpid=$!
-sleep 1
-ip netns exec $CL "$IKS" exec $MODE -f "$tmpd/cl.yaml" --lf "$tmpd/cl.log" > "$tmpd/cl.out" 2>&1 &
-clpid=$!
-
-want=$((N * 2)) i=0
-while [ $i -lt 60 ]; do
-	c=$(ip -n $CL xfrm state | grep -c '^src') g=$(ip -n $GW xfrm state | grep -c '^src')
-	[ "$c" -ge $want ] && [ "$g" -ge $want ] && break
-	kill -0 $clpid 2>/dev/null && kill -0 $gwpid 2>/dev/null || break
-	sleep 0.5; i=$((i + 1))
-done
+kt_start_pair "" "" "$MODE"
+want=$((N * 2))
+kt_wait_up $want 60
 vips=$(sed -n 's/.* ra\.vip vip=\([0-9.]*\).*/\1/p' "$tmpd/cl.log" 2>/dev/null | sort -u)
 onlo=$(ip -n $CL -4 addr show dev lo | sed -n 's/.*inet \(10\.200\.0\.[0-9]*\)\/32 .*/\1/p' | sort)
 if [ "$c" -lt $want ] || [ "$g" -lt $want ]; then
 	fail esp-ratunnel-up "states: client $c, gateway $g of $want"
-	for f in cl.out gw.out; do tail -n 4 "$tmpd/$f" | sed "s/^/  $f: /"; done
-	grep -h 'fastpath\|fail\|ra\.' "$tmpd/cl.log" "$tmpd/gw.log" | head -n 10 | sed 's/^/  /'
+	kt_show 4 'fastpath\|fail\|ra\.' 10
 	exit 1
 elif [ "$(echo "$vips" | grep -c '^10\.200\.0\.')" -ne $N ] || [ "$vips" != "$onlo" ]; then
 	fail esp-ratunnel-up "virtual addresses '$(echo $vips)', on lo '$(echo $onlo)'"
@@ -112,8 +72,7 @@ elif [ "$(echo "$vips" | grep -c '^10\.200\.0\.')" -ne $N ] || [ "$vips" != "$on
 else
 	bad=""
 	for v in $vips; do
-		ip netns exec $CL ping -q -c 3 -i 0.2 -W 2 -I "$v" $I_GW > "$tmpd/ping" 2>&1
-		grep -q ' [1-9][0-9]* received' "$tmpd/ping" || bad="$bad $v"
+		kt_ping "$v" $I_GW || bad="$bad $v"
 	done
 	src=$(ip -n $CL route show table 330 | grep -o 'src 10\.200\.0\.[0-9]*' | head -n 1)
 	if [ -n "$bad" ]; then
@@ -131,10 +90,7 @@ fi
 # The client's worker is killed; the supervisor starts it again, and its
 # kernel process (the new worker's purge) removes the dead one's virtual
 # addresses: lo holds exactly the addresses of the new IKE SAs.
-wpid=""
-for p in $(ip netns pids $CL); do
-	tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q '__worker' && wpid=$p
-done
+kt_worker_pid
 if [ -z "$wpid" ]; then
 	fail esp-ratunnel-restart "no worker process found in $CL"
 else
@@ -151,7 +107,7 @@ else
 		sed -n 's/.*inet \(10\.200\.0\.[0-9]*\)\/32 .*/\1/p' | sort)
 	purged=$(grep -h 'virtual addresses its last run left' "$tmpd/cl.out")
 	v=$(echo "$new" | head -n 1)
-	ip netns exec $CL ping -q -c 3 -i 0.2 -W 2 -I "$v" $I_GW > "$tmpd/ping" 2>&1
+	kt_ping "$v" $I_GW # judged below, from $tmpd/ping
 	if [ "$(echo "$new" | grep -c .)" -ne $N ] || [ "$new" != "$onlo" ]; then
 		fail esp-ratunnel-restart "new virtual addresses '$(echo $new)', on lo '$(echo $onlo)'"
 	elif [ -z "$purged" ]; then
@@ -189,20 +145,10 @@ if kill -0 $clpid 2>/dev/null || kill -0 $gwpid 2>/dev/null; then
 	fail esp-ratunnel-stop "still running 30 s after SIGINT"
 else
 	clpid="" gwpid=""
-	left=""
-	for n in $CL $GW; do
-		s=$(ip -n $n xfrm state | grep -c '^src')
-		p=$(ip -n $n xfrm policy | grep -c '^src')
-		r=$(ip -n $n route show table 330 | grep -c .)
-		[ $((s + p + r)) -eq 0 ] || left="$left $n: $s states $p policies $r routes;"
-	done
+	kt_left states policies routes
 	a=$(ip -n $CL -4 addr show dev lo | grep -c 'inet 10\.200\.')
 	[ "$a" -eq 0 ] || left="$left $a virtual addresses on lo"
-	if [ -n "$left" ]; then
-		fail esp-ratunnel-stop "left behind:$left"
-	elif grep -q 'fastpath.fail' "$tmpd/cl.log" "$tmpd/gw.log"; then
-		fail esp-ratunnel-stop "$(grep -h 'fastpath.fail' "$tmpd/cl.log" "$tmpd/gw.log" | head -n 1)"
-	else
+	if kt_stop_clean esp-ratunnel-stop; then
 		echo "PASS esp-ratunnel-stop: no virtual address, state, policy or route left"
 	fi
 fi

@@ -16,6 +16,7 @@
 # Prints PASS/FAIL lines; exits 1 on a failure.
 
 [ "$(id -u)" = 0 ] || { echo "SKIP esp-xfrmlib: needs root"; exit 0; }
+. "$(dirname "$0")/lib.sh"
 bin=${XFRMLIB_TEST:-}
 [ -z "$bin" ] && [ -n "$PROBE_TEST" ] && bin=$(dirname "$PROBE_TEST")/test_kernel_xfrm_esp
 if [ -z "$bin" ] || [ ! -x "$bin" ]; then
@@ -41,13 +42,12 @@ if [ $failed = 1 ] || [ -n "$VERBOSE" ]; then
 fi
 unit=$(dirname "$bin")/test_kernel_xfrm
 if [ -x "$unit" ]; then
-	uout=$(IKESWARM_EXPECT_ESP=1 CK_DEFAULT_TIMEOUT=60 "$unit" 2>&1); urc=$?
-	if [ $urc -eq 0 ] && printf '%s\n' "$uout" | grep -q '^100%: Checks: ' &&
-			printf '%s\n' "$uout" | grep -q '^install: esp 1, errors 0 -22 0'; then
-		echo "PASS esp-xfrmlib-unit: $(printf '%s\n' "$uout" | grep '^100%')"
+	if kt_check_run "$unit" &&
+			printf '%s\n' "$kout" | grep -q '^install: esp 1, errors 0 -22 0'; then
+		echo "PASS esp-xfrmlib-unit: $(printf '%s\n' "$kout" | grep '^100%')"
 	else
-		printf '%s\n' "$uout" | sed 's/^/  /'
-		echo "FAIL esp-xfrmlib-unit: test_kernel_xfrm exited $urc"
+		printf '%s\n' "$kout" | sed 's/^/  /'
+		echo "FAIL esp-xfrmlib-unit: test_kernel_xfrm exited $krc"
 		failed=1
 	fi
 else
