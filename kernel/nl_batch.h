@@ -11,7 +11,8 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
-#define NLB_WINDOW 64 /* requests in flight before reading answers */
+#define NLB_WINDOW 64 /* requests in flight before reading answers; the requests
+                       * queued together go in one sendmsg */
 
 /* Build request i into *msg (the batch sends and frees it).  0 or -errno
  * (that request then fails with it and is not sent). */

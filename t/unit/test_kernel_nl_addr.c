@@ -173,6 +173,39 @@ START_TEST(batch_reports_each_error)
 }
 END_TEST
 
+/* Requests go out many per datagram: each answer still reaches its own
+ * request, over several windows, with failures spread among them. */
+START_TEST(batch_many_per_datagram_each_error)
+{
+	if (!private_netns("batch_many_per_datagram_each_error"))
+		return;
+	struct nladdr *n;
+	ck_assert_int_eq(nladdr_open(&n), 0);
+	enum { M = 300 };
+	static struct ip_prefix b[M];
+	static int e[M], want[M];
+	int want_failed = 0;
+	for (int i = 0; i < M; i++) {
+		bool invalid = i % 11 == 10, repeat = i % 7 == 6;
+		b[i] = P("10.9.0.1/16");
+		/* every 7th repeats the address two before it: EEXIST, unless
+		 * that one was invalid (never added) */
+		int k = repeat ? i - 2 : i;
+		ck_assert_int_eq(ip_addr_add(&b[i].addr, (uint64_t)k, &b[i].addr), 0);
+		if (invalid)
+			b[i].len = 40; /* never sent */
+		want[i] = invalid ? -EINVAL : repeat && (i - 2) % 11 != 10 ? -EEXIST : 0;
+		want_failed += want[i] != 0;
+	}
+	ck_assert_int_eq(nladdr_add_batch(n, IFN, b, M, e), want_failed);
+	for (int i = 0; i < M; i++)
+		ck_assert_msg(e[i] == want[i], "request %d: %d, want %d", i, e[i], want[i]);
+	ck_assert_int_eq(nladdr_cleanup(n), 0);
+	ck_assert_int_eq(nladdr_dump(n, IFN, AF_INET, NULL, NULL), 0);
+	nladdr_close(n);
+}
+END_TEST
+
 static int try_bind(int family, const char *addr)
 {
 	int fd = socket(family, SOCK_DGRAM, 0);
@@ -381,6 +414,7 @@ static Suite *nl_addr_suite(void)
 	tcase_add_test(tc, v4_thousand_add_dump_cleanup);
 	tcase_add_test(tc, v6_thousand_add_dump_cleanup);
 	tcase_add_test(tc, batch_reports_each_error);
+	tcase_add_test(tc, batch_many_per_datagram_each_error);
 	tcase_add_test(tc, local_route_for_prefix);
 	tcase_add_test(tc, flush_and_restore);
 	tcase_add_test(tc, unicast_routes);
