@@ -217,13 +217,21 @@ uint64_t half_open_key(uint64_t spi_i, const struct ike_path *from)
 
 void ikesa_half_open_del(struct ikesa *sa)
 {
+	if (sa->initiator || !sa->half_open_key || sa->half_open_done)
+		return;
+	sa->half_open_done = true;
+	sa->eng->n_half_open--;
+}
+
+/* Leave the half-open map (the SA is being freed). */
+static void half_open_forget(struct ikesa *sa)
+{
 	struct engine *e = sa->eng;
 	if (sa->initiator || !sa->half_open_key)
 		return;
-	if (spi_map_get(&e->half_open, sa->half_open_key) == sa) {
+	ikesa_half_open_del(sa);
+	if (spi_map_get(&e->half_open, sa->half_open_key) == sa)
 		spi_map_del(&e->half_open, sa->half_open_key);
-		e->n_half_open--;
-	}
 	sa->half_open_key = 0;
 }
 
@@ -261,7 +269,7 @@ void ikesa_free(struct ikesa *sa)
 	uint64_t spi = ikesa_our_spi(sa);
 	if (spi_map_get(&e->sas, spi) == sa)
 		spi_map_del(&e->sas, spi);
-	ikesa_half_open_del(sa);
+	half_open_forget(sa);
 	engine_timer_cancel(e, &sa->dpd_timer);
 	engine_timer_cancel(e, &sa->rekey_timer);
 	engine_timer_cancel(e, &sa->life_timer);

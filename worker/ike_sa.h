@@ -118,7 +118,13 @@ struct ikesa {
 	uint8_t cookie[SA_COOKIE_MAX];
 	uint8_t cookie_len;
 	unsigned init_retries;   /* COOKIE / INVALID_KE restarts */
-	uint64_t half_open_key;  /* gateway: our entry in the half-open map, or 0 */
+	/* Gateway: our entry in the half-open map (peer's SPIi and path ->
+	 * SA), or 0.  The entry stays for the SA's life so that an
+	 * IKE_SA_INIT retransmission arriving late (after AUTH) finds the SA
+	 * and is dropped instead of opening a duplicate SA with a fresh DH
+	 * derivation; half_open_done says it no longer counts as half-open. */
+	uint64_t half_open_key;
+	bool half_open_done;
 
 	struct exch exch;        /* request in flight, cached response */
 	uint8_t taskq[SA_TASKQ]; /* enum task_kind, FIFO */
@@ -200,6 +206,8 @@ int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 /* Key of the gateway's half-open map: the peer's SPIi mixed with its
  * address and port (two peers may pick the same SPIi). */
 uint64_t half_open_key(uint64_t spi_i, const struct ike_path *from);
+/* The SA is no longer half-open (IKE_AUTH done): it leaves the count
+ * (e->n_half_open, the cookie threshold) but keeps its map entry. */
 void ikesa_half_open_del(struct ikesa *sa);
 
 /* SPI as the 8 wire octets. */

@@ -320,8 +320,12 @@ int task_init_respond(struct engine *e, const struct ike_path *from, const struc
 {
 	uint64_t hkey = half_open_key(m->hdr.spi_i, from);
 	struct ikesa *sa = spi_map_get(&e->half_open, hkey);
-	if (sa && sa->spi_i == m->hdr.spi_i && !ip_addr_cmp(&sa->path.remote, &from->remote) &&
-	    sa->path.rport == from->rport) {
+	/* Past AUTH the SA may have moved (NAT-T port, MOBIKE): its key (SPIi
+	 * and the IKE_SA_INIT path) is what identifies a late retransmission,
+	 * dropped below (message 0 is behind), not a new SA with its own DH. */
+	if (sa && sa->spi_i == m->hdr.spi_i &&
+	    (sa->half_open_done || (!ip_addr_cmp(&sa->path.remote, &from->remote) &&
+				    sa->path.rport == from->rport))) {
 		/* A retransmitted IKE_SA_INIT: the cached response again. */
 		if (m->hdr.msgid == 0 && exch_check_request(sa, 0, from) == 1)
 			return 0;
