@@ -188,15 +188,6 @@ bool ike_ct_equal(const uint8_t *a, const uint8_t *b, size_t len)
 	return CRYPTO_memcmp(a, b, len) == 0;
 }
 
-EVP_MAC_CTX *ike_shared_hmac(const struct ike_crypto *c, int md)
-{
-	EVP_MAC_CTX **slot = &c->shared->hmac[md];
-
-	if (!*slot)
-		*slot = EVP_MAC_CTX_dup(c->hmac_tmpl[md]);
-	return *slot;
-}
-
 /* Domain parameters for RFC 2409 groups 1 and 2: explicit safe prime p and
  * generator 2.  No q: with an explicit q OpenSSL 3.0 insists on FIPS 186-4
  * private key sizes these small groups cannot meet.  (The short private
@@ -347,8 +338,6 @@ void ike_crypto_free(struct ike_crypto *c)
 	if (c->shared) {
 		for (int i = 0; i < CI_COUNT; i++)
 			EVP_CIPHER_CTX_free(c->shared->cipher[i]);
-		for (int i = 0; i < MD_COUNT; i++)
-			EVP_MAC_CTX_free(c->shared->hmac[i]);
 		for (int i = 0; i < DHI_COUNT; i++) {
 			EVP_PKEY_CTX_free(c->shared->dh_keygen[i]);
 			EVP_PKEY_free(c->shared->dh_peer[i]);

@@ -44,7 +44,7 @@ struct ike_dh_group_info {
 struct ike_crypto {
 	OSSL_LIB_CTX *libctx;                 /* NULL: the default context */
 	EVP_MAC *hmac;
-	EVP_MAC_CTX *hmac_tmpl[MD_COUNT];     /* digest set, no key: dup me */
+	EVP_MAC_CTX *hmac_tmpl[MD_COUNT];     /* digest set: the digest exists */
 	EVP_MD *sha1;                         /* NAT-D */
 	EVP_CIPHER *cipher[CI_COUNT];
 	/* Key generation templates: MODP/ECP domain parameters, X25519 a
@@ -71,15 +71,13 @@ struct ike_psk_pad {
 	uint8_t key[IKE_PRF_MAX_LEN];     /* prf(PSK, "Key Pad for IKEv2") */
 };
 
-/* One cipher context per cipher and one HMAC context per digest, made on
- * first use and keyed per message with the SA's key (crypto_cipher.c,
- * crypto_integ.c): an SA keeps only its key octets, not OpenSSL contexts
- * of about 700 octets each (issue 9, memory per tunnel).  The HMAC
- * contexts also serve prf and prf+ (crypto_prf.c), keyed per call.  One
- * cache per thread, like the rest of struct ike_crypto. */
+/* One cipher context per cipher, made on first use and keyed per message
+ * with the SA's key (crypto_cipher.c): an SA keeps only its key octets,
+ * not OpenSSL contexts of about 700 octets each (issue 9, memory per
+ * tunnel).  HMACs need no context here: proto/hmac.c keys a stack state
+ * per call.  One cache per thread, like the rest of struct ike_crypto. */
 struct ike_shared_ctx {
 	EVP_CIPHER_CTX *cipher[CI_COUNT];
-	EVP_MAC_CTX *hmac[MD_COUNT];
 	/* DH, made on first use per group (crypto_dh.c): a keygen context
 	 * (MODP, ECP) and a peer key shell whose public value is set before
 	 * each derive.  Each EVP_PKEY_CTX or EVP_PKEY made walks OpenSSL
@@ -98,11 +96,6 @@ struct ike_shared_ctx {
 	 * make and free a digest context per hash. */
 	EVP_MD_CTX *sha1;
 };
-
-/* The cache's shared HMAC context for digest md (made on first use), or
- * NULL.  Whoever uses it keys it first (EVP_MAC_init with a real key) and
- * is done with it before calling anything else that may use it. */
-EVP_MAC_CTX *ike_shared_hmac(const struct ike_crypto *c, int md);
 
 /* Index of an HMAC digest for a PRF or integrity id, or -1. */
 int ike_prf_md(uint16_t prf);

@@ -1,7 +1,7 @@
-/* Truncated-HMAC integrity transforms.  An ike_integ holds only its key:
- * the HMAC context is the cache's shared one for that digest (struct
- * ike_shared_ctx), keyed per message (two digest blocks), instead of a
- * keyed context of about 700 octets per SA and direction. */
+/* Truncated-HMAC integrity transforms.  An ike_integ holds only its key;
+ * each message keys a stack HMAC state (proto/hmac.c: two digest blocks,
+ * no allocation) instead of a keyed context of about 700 octets per SA and
+ * direction. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 
 #include "proto/crypto_int.h"
 #include "proto/crypto_integ.h"
+#include "proto/hmac.h"
 
 struct ike_integ {
 	const struct ike_crypto *c; /* owns the shared context */
@@ -52,22 +53,17 @@ size_t ike_integ_icv_len(const struct ike_integ *ig)
 static int integ_full(struct ike_integ *ig, const struct ike_chunk *in,
 		      size_t n, uint8_t *mac_out)
 {
-	static const uint8_t no_key[1];
-	EVP_MAC_CTX *mac = ike_shared_hmac(ig->c, ig->md);
-	size_t len = 0;
+	struct ike_hmac h;
+	int rc = ike_hmac_key(&h, ig->md, ig->key, ig->key_len);
 
-	if (!mac)
-		return -ENOMEM;
-	/* Never a NULL key: that would keep the previous user's key. */
-	if (!EVP_MAC_init(mac, ig->key_len ? ig->key : no_key, ig->key_len, NULL))
-		return -EIO;
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < n; i++)
-		if (in[i].len && !EVP_MAC_update(mac, in[i].ptr, in[i].len))
-			return -EIO;
-	if (!EVP_MAC_final(mac, mac_out, &len, IKE_PRF_MAX_LEN) ||
-	    len < ig->icv_len)
-		return -EIO;
-	return 0;
+		ike_hmac_update(&h, in[i].ptr, in[i].len);
+	if (ike_hmac_final(&h, mac_out) < ig->icv_len)
+		rc = -EIO;
+	ike_hmac_wipe(&h);
+	return rc;
 }
 
 int ike_integ_compute(struct ike_integ *ig, const struct ike_chunk *in,

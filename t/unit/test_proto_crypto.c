@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "t/unit/tcheck.h"
 #include "t/unit/thex.h"
 #include "proto/crypto.h"
@@ -155,6 +157,45 @@ START_TEST(prf_unknown)
 	ck_assert_int_eq(ike_prf(C, IKE_PRF_AES128_XCBC, d.ptr, 1, &d, 1, out),
 			 -ENOTSUP);
 	ck_assert_int_eq(ike_prf(C, 99, d.ptr, 1, &d, 1, out), -ENOTSUP);
+}
+END_TEST
+
+/* proto/hmac.c against OpenSSL's own HMAC (EVP_Q_mac) at the edges of
+ * the digest blocks: empty key, keys of a block and one octet either side
+ * (a longer key is hashed first), messages that end at the padding edge. */
+START_TEST(prf_hmac_vs_openssl)
+{
+	static const struct { uint16_t prf; const char *md; } prfs[] = {
+		{ IKE_PRF_HMAC_MD5, "MD5" }, { IKE_PRF_HMAC_SHA1, "SHA1" },
+		{ IKE_PRF_HMAC_SHA2_256, "SHA256" }, { IKE_PRF_HMAC_SHA2_384, "SHA384" },
+		{ IKE_PRF_HMAC_SHA2_512, "SHA512" },
+	};
+	static const size_t key_lens[] = { 0, 1, 63, 64, 65, 127, 128, 129, 200 };
+	static const size_t msg_lens[] = { 0, 1, 55, 56, 64, 111, 112, 128, 300 };
+	uint8_t key[200], msg[300], want[64], got[IKE_PRF_MAX_LEN];
+
+	for (size_t i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 7 + 3);
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)(i * 13 + 1);
+	for (size_t p = 0; p < sizeof(prfs) / sizeof(prfs[0]); p++) {
+		for (size_t k = 0; k < sizeof(key_lens) / sizeof(key_lens[0]); k++) {
+			for (size_t m = 0; m < sizeof(msg_lens) / sizeof(msg_lens[0]); m++) {
+				struct ike_chunk d = { msg, msg_lens[m] };
+				size_t want_len = 0;
+				int got_len;
+
+				ck_assert_ptr_nonnull(EVP_Q_mac(NULL, "HMAC", NULL, prfs[p].md,
+								NULL, key, key_lens[k], msg,
+								msg_lens[m], want, sizeof(want),
+								&want_len));
+				got_len = ike_prf(C, prfs[p].prf, key_lens[k] ? key : NULL,
+						  key_lens[k], &d, 1, got);
+				ck_assert_int_eq(got_len, (int)want_len);
+				ck_assert_mem_eq(got, want, want_len);
+			}
+		}
+	}
 }
 END_TEST
 
@@ -536,6 +577,7 @@ static Suite *crypto_suite(void)
 	tcase_add_loop_test(tc, prf_hmac_kat, 0,
 			    sizeof(hmac_kats) / sizeof(hmac_kats[0]));
 	tcase_add_test(tc, prf_unknown);
+	tcase_add_test(tc, prf_hmac_vs_openssl);
 	tcase_add_test(tc, prf_plus_kat);
 	tcase_add_test(tc, prf_plus_limit);
 	suite_add_tcase(s, tc);
