@@ -542,6 +542,54 @@ dump_count() {
 
 # ---- the drivers ------------------------------------------------------------
 
+iks_wait() { wait "$1"; }                           # PID: our client ends by itself
+iks_term() { kill -TERM "$1" 2>/dev/null; wait "$1"; } # PID: our gateway is stopped
+
+# cell_finish NS PID WHO GONE ABORT END: the end both drivers share, once
+# charon (in NS) has every SA up with our ikeswarm (PID): charon's SAs
+# use the cell's algorithms, C_DURING holds, our run ends (END PID, its
+# exit status; ABORT PID on a failure before) with result pass and all
+# C_N tunnels created, charon has no IKE SA left within 5 s, tshark's
+# judge and C_CHECK pass.  WHO names our side, GONE says when, in the
+# FAIL line.  0 when all holds; else diag and the reason on stdout, 1.
+cell_finish() {
+	local ns=$1 pid=$2 who=$3 gone=$4 abort=$5 end=$6 why rc
+	sas "$ns" >"$T/sas.up"
+	if ! why=$(check_algs "$ns"); then
+		$abort "$pid"
+		diag
+		echo "$why"
+		return 1
+	fi
+	if [ -n "$C_DURING" ] && ! why=$($C_DURING); then
+		$abort "$pid"
+		diag
+		echo "${why:-$C_DURING failed}"
+		return 1
+	fi
+	$end "$pid"
+	rc=$?
+	if [ "$(jstr "$T/iks.json" result)" != pass ] || [ "$(jnum "$T/iks.json" created)" != "$C_N" ] ||
+		[ $rc -ne 0 ]; then
+		diag
+		echo "$who: exit $rc, created=$(jnum "$T/iks.json" created) of $C_N," \
+			"result=$(jstr "$T/iks.json" result)"
+		return 1
+	fi
+	if ! wait_none "$ns" 5; then
+		diag
+		echo "charon still has $(sas "$ns" | grep -c .) IKE SAs $gone"
+		return 1
+	fi
+	judge || { diag; return 1; }
+	if [ -n "$C_CHECK" ] && ! why=$($C_CHECK); then
+		diag
+		echo "${why:-$C_CHECK failed}"
+		return 1
+	fi
+	return 0
+}
+
 # iks_swan KEY=V...: ikeswarm client -> strongSwan responder.
 iks_swan() {
 	local pid rc up why
@@ -575,40 +623,8 @@ iks_swan() {
 			"$((C_N * C_CHILDREN)) CHILD SAs up"
 		return 1
 	fi
-	sas "$IKS_NS_GW" >"$T/sas.up"
-	if ! why=$(check_algs "$IKS_NS_GW"); then
-		wait "$pid"
-		diag
-		echo "$why"
-		return 1
-	fi
-	if [ -n "$C_DURING" ] && ! why=$($C_DURING); then
-		wait "$pid"
-		diag
-		echo "${why:-$C_DURING failed}"
-		return 1
-	fi
-	wait "$pid"
-	rc=$?
-	if [ "$(jstr "$T/iks.json" result)" != pass ] || [ "$(jnum "$T/iks.json" created)" != "$C_N" ] ||
-		[ $rc -ne 0 ]; then
-		diag
-		echo "ikeswarm client: exit $rc, created=$(jnum "$T/iks.json" created) of $C_N," \
-			"result=$(jstr "$T/iks.json" result)"
-		return 1
-	fi
-	if ! wait_none "$IKS_NS_GW" 5; then
-		diag
-		echo "charon still has $(sas "$IKS_NS_GW" | grep -c .) IKE SAs after our client stopped"
-		return 1
-	fi
-	judge || { diag; return 1; }
-	if [ -n "$C_CHECK" ] && ! why=$($C_CHECK); then
-		diag
-		echo "${why:-$C_CHECK failed}"
-		return 1
-	fi
-	return 0
+	cell_finish "$IKS_NS_GW" "$pid" "ikeswarm client" "after our client stopped" \
+		iks_wait iks_wait
 }
 
 # swan_iks KEY=V...: strongSwan initiator (N connections) -> ikeswarm gateway.
@@ -663,21 +679,13 @@ swan_iks() {
 			"$((C_N * C_CHILDREN)) CHILD SAs up with our gateway"
 		return 1
 	fi
-	sas "$IKS_NS_CL" >"$T/sas.up"
-	if ! why=$(check_algs "$IKS_NS_CL"); then
-		kill -TERM "$pid" 2>/dev/null
-		wait "$pid"
-		diag
-		echo "$why"
-		return 1
-	fi
-	if [ -n "$C_DURING" ] && ! why=$($C_DURING); then
-		kill -TERM "$pid" 2>/dev/null
-		wait "$pid"
-		diag
-		echo "${why:-$C_DURING failed}"
-		return 1
-	fi
+	cell_finish "$IKS_NS_CL" "$pid" "ikeswarm gateway" "after the end" iks_term swan_iks_end
+}
+
+# swan_iks_end PID: the normal end of a swan_iks cell: charon deletes its
+# IKE SAs (ending=swan), then SIGTERM to our gateway; its exit status.
+swan_iks_end() {
+	local k
 	if [ "$C_ENDING" = swan ]; then
 		k=0
 		while [ $k -lt "$C_N" ]; do
@@ -686,28 +694,7 @@ swan_iks() {
 		done
 	fi
 	sleep 0.3
-	kill -TERM "$pid" 2>/dev/null
-	wait "$pid"
-	rc=$?
-	if [ "$(jstr "$T/iks.json" result)" != pass ] || [ "$(jnum "$T/iks.json" created)" != "$C_N" ] ||
-		[ $rc -ne 0 ]; then
-		diag
-		echo "ikeswarm gateway: exit $rc, created=$(jnum "$T/iks.json" created) of $C_N," \
-			"result=$(jstr "$T/iks.json" result)"
-		return 1
-	fi
-	if ! wait_none "$IKS_NS_CL" 5; then
-		diag
-		echo "charon still has $(sas "$IKS_NS_CL" | grep -c .) IKE SAs after the end"
-		return 1
-	fi
-	judge || { diag; return 1; }
-	if [ -n "$C_CHECK" ] && ! why=$($C_CHECK); then
-		diag
-		echo "${why:-$C_CHECK failed}"
-		return 1
-	fi
-	return 0
+	iks_term "$1"
 }
 
 # msgs BY EXCH KIND [PAYLOADS [NOTIFY]]: how many IKE messages of the
