@@ -21,10 +21,12 @@ void exch_free(struct ikesa *sa)
 {
 	engine_timer_cancel(sa->eng, &sa->exch.req.timer);
 	free(sa->exch.req.pkt);
-	free(sa->exch.resp.pkt);
+	if (!sa->exch.resp.is_init_resp)
+		free(sa->exch.resp.pkt);
 	sa->exch.req.pkt = sa->exch.resp.pkt = NULL;
 	sa->exch.req.busy = false;
 	sa->exch.resp.cached = false;
+	sa->exch.resp.is_init_resp = false;
 }
 
 void msg_begin(struct ikesa *sa, struct msg_out *m, uint8_t exchange, bool response,
@@ -128,11 +130,19 @@ int exch_send_response(struct ikesa *sa, uint32_t msgid, const uint8_t *pkt, siz
 		       const struct ike_path *to)
 {
 	struct exch_resp *c = &sa->exch.resp;
-	uint8_t *copy = malloc(len);
+	/* The responder's IKE_SA_INIT response is already kept in init_resp
+	 * (AUTH signs it): cache that, not a second copy (~450 B with group
+	 * 14, per half-open SA). */
+	bool init = msgid == 0 && sa->init_resp && sa->init_resp_len == len &&
+		    memcmp(sa->init_resp, pkt, len) == 0;
+	uint8_t *copy = init ? sa->init_resp : malloc(len);
 	if (!copy)
 		return -ENOMEM;
-	memcpy(copy, pkt, len);
-	free(c->pkt);
+	if (!init)
+		memcpy(copy, pkt, len);
+	if (!c->is_init_resp)
+		free(c->pkt);
+	c->is_init_resp = init;
 	c->pkt = copy;
 	c->len = len;
 	c->cached = true;

@@ -40,6 +40,10 @@ struct exch_req {
 
 struct exch_resp {
 	bool cached;
+	/* pkt is the SA's init_resp (the responder's IKE_SA_INIT response is
+	 * kept once for both AUTH and retransmissions): ikesa_drop_init hands
+	 * it over, exch_free leaves it to the SA. */
+	bool is_init_resp;
 	uint32_t msgid;       /* message ID of the request answered */
 	uint8_t *pkt;
 	size_t len;

@@ -155,7 +155,10 @@ void ikesa_drop_init(struct ikesa *sa)
 	free(sa->ni);
 	free(sa->nr);
 	free(sa->init_req);
-	free(sa->init_resp);
+	if (sa->exch.resp.is_init_resp && sa->exch.resp.pkt == sa->init_resp)
+		sa->exch.resp.is_init_resp = false; /* the cached response owns it now */
+	else
+		free(sa->init_resp);
 	sa->ni = sa->nr = sa->init_req = sa->init_resp = NULL;
 	sa->ni_len = sa->nr_len = sa->init_req_len = sa->init_resp_len = 0;
 	if (sa->keys) {
