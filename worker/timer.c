@@ -22,7 +22,7 @@ void timer_heap_init(struct timer_heap *h)
 void timer_heap_free(struct timer_heap *h)
 {
 	for (uint32_t i = 0; i < h->n; i++)
-		h->v[i]->heap_idx = TIMER_IDLE;
+		h->v[i].t->heap_idx = TIMER_IDLE;
 	free(h->v);
 	timer_heap_init(h);
 }
@@ -34,7 +34,7 @@ int timer_heap_reserve(struct timer_heap *h, uint32_t n)
 	uint32_t cap = h->cap ? h->cap : 64;
 	while (cap < n)
 		cap = cap > UINT32_MAX / 2 ? n : cap * 2;
-	struct timer **v = realloc(h->v, (size_t)cap * sizeof(*v));
+	struct timer_slot *v = realloc(h->v, (size_t)cap * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	h->v = v;
@@ -44,8 +44,14 @@ int timer_heap_reserve(struct timer_heap *h, uint32_t n)
 
 static void place(struct timer_heap *h, uint32_t i, struct timer *t)
 {
-	h->v[i] = t;
+	h->v[i] = (struct timer_slot){ .due = t->due, .t = t };
 	t->heap_idx = i;
+}
+
+static void move(struct timer_heap *h, uint32_t to, uint32_t from)
+{
+	h->v[to] = h->v[from];
+	h->v[to].t->heap_idx = to;
 }
 
 /* Move t up from hole i while its parent is later. */
@@ -53,9 +59,9 @@ static void sift_up(struct timer_heap *h, uint32_t i, struct timer *t)
 {
 	while (i > 0) {
 		uint32_t parent = (i - 1) / 2;
-		if (h->v[parent]->due <= t->due)
+		if (h->v[parent].due <= t->due)
 			break;
-		place(h, i, h->v[parent]);
+		move(h, i, parent);
 		i = parent;
 	}
 	place(h, i, t);
@@ -68,11 +74,11 @@ static void sift_down(struct timer_heap *h, uint32_t i, struct timer *t)
 		uint32_t c = 2 * i + 1;
 		if (c >= h->n)
 			break;
-		if (c + 1 < h->n && h->v[c + 1]->due < h->v[c]->due)
+		if (c + 1 < h->n && h->v[c + 1].due < h->v[c].due)
 			c++;
-		if (t->due <= h->v[c]->due)
+		if (t->due <= h->v[c].due)
 			break;
-		place(h, i, h->v[c]);
+		move(h, i, c);
 		i = c;
 	}
 	place(h, i, t);
@@ -81,7 +87,7 @@ static void sift_down(struct timer_heap *h, uint32_t i, struct timer *t)
 /* Put t (already holding its new due) back in order from slot i. */
 static void fix(struct timer_heap *h, uint32_t i, struct timer *t)
 {
-	if (i > 0 && h->v[(i - 1) / 2]->due > t->due)
+	if (i > 0 && h->v[(i - 1) / 2].due > t->due)
 		sift_up(h, i, t);
 	else
 		sift_down(h, i, t);
@@ -110,7 +116,7 @@ void timer_cancel(struct timer_heap *h, struct timer *t)
 		return;
 	uint32_t i = t->heap_idx;
 	t->heap_idx = TIMER_IDLE;
-	struct timer *last = h->v[--h->n];
+	struct timer *last = h->v[--h->n].t;
 	if (i < h->n)
 		fix(h, i, last);
 }
@@ -118,8 +124,8 @@ void timer_cancel(struct timer_heap *h, struct timer *t)
 unsigned timer_run(struct timer_heap *h, uint64_t now)
 {
 	unsigned fired = 0, limit = h->n;
-	while (fired < limit && h->n && h->v[0]->due <= now) {
-		struct timer *t = h->v[0];
+	while (fired < limit && h->n && h->v[0].due <= now) {
+		struct timer *t = h->v[0].t;
 		timer_cancel(h, t);
 		fired++;
 		t->fn(t, t->arg);

@@ -174,9 +174,10 @@ static void check_fire(struct timer *t, void *arg)
 static void check_heap(const struct timer_heap *h)
 {
 	for (uint32_t i = 0; i < h->n; i++) {
-		REQUIRE((h->v[i]->heap_idx) == (i));
+		REQUIRE((h->v[i].t->heap_idx) == (i));
+		REQUIRE((h->v[i].due) == (h->v[i].t->due));
 		if (i)
-			REQUIRE((h->v[(i - 1) / 2]->due) <= (h->v[i]->due));
+			REQUIRE((h->v[(i - 1) / 2].due) <= (h->v[i].due));
 	}
 }
 
@@ -217,7 +218,7 @@ START_TEST(random_ops_match_reference)
 		REQUIRE((timer_armed(&tt[i])) == (ref_armed[i]));
 		if (ref_armed[i]) {
 			armed++;
-			REQUIRE((h.v[tt[i].heap_idx]) == (&tt[i]));
+			REQUIRE((h.v[tt[i].heap_idx].t) == (&tt[i]));
 			if (ref_due[i] < min)
 				min = ref_due[i];
 			REQUIRE((ref_due[i]) > (now));
