@@ -343,7 +343,6 @@ void ike_crypto_free(struct ike_crypto *c)
 			EVP_PKEY_free(c->shared->dh_peer[i]);
 		}
 		OPENSSL_cleanse(&c->shared->psk_pad, sizeof(c->shared->psk_pad));
-		EVP_MD_CTX_free(c->shared->sha1);
 		free(c->shared);
 	}
 	EVP_MD_free(c->sha1);

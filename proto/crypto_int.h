@@ -92,9 +92,6 @@ struct ike_shared_ctx {
 	uint64_t iv_count;
 	uint8_t iv_salt[8];
 	bool iv_salted;
-	/* SHA-1 for NAT-D (natd.c), made on first use: EVP_Digest would
-	 * make and free a digest context per hash. */
-	EVP_MD_CTX *sha1;
 };
 
 /* Index of an HMAC digest for a PRF or integrity id, or -1. */
