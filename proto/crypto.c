@@ -338,6 +338,10 @@ void ike_crypto_free(struct ike_crypto *c)
 	if (c->shared) {
 		for (int i = 0; i < CI_COUNT; i++)
 			EVP_CIPHER_CTX_free(c->shared->cipher[i]);
+		for (unsigned i = 0; i < c->shared->x25519_pooled; i++) {
+			EVP_PKEY_CTX_free(c->shared->x25519_pool[i].dctx);
+			EVP_PKEY_free(c->shared->x25519_pool[i].pkey);
+		}
 		for (int i = 0; i < DHI_COUNT; i++) {
 			EVP_PKEY_CTX_free(c->shared->dh_keygen[i]);
 			EVP_PKEY_free(c->shared->dh_peer[i]);

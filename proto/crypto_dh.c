@@ -26,6 +26,7 @@ struct ike_dh {
 	int idx;
 	EVP_PKEY *pkey;                 /* our key pair, kept until free */
 	EVP_PKEY_CTX *dctx;             /* derive context on pkey, made once */
+	bool poolable;                  /* X25519 pkey and dctx set up whole */
 	size_t pub_len;
 	uint8_t pub[];                  /* KE data, g->ke_len octets */
 };
@@ -145,17 +146,28 @@ static int x25519_from_private(struct ike_dh *dh, const uint8_t *priv)
 		OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)base, 32),
 		OSSL_PARAM_END
 	};
+	struct ike_shared_ctx *sh = dh->c->shared;
 	size_t len = sizeof(base);
 	EVP_PKEY *pk;
 
+	/* A pooled pair: the import replaces the key inside the same EVP_PKEY
+	 * and derive_init makes the context read the new one. */
+	if (sh->x25519_pooled) {
+		sh->x25519_pooled--;
+		dh->pkey = sh->x25519_pool[sh->x25519_pooled].pkey;
+		dh->dctx = sh->x25519_pool[sh->x25519_pooled].dctx;
+	}
 	if (EVP_PKEY_fromdata(dh->c->x25519_import, &dh->pkey, EVP_PKEY_KEYPAIR,
-			      params) <= 0 || derive_ctx(dh))
+			      params) <= 0)
+		return -EIO;
+	if (dh->dctx ? EVP_PKEY_derive_init(dh->dctx) <= 0 : derive_ctx(dh) != 0)
 		return -EIO;
 	pk = peer_key(dh, base, sizeof(base));
 	if (!pk || EVP_PKEY_derive_set_peer_ex(dh->dctx, pk, 0) <= 0 ||
 	    EVP_PKEY_derive(dh->dctx, dh->pub, &len) <= 0 || len != sizeof(base))
 		return -EIO;
 	dh->pub_len = len;
+	dh->poolable = true;
 	return 0;
 }
 
@@ -444,10 +456,19 @@ int ike_dh_priv_bits(const struct ike_dh *dh)
 
 void ike_dh_free(struct ike_dh *dh)
 {
+	struct ike_shared_ctx *sh;
+
 	if (!dh)
 		return;
-	EVP_PKEY_CTX_free(dh->dctx);   /* drops its reference to the peer shell */
-	EVP_PKEY_free(dh->pkey);   /* clears the private key */
+	sh = dh->c->shared;
+	if (dh->poolable && sh->x25519_pooled < IKE_X25519_POOL) {
+		sh->x25519_pool[sh->x25519_pooled].pkey = dh->pkey;
+		sh->x25519_pool[sh->x25519_pooled].dctx = dh->dctx;
+		sh->x25519_pooled++;
+	} else {
+		EVP_PKEY_CTX_free(dh->dctx);   /* drops its reference to the peer shell */
+		EVP_PKEY_free(dh->pkey);   /* clears the private key */
+	}
 	OPENSSL_cleanse(dh->pub, dh->g->ke_len);
 	free(dh);
 }

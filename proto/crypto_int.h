@@ -60,6 +60,11 @@ struct ike_crypto {
 	struct ike_shared_ctx *shared;
 };
 
+/* Freed X25519 key pairs kept for reuse per cache (crypto_dh.c): a
+ * gateway frees each before the next; a client's in flight come and go
+ * at the same rate. */
+#define IKE_X25519_POOL 64
+
 /* PSKs up to this long have their AUTH key cached (auth.c). */
 #define IKE_PSK_CACHE_MAX 128
 
@@ -84,6 +89,13 @@ struct ike_shared_ctx {
 	 * 3.0's whole name table; these two were made per key pair. */
 	EVP_PKEY_CTX *dh_keygen[DHI_COUNT];
 	EVP_PKEY *dh_peer[DHI_COUNT];
+	/* X25519 key pairs of freed ike_dh with their derive contexts
+	 * (crypto_dh.c): the next key is imported into a pooled EVP_PKEY and
+	 * its context re-initialised, saving a context made (a name-table
+	 * walk, ~3 us) per key.  A pooled key keeps its old private value
+	 * until reused or the cache is freed (OpenSSL clears it then). */
+	struct { EVP_PKEY *pkey; EVP_PKEY_CTX *dctx; } x25519_pool[IKE_X25519_POOL];
+	unsigned x25519_pooled;
 	/* The last prf(PSK, "Key Pad for IKEv2") (auth.c): the same for every
 	 * SA of a setup.  Wiped at free. */
 	struct ike_psk_pad psk_pad;

@@ -218,6 +218,65 @@ START_TEST(x25519_rfc7748_6_1)
 }
 END_TEST
 
+/* Freed X25519 pairs are pooled per cache and the next key is imported
+ * into one: the new key must be used whole (RFC 7748 6.1 values), never
+ * the pooled one's, over more frees than the pool holds. */
+START_TEST(x25519_pool_reuse)
+{
+	uint8_t ak[32], bk[32], apub[32], bpub[32], k[32], out[32];
+	struct ike_dh *many[IKE_X25519_POOL + 8];
+	size_t len;
+	struct ike_dh *a, *b;
+
+	unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+	      ak, 32);
+	unhex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
+	      apub, 32);
+	unhex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb",
+	      bk, 32);
+	unhex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
+	      bpub, 32);
+	unhex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
+	      k, 32);
+	for (size_t i = 0; i < sizeof(many) / sizeof(many[0]); i++) {
+		many[i] = ike_dh_new(C, IKE_DH_CURVE25519);
+		ck_assert_ptr_nonnull(many[i]);
+	}
+	for (size_t i = 0; i < sizeof(many) / sizeof(many[0]); i++)
+		ike_dh_free(many[i]);
+	ck_assert_uint_eq(C->shared->x25519_pooled, IKE_X25519_POOL);
+
+	/* a takes a pooled pair; used, freed back, b takes that same pair. */
+	a = ike_dh_new_private(C, IKE_DH_CURVE25519, ak, 32);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(C->shared->x25519_pooled, IKE_X25519_POOL - 1);
+	len = sizeof(out);
+	ck_assert_int_eq(ike_dh_public(a, out, &len), 0);
+	ck_assert_mem_eq(out, apub, 32);
+	ck_assert_int_eq(ike_dh_shared(a, bpub, 32, out, &len), 0);
+	ck_assert_mem_eq(out, k, 32);
+	ike_dh_free(a);
+	b = ike_dh_new_private(C, IKE_DH_CURVE25519, bk, 32);
+	ck_assert_ptr_nonnull(b);
+	len = sizeof(out);
+	ck_assert_int_eq(ike_dh_public(b, out, &len), 0);
+	ck_assert_mem_eq(out, bpub, 32);
+	ck_assert_int_eq(ike_dh_shared(b, apub, 32, out, &len), 0);
+	ck_assert_mem_eq(out, k, 32);
+	/* A refused peer value leaves the pair usable for the next key. */
+	memset(out, 0, sizeof(out));
+	len = sizeof(k);
+	ck_assert_int_eq(ike_dh_shared(b, out, 32, out, &len), -EINVAL);
+	ike_dh_free(b);
+	a = ike_dh_new_private(C, IKE_DH_CURVE25519, ak, 32);
+	ck_assert_ptr_nonnull(a);
+	len = sizeof(out);
+	ck_assert_int_eq(ike_dh_shared(a, bpub, 32, out, &len), 0);
+	ck_assert_mem_eq(out, k, 32);
+	ike_dh_free(a);
+}
+END_TEST
+
 /* ---- MODP ----------------------------------------------------------- */
 
 static const struct {
@@ -447,6 +506,7 @@ static Suite *dh_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, x25519_rfc7748_5_2);
 	tcase_add_test(tc, x25519_rfc7748_6_1);
+	tcase_add_test(tc, x25519_pool_reuse);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("modp");
