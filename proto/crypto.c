@@ -347,6 +347,7 @@ void ike_crypto_free(struct ike_crypto *c)
 			EVP_PKEY_free(c->shared->dh_peer[i]);
 		}
 		OPENSSL_cleanse(&c->shared->psk_pad, sizeof(c->shared->psk_pad));
+		OPENSSL_cleanse(c->shared->x25519_priv, sizeof(c->shared->x25519_priv));
 		free(c->shared);
 	}
 	EVP_MD_free(c->sha1);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -189,6 +190,25 @@ static EVP_PKEY_CTX *keygen_ctx(struct ike_dh *dh)
 	return kc;
 }
 
+/* 32 fresh private octets from the cache's pool (see ike_shared_ctx). */
+static int x25519_draw(const struct ike_crypto *c, uint8_t priv[32])
+{
+	struct ike_shared_ctx *sh = c->shared;
+	pid_t pid = getpid();
+
+	if (sh->x25519_priv_left < 32 || sh->x25519_priv_pid != pid) {
+		if (RAND_priv_bytes_ex(c->libctx, sh->x25519_priv,
+				       sizeof(sh->x25519_priv), 0) <= 0)
+			return -EIO;
+		sh->x25519_priv_left = sizeof(sh->x25519_priv);
+		sh->x25519_priv_pid = pid;
+	}
+	sh->x25519_priv_left -= 32;
+	memcpy(priv, sh->x25519_priv + sh->x25519_priv_left, 32);
+	OPENSSL_cleanse(sh->x25519_priv + sh->x25519_priv_left, 32);
+	return 0;
+}
+
 static struct ike_dh *x25519_new(const struct ike_crypto *c, uint16_t group)
 {
 	struct ike_dh *dh = dh_alloc(c, group);
@@ -196,8 +216,7 @@ static struct ike_dh *x25519_new(const struct ike_crypto *c, uint16_t group)
 
 	if (!dh)
 		return NULL;
-	if (RAND_priv_bytes_ex(c->libctx, priv, sizeof(priv), 0) <= 0 ||
-	    x25519_from_private(dh, priv)) {
+	if (x25519_draw(c, priv) || x25519_from_private(dh, priv)) {
 		ike_dh_free(dh);
 		dh = NULL;
 	}

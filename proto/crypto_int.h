@@ -3,6 +3,8 @@
 #ifndef IKESWARM_PROTO_CRYPTO_INT_H
 #define IKESWARM_PROTO_CRYPTO_INT_H
 
+#include <sys/types.h>
+
 #include <openssl/evp.h>
 
 #include "proto/crypto.h"
@@ -96,6 +98,13 @@ struct ike_shared_ctx {
 	 * until reused or the cache is freed (OpenSSL clears it then). */
 	struct { EVP_PKEY *pkey; EVP_PKEY_CTX *dctx; } x25519_pool[IKE_X25519_POOL];
 	unsigned x25519_pooled;
+	/* X25519 private values drawn 32 keys at a time (crypto_dh.c): one
+	 * RAND_priv_bytes call cost ~1.7 us whatever its length up to 1 KB.
+	 * Handed-out octets are wiped; a refill when the pid changed, so a
+	 * forked child never repeats its parent's keys. */
+	uint8_t x25519_priv[32 * 32];
+	size_t x25519_priv_left;
+	pid_t x25519_priv_pid;
 	/* The last prf(PSK, "Key Pad for IKEv2") (auth.c): the same for every
 	 * SA of a setup.  Wiped at free. */
 	struct ike_psk_pad psk_pad;

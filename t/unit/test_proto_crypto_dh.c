@@ -6,6 +6,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <openssl/bn.h>
 
@@ -402,6 +404,56 @@ START_TEST(fresh_keys_differ)
 }
 END_TEST
 
+/* X25519 private values come from a per-cache pool of 32: over two
+ * refills every public value differs, and a forked child refills its own
+ * instead of handing out its parent's next key. */
+START_TEST(x25519_priv_pool)
+{
+	enum { KEYS = 70 };
+	static uint8_t pubs[KEYS][32];
+	uint8_t child_pub[32];
+	int fds[2];
+	pid_t pid;
+	int status;
+
+	for (int i = 0; i < KEYS; i++) {
+		struct ike_dh *dh = ike_dh_new(C, IKE_DH_CURVE25519);
+		size_t len;
+
+		ck_assert_ptr_nonnull(dh);
+		memcpy(pubs[i], ike_dh_public_ref(dh, &len), 32);
+		ike_dh_free(dh);
+		for (int j = 0; j < i; j++)
+			ck_assert(memcmp(pubs[i], pubs[j], 32) != 0);
+	}
+	ck_assert_uint_gt(C->shared->x25519_priv_left, 0);   /* mid-pool */
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct ike_dh *dh = ike_dh_new(C, IKE_DH_CURVE25519);
+		size_t len;
+
+		if (!dh || write(fds[1], ike_dh_public_ref(dh, &len), 32) != 32)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], child_pub, 32), 32);
+	close(fds[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	{
+		struct ike_dh *dh = ike_dh_new(C, IKE_DH_CURVE25519);
+		size_t len;
+
+		ck_assert_ptr_nonnull(dh);
+		ck_assert(memcmp(ike_dh_public_ref(dh, &len), child_pub, 32) != 0);
+		ike_dh_free(dh);
+	}
+}
+END_TEST
+
 /* The peer key shell is one per group and cache (crypto_dh.c peer_shell):
  * derives of different key pairs interleaved, and a refused peer value in
  * between, still give each pair its own agreement. */
@@ -507,6 +559,7 @@ static Suite *dh_suite(void)
 	tcase_add_test(tc, x25519_rfc7748_5_2);
 	tcase_add_test(tc, x25519_rfc7748_6_1);
 	tcase_add_test(tc, x25519_pool_reuse);
+	tcase_add_test(tc, x25519_priv_pool);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("modp");
