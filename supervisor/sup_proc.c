@@ -12,7 +12,11 @@
 
 #define CHILD_FD0 3 /* a worker's UDP fds are 3, 4, ... after the exec */
 
-/* In the child, between fork and exec: only async-signal-safe calls. */
+/* In the child, between vfork and exec: only async-signal-safe calls, no
+ * return from the spawning function and no writes to the parent's data
+ * (vfork shares its memory until the exec; the parent waits until then, so
+ * the child copies none of the supervisor's mappings and the supervisor
+ * takes no copy-on-write faults afterwards). */
 static void child_prepare(pid_t parent, int deathsig)
 {
 	prctl(PR_SET_PDEATHSIG, deathsig);
@@ -78,7 +82,7 @@ pid_t sup_spawn_worker(struct sup *s, struct sup_worker *w)
 	argv[a] = NULL;
 	pid_t parent = getpid();
 	fflush(NULL);
-	pid_t pid = fork();
+	pid_t pid = vfork();
 	if (pid != 0)
 		return pid < 0 ? -errno : pid;
 	child_prepare(parent, SIGKILL);
@@ -99,7 +103,7 @@ pid_t sup_spawn_kernel(struct sup *s)
 	char *argv[] = { "ikeswarm-kernel", "__kernel", "--url", s->kernel_url, NULL };
 	pid_t parent = getpid();
 	fflush(NULL);
-	pid_t pid = fork();
+	pid_t pid = vfork();
 	if (pid != 0)
 		return pid < 0 ? -errno : pid;
 	child_prepare(parent, SIGHUP); /* kproc.h: cleans up, runtime folder too */
