@@ -13,10 +13,12 @@
 #define CHILD_FD0 3 /* a worker's UDP fds are 3, 4, ... after the exec */
 
 /* In the child, between vfork and exec: only async-signal-safe calls, no
- * return from the spawning function and no writes to the parent's data
- * (vfork shares its memory until the exec; the parent waits until then, so
- * the child copies none of the supervisor's mappings and the supervisor
- * takes no copy-on-write faults afterwards). */
+ * return from the spawning function, no writes but to that function's own
+ * locals the parent no longer reads (vfork shares the memory until the
+ * exec, the parent waiting until then: the child copies none of the
+ * supervisor's mappings and the supervisor takes no copy-on-write faults
+ * afterwards).  The run's signals go through a signalfd (no handlers), so
+ * unblocking them here cannot run parent code in the child. */
 static void child_prepare(pid_t parent, int deathsig)
 {
 	prctl(PR_SET_PDEATHSIG, deathsig);
