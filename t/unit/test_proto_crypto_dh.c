@@ -179,12 +179,10 @@ START_TEST(x25519_rfc7748_5_2)
 }
 END_TEST
 
-START_TEST(x25519_rfc7748_6_1)
+/* RFC 7748 6.1: Alice's and Bob's private and public values, and K. */
+static void rfc7748_6_1(uint8_t ak[32], uint8_t apub[32], uint8_t bk[32], uint8_t bpub[32],
+			uint8_t k[32])
 {
-	uint8_t ak[32], bk[32], apub[32], bpub[32], k[32], out[32];
-	size_t len;
-	struct ike_dh *a, *b;
-
 	unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
 	      ak, 32);
 	unhex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
@@ -195,6 +193,15 @@ START_TEST(x25519_rfc7748_6_1)
 	      bpub, 32);
 	unhex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
 	      k, 32);
+}
+
+START_TEST(x25519_rfc7748_6_1)
+{
+	uint8_t ak[32], bk[32], apub[32], bpub[32], k[32], out[32];
+	size_t len;
+	struct ike_dh *a, *b;
+
+	rfc7748_6_1(ak, apub, bk, bpub, k);
 	a = ike_dh_new_private(C, IKE_DH_CURVE25519, ak, 32);
 	b = ike_dh_new_private(C, IKE_DH_CURVE25519, bk, 32);
 	ck_assert_ptr_nonnull(a);
@@ -230,16 +237,7 @@ START_TEST(x25519_pool_reuse)
 	size_t len;
 	struct ike_dh *a, *b;
 
-	unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
-	      ak, 32);
-	unhex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
-	      apub, 32);
-	unhex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb",
-	      bk, 32);
-	unhex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
-	      bpub, 32);
-	unhex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
-	      k, 32);
+	rfc7748_6_1(ak, apub, bk, bpub, k);
 	for (size_t i = 0; i < sizeof(many) / sizeof(many[0]); i++) {
 		many[i] = ike_dh_new(C, IKE_DH_CURVE25519);
 		ck_assert_ptr_nonnull(many[i]);
