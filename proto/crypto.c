@@ -11,11 +11,6 @@
 #include "proto/crypto_int.h"
 #include "lib/util.h"
 
-static const char *const md_names[MD_COUNT] = {
-	[MD_MD5] = "MD5", [MD_SHA1] = "SHA1", [MD_SHA256] = "SHA2-256",
-	[MD_SHA384] = "SHA2-384", [MD_SHA512] = "SHA2-512",
-};
-
 static const char *const cipher_names[CI_COUNT] = {
 	[CI_3DES_CBC] = "DES-EDE3-CBC",
 	[CI_AES128_CBC] = "AES-128-CBC", [CI_AES192_CBC] = "AES-192-CBC",
@@ -238,51 +233,79 @@ static EVP_PKEY *named_params(OSSL_LIB_CTX *libctx, const char *type,
 	return pkey;
 }
 
-static int modp_store_pm1(struct ike_crypto *c, int i)
+static int modp_store_pm1(struct ike_shared_ctx *sh, EVP_PKEY *tmpl, int i)
 {
 	BIGNUM *p = NULL;
 	int rc = -EIO;
 
-	c->modp_pm1[i] = malloc(dh_groups[i].ke_len);
-	if (!c->modp_pm1[i])
+	sh->modp_pm1[i] = malloc(dh_groups[i].ke_len);
+	if (!sh->modp_pm1[i])
 		return -ENOMEM;
-	if (EVP_PKEY_get_bn_param(c->dh_tmpl[i], OSSL_PKEY_PARAM_FFC_P, &p) &&
+	if (EVP_PKEY_get_bn_param(tmpl, OSSL_PKEY_PARAM_FFC_P, &p) &&
 	    BN_num_bytes(p) == dh_groups[i].ke_len && BN_sub_word(p, 1) &&
-	    BN_bn2binpad(p, c->modp_pm1[i], dh_groups[i].ke_len) > 0)
+	    BN_bn2binpad(p, sh->modp_pm1[i], dh_groups[i].ke_len) > 0)
 		rc = 0;
 	BN_free(p);
 	return rc;
 }
 
-static int dh_templates(struct ike_crypto *c)
+/* Make the template of group i with what goes with it; 0 or -errno. */
+static int dh_template_make(const struct ike_crypto *c, int i)
 {
-	for (int i = 0; i < DHI_COUNT; i++) {
-		const struct ike_dh_group_info *g = &dh_groups[i];
+	const struct ike_dh_group_info *g = &dh_groups[i];
+	struct ike_shared_ctx *sh = c->shared;
+	EVP_PKEY *t = NULL;
 
-		switch (g->kind) {
-		case DH_KIND_MODP:
-			c->dh_tmpl[i] = g->ossl_name ?
-				named_params(c->libctx, "DH", g->ossl_name) :
-				modp_explicit(c->libctx, g->id);
-			if (c->dh_tmpl[i] && modp_store_pm1(c, i))
-				return -EIO;
-			break;
-		case DH_KIND_ECP:
-			c->dh_tmpl[i] = named_params(c->libctx, "EC", g->ossl_name);
-			break;
-		case DH_KIND_X25519:
-			c->dh_tmpl[i] = EVP_PKEY_Q_keygen(c->libctx, NULL, "X25519");
-			c->x25519_import = c->dh_tmpl[i] ?
-				EVP_PKEY_CTX_new_from_pkey(c->libctx, c->dh_tmpl[i], NULL) :
-				NULL;
-			if (!c->x25519_import || EVP_PKEY_fromdata_init(c->x25519_import) <= 0)
-				return -EIO;
-			break;
+	switch (g->kind) {
+	case DH_KIND_MODP:
+		t = g->ossl_name ? named_params(c->libctx, "DH", g->ossl_name) :
+				   modp_explicit(c->libctx, g->id);
+		if (t && !sh->modp_pm1[i] && modp_store_pm1(sh, t, i))
+			goto fail;
+		break;
+	case DH_KIND_ECP:
+		t = named_params(c->libctx, "EC", g->ossl_name);
+		break;
+	case DH_KIND_X25519:
+		t = EVP_PKEY_Q_keygen(c->libctx, NULL, "X25519");
+		if (t && !sh->x25519_import) {
+			sh->x25519_import = EVP_PKEY_CTX_new_from_pkey(c->libctx, t, NULL);
+			if (!sh->x25519_import || EVP_PKEY_fromdata_init(sh->x25519_import) <= 0) {
+				EVP_PKEY_CTX_free(sh->x25519_import);
+				sh->x25519_import = NULL;
+				goto fail;
+			}
 		}
-		if (!c->dh_tmpl[i])
-			return -EIO;
+		break;
 	}
+	if (!t)
+		return -EIO;
+	sh->dh_tmpl[i] = t;
 	return 0;
+fail:
+	EVP_PKEY_free(t);
+	return -EIO;
+}
+
+EVP_PKEY *ike_dh_template(const struct ike_crypto *c, int idx)
+{
+	if (idx < 0 || idx >= DHI_COUNT)
+		return NULL;
+	if (!c->shared->dh_tmpl[idx])
+		dh_template_make(c, idx);
+	return c->shared->dh_tmpl[idx];
+}
+
+EVP_CIPHER *ike_cipher_alg(const struct ike_crypto *c, int idx)
+{
+	EVP_CIPHER **slot;
+
+	if (idx < 0 || idx >= CI_COUNT)
+		return NULL;
+	slot = &c->shared->cipher_alg[idx];
+	if (!*slot)
+		*slot = EVP_CIPHER_fetch(c->libctx, cipher_names[idx], NULL);
+	return *slot;
 }
 
 struct ike_crypto *ike_crypto_new(void)
@@ -291,66 +314,40 @@ struct ike_crypto *ike_crypto_new(void)
 
 	if (!c)
 		return NULL;
-	c->hmac = EVP_MAC_fetch(c->libctx, "HMAC", NULL);
-	c->sha1 = EVP_MD_fetch(c->libctx, "SHA1", NULL);
-	if (!c->hmac || !c->sha1)
-		goto fail;
-	for (int i = 0; i < MD_COUNT; i++) {
-		OSSL_PARAM params[] = {
-			OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST,
-					       (char *)md_names[i], 0),
-			OSSL_PARAM_END
-		};
-		c->hmac_tmpl[i] = EVP_MAC_CTX_new(c->hmac);
-		if (!c->hmac_tmpl[i] ||
-		    !EVP_MAC_CTX_set_params(c->hmac_tmpl[i], params))
-			goto fail;
-	}
-	for (int i = 0; i < CI_COUNT; i++) {
-		c->cipher[i] = EVP_CIPHER_fetch(c->libctx, cipher_names[i], NULL);
-		if (!c->cipher[i])
-			goto fail;
-	}
-	if (dh_templates(c))
-		goto fail;
 	c->shared = calloc(1, sizeof(*c->shared));
-	if (!c->shared)
-		goto fail;
+	if (!c->shared) {
+		free(c);
+		return NULL;
+	}
 	return c;
-fail:
-	ike_crypto_free(c);
-	return NULL;
 }
 
 void ike_crypto_free(struct ike_crypto *c)
 {
+	struct ike_shared_ctx *sh;
+
 	if (!c)
 		return;
-	for (int i = 0; i < MD_COUNT; i++)
-		EVP_MAC_CTX_free(c->hmac_tmpl[i]);
-	for (int i = 0; i < CI_COUNT; i++)
-		EVP_CIPHER_free(c->cipher[i]);
-	for (int i = 0; i < DHI_COUNT; i++) {
-		EVP_PKEY_free(c->dh_tmpl[i]);
-		free(c->modp_pm1[i]);
-	}
-	EVP_PKEY_CTX_free(c->x25519_import);
-	if (c->shared) {
-		for (int i = 0; i < CI_COUNT; i++)
-			EVP_CIPHER_CTX_free(c->shared->cipher[i]);
-		for (unsigned i = 0; i < c->shared->x25519_pooled; i++) {
-			EVP_PKEY_CTX_free(c->shared->x25519_pool[i].dctx);
-			EVP_PKEY_free(c->shared->x25519_pool[i].pkey);
+	sh = c->shared;
+	if (sh) {
+		for (int i = 0; i < CI_COUNT; i++) {
+			EVP_CIPHER_CTX_free(sh->cipher[i]);
+			EVP_CIPHER_free(sh->cipher_alg[i]);
+		}
+		for (unsigned i = 0; i < sh->x25519_pooled; i++) {
+			EVP_PKEY_CTX_free(sh->x25519_pool[i].dctx);
+			EVP_PKEY_free(sh->x25519_pool[i].pkey);
 		}
 		for (int i = 0; i < DHI_COUNT; i++) {
-			EVP_PKEY_CTX_free(c->shared->dh_keygen[i]);
-			EVP_PKEY_free(c->shared->dh_peer[i]);
+			EVP_PKEY_CTX_free(sh->dh_keygen[i]);
+			EVP_PKEY_free(sh->dh_peer[i]);
+			EVP_PKEY_free(sh->dh_tmpl[i]);
+			free(sh->modp_pm1[i]);
 		}
-		OPENSSL_cleanse(&c->shared->psk_pad, sizeof(c->shared->psk_pad));
-		OPENSSL_cleanse(c->shared->x25519_priv, sizeof(c->shared->x25519_priv));
-		free(c->shared);
+		EVP_PKEY_CTX_free(sh->x25519_import);
+		OPENSSL_cleanse(&sh->psk_pad, sizeof(sh->psk_pad));
+		OPENSSL_cleanse(sh->x25519_priv, sizeof(sh->x25519_priv));
+		free(sh);
 	}
-	EVP_MD_free(c->sha1);
-	EVP_MAC_free(c->hmac);
 	free(c);
 }

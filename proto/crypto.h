@@ -1,10 +1,11 @@
 /* Common crypto types for proto/: the algorithm cache, the negotiated suite,
  * per-algorithm facts (key, IV, block, ICV lengths) and size limits.
  *
- * Everything goes through OpenSSL 3 EVP.  Algorithms are fetched once into
- * a struct ike_crypto (one per process; immutable after creation, so it may
- * be shared by threads) and every other crypto call takes it, so no hot
- * path does a provider fetch and proto/ keeps no globals.
+ * Everything goes through OpenSSL 3 EVP.  Algorithms are fetched on first
+ * use into a struct ike_crypto (one per process or thread: it keeps
+ * contexts and pools that every call changes) and every other crypto call
+ * takes it, so no hot path does a provider fetch and proto/ keeps no
+ * globals.
  *
  * Errors: negative errno.  -EINVAL bad argument or length, -ENOTSUP
  * algorithm or group not supported, -ENOMEM, -EIO OpenSSL failure,

@@ -35,7 +35,7 @@ struct ike_cipher *ike_cipher_new(const struct ike_crypto *c, uint16_t encr,
 	    key_len != (size_t)info.key_len + info.salt_len)
 		return NULL;
 	idx = ike_cipher_idx(encr, keybits);
-	if (idx < 0 || !c->cipher[idx])
+	if (idx < 0 || !ike_cipher_alg(c, idx))
 		return NULL;
 	ci = calloc(1, sizeof(*ci));
 	if (!ci)
@@ -64,7 +64,7 @@ static EVP_CIPHER_CTX *shared_ctx(struct ike_cipher *ci)
 	ctx = EVP_CIPHER_CTX_new();
 	if (!ctx)
 		return NULL;
-	if (!EVP_CipherInit_ex2(ctx, ci->c->cipher[ci->idx], NULL, NULL, 1, NULL) ||
+	if (!EVP_CipherInit_ex2(ctx, ci->c->shared->cipher_alg[ci->idx], NULL, NULL, 1, NULL) ||
 	    (!ci->info.aead && !EVP_CIPHER_CTX_set_padding(ctx, 0))) {
 		EVP_CIPHER_CTX_free(ctx);
 		return NULL;

@@ -102,7 +102,7 @@ static struct ike_dh *dh_alloc(const struct ike_crypto *c, uint16_t group)
 	const struct ike_dh_group_info *g = ike_dh_info(group, &idx);
 	struct ike_dh *dh;
 
-	if (!g || !c->dh_tmpl[idx])
+	if (!g || !ike_dh_template(c, idx))
 		return NULL;
 	dh = calloc(1, sizeof(*dh) + g->ke_len);
 	if (!dh)
@@ -158,7 +158,7 @@ static int x25519_from_private(struct ike_dh *dh, const uint8_t *priv)
 		dh->pkey = sh->x25519_pool[sh->x25519_pooled].pkey;
 		dh->dctx = sh->x25519_pool[sh->x25519_pooled].dctx;
 	}
-	if (EVP_PKEY_fromdata(dh->c->x25519_import, &dh->pkey, EVP_PKEY_KEYPAIR,
+	if (EVP_PKEY_fromdata(dh->c->shared->x25519_import, &dh->pkey, EVP_PKEY_KEYPAIR,
 			      params) <= 0)
 		return -EIO;
 	if (dh->dctx ? EVP_PKEY_derive_init(dh->dctx) <= 0 : derive_ctx(dh) != 0)
@@ -181,7 +181,7 @@ static EVP_PKEY_CTX *keygen_ctx(struct ike_dh *dh)
 
 	if (kc)
 		return kc;
-	kc = EVP_PKEY_CTX_new_from_pkey(dh->c->libctx, dh->c->dh_tmpl[dh->idx], NULL);
+	kc = EVP_PKEY_CTX_new_from_pkey(dh->c->libctx, dh->c->shared->dh_tmpl[dh->idx], NULL);
 	if (!kc || EVP_PKEY_keygen_init(kc) <= 0 || set_priv_len(dh, kc)) {
 		EVP_PKEY_CTX_free(kc);
 		return NULL;
@@ -247,7 +247,7 @@ static EVP_PKEY *import_keypair(struct ike_dh *dh, OSSL_PARAM_BLD *bld)
 {
 	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
 	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(dh->c->libctx,
-						      dh->c->dh_tmpl[dh->idx],
+						      dh->c->shared->dh_tmpl[dh->idx],
 						      NULL);
 	EVP_PKEY *pkey = NULL;
 
@@ -263,7 +263,7 @@ static EVP_PKEY *import_keypair(struct ike_dh *dh, OSSL_PARAM_BLD *bld)
 static EVP_PKEY *modp_from_private(struct ike_dh *dh, const uint8_t *priv,
 				   size_t priv_len)
 {
-	EVP_PKEY *tmpl = dh->c->dh_tmpl[dh->idx], *pkey = NULL;
+	EVP_PKEY *tmpl = dh->c->shared->dh_tmpl[dh->idx], *pkey = NULL;
 	BIGNUM *p = NULL, *q = NULL, *g = NULL, *x = BN_secure_new();
 	BIGNUM *y = BN_new(), *pm1 = BN_new();
 	BN_CTX *bc = BN_CTX_new_ex(dh->c->libctx);
@@ -387,7 +387,7 @@ static bool modp_peer_ok(const struct ike_dh *dh, const uint8_t *y, size_t len)
 		high |= y[i];
 	if (!high && y[len - 1] <= 1)
 		return false;
-	return memcmp(y, dh->c->modp_pm1[dh->idx], len) < 0;
+	return memcmp(y, dh->c->shared->modp_pm1[dh->idx], len) < 0;
 }
 
 /* The cache's peer key shell for dh's group, made on first use by

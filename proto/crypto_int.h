@@ -45,20 +45,9 @@ struct ike_dh_group_info {
 
 struct ike_crypto {
 	OSSL_LIB_CTX *libctx;                 /* NULL: the default context */
-	EVP_MAC *hmac;
-	EVP_MAC_CTX *hmac_tmpl[MD_COUNT];     /* digest set: the digest exists */
-	EVP_MD *sha1;                         /* NAT-D */
-	EVP_CIPHER *cipher[CI_COUNT];
-	/* Key generation templates: MODP/ECP domain parameters, X25519 a
-	 * throwaway key; keygen contexts come from these without a fetch. */
-	EVP_PKEY *dh_tmpl[DHI_COUNT];
-	/* MODP: p - 1, big-endian, ke_len octets, for the peer range check. */
-	uint8_t *modp_pm1[DHI_COUNT];
-	/* X25519 key import context (EVP_PKEY_fromdata only reads it): made
-	 * once, since every EVP_PKEY_CTX made walks OpenSSL 3.0's whole name
-	 * table (~4 us; crypto_dh.c x25519_from_private). */
-	EVP_PKEY_CTX *x25519_import;
-	/* SK contexts shared by every ike_cipher / ike_integ of this cache. */
+	/* Everything else is made on first use (crypto.c, crypto_dh.c,
+	 * crypto_cipher.c): a worker fetches only the algorithms its setup
+	 * uses, not all of them at start (about 11 M instructions each). */
 	struct ike_shared_ctx *shared;
 };
 
@@ -84,7 +73,18 @@ struct ike_psk_pad {
  * tunnel).  HMACs need no context here: proto/hmac.c keys a stack state
  * per call.  One cache per thread, like the rest of struct ike_crypto. */
 struct ike_shared_ctx {
+	EVP_CIPHER *cipher_alg[CI_COUNT];     /* fetched: ike_cipher_alg() */
 	EVP_CIPHER_CTX *cipher[CI_COUNT];
+	/* Key generation templates: MODP/ECP domain parameters, X25519 a
+	 * throwaway key; keygen contexts come from these without a fetch
+	 * (ike_dh_template()). */
+	EVP_PKEY *dh_tmpl[DHI_COUNT];
+	/* MODP: p - 1, big-endian, ke_len octets, for the peer range check. */
+	uint8_t *modp_pm1[DHI_COUNT];
+	/* X25519 key import context (EVP_PKEY_fromdata only reads it): made
+	 * once, since every EVP_PKEY_CTX made walks OpenSSL 3.0's whole name
+	 * table (~4 us; crypto_dh.c x25519_from_private). */
+	EVP_PKEY_CTX *x25519_import;
 	/* DH, made on first use per group (crypto_dh.c): a keygen context
 	 * (MODP, ECP) and a peer key shell whose public value is set before
 	 * each derive.  Each EVP_PKEY_CTX or EVP_PKEY made walks OpenSSL
@@ -114,6 +114,15 @@ struct ike_shared_ctx {
 	uint8_t iv_salt[8];
 	bool iv_salted;
 };
+
+/* The cache's cipher algorithm idx (enum ike_cipher_idx), fetched on
+ * first use; NULL when OpenSSL has none. */
+EVP_CIPHER *ike_cipher_alg(const struct ike_crypto *c, int idx);
+
+/* The cache's key generation template for DH index idx, made on first
+ * use (with p - 1 for MODP and the import context for X25519); NULL
+ * when OpenSSL cannot make it. */
+EVP_PKEY *ike_dh_template(const struct ike_crypto *c, int idx);
 
 /* Index of an HMAC digest for a PRF or integrity id, or -1. */
 int ike_prf_md(uint16_t prf);
