@@ -184,6 +184,11 @@ int kproc_client_open(struct kproc_client **out, const char *url, int timeout_ms
 	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, timeout_ms);
 	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, timeout_ms);
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, MSG_MAX_SIZE);
+	/* The kernel process was just spawned and listens a few ms later:
+	 * redial soon, not after nng's default backoff (a run's start and
+	 * its cleanup each waited about 0.65 s for it). */
+	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 2);
+	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 50);
 	if ((rv = nng_dial(c->sock, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
 		nng_close(c->sock);
 		goto fail;
