@@ -129,6 +129,9 @@ void sup_kernel_undo(struct sup *s);
 
 /* Merged counters of every worker (new object). */
 json_t *sup_merged(struct sup *s);
+/* The same of worker i alone: its live counters and its dead
+ * incarnations' totals (new object). */
+json_t *sup_merged_worker(struct sup *s, unsigned i);
 /* Control handlers (sup_ctl.c). */
 void sup_ctl_register(struct sup *s);
 /* A worker's answer to a routed command (sup_ctl.c). */

@@ -208,10 +208,18 @@ static void on_summary(void *arg, struct control_req *rq, const json_t *req)
 		uint64_t d = sup_events_dropped(s, i);
 		json_object_set_new(w, "events_dropped", json_integer((json_int_t)d));
 		dropped += d;
+		/* IKE messages this worker dropped, and why (all incarnations) */
+		json_t *wc = sup_merged_worker(s, i);
+		json_t *wd = json_object_get(wc, "dropped");
+		json_object_set_new(w, "dropped", wd ? json_incref(wd) : json_integer(0));
+		counters_drops_fold(wc);
+		json_object_set(w, "drops", json_object_get(wc, "drops"));
+		json_decref(wc);
 		json_array_append_new(workers, w);
 	}
 	json_object_set_new(b, "events_dropped", json_integer((json_int_t)dropped));
 	json_object_set_new(b, "workers", workers);
+	counters_drops_fold(m); /* drop_<reason> keys -> "drops": {reason: count} */
 	json_object_set_new(b, "counters", m);
 	control_reply(rq, b);
 }

@@ -85,15 +85,27 @@ static void add_into(json_t *sum, const json_t *c, bool cumulative_only)
 	}
 }
 
+static void add_worker(json_t *sum, const struct sup_worker *w)
+{
+	if (w->counters)
+		add_into(sum, w->counters, false);
+	if (w->dead)
+		add_into(sum, w->dead, true);
+}
+
 json_t *sup_merged(struct sup *s)
 {
 	json_t *sum = json_object();
-	for (unsigned i = 0; i < s->nworkers; i++) {
-		if (s->w[i].counters)
-			add_into(sum, s->w[i].counters, false);
-		if (s->w[i].dead)
-			add_into(sum, s->w[i].dead, true);
-	}
+	for (unsigned i = 0; i < s->nworkers; i++)
+		add_worker(sum, &s->w[i]);
+	return sum;
+}
+
+json_t *sup_merged_worker(struct sup *s, unsigned i)
+{
+	json_t *sum = json_object();
+	if (i < s->nworkers)
+		add_worker(sum, &s->w[i]);
 	return sum;
 }
 
@@ -126,6 +138,11 @@ static void keep_dead(struct sup_worker *w)
 		uint64_t v = jget(w->counters, k) + jget(w->dead, k);
 		json_object_set_new(w->dead, k, json_integer((json_int_t)v));
 	}
+	for (int r = 0; r < DROP_COUNT; r++) {
+		const char *k = drop_reason_key(r);
+		uint64_t v = jget(w->counters, k) + jget(w->dead, k);
+		json_object_set_new(w->dead, k, json_integer((json_int_t)v));
+	}
 	json_decref(w->counters);
 	w->counters = NULL;
 }
@@ -153,6 +170,7 @@ static void result_from(struct sup *s, const json_t *m, struct counters *c, stru
 	c->deletes_acked = jget(m, "deletes_acked");
 	c->resp_resent = jget(m, "responses_resent");
 	c->rx_dropped = jget(m, "dropped");
+	counters_drops_get_flat(m, c);
 	c->cookies_sent = jget(m, "cookies");
 	c->auth_failed = jget(m, "auth_failed");
 	c->dpd_sent = jget(m, "dpd_sent");

@@ -525,13 +525,15 @@ static int decode_protected(struct engine *e, struct ikesa *sa, const uint8_t *p
 	return 0;
 }
 
-static void drop(struct engine *e, struct ikesa *sa, const char *why, const struct ike_hdr *h)
+/* Every dropped message counts one reason (the stats and the result show
+ * them); the debug event adds which message it was. */
+static void drop(struct engine *e, struct ikesa *sa, enum drop_reason why,
+		 const struct ike_hdr *h)
 {
-	char qb[WLOG_QLEN];
-	e->cnt.rx_dropped++;
+	counters_drop(&e->cnt, why);
 	wlog_event(&e->log, WLOG_DEBUG, sa ? sa->tunnel : -1, sa ? ikesa_our_spi(sa) : 0,
-		   "rx.drop", "reason=%s exchange=%u msgid=%u", wlog_q(why, qb), h->exchange,
-		   h->msgid);
+		   "rx.drop", "reason=%s exchange=%u msgid=%u", drop_reason_name(why),
+		   h->exchange, h->msgid);
 }
 
 static void handle_response(struct engine *e, struct ikesa *sa, const struct ike_hdr *h,
@@ -540,12 +542,12 @@ static void handle_response(struct engine *e, struct ikesa *sa, const struct ike
 	struct exch_req *r = &sa->exch.req;
 	struct ike_msg *m = &e->scratch->msg;
 	if (!r->busy || h->msgid != r->msgid || h->exchange != r->exchange)
-		return drop(e, sa, "unexpected response", h);
+		return drop(e, sa, DROP_UNEXPECTED_RESPONSE, h);
 	if (h->exchange == IKE_EXCH_SA_INIT) {
 		if (ike_parse_message(pkt, len, m) != IKE_OK)
-			return drop(e, sa, "malformed", h);
+			return drop(e, sa, DROP_MALFORMED, h);
 	} else if (decode_protected(e, sa, pkt, len) < 0) {
-		return drop(e, sa, "decrypt/parse failed", h);
+		return drop(e, sa, DROP_DECRYPT_FAILED, h);
 	}
 	sa->last_rx_ns = engine_now(e);
 	enum task_kind k = r->task;
@@ -583,9 +585,9 @@ static void handle_request(struct engine *e, struct ikesa *sa, const struct ike_
 	if (chk == 1)
 		return;
 	if (chk < 0)
-		return drop(e, sa, "message ID out of window", h);
+		return drop(e, sa, DROP_MSGID_WINDOW, h);
 	if (decode_protected(e, sa, pkt, len) < 0)
-		return drop(e, sa, "decrypt/parse failed", h);
+		return drop(e, sa, DROP_DECRYPT_FAILED, h);
 	sa->last_rx_ns = engine_now(e);
 	msg_begin(sa, out, h->exchange, true, h->msgid, true);
 	int rc = 0;
@@ -593,7 +595,7 @@ static void handle_request(struct engine *e, struct ikesa *sa, const struct ike_
 	switch (h->exchange) {
 	case IKE_EXCH_AUTH:
 		if (sa->initiator)
-			return drop(e, sa, "IKE_AUTH request to the initiator", h);
+			return drop(e, sa, DROP_WRONG_ROLE, h);
 		/* The initiator may float to the NAT-T port here. */
 		sa->path = *path;
 		rc = task_auth_respond(sa, m, out);
@@ -615,7 +617,7 @@ static void handle_request(struct engine *e, struct ikesa *sa, const struct ike_
 		rc = task_info_respond(sa, m, out, &close_after);
 		break;
 	default:
-		return drop(e, sa, "unknown exchange", h);
+		return drop(e, sa, DROP_UNKNOWN_EXCHANGE, h);
 	}
 	const uint8_t *rp;
 	size_t rlen;
@@ -645,16 +647,18 @@ void engine_input(struct engine *e, const struct ike_path *path, const uint8_t *
 {
 	struct ike_hdr h;
 	if (ike_parse_header(pkt, len, &h) != IKE_OK || h.length != len) {
-		e->cnt.rx_dropped++;
+		counters_drop(&e->cnt, DROP_MALFORMED);
+		wlog_event(&e->log, WLOG_DEBUG, -1, 0, "rx.drop", "reason=%s len=%zu",
+			   drop_reason_name(DROP_MALFORMED), len);
 		return;
 	}
 	bool response = h.flags & IKE_FLAG_RESPONSE;
 	if (h.exchange == IKE_EXCH_SA_INIT && !response && h.spi_r == 0) {
 		struct ike_msg *m = &e->scratch->msg;
 		if (e->cfg->role != ROLE_GATEWAY || e->stopping)
-			return drop(e, NULL, "IKE_SA_INIT request not accepted", &h);
+			return drop(e, NULL, DROP_NOT_ACCEPTED, &h);
 		if (ike_parse_message(pkt, len, m) != IKE_OK)
-			return drop(e, NULL, "malformed IKE_SA_INIT", &h);
+			return drop(e, NULL, DROP_MALFORMED, &h);
 		task_init_respond(e, path, m, pkt, len);
 		return;
 	}
@@ -664,7 +668,7 @@ void engine_input(struct engine *e, const struct ike_path *path, const uint8_t *
 	if (!sa || sa->initiator == from_initiator) {
 		if (!response && h.exchange == IKE_EXCH_INFORMATIONAL)
 			send_invalid_ike_spi(e, path, &h);
-		return drop(e, NULL, "unknown IKE SPI", &h);
+		return drop(e, NULL, DROP_UNKNOWN_SPI, &h);
 	}
 	if (response)
 		handle_response(e, sa, &h, pkt, len);

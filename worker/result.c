@@ -31,6 +31,14 @@ void result_print_text(const struct run_result *r, FILE *f)
 		c->retransmits, c->resp_resent, c->rx_dropped, c->cookies_sent, c->auth_failed,
 		c->ike_rekeyed, c->child_rekeyed, c->dpd_sent, c->deletes_sent, c->deletes_acked,
 		c->tx_failed);
+	if (c->rx_dropped) {
+		/* Only the reasons that happened; they sum to dropped= above. */
+		fprintf(f, "drops:");
+		for (int d = 0; d < DROP_COUNT; d++)
+			if (c->drops[d])
+				fprintf(f, " %s=%" PRIu64, drop_reason_name(d), c->drops[d]);
+		fprintf(f, "\n");
+	}
 	if (r->events_dropped)
 		fprintf(f, "log events dropped: %" PRIu64 " (the log is incomplete)\n",
 			r->events_dropped);
@@ -54,6 +62,9 @@ void result_print_json(const struct run_result *r, FILE *f)
 		c->retransmits, c->resp_resent, c->rx_dropped, c->cookies_sent, c->auth_failed,
 		c->ike_rekeyed, c->child_created, c->child_rekeyed, c->dpd_sent, c->keepalives,
 		r->events_dropped, c->deletes_sent, c->deletes_acked, c->tx_failed);
+	fprintf(f, ",\"drops\":{");
+	counters_json_drops(c, f);
+	fprintf(f, "}");
 	fprintf(f, ",\"mobike\":{\"updatingaddr\":%" PRIu64 ",\"updates_sent\":%" PRIu64
 		",\"updates_ok\":%" PRIu64 ",\"updates_failed\":%" PRIu64
 		",\"updates_stale\":%" PRIu64 ",\"probes\":%" PRIu64

@@ -329,12 +329,17 @@ int task_init_respond(struct engine *e, const struct ike_path *from, const struc
 		/* A retransmitted IKE_SA_INIT: the cached response again. */
 		if (m->hdr.msgid == 0 && exch_check_request(sa, 0, from) == 1)
 			return 0;
-		e->cnt.rx_dropped++;
+		counters_drop(&e->cnt, DROP_LATE_INIT);
+		wlog_event(&e->log, WLOG_DEBUG, sa->tunnel, ikesa_our_spi(sa), "rx.drop",
+			   "reason=%s exchange=%u msgid=%u", drop_reason_name(DROP_LATE_INIT),
+			   m->hdr.exchange, m->hdr.msgid);
 		return -EALREADY;
 	}
 	if (!m->has_sa || !m->has_ke || !m->has_nonce || m->hdr.msgid != 0 ||
 	    m->nonce.len < 16 || m->nonce.len > IKE_NONCE_MAX) {
-		e->cnt.rx_dropped++;
+		counters_drop(&e->cnt, DROP_BAD_INIT);
+		wlog_event(&e->log, WLOG_DEBUG, -1, 0, "rx.drop", "reason=%s exchange=%u msgid=%u",
+			   drop_reason_name(DROP_BAD_INIT), m->hdr.exchange, m->hdr.msgid);
 		return -EBADMSG;
 	}
 	if (cookie_gate(e, m, from))

@@ -127,6 +127,7 @@ static json_t *counters_json(struct wm *w, bool final)
 	PUT("deletes_acked", c->deletes_acked);
 	PUT("responses_resent", c->resp_resent);
 	PUT("dropped", c->rx_dropped);
+	counters_drops_put_flat(o, c); /* drop_<reason>: they sum to "dropped" */
 	PUT("cookies", c->cookies_sent);
 	PUT("auth_failed", c->auth_failed);
 	PUT("dpd_sent", c->dpd_sent);
