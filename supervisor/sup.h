@@ -132,6 +132,10 @@ json_t *sup_merged(struct sup *s);
 /* The same of worker i alone: its live counters and its dead
  * incarnations' totals (new object). */
 json_t *sup_merged_worker(struct sup *s, unsigned i);
+/* Worker w died: fold the totals of its last counters into w->dead (not
+ * gauges or tunnel counts: the next incarnation creates its slice's
+ * tunnels again) and forget the counters. */
+void sup_keep_dead(struct sup_worker *w);
 /* Control handlers (sup_ctl.c). */
 void sup_ctl_register(struct sup *s);
 /* A worker's answer to a routed command (sup_ctl.c). */

@@ -115,9 +115,7 @@ static uint64_t jget(const json_t *o, const char *k)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
-/* What survives a worker's death: totals, not gauges or tunnel counts
- * (the next incarnation creates its slice's tunnels again). */
-static void keep_dead(struct sup_worker *w)
+void sup_keep_dead(struct sup_worker *w)
 {
 	static const char *const cumulative[] = {
 		"total", "attempts_failed", "ike_established", "ike_rekeyed", "child_created",
@@ -361,7 +359,7 @@ static void worker_ended(struct sup *s, struct sup_worker *w, int status)
 		}
 		w->first_index = s->next_index_block++ * SUP_GW_INDEX_BLOCK;
 	}
-	keep_dead(w);
+	sup_keep_dead(w);
 	w->final = false;
 	w->hello = false;
 	sup_ctl_drop(s, w, "the worker died");
