@@ -99,7 +99,7 @@ const struct conf_key conf_keys[] = {
 	ENUM("clntaddrmode", R(clntaddrmode), "auto", clntaddr_names,
 	     "client (ikeswarm only): tunnel addresses on bindifname (interface), as local "
 	     "routes (route), or auto"),
-	DUR("setupinterval", R(setupinterval_ns), "100ms", "client: wait between two tunnel setups"),
+	DUR("setupinterval", R(setupinterval_ns), "100ms", "client: wait between two tunnel setups (0: as fast as the gateway answers)"),
 	DUR("tunnelretryinterval", R(tunnelretryinterval_ns), "10s",
 	    "client: wait before retrying a failed tunnel"),
 	INT("tunnelmaxretry", R(tunnelmaxretry), "3", 0, 1000000,

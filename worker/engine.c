@@ -85,6 +85,7 @@ int engine_init(struct engine *e, const struct config *cfg, int worker,
 	rand_bytes(e->cookie_secret, sizeof(e->cookie_secret));
 	e->cnt.configured = cfg->numberoftunnels > 0 ? (uint64_t)cfg->numberoftunnels : 0;
 	timer_init(&e->setup_timer, on_setup_timer, e);
+	e->setup_window = ENGINE_SETUP_WINDOW;
 	timer_init(&e->run_timer, on_run_timer, e);
 	timer_init(&e->stop_timer, on_stop_timer, e);
 	uint32_t hcap = sa_hist_cap(cfg->numberoftunnels);
@@ -182,6 +183,14 @@ int engine_start_tunnel(struct engine *e, int idx)
 	return sa_queue_task(sa, TASK_INIT, 0);
 }
 
+/* setupinterval 0 only: a paced setup keeps its asked rate whatever the
+ * answers (a gateway that does not answer is still offered the load). */
+static bool setup_window_full(const struct engine *e)
+{
+	return e->cfg->setupinterval_ns == 0 &&
+	       e->cnt.state[IKE_S_INIT] + e->cnt.state[IKE_S_CREATED] >= e->setup_window;
+}
+
 static void on_setup_timer(struct timer *tm, void *arg)
 {
 	(void)tm;
@@ -193,11 +202,24 @@ static void on_setup_timer(struct timer *tm, void *arg)
 	 * wake-up, so a stalled loop does not burst. */
 	for (int batch = 0; batch < 32 && !e->stopping && e->next_start < e->n_tunnels &&
 			    e->setup_due_ns <= now; batch++) {
+		if (setup_window_full(e)) {
+			e->setup_blocked = true; /* engine_setup_window_open re-arms */
+			return;
+		}
 		engine_start_tunnel(e, e->next_start++);
 		e->setup_due_ns += e->setup_step_ns ? e->setup_step_ns : e->cfg->setupinterval_ns;
 	}
 	if (!e->stopping && e->next_start < e->n_tunnels)
 		timer_arm(e->timers, &e->setup_timer, e->setup_due_ns > now ? e->setup_due_ns : now);
+}
+
+void engine_setup_window_open(struct engine *e)
+{
+	if (!e->setup_blocked || setup_window_full(e))
+		return;
+	e->setup_blocked = false;
+	if (!e->stopping && e->next_start < e->n_tunnels && !timer_armed(&e->setup_timer))
+		timer_arm(e->timers, &e->setup_timer, engine_now(e));
 }
 
 static void on_tunnel_retry(struct timer *tm, void *arg)

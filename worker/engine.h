@@ -75,6 +75,11 @@ struct engine {
 	uint64_t setup_due_ns;       /* when tunnel next_start is due */
 	uint64_t setup_step_ns;      /* between two starts here (0: setupinterval) */
 	uint64_t setup_offset_ns;    /* this worker's first start after engine_start */
+	/* setupinterval 0: at most setup_window tunnels of this worker in
+	 * IKE_SA_INIT or IKE_AUTH at once (ENGINE_SETUP_WINDOW; tests set
+	 * it); setup_blocked while the window is full (sa_state reopens). */
+	uint32_t setup_window;
+	bool setup_blocked;
 
 	struct timer run_timer;      /* runningtime */
 	struct timer stop_timer;     /* graceful stop deadline */
@@ -119,6 +124,16 @@ void engine_set_pacing(struct engine *e, unsigned nworkers);
  * slice, conf plan_worker_slice()); "configured" becomes count.  Call after
  * engine_init(), before engine_start().  0 or -EINVAL / -ENOMEM. */
 int engine_set_slice(struct engine *e, int first, int count);
+/* With setupinterval 0 a client starts tunnels as fast as the gateway
+ * answers, not all at once: a burst of a whole share overran the
+ * gateway's socket (100,000 unpaced tunnels: 182,229 retransmits) and
+ * made every client key before the first answer freed one for reuse.
+ * 512 per worker is far more than the round trip needs and, with 2
+ * client workers, well inside a gateway socket's 4 MB buffer. */
+#define ENGINE_SETUP_WINDOW 512
+/* An SA of this engine left IKE_SA_INIT / IKE_AUTH (ike_sa.c sa_state):
+ * the setup timer runs again if the window had stopped it.  O(1). */
+void engine_setup_window_open(struct engine *e);
 /* Client: start the tunnel at position idx of this engine's slice (the
  * setup's tunnel idx unless engine_set_slice() was called) now (tests). */
 int engine_start_tunnel(struct engine *e, int idx);

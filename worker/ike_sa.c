@@ -62,6 +62,8 @@ int sa_state(struct ikesa *sa, enum ike_state to, const char *why)
 	}
 	if (why)
 		sa->why = why;
+	if (from == IKE_S_INIT || from == IKE_S_CREATED)
+		engine_setup_window_open(e);
 	enum wlog_level lvl = (to == IKE_S_DPD || to == IKE_S_CREATED) ? WLOG_VERBOSE : WLOG_INFO;
 	if (wlog_enabled(&e->log, lvl)) {
 		char ev[32], qb[WLOG_QLEN];
