@@ -35,6 +35,7 @@ static const char *const drop_keys[DROP_COUNT] = {
 	[DROP_UNKNOWN_EXCHANGE] = DROP_KEY_PREFIX "unknown_exchange",
 	[DROP_LATE_INIT] = DROP_KEY_PREFIX "late_init",
 	[DROP_BAD_INIT] = DROP_KEY_PREFIX "bad_init",
+	[DROP_UNPROTECTED] = DROP_KEY_PREFIX "unprotected",
 };
 
 const char *drop_reason_key(enum drop_reason r)

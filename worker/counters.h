@@ -32,13 +32,14 @@ enum drop_reason {
 	DROP_MALFORMED,           /* header, length or payloads do not parse */
 	DROP_UNKNOWN_SPI,         /* no IKE SA of ours has that SPI */
 	DROP_UNEXPECTED_RESPONSE, /* a response to no request in flight */
-	DROP_DECRYPT_FAILED,      /* SK payload: integrity, decryption or inner parse */
+	DROP_DECRYPT_FAILED,      /* SK/SKF payload: integrity, decryption, inner parse */
 	DROP_MSGID_WINDOW,        /* request outside the message ID window */
 	DROP_NOT_ACCEPTED,        /* IKE_SA_INIT request: client role or stopping */
 	DROP_WRONG_ROLE,          /* IKE_AUTH request to the initiator */
 	DROP_UNKNOWN_EXCHANGE,    /* request of an exchange type we do not answer */
 	DROP_LATE_INIT,           /* IKE_SA_INIT again after the SA moved on */
 	DROP_BAD_INIT,            /* IKE_SA_INIT without SA/KE/Nonce, bad nonce or msgid */
+	DROP_UNPROTECTED,         /* no SK payload where one is due (a peer's INVALID_IKE_SPI) */
 	DROP_COUNT
 };
 

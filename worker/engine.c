@@ -528,7 +528,8 @@ static void send_invalid_ike_spi(struct engine *e, const struct ike_path *to,
 		engine_send(e, to, w.data, w.len);
 }
 
-/* Copy into scratch, parse, open SK, parse the inner payloads. */
+/* Copy into scratch, parse, open SK, parse the inner payloads.  -ENOMSG:
+ * parsed but not protected (a peer that lost the SA answers so). */
 static int decode_protected(struct engine *e, struct ikesa *sa, const uint8_t *pkt, size_t len)
 {
 	struct ike_msg *m = &e->scratch->msg;
@@ -537,8 +538,10 @@ static int decode_protected(struct engine *e, struct ikesa *sa, const uint8_t *p
 	if (len > RXBUF_LEN || !sa->sk_in)
 		return -EMSGSIZE;
 	memcpy(buf, pkt, len);
-	if (ike_parse_message(buf, len, m) != IKE_OK || !m->sk.present || m->is_skf)
+	if (ike_parse_message(buf, len, m) != IKE_OK || m->is_skf)
 		return -EBADMSG;
+	if (!m->sk.present)
+		return -ENOMSG;
 	int rc = ike_sk_open(sa->sk_in, buf, len, m->sk.off, &poff, &plen);
 	if (rc < 0)
 		return rc;
@@ -558,23 +561,29 @@ static void drop(struct engine *e, struct ikesa *sa, enum drop_reason why,
 		   h->exchange, h->msgid);
 }
 
+static enum drop_reason decode_drop_reason(int rc)
+{
+	return rc == -ENOMSG ? DROP_UNPROTECTED : DROP_DECRYPT_FAILED;
+}
+
 static void handle_response(struct engine *e, struct ikesa *sa, const struct ike_hdr *h,
 			    const uint8_t *pkt, size_t len)
 {
 	struct exch_req *r = &sa->exch.req;
 	struct ike_msg *m = &e->scratch->msg;
+	int rc;
 	if (!r->busy || h->msgid != r->msgid || h->exchange != r->exchange)
 		return drop(e, sa, DROP_UNEXPECTED_RESPONSE, h);
 	if (h->exchange == IKE_EXCH_SA_INIT) {
 		if (ike_parse_message(pkt, len, m) != IKE_OK)
 			return drop(e, sa, DROP_MALFORMED, h);
-	} else if (decode_protected(e, sa, pkt, len) < 0) {
-		return drop(e, sa, DROP_DECRYPT_FAILED, h);
+	} else if ((rc = decode_protected(e, sa, pkt, len)) < 0) {
+		return drop(e, sa, decode_drop_reason(rc), h);
 	}
 	sa->last_rx_ns = engine_now(e);
 	enum task_kind k = r->task;
 	const struct task_ops *ops = task_ops_of(k);
-	int rc = ops->process_resp(sa, m, pkt, len);
+	rc = ops->process_resp(sa, m, pkt, len);
 	if (rc == TASK_AGAIN) {
 		exch_request_done(sa, true);
 		if (task_start(sa, k) < 0)
@@ -608,11 +617,12 @@ static void handle_request(struct engine *e, struct ikesa *sa, const struct ike_
 		return;
 	if (chk < 0)
 		return drop(e, sa, DROP_MSGID_WINDOW, h);
-	if (decode_protected(e, sa, pkt, len) < 0)
-		return drop(e, sa, DROP_DECRYPT_FAILED, h);
+	int rc = decode_protected(e, sa, pkt, len);
+	if (rc < 0)
+		return drop(e, sa, decode_drop_reason(rc), h);
 	sa->last_rx_ns = engine_now(e);
 	msg_begin(sa, out, h->exchange, true, h->msgid, true);
-	int rc = 0;
+	rc = 0;
 	bool close_after = false;
 	switch (h->exchange) {
 	case IKE_EXCH_AUTH:
