@@ -219,6 +219,32 @@ START_TEST(late_init_after_established)
 }
 END_TEST
 
+START_TEST(request_outside_the_window)
+{
+	ck_assert_int_eq(engine_start_tunnel(&C.e, 0), 0);
+	te_pump(200);
+	struct ikesa *sa = C.e.tunnels[0].sa;
+	ck_assert_ptr_nonnull(sa);
+	/* A request on the live SA, message ID 7 where 2 is next: refused
+	 * before any decryption is tried. */
+	struct ike_path p = to_gateway();
+	uint8_t buf[64];
+	struct ike_hdr h = { .spi_i = sa->spi_i, .spi_r = sa->spi_r, .version = IKE_VERSION,
+			     .exchange = IKE_EXCH_CREATE_CHILD_SA, .flags = IKE_FLAG_INITIATOR,
+			     .msgid = 7 };
+	size_t len = header_only(&h, buf, sizeof(buf));
+	engine_input(&G.e, &p, buf, len);
+	assert_drops(&G.e.cnt, DROP_MSGID_WINDOW, 1);
+	/* The next message ID gets as far as the SK check. */
+	h.msgid = 2;
+	len = header_only(&h, buf, sizeof(buf));
+	engine_input(&G.e, &p, buf, len);
+	ck_assert_uint_eq(G.e.cnt.drops[DROP_UNPROTECTED], 1);
+	ck_assert_uint_eq(G.e.cnt.rx_dropped, 2);
+	ck_assert_uint_eq(G.e.cnt.state[IKE_S_ESTABLISHED], 1);
+}
+END_TEST
+
 /* The client's DELETE at stop is answered, the answer is lost: the
  * gateway has freed the SA, so the retransmitted DELETE finds no SPI there
  * and is answered by an unprotected INVALID_IKE_SPI, which the client
@@ -349,6 +375,7 @@ static Suite *drops_suite(void)
 	tcase_add_test(tc, response_twice_is_unexpected);
 	tcase_add_test(tc, bad_integrity_is_decrypt_failed);
 	tcase_add_test(tc, late_init_after_established);
+	tcase_add_test(tc, request_outside_the_window);
 	tcase_add_test(tc, lost_delete_answer_is_unknown_spi_then_unprotected);
 	suite_add_tcase(s, tc);
 	TCase *out = tcase_create("output");
