@@ -308,6 +308,18 @@ EVP_CIPHER *ike_cipher_alg(const struct ike_crypto *c, int idx)
 	return *slot;
 }
 
+int ike_crypto_prepare(const struct ike_crypto *c, uint16_t group, uint16_t encr,
+		       uint16_t keybits)
+{
+	int idx, rc = 0;
+
+	if (group && (!ike_dh_info(group, &idx) || !ike_dh_template(c, idx)))
+		rc = -ENOTSUP;
+	if (encr && !ike_cipher_alg(c, ike_cipher_idx(encr, keybits)))
+		rc = -ENOTSUP;
+	return rc;
+}
+
 struct ike_crypto *ike_crypto_new(void)
 {
 	struct ike_crypto *c = calloc(1, sizeof(*c));

@@ -89,10 +89,20 @@ static inline bool ike_encr_is_aead(uint16_t encr)
  * known PRF, DH group supported (or NONE when allow_no_dh).  0 or -errno. */
 int ike_suite_check(const struct ike_suite *s, bool allow_no_dh);
 
-/* The algorithm cache.  NULL on failure (OpenSSL lacks an algorithm). */
+/* The algorithm cache.  NULL on failure (out of memory).  Algorithms are
+ * made on first use; ike_crypto_prepare() makes a setup's now. */
 struct ike_crypto;
 struct ike_crypto *ike_crypto_new(void);
 void ike_crypto_free(struct ike_crypto *c);
+
+/* Make what the first SA of DH group `group` (0: none) and IKE cipher
+ * encr/keybits (encr 0: none) would make: the group's template and the
+ * cipher's fetch.  A worker does this at start, so its idle memory holds
+ * its setup's algorithms and the first tunnel pays nothing extra.
+ * 0, or -ENOTSUP when OpenSSL cannot make one (the SA using it fails
+ * later with the same error). */
+int ike_crypto_prepare(const struct ike_crypto *c, uint16_t group, uint16_t encr,
+		       uint16_t keybits);
 
 /* Constant-time comparison: true when equal. */
 bool ike_ct_equal(const uint8_t *a, const uint8_t *b, size_t len);

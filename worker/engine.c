@@ -35,6 +35,21 @@ struct engine_scratch {
 };
 
 static void on_setup_timer(struct timer *t, void *arg);
+
+/* The setup's IKE DH groups and ciphers made now, not by the first SA
+ * (proto/crypto.h ike_crypto_prepare): the idle worker's memory then
+ * holds them, so RSS growth per tunnel is the tunnels' own.  A failure
+ * here shows later, on the SA that needs the algorithm. */
+static void prepare_crypto(struct engine *e)
+{
+	const struct conf_ike *ic = &e->cfg->ikeconf;
+	for (unsigned i = 0; i < ic->dhgrpid.n; i++)
+		if (ic->dhgrpid.v[i] > 0 && ic->dhgrpid.v[i] <= UINT16_MAX)
+			ike_crypto_prepare(e->crypto, (uint16_t)ic->dhgrpid.v[i], 0, 0);
+	for (unsigned i = 0; i < ic->ikeencyptalg.n; i++)
+		ike_crypto_prepare(e->crypto, 0, ic->ikeencyptalg.a[i].id,
+				   ic->ikeencyptalg.a[i].keybits);
+}
 static void on_run_timer(struct timer *t, void *arg);
 static void on_stop_timer(struct timer *t, void *arg);
 static void stop_pump(struct engine *e);
@@ -76,6 +91,7 @@ int engine_init(struct engine *e, const struct config *cfg, int worker,
 	e->scratch = malloc(sizeof(*e->scratch));
 	if (!e->crypto || !e->scratch)
 		goto nomem;
+	prepare_crypto(e);
 	uint32_t n = cfg->numberoftunnels > 0 ? (uint32_t)cfg->numberoftunnels : 16;
 	bool gw = cfg->role != ROLE_CLIENT;
 	/* A client has one peer ID and no half-open SAs of peers. */

@@ -579,6 +579,23 @@ START_TEST(templates_on_first_use)
 }
 END_TEST
 
+/* ike_crypto_prepare makes exactly the named group's template and
+ * cipher (what a worker's setup uses), and says when one is unknown. */
+START_TEST(prepare_makes_only_the_named)
+{
+	const struct ike_shared_ctx *sh = C->shared;
+
+	ck_assert_int_eq(ike_crypto_prepare(C, IKE_DH_CURVE25519, IKE_ENCR_AES_CBC, 128), 0);
+	for (int i = 0; i < DHI_COUNT; i++)
+		ck_assert(!sh->dh_tmpl[i] == (i != DHI_X25519));
+	for (int i = 0; i < CI_COUNT; i++)
+		ck_assert(!sh->cipher_alg[i] == (i != CI_AES128_CBC));
+	ck_assert_int_eq(ike_crypto_prepare(C, 0, 0, 0), 0);
+	ck_assert_int_eq(ike_crypto_prepare(C, 3, 0, 0), -ENOTSUP);
+	ck_assert_int_eq(ike_crypto_prepare(C, 0, IKE_ENCR_AES_CBC, 100), -ENOTSUP);
+}
+END_TEST
+
 static Suite *dh_suite(void)
 {
 	Suite *s = suite_create("proto_crypto_dh");
@@ -596,6 +613,7 @@ static Suite *dh_suite(void)
 	tcase_add_test(tc, x25519_pool_reuse);
 	tcase_add_test(tc, x25519_priv_pool);
 	tcase_add_test(tc, templates_on_first_use);
+	tcase_add_test(tc, prepare_makes_only_the_named);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("modp");
