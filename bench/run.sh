@@ -883,6 +883,9 @@ report() {
 		"makes the key pairs before timing); proto/ (bench/proto-bench):" \
 		"group 14 keygen $(f "$(get keygen_14)")/s derive $(f "$(get derive_14)")/s," \
 		"group 31 keygen $(f "$(get keygen_31)")/s derive $(f "$(get derive_31)")/s."
+	[ -n "$(get speed_31_end)" ] && echo "The floors use the first sample; openssl speed" \
+		"again at the end of the run: ffdh2048 $(f "$(get speed_14_end)") op/s, X25519" \
+		"$(f "$(get speed_31_end)") op/s (how far the host's speed drifted during the run)."
 	echo
 	goals
 	row measurement ikeswarm reference ratio goal met
@@ -1168,6 +1171,12 @@ if [ "$MODE" = full ]; then
 fi
 CL_TOP="" GW_TOP=""
 put load_end "$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' '/')"
+# The floor again at the end: on a shared host one 2-second sample moved
+# 15 % between two runs of the same day while ikeswarm's own rate moved
+# 5 % (2026-11-27-full-s5b.md); the report shows both samples.
+openssl speed -seconds 2 ffdh2048 ecdhx25519 >"$T/speed-end.out" 2>&1
+put speed_14_end "$(awk '/2048 bits ffdh/ && !/Doing/ { v = $NF } END { print v }' "$T/speed-end.out")"
+put speed_31_end "$(awk '/ecdh \(X25519\)/ && !/Doing/ { v = $NF } END { print v }' "$T/speed-end.out")"
 mkdir -p "$RESULTS_DIR"
 OUT=$RESULTS_DIR/$(date -u +%Y-%m-%d)-$MODE.md
 report >"$OUT"
