@@ -38,6 +38,7 @@ struct side {
 };
 
 static struct side C, G;
+static uint16_t te_nat_shift; /* 0: no NAT between C and G */
 
 static inline int cap_send(void *ctx, const struct ike_path *p, const uint8_t *pkt, size_t len)
 {
@@ -93,6 +94,19 @@ static inline void start_side(struct side *s, int worker)
 	start_side_log(s, worker, getenv("TEST_LOG") ? stderr : NULL, 5);
 }
 
+/* Both sides from their setups, engines made (client worker 1, gateway
+ * worker 2), no NAT: the usual Check setup. */
+static inline void sides_start(const char *client_yaml, const char *gateway_yaml)
+{
+	te_nat_shift = 0;
+	memset(&C, 0, sizeof(C));
+	memset(&G, 0, sizeof(G));
+	load(&C, client_yaml);
+	load(&G, gateway_yaml);
+	start_side(&C, 1);
+	start_side(&G, 2);
+}
+
 /* Both engines, their timers and configs freed (a Check teardown). */
 static inline void sides_fini(void)
 {
@@ -104,7 +118,6 @@ static inline void sides_fini(void)
 	config_free(&G.cfg);
 }
 
-static uint16_t te_nat_shift; /* 0: no NAT between C and G */
 
 /* Hand packet i of `from` to `to` (the receiver sees the path mirrored,
  * through the NAT when te_nat_shift is set). */

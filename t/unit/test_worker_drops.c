@@ -26,13 +26,7 @@ static const char gateway_yaml[] =
 
 static void setup(void)
 {
-	te_nat_shift = 0;
-	memset(&C, 0, sizeof(C));
-	memset(&G, 0, sizeof(G));
-	load(&C, client_yaml);
-	load(&G, gateway_yaml);
-	start_side(&C, 1);
-	start_side(&G, 2);
+	sides_start(client_yaml, gateway_yaml);
 }
 
 static void teardown(void)

@@ -28,12 +28,7 @@ static const char gateway_yaml[] =
 
 static void sides(const char *client)
 {
-	memset(&C, 0, sizeof(C));
-	memset(&G, 0, sizeof(G));
-	load(&C, client);
-	load(&G, gateway_yaml);
-	start_side(&C, 1);
-	start_side(&G, 2);
+	sides_start(client, gateway_yaml);
 	C.e.setup_window = WIN;
 	ck_assert_int_eq(engine_start(&C.e), 0);
 }
